@@ -1,0 +1,179 @@
+"""Where a rendered document goes: a file (atomically), a CUPS queue (`lp -d QUEUE`, the PDF on stdin), or an
+ESC/POS receipt printer (a python-escpos printer object: Serial in production, Dummy in tests).
+
+Failures are one clear line: PrinterError (exit status 2, like other bad input or configuration: the queue
+name or the device path is what the operator must fix) or InputError for a bad path or argument."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from printing.content import DocumentContent
+from printing.receipt import COLUMNS_80MM, QR_CAPTION, qr_module_size, receipt_lines
+from printing.seal import check_payload
+from workstation.errors import InputError, WorkstationError
+
+
+class PrinterError(WorkstationError):
+    """The printer, its queue or the spooler cannot take the job. Exit status 2: a configuration or input
+    problem for the operator to fix (queue name, device path, cable), not a domain refusal."""
+
+    exit_code = 2
+
+
+# lpadmin's rule for printer names: printable, no space, tab, '/', '\\', '?', quotes or '#', at most 127.
+_QUEUE_RE = re.compile(r"^[^\s/\\?'\"#@]{1,127}$")
+_OPTION_KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_REQUEST_RE = re.compile(r"request id is (\S+)")
+
+
+def write_file(data: bytes, path: str | Path) -> Path:
+    """Write `data` to `path` atomically: a reader sees the old file or the whole new one, never half."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError("directory does not exist", field=str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write here: {exc.strerror}", field=str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InputError(f"cannot write file: {exc.strerror}", field=str(path)) from None
+    return path
+
+
+def _clean_title(title: str) -> str:
+    # The job title shows in lpstat and on banner pages: one printable line.
+    return "".join(ch if ch.isprintable() else " " for ch in title).strip()[:200] or "document"
+
+
+def lp_argv(
+    queue: str,
+    *,
+    title: str,
+    lp: str = "lp",
+    server: str | None = None,
+    copies: int = 1,
+    options: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The lp command line (exposed for tests and for the print-queue log)."""
+    if not _QUEUE_RE.match(queue or ""):
+        raise InputError("not a valid CUPS queue name", field="printer")
+    if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 99:
+        raise InputError("copies must be 1..99", field="copies")
+    argv = [lp]
+    if server:
+        argv += ["-h", server]
+    argv += ["-d", queue, "-t", _clean_title(title), "-n", str(copies)]
+    for key, value in (options or {}).items():
+        if not _OPTION_KEY_RE.match(key) or not str(value).isprintable() or " " in str(value):
+            raise InputError(f"bad printer option {key!r}", field="printer_options")
+        argv += ["-o", f"{key}={value}"]
+    return argv
+
+
+def send_to_cups(
+    pdf: bytes,
+    queue: str,
+    *,
+    title: str,
+    lp: str = "lp",
+    server: str | None = None,
+    copies: int = 1,
+    options: Mapping[str, str] | None = None,
+    timeout: float = 30.0,
+) -> str:
+    """Submit the PDF to a CUPS queue with `lp`, the data on stdin. Returns the job id (e.g. "office-12").
+    A missing queue, a stopped scheduler or a missing `lp` → PrinterError carrying lp's own message."""
+    argv = lp_argv(queue, title=title, lp=lp, server=server, copies=copies, options=options)
+    try:
+        proc = subprocess.run(argv, input=pdf, capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise PrinterError(f"{lp!r} not found: install the CUPS client (cups-client)", field="printer") from None
+    except subprocess.TimeoutExpired:
+        raise PrinterError(f"lp did not answer within {timeout:g} s", field=f"printer {queue}") from None
+    except OSError as exc:
+        raise PrinterError(f"cannot run {lp!r}: {exc.strerror}", field="printer") from None
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        first = err.splitlines()[0] if err else f"lp exited with status {proc.returncode}"
+        # "lp: Error - The printer or class does not exist." → "The printer or class does not exist."
+        message = re.sub(r"^lp:\s*(Error\s*-\s*)?", "", first).strip()
+        raise PrinterError(message or first, field=f"printer {queue}")
+    match = _REQUEST_RE.search(out)
+    return match.group(1) if match else out.strip()
+
+
+def print_receipt(
+    content: DocumentContent,
+    printer,
+    *,
+    payload: str,
+    columns: int = COLUMNS_80MM,
+    copy_number: int = 0,
+    void: bool = False,
+    cut: bool = True,
+) -> None:
+    """Print a receipt document on an ESC/POS printer (python-escpos object) with a native QR of `payload`."""
+    from escpos.constants import QR_ECLEVEL_M
+    from escpos.exceptions import Error as EscposError
+
+    try:
+        import serial
+
+        serial_errors: tuple[type[BaseException], ...] = (serial.SerialException,)
+    except ImportError:  # pragma: no cover - pyserial is a dependency
+        serial_errors = ()
+
+    check_payload(content, payload)
+    lines = receipt_lines(content, columns=columns, copy_number=copy_number, void=void)
+    try:
+        printer.hw("INIT")
+        for line in lines:
+            printer.set(
+                align=line.align,
+                bold=line.bold,
+                normal_textsize=not line.big,
+                double_width=line.big,
+                double_height=line.big,
+            )
+            printer.textln(line.text)
+        printer.set(align="center", bold=False, normal_textsize=True)
+        printer.ln()
+        printer.qr(payload, native=True, size=qr_module_size(columns), ec=QR_ECLEVEL_M)
+        printer.textln(QR_CAPTION[:columns])
+        printer.set(align="left")
+        if cut:
+            printer.cut()
+    except (EscposError, OSError, *serial_errors) as exc:
+        raise PrinterError(f"receipt printer failed: {exc}".splitlines()[0], field="receipt_printer") from None
+
+
+def open_serial_printer(device: str, *, baudrate: int = 9600, timeout: float = 2.0, profile: str | None = None):
+    """An escpos Serial printer on `device` (prefer a stable /dev/serial/by-id/... path). Opened now, so a
+    missing device is reported here and not halfway through a receipt."""
+    from escpos.exceptions import Error as EscposError
+    from escpos.printer import Serial
+
+    printer = Serial(devfile=device, baudrate=baudrate, timeout=timeout, dsrdtr=False, profile=profile)
+    try:
+        printer.open()
+    except (EscposError, OSError) as exc:
+        raise PrinterError(f"cannot open receipt printer: {str(exc).splitlines()[0]}", field=device) from None
+    return printer

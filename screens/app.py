@@ -1,0 +1,274 @@
+"""The Textual application: login → sections per role (MODES), status bar, command palette, remappable
+bindings (every Binding has an id; config `keymap` overrides), idle lock, session heartbeat, two languages.
+Services are injected (built in a thread worker so the first paint never waits on the database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+
+from screens.commands import SectionCommands
+from screens.sections import BY_NAME, SECTIONS, load_screen_class, sections_for
+from workstation.config import Settings
+from workstation.errors import WorkstationError
+from workstation.i18n import N_, Translator
+
+log = logging.getLogger(__name__)
+
+
+def _section_bindings() -> list[Binding]:
+    return [
+        Binding(s.key, f"section('{s.name}')", s.title, show=False, id=f"ws.section.{s.name}")
+        for s in SECTIONS
+    ]
+
+
+class WorkstationApp(App):
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "Workstation DJBC"
+    COMMANDS = App.COMMANDS | {SectionCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "show_keys", N_("Keys"), id="ws.help"),
+        *_section_bindings(),
+        Binding("f10", "logout", N_("Logout"), id="ws.logout"),
+        Binding("f11,ctrl+k", "lock", N_("Lock"), id="ws.lock"),
+        Binding("f12", "toggle_language", N_("Language"), id="ws.language"),
+    ]
+
+    def __init__(self, settings: Settings, *, services=None, services_factory: Callable | None = None,
+                 demo_accounts: list[tuple[str, str, str]] | None = None, exit_on: str | None = None,
+                 clock: Callable[[], dt.datetime] | None = None):
+        super().__init__()
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.settings = settings
+        self.translator = Translator(settings.language)
+        self.services = services
+        self._services_factory = services_factory
+        self.demo_accounts = demo_accounts or []
+        self.exit_on = exit_on  # "first-paint" | "ready": benchmarks and smoke tests
+        self.actor = None
+        self.backend_label = "…"
+        self.device_summary = "-"
+        self.devices = None
+        self.demo_simulators: dict = {}  # demo only: simulated devices the screens may drive
+        self.services_error: str | None = None
+        self._section_modes: list[str] = []
+        self._monotonic = time.monotonic  # replaced in tests to simulate idle time
+        self._last_activity = self._monotonic()
+        self._locked = False
+        self._heartbeat_timer = None
+
+    # -- language ------------------------------------------------------------------------------------------
+    def tr(self, message: str, **kw) -> str:
+        return self.translator(message, **kw)
+
+    def action_toggle_language(self) -> None:
+        self.translator.set_language("en" if self.translator.lang == "id" else "id")
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                refresh = getattr(screen, "refresh_language", None)
+                if refresh:
+                    refresh()
+                for bar in screen.query("KeyBar"):
+                    bar.refresh_keys()
+        self.notify(self.tr("Language: English") if self.translator.lang == "en" else "Bahasa: Indonesia")
+
+    # -- start-up ------------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        from screens.login import LoginScreen
+
+        # Login is a mode of its own, so logging out is a switch back to it (section modes are removed).
+        self.add_mode("login", LoginScreen)
+        self.switch_mode("login")
+        self.set_interval(5.0, self.check_idle_lock)
+        if self.exit_on == "first-paint":
+            return  # benchmark of the first screen alone
+        if self.services is None:
+            # after the first paint: the database layer's imports would otherwise compete with it
+            self.call_after_refresh(self.run_worker, self._open_services, thread=True, group="startup")
+        else:
+            self.call_later(self._services_ready)
+
+    def _open_services(self) -> None:
+        try:
+            factory = self._services_factory
+            if factory is None:
+                from workstation.services import open_services
+
+                factory = open_services
+            services = factory(self.settings)
+        except WorkstationError as exc:
+            self.call_from_thread(self._services_failed, str(exc))
+            return
+        except Exception as exc:
+            log.exception("could not open the database")
+            self.call_from_thread(self._services_failed, f"{type(exc).__name__}: {exc}")
+            return
+        self.services = services
+        self.call_from_thread(self._services_ready)
+
+    def _services_ready(self) -> None:
+        self.backend_label = self.services.ctx.db.backend
+        self._start_devices()
+        login = self._login_screen()
+        if login is not None:
+            login.services_ready()
+        if self.exit_on == "ready":
+            self.exit()
+
+    # -- devices -------------------------------------------------------------------------------------------
+    def _start_devices(self) -> None:
+        from screens.device_bridge import DeviceBridge
+
+        try:
+            specs = self.services.devices.specs()
+        except WorkstationError as exc:  # a bad [[devices]] entry: say which, keep working without devices
+            self.notify(str(exc), severity="error", timeout=15)
+            specs = []
+        self.devices = DeviceBridge(self, specs)
+        self.devices.start()
+        self.device_summary = self.devices.summary()
+
+    def on_device_event_message(self, message) -> None:
+        from devices.events import DeviceHealthChanged
+
+        if isinstance(message.event, DeviceHealthChanged) and self.devices is not None:
+            self.device_summary = self.devices.summary()
+        # Only a screen that handles device events gets them (events arriving during shut-down go nowhere).
+        # Posting to a screen without a handler would hand the message straight back to the app.
+        if self.screen_stack and hasattr(self.screen, "on_device_event_message"):
+            self.screen.post_message(type(message)(message.event))
+
+    def on_unmount(self) -> None:
+        if self.devices is not None:
+            self.devices.stop()
+
+    def _services_failed(self, message: str) -> None:
+        self.services_error = message
+        login = self._login_screen()
+        if login is not None:
+            login.services_failed(message)
+        if self.exit_on:
+            self.exit(return_code=2, message=message)
+
+    def _login_screen(self):
+        from screens.login import LoginScreen
+
+        for screen in self._screen_stacks.get("login", []):
+            if isinstance(screen, LoginScreen):
+                return screen
+        return None
+
+    # -- login / logout ------------------------------------------------------------------------------------
+    def logged_in(self, actor) -> None:
+        self.actor = actor
+        for sec in sections_for(actor.roles):
+            cls = load_screen_class(sec)
+            self.add_mode(sec.name, lambda cls=cls, sec=sec: cls(section=sec))
+            self._section_modes.append(sec.name)
+        self._last_activity = self._monotonic()
+        self._locked = False
+        self._heartbeat_timer = self.set_interval(self.settings.session_heartbeat_seconds, self._heartbeat)
+        self.switch_mode("home")
+
+    async def logout(self, reason: str = "logout", message: str | None = None) -> None:
+        actor, self.actor = self.actor, None
+        if self._heartbeat_timer is not None:
+            self._heartbeat_timer.stop()
+            self._heartbeat_timer = None
+        self._locked = False
+        if actor is not None and reason != "ended":
+            services = self.services
+            self.run_worker(lambda: services.auth.logout(actor, reason), thread=True, group="logout")
+        await self.switch_mode("login")
+        for name in self._section_modes:
+            await self.remove_mode(name)
+        self._section_modes.clear()
+        while len(self.screen_stack) > 1 and not self._is_login(self.screen):
+            self.pop_screen()
+        login = self._login_screen()
+        if login is not None:
+            login.reset(message)
+
+    def _is_login(self, screen) -> bool:
+        from screens.login import LoginScreen
+
+        return isinstance(screen, LoginScreen)
+
+    async def action_logout(self) -> None:
+        if self.actor is not None:
+            await self.logout("logout")
+
+    def _heartbeat(self) -> None:
+        actor, services = self.actor, self.services
+        if actor is None or services is None:
+            return
+
+        def beat() -> None:
+            try:
+                alive = services.auth.heartbeat(actor)
+            except Exception:  # a database hiccup must not log the officer out
+                log.warning("heartbeat failed", exc_info=True)
+                return
+            if not alive and self.actor is actor:
+                self.call_from_thread(self._session_ended)
+
+        self.run_worker(beat, thread=True, group="heartbeat", exclusive=True)
+
+    async def _session_ended(self) -> None:
+        await self.logout("ended", self.tr("Your session was ended by a supervisor."))
+
+    # -- sections ------------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "section":
+            return self.actor is not None and parameters[0] in self._section_modes
+        if action in ("logout", "lock"):
+            return self.actor is not None
+        return True
+
+    async def action_section(self, name: str) -> None:
+        if name in self._section_modes and not self._locked:
+            await self.switch_mode(name)
+
+    def section_title(self, name: str) -> str:
+        return self.tr(BY_NAME[name].title)
+
+    def action_show_keys(self) -> None:
+        if self.screen.query("KeyPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # -- idle lock -----------------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_activity = self._monotonic()
+        await super().on_event(event)
+
+    def check_idle_lock(self) -> None:
+        if self.actor is None or self._locked:
+            return
+        if self._monotonic() - self._last_activity >= self.settings.idle_lock_minutes * 60:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        if self.actor is None or self._locked:
+            return
+        from screens.lock import LockScreen
+
+        self._locked = True
+        self.push_screen(LockScreen(), callback=self._unlocked)
+
+    def _unlocked(self, result) -> None:
+        self._locked = False
+        self._last_activity = self._monotonic()

@@ -1,0 +1,88 @@
+"""Small reusable dialogs: a text prompt (reasons), and the supervisor's confirmation (dual authorisation)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+
+from screens.base import Modal
+from workstation.i18n import N_
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 64; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
+                    background: $surface; }}
+{name} .error {{ color: $error; }}
+"""
+
+
+class PromptModal(Modal):
+    """Ask for one line of text (e.g. a reason). Dismisses with the text, or None on Escape."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PromptModal")
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel")]
+
+    def __init__(self, title: str, label: str, *, required: bool = True, value: str = "") -> None:
+        super().__init__()
+        self._title, self._label, self._required, self._value = title, label, required, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"[b]{self._title}[/b]")
+            yield Label(self._label)
+            yield Input(value=self._value, id="prompt-input", max_length=500)
+            yield Static(id="prompt-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if self._required and not text:
+            self.query_one("#prompt-error", Static).update(self.tr("Required."))
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SupervisorConfirmModal(Modal):
+    """Dual authorisation: a second user with the supervisor role confirms with their own password.
+    Dismisses with the confirming supervisor's Actor, or None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="SupervisorConfirmModal")
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel")]
+
+    def __init__(self, purpose: str, description: str) -> None:
+        super().__init__()
+        self.purpose, self.description = purpose, description
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]" + self.tr("Supervisor confirmation") + "[/b]")
+            yield Static(self.description)
+            yield Label(self.tr("Supervisor login"))
+            yield Input(id="sup-login", max_length=32)
+            yield Label(self.tr("Supervisor password"))
+            yield Input(id="sup-password", password=True)
+            yield Static(id="sup-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#sup-login", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "sup-login":
+            self.query_one("#sup-password", Input).focus()
+            return
+        login = self.query_one("#sup-login", Input).value
+        password = self.query_one("#sup-password", Input).value
+        self.query_one("#sup-password", Input).value = ""
+        auth, actor, purpose = self.services.auth, self.actor, self.purpose
+        self.background(lambda: auth.confirm_supervisor(actor, login, password, purpose), self.dismiss,
+                        lambda e: self.query_one("#sup-error", Static).update(str(e)), group="confirm")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,684 @@
+"""Examination (PFPD): receive PIBs (intake), the queue with days since registration and SLA / BTD flags, one
+case's research view (PIB against LHP, differences marked), the desk steps (billing payment, supporting
+documents, goods readiness, Instruksi Pemeriksaan, NPD / DNP, lab, enforcement), the determination with a live
+preview of the levies and outcome, SPTNP payment and release. Supervisors see the same queue and manage the
+blocked-importer list here.
+
+Every change passes the case version shown; a stale one comes back as a clear conflict (reload with R)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
+
+from screens.base import Modal, SectionScreen
+from screens.dialogs import PromptModal
+from workstation.domain.codes import Role
+from workstation.i18n import N_
+
+# ==================================================================================================
+# A compact form dialog shared by the PIB screens
+# ==================================================================================================
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str  # English source, translated when shown
+    value: str = ""
+    kind: str = "text"  # text | check | select
+    options: list[tuple[str, str]] = field(default_factory=list)  # (label, value) for select
+    max_length: int = 300
+
+
+class FormModal(Modal):
+    """One line per field; Ctrl+S submits. `submit(values)` runs off the UI thread; its error is shown in the
+    dialog (naming the field) and the values stay, so the officer corrects and submits again."""
+
+    DEFAULT_CSS = """
+    FormModal { align: center middle; }
+    FormModal > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+                           background: $surface; padding: 0 1; }
+    FormModal VerticalScroll { height: auto; max-height: 18; }
+    FormModal .form-row { height: 1; }
+    FormModal .form-row Label { width: 24; }
+    FormModal .form-row Input, FormModal .form-row Select { width: 1fr; }
+    FormModal .form-row Checkbox { width: 1fr; }
+    FormModal #form-error { color: $error; height: auto; }
+    FormModal #form-hint { color: $text-muted; height: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="form.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="form.save"),
+    ]
+
+    def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], Any],
+                 *, note: str = "") -> None:
+        super().__init__()
+        self._title, self._fields, self._submit, self._note = title, fields, submit, note
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]" + self._title + "[/b]")
+            if self._note:
+                yield Static(self._note, id="form-note")
+            with VerticalScroll():
+                for f in self._fields:
+                    with Horizontal(classes="form-row"):
+                        yield Label(self.tr(f.label))
+                        if f.kind == "check":
+                            yield Checkbox("", f.value in (True, "1", "yes", "true"), id=f"f-{f.name}", compact=True)
+                        elif f.kind == "select":
+                            yield Select(f.options, value=f.value or f.options[0][1], allow_blank=False,
+                                         id=f"f-{f.name}", compact=True)
+                        else:
+                            yield Input(f.value, id=f"f-{f.name}", max_length=f.max_length, compact=True)
+            yield Static(id="form-error")
+            yield Static(self.tr("Ctrl+S save · Esc cancel"), id="form-hint")
+
+    def on_mount(self) -> None:
+        first = self.query("Input, Select, Checkbox").first()
+        if first is not None:
+            first.focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self._fields:
+            w = self.query_one(f"#f-{f.name}")
+            out[f.name] = w.value
+        return out
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if inputs and event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        values = self.values()
+        err = self.query_one("#form-error", Static)
+        err.update(self.tr("Saving…"))
+        self.background(lambda: self._submit(values), self.dismiss, self._failed, group="form-save")
+
+    def _failed(self, exc: Exception) -> None:
+        from rich.markup import escape
+
+        from workstation.errors import WorkstationError
+
+        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
+        self.query_one("#form-error", Static).update(escape(text))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ==================================================================================================
+# Helpers
+# ==================================================================================================
+
+
+def money(amount: int | None) -> str:
+    return "-" if amount is None else f"Rp{amount:,}".replace(",", ".")
+
+
+def short_aju(aju: str) -> str:
+    return "…" + aju[-10:]
+
+
+def day_text(day: dt.date | None) -> str:
+    return day.strftime("%d-%m-%Y") if day else "-"
+
+
+def _yes(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("1", "y", "yes", "ya", "true"))
+
+
+# ==================================================================================================
+# The examiner's section
+# ==================================================================================================
+
+
+class ExaminerScreen(SectionScreen):
+    TITLE_TEXT = N_("Examination")
+    CSS_PATH = "examiner.tcss"
+    # Workflow order: the key bar shows the keys that apply now, the most likely first (F1 lists all).
+    BINDINGS = [
+        Binding("r", "reload", N_("Refresh"), id="examiner.reload"),
+        Binding("p", "pay_billing", N_("Payment"), id="examiner.pay_billing"),
+        Binding("g", "goods_ready", N_("Goods ready"), id="examiner.goods_ready"),
+        Binding("n", "instruction", N_("Instruction"), id="examiner.instruction"),
+        Binding("d", "determine", N_("Determine"), id="examiner.determine"),
+        Binding("s", "pay_sptnp", N_("SPTNP paid"), id="examiner.pay_sptnp"),
+        Binding("o", "release", N_("Release"), id="examiner.release"),
+        Binding("q", "request", N_("NPD/DNP"), id="examiner.request"),
+        Binding("a", "answer", N_("Answer"), id="examiner.answer"),
+        Binding("l", "lab", N_("Lab"), id="examiner.lab"),
+        Binding("e", "enforcement", N_("Enforcement"), id="examiner.enforcement"),
+        Binding("u", "supporting", N_("Documents in"), id="examiner.supporting"),
+        Binding("v", "view_document", N_("Document"), id="examiner.view_document"),
+        Binding("i", "intake", N_("Intake"), id="examiner.intake"),
+        Binding("b", "block", N_("Block importer"), id="examiner.block"),
+        Binding("k", "unblock", N_("Lift block"), id="examiner.unblock"),
+    ]
+
+    # action -> the workflow transition it performs (keys are enabled by state and role)
+    _TRANSITION = {
+        "pay_billing": "pib.pay_billing",
+        "supporting": "pib.supporting_documents",
+        "goods_ready": "pib.goods_ready",
+        "request": "pib.request",
+        "lab": "pib.request",
+        "answer": "pib.answer",
+        "enforcement": "pib.refer_enforcement",
+        "determine": "pib.determine.SPPB",
+        "pay_sptnp": "pib.pay_sptnp",
+        "release": "pib.release",
+    }
+
+    def __init__(self, section=None) -> None:
+        super().__init__()
+        self.detail = None  # PibDetail of the open case
+        self.queue_rows: dict[str, Any] = {}
+
+    def compose_body(self) -> ComposeResult:
+        tr = self.tr
+        with TabbedContent(id="ex-tabs"):
+            with TabPane(tr("Queue"), id="tab-queue"):
+                yield DataTable(id="ex-queue", cursor_type="row", zebra_stripes=True)
+            with TabPane(tr("Case"), id="tab-case"), VerticalScroll(id="case-scroll"):
+                yield Static(tr("Open a case from the queue (Enter)."), id="case-head")
+                yield DataTable(id="research", cursor_type="row", zebra_stripes=True)
+                yield Static(id="case-more")
+            with TabPane(tr("Intake"), id="tab-intake"):
+                yield Label(tr("pib/1 file to receive (Enter):"))
+                yield Input(id="intake-file", placeholder="/path/to/pib.json")
+                with VerticalScroll():
+                    yield Static(id="intake-result")
+            with TabPane(tr("Blocked importers"), id="tab-blocked"):
+                yield DataTable(id="blocked", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        tr = self.tr
+        self.query_one("#ex-queue", DataTable).add_columns(
+            "AJU", tr("Importer"), tr("State"), tr("Reg."), tr("Days"), tr("Flags"))
+        self.query_one("#research", DataTable).add_columns(
+            "#", tr("Declared HS"), tr("LHP HS"), tr("Declared qty"), tr("LHP qty"), tr("BM %"), tr("Differences"))
+        self.query_one("#blocked", DataTable).add_columns("NPWP", tr("Name"), tr("Reason"), tr("By"))
+        self.action_reload()
+
+    # -- loading ------------------------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        svc, actor = self.services, self.actor
+
+        def load():
+            blocked = svc.pib.blocked_importers(actor) if actor.has(Role.SUPERVISOR, Role.EXAMINER) else []
+            return svc.pib.queue(actor), blocked
+
+        self.background(load, self._show_queue, group="ex-load")
+        if self.detail is not None:
+            self._load_case(self.detail.case.id)
+
+    def _show_queue(self, data) -> None:
+        rows, blocked = data
+        t = self.query_one("#ex-queue", DataTable)
+        t.clear()
+        self.queue_rows = {}
+        for r in rows:
+            key = str(r.case_id)
+            self.queue_rows[key] = r
+            days = "-" if r.days is None else str(r.days)
+            t.add_row(short_aju(r.aju), r.importer_name[:16], r.state, r.registration_number or "-", days,
+                      " ".join(r.flags), key=key)
+        b = self.query_one("#blocked", DataTable)
+        b.clear()
+        for x in blocked:
+            b.add_row(x.npwp, x.name[:20], x.reason[:28], x.blocked_by, key=x.npwp)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "ex-queue" and event.row_key.value:
+            import uuid
+
+            self._load_case(uuid.UUID(event.row_key.value))
+            self.query_one("#ex-tabs", TabbedContent).active = "tab-case"
+
+    def _load_case(self, case_id) -> None:
+        svc, actor = self.services, self.actor
+
+        def load():
+            detail = svc.pib.get(actor, case_id)
+            research = svc.pib.research(actor, case_id)
+            return detail, research
+
+        self.background(load, self._show_case, group="ex-case")
+
+    def _show_case(self, data) -> None:
+        detail, research = data
+        self.detail = detail
+        tr = self.tr
+        d = detail
+        lines = [
+            f"[b]{d.aju}[/b]  {d.state}  v{d.version}",
+            f"{d.importer_name} (NPWP {d.importer_npwp})",
+            tr("Registration") + f": {d.registration_number or '-'} {day_text(d.registered_on)}   "
+            + tr("Days") + f": {'-' if d.sla.days_since_registration is None else d.sla.days_since_registration}"
+            + "   " + tr("Due") + f": {day_text(d.sla.determination_due)}",
+            tr("In TPS since") + f" {day_text(d.first_storage_on)} ({d.sla.storage_days} "
+            + tr("days") + ")   " + tr("Flags") + ": " + (" ".join(d.sla.flags) or "-"),
+        ]
+        bill = d.billing("SPTNP") or d.billing("DECLARED")
+        if bill is not None:
+            paid = tr("paid") + f" {day_text(bill.paid_on)}" if bill.paid_on else tr("unpaid")
+            lines.append(tr("Billing") + f" {bill.kind} {bill.code} {money(bill.total_idr)} ({paid})")
+        if d.instruction:
+            i = d.instruction
+            lines.append(f"IP {i.document_number}: {i.inspector_login} {i.level_pct}% " + " ".join(i.containers))
+        if d.lhp:
+            lines.append(f"LHP v{d.lhp.version} {d.lhp.content.get('conclusion', '')} ({d.lhp.author_login})")
+        if d.determination:
+            a = d.determination.assessment
+            lines.append(tr("Outcome") + f": {d.determination.outcome}  " + tr("fine") + f" {money(a['fine_idr'])}")
+        self.query_one("#case-head", Static).update("\n".join(lines))
+        t = self.query_one("#research", DataTable)
+        t.clear()
+        for r in research:
+            found = r.found
+            rate = format(r.declared.bm_rate, "f")
+            if r.tariff_bm_rate is not None and r.tariff_bm_rate != r.declared.bm_rate:
+                rate += f"/{format(r.tariff_bm_rate, 'f')}"
+            diffs = " ".join(x.value for x in r.differences)
+            t.add_row(str(r.seq), r.declared.hs_code, found.hs_code if found else "-",
+                      f"{r.declared.quantity} {r.declared.unit}", f"{found.quantity} {found.unit}" if found else "-",
+                      rate, f"[b red]{diffs}[/]" if diffs else tr("match"), key=str(r.seq))
+        more: list[str] = []
+        for p in d.lartas:
+            state = tr("permit") + f" {p.permit}" if p.permit else "[b red]" + tr("no permit") + "[/]"
+            more.append(f"LARTAS #{p.seq} {p.hs_code}: {p.permit_type} ({state})")
+        for q in d.requests:
+            status = q.answer or (tr("open") if q.open else "-")
+            due_word = tr("due")
+            due = f" {due_word} {day_text(q.due_on)}" if q.due_on else ""
+            more.append(f"{q.kind}{due}: {q.text[:40]} → {status[:30]}" + (f" [{q.result}]" if q.result else ""))
+        if d.documents:
+            more.append(tr("Documents") + ": " + ", ".join(f"{x.number}" + (f" v{x.version}" if x.version > 1 else "")
+                                                          for x in d.documents))
+        if d.submissions and not d.submissions[-1].accepted:
+            more += [f"{p.code.value} {p.field}: {p.message}" for p in d.submissions[-1].problems]
+        self.query_one("#case-more", Static).update("\n".join(more))
+        self.refresh_bindings()
+
+    # -- which keys apply ---------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        from workstation.services.pib import available_actions
+
+        actor = self.actor
+        if actor is None:
+            return None
+        if action in ("block", "unblock"):
+            return actor.has(Role.SUPERVISOR)
+        if action == "intake":
+            return actor.has(Role.EXAMINER, Role.SUPERVISOR, Role.ADMIN)
+        if action == "view_document":
+            return bool(self.detail and self.detail.documents)
+        if action == "instruction":
+            if self.detail is None:
+                return False
+            allowed = available_actions(actor, self.detail.state)
+            return "pib.issue_ip" in allowed or "pib.reissue_ip" in allowed
+        transition = self._TRANSITION.get(action)
+        if transition is None:
+            return True
+        if self.detail is None:
+            return False
+        if action == "answer" and not any(r.open for r in self.detail.requests):
+            return False
+        return transition in available_actions(actor, self.detail.state)
+
+    # -- doing ----------------------------------------------------------------------------------------------
+    def _form(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], Any],
+              done_message: str, *, note: str = "") -> None:
+        def closed(result) -> None:
+            if result is None:
+                return
+            self.notify(done_message)
+            self.action_reload()
+
+        self.app.push_screen(FormModal(title, fields, submit, note=note), closed)
+
+    def _case(self):
+        d = self.detail
+        return d.case.id, d.version
+
+    def action_intake(self) -> None:
+        self.query_one("#ex-tabs", TabbedContent).active = "tab-intake"
+        self.query_one("#intake-file", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "intake-file":
+            return
+        path = event.value.strip()
+        if not path:
+            return
+        svc, actor = self.services, self.actor
+        self.query_one("#intake-result", Static).update(self.tr("Checking…"))
+        self.background(lambda: svc.pib.import_pib(actor, path), self._intake_done, self._intake_failed,
+                        group="ex-intake")
+
+    def _intake_done(self, r) -> None:
+        tr = self.tr
+        if r.unchanged:
+            head = tr("{aju}: already received ({state}); nothing changed.", aju=r.aju, state=r.state)
+        elif r.accepted:
+            head = tr("{aju}: accepted, {state}.", aju=r.aju, state=r.state)
+            if r.billing_code:
+                head += " " + tr("Billing code {code}, {amount}.", code=r.billing_code,
+                                 amount=money(r.billing_total_idr))
+        else:
+            head = "[b red]" + tr("{aju}: REJECTED, rejection response {number}.", aju=r.aju,
+                                   number=r.documents[0] if r.documents else "-") + "[/]"
+        lines = [head, *(f"  {p.code.value} {p.field}: {p.message}" for p in r.problems)]
+        self.query_one("#intake-result", Static).update("\n".join(lines))
+        self.action_reload()
+
+    def _intake_failed(self, exc: Exception) -> None:
+        from rich.markup import escape
+
+        self.query_one("#intake-result", Static).update("[b red]" + escape(str(exc)) + "[/]")
+
+    def action_pay_billing(self) -> None:
+        cid, version = self._case()
+        bill = self.detail.billing("DECLARED")
+        svc, actor = self.services, self.actor
+        fields = [FormField("billing_code", N_("Billing code"), bill.code if bill else ""),
+                  FormField("ntpn", N_("NTPN (16 characters)")),
+                  FormField("amount_idr", N_("Amount paid (Rp)"), str(bill.total_idr) if bill else ""),
+                  FormField("paid_on", N_("Paid on (YYYY-MM-DD)"), self.services.ctx.today().isoformat())]
+        self._form(self.tr("Billing payment"), fields,
+                   lambda v: svc.pib.pay_billing(actor, cid, version, **v),
+                   self.tr("Paid: PIB registered, SPJM issued."))
+
+    def action_supporting(self) -> None:
+        cid, version = self._case()
+        svc, actor = self.services, self.actor
+        kinds = [(k, k) for k in ("INVOICE", "PACKING_LIST", "BL", "INSURANCE", "COO", "PERMIT", "CONTRACT", "OTHER")]
+        fields = [FormField("kind", N_("Kind"), "INVOICE", kind="select", options=kinds),
+                  FormField("number", N_("Number")),
+                  FormField("date", N_("Date (YYYY-MM-DD)")),
+                  FormField("item_seq", N_("PIB item (permits)"))]
+        self._form(self.tr("Supporting document"), fields,
+                   lambda v: svc.pib.record_supporting_documents(actor, cid, version, [v]),
+                   self.tr("Document recorded."))
+
+    def action_goods_ready(self) -> None:
+        cid, version = self._case()
+        svc, actor = self.services, self.actor
+        fields = [FormField("location", N_("Location (TPS)")),
+                  FormField("ready_on", N_("Ready on (YYYY-MM-DD)"), self.services.ctx.today().isoformat()),
+                  FormField("contact", N_("Contact"))]
+        self._form(self.tr("Goods-readiness notice"), fields,
+                   lambda v: svc.pib.record_goods_ready(actor, cid, version, **v),
+                   self.tr("Goods-readiness notice recorded."))
+
+    def action_instruction(self) -> None:
+        cid, version = self._case()
+        d = self.detail
+        svc, actor = self.services, self.actor
+        containers = " ".join(d.manifest_line.containers) if d.manifest_line else ""
+        ip = d.instruction
+        fields = [FormField("inspector_login", N_("Inspector (login)"), ip.inspector_login if ip else ""),
+                  FormField("level_pct", N_("Level"), str(ip.level_pct) if ip else "10", kind="select",
+                            options=[("10%", "10"), ("30%", "30")]),
+                  FormField("containers", N_("Containers"), " ".join(ip.containers) if ip else containers),
+                  FormField("packages", N_("Packages"), ip.packages if ip else ""),
+                  FormField("memo", N_("Memo"), ip.memo if ip else "", max_length=2000),
+                  FormField("sample_requested", N_("Take samples"), "1" if ip and ip.sample_requested else "",
+                            kind="check")]
+
+        def submit(v):
+            return svc.pib.issue_instruction(actor, cid, version, inspector_login=v["inspector_login"],
+                                             level_pct=v["level_pct"], containers=v["containers"].split(),
+                                             packages=v["packages"], memo=v["memo"],
+                                             sample_requested=bool(v["sample_requested"]))
+
+        self._form(self.tr("Instruksi Pemeriksaan"), fields, submit, self.tr("Instruction issued."))
+
+    def action_request(self) -> None:
+        cid, version = self._case()
+        svc, actor = self.services, self.actor
+        fields = [FormField("kind", N_("Kind"), "NPD", kind="select", options=[("NPD", "NPD"), ("DNP", "DNP")]),
+                  FormField("text", N_("What is asked"), max_length=2000)]
+        self._form(self.tr("Request to the importer"), fields,
+                   lambda v: svc.pib.request_information(actor, cid, version, **v), self.tr("Request issued."))
+
+    def action_lab(self) -> None:
+        cid, version = self._case()
+        svc, actor = self.services, self.actor
+        fields = [FormField("item_seq", N_("PIB item")), FormField("text", N_("Test asked"), max_length=2000)]
+        self._form(self.tr("Laboratory test"), fields,
+                   lambda v: svc.pib.request_lab_test(actor, cid, version, **v), self.tr("Lab test requested."))
+
+    def action_answer(self) -> None:
+        cid, version = self._case()
+        req = next(r for r in self.detail.requests if r.open)
+        svc, actor = self.services, self.actor
+        fields = [FormField("answer", N_("Answer"), max_length=2000)]
+        if req.kind == "LAB":
+            fields.append(FormField("result", N_("Lab result"), "CONFORMS", kind="select",
+                                    options=[("CONFORMS", "CONFORMS"), ("DIFFERS", "DIFFERS")]))
+        note = f"{req.kind}: {req.text[:70]}"
+        self._form(self.tr("Answer"), fields,
+                   lambda v: svc.pib.record_answer(actor, cid, version, req.id, **v), self.tr("Answer recorded."),
+                   note=note)
+
+    def action_enforcement(self) -> None:
+        cid, version = self._case()
+        svc, actor = self.services, self.actor
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                self.background(lambda: svc.pib.refer_to_enforcement(actor, cid, version, reason=reason),
+                                lambda _: (self.notify(self.tr("Referred to enforcement.")), self.action_reload()),
+                                group="ex-act")
+
+        self.app.push_screen(PromptModal(self.tr("Refer to enforcement"), self.tr("Reason")), with_reason)
+
+    def action_determine(self) -> None:
+        def closed(result) -> None:
+            if result is None:
+                return
+            self.notify(self.tr("Determined: {outcome}. Issued {documents}.", outcome=result.assessment.outcome.value,
+                                documents=", ".join(result.documents)))
+            self.action_reload()
+
+        self.app.push_screen(DetermineModal(self.detail), closed)
+
+    def action_pay_sptnp(self) -> None:
+        cid, version = self._case()
+        bill = self.detail.billing("SPTNP")
+        svc, actor = self.services, self.actor
+        fields = [FormField("billing_code", N_("Billing code"), bill.code if bill else ""),
+                  FormField("ntpn", N_("NTPN (16 characters)")),
+                  FormField("amount_idr", N_("Amount paid (Rp)"), str(bill.total_idr) if bill else ""),
+                  FormField("paid_on", N_("Paid on (YYYY-MM-DD)"), self.services.ctx.today().isoformat())]
+        self._form(self.tr("SPTNP payment"), fields, lambda v: svc.pib.pay_sptnp(actor, cid, version, **v),
+                   self.tr("SPTNP paid: SPPB issued."))
+
+    def action_release(self) -> None:
+        cid, version = self._case()
+        svc, actor = self.services, self.actor
+
+        def with_note(note: str | None) -> None:
+            if note is not None:
+                self.background(lambda: svc.pib.release(actor, cid, version, note=note),
+                                lambda _: (self.notify(self.tr("Goods released.")), self.action_reload()),
+                                group="ex-act")
+
+        self.app.push_screen(PromptModal(self.tr("Gate-out"), self.tr("Note (optional)"), required=False), with_note)
+
+    def action_view_document(self) -> None:
+        from screens.documents import DocumentModal
+
+        numbers = [d.number for d in self.detail.documents]
+
+        def chosen(number: str | None) -> None:
+            if number:
+                self.app.push_screen(DocumentModal(number.strip()))
+
+        self.app.push_screen(PromptModal(self.tr("Document"), self.tr("Number"), value=numbers[-1]), chosen)
+
+    def action_block(self) -> None:
+        svc, actor = self.services, self.actor
+        npwp = self.detail.importer_npwp if self.detail else ""
+        name = self.detail.importer_name if self.detail else ""
+        fields = [FormField("npwp", "NPWP", npwp), FormField("name", N_("Name"), name),
+                  FormField("reason", N_("Reason"), max_length=500)]
+        self.query_one("#ex-tabs", TabbedContent).active = "tab-blocked"
+        self._form(self.tr("Block importer"), fields, lambda v: svc.pib.block_importer(actor, **v),
+                   self.tr("Importer blocked."))
+
+    def action_unblock(self) -> None:
+        self.query_one("#ex-tabs", TabbedContent).active = "tab-blocked"
+        t = self.query_one("#blocked", DataTable)
+        if t.row_count == 0:
+            return
+        npwp = t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
+        svc, actor = self.services, self.actor
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                self.background(lambda: svc.pib.unblock_importer(actor, npwp, reason),
+                                lambda _: (self.notify(self.tr("Block lifted.")), self.action_reload()),
+                                group="ex-act")
+
+        self.app.push_screen(PromptModal(self.tr("Lift block on {npwp}", npwp=npwp), self.tr("Reason")), with_reason)
+
+
+# ==================================================================================================
+# Determination
+# ==================================================================================================
+
+
+class DetermineModal(Modal):
+    """Per item: HS code, CIF, BM rate and a permit number, prefilled with the declared values. Enter updates
+    the preview (declared vs determined levies, BM shortfall, fine, outcome); Ctrl+S determines."""
+
+    DEFAULT_CSS = """
+    DetermineModal { align: center middle; }
+    DetermineModal > Vertical { width: 80; max-width: 100%; height: 100%; border: round $accent;
+                                background: $surface; padding: 0 1; }
+    DetermineModal VerticalScroll { height: 1fr; }
+    DetermineModal .det-row { height: 1; }
+    DetermineModal .det-row Label { width: 22; }
+    DetermineModal .det-hs { width: 13; }
+    DetermineModal .det-cif { width: 14; }
+    DetermineModal .det-bm { width: 7; }
+    DetermineModal .det-permit { width: 1fr; }
+    DetermineModal #det-preview { height: auto; }
+    DetermineModal #det-error { color: $error; height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="determine.cancel"),
+        Binding("ctrl+s", "save", N_("Determine"), id="determine.save"),
+        Binding("ctrl+r", "preview", N_("Preview"), id="determine.preview"),
+    ]
+
+    def __init__(self, detail) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        tr = self.tr
+        with Vertical():
+            yield Static("[b]" + tr("Determination") + f"[/b] {self.detail.aju}")
+            yield Static(tr("Item · HS code · CIF · BM % · permit"))
+            with VerticalScroll():
+                for item in self.detail.doc.items:
+                    with Horizontal(classes="det-row"):
+                        yield Label(f"{item.seq}. {item.description[:18]}")
+                        yield Input(item.hs_code, id=f"hs-{item.seq}", classes="det-hs", max_length=10, compact=True)
+                        yield Input(format(item.cif, "f"), id=f"cif-{item.seq}", classes="det-cif", compact=True)
+                        yield Input(format(item.bm_rate, "f"), id=f"bm-{item.seq}", classes="det-bm", compact=True)
+                        yield Input(item.lartas_permit or "", id=f"permit-{item.seq}", classes="det-permit",
+                                    compact=True)
+                with Horizontal(classes="det-row"):
+                    yield Label(tr("Note"))
+                    yield Input(id="det-note", max_length=2000, compact=True)
+                yield Static(id="det-preview")
+                yield Static(id="det-error")
+            yield Static(tr("Enter preview · Ctrl+S determine · Esc cancel"))
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+        self.action_preview()
+
+    def rows(self) -> list[dict[str, str]]:
+        """Only what differs from the declaration is sent (the rest stays declared)."""
+        out = []
+        for item in self.detail.doc.items:
+            row = {"seq": str(item.seq)}
+            hs = self.query_one(f"#hs-{item.seq}", Input).value.strip()
+            cif = self.query_one(f"#cif-{item.seq}", Input).value.strip()
+            bm = self.query_one(f"#bm-{item.seq}", Input).value.strip()
+            permit = self.query_one(f"#permit-{item.seq}", Input).value.strip()
+            if hs != item.hs_code:
+                row["hs_code"] = hs
+            if cif != format(item.cif, "f"):
+                row["cif"] = cif
+            if bm != format(item.bm_rate, "f"):
+                row["bm_rate"] = bm
+            if permit and permit != (item.lartas_permit or ""):
+                row["lartas_permit"] = permit
+            out.append(row)
+        return out
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        svc, actor, cid, rows = self.services, self.actor, self.detail.case.id, self.rows()
+
+        def work():
+            return svc.pib.preview_determination(actor, cid, svc.pib.determination_from_form(rows))
+
+        self.background(work, self._show_preview, self._failed, group="det-preview")
+
+    def _show_preview(self, a) -> None:
+        tr = self.tr
+        self.query_one("#det-error", Static).update("")
+        det = a.determined.totals if a.determined else a.declared.totals
+        lines = [
+            tr("Declared total") + f": {money(a.declared.totals.total_idr)}   "
+            + tr("Determined total") + f": {money(det.total_idr)}",
+            tr("BM shortfall") + f": {money(a.bm_shortfall_idr)}   " + tr("Fine")
+            + f": {money(a.fine_idr)} ({a.fine_rate_pct}%)",
+            tr("Outcome") + f": [b]{a.outcome.value}[/b]   " + tr("Rule set") + f": {a.ruleset}",
+        ]
+        if a.lartas_missing:
+            lines.append(tr("Permit missing for item(s) {items}", items=", ".join(map(str, a.lartas_missing))))
+        self.query_one("#det-preview", Static).update("\n".join(lines))
+
+    def _failed(self, exc: Exception) -> None:
+        from rich.markup import escape
+
+        self.query_one("#det-error", Static).update(escape(str(exc)))
+
+    def action_save(self) -> None:
+        svc, actor, d, rows = self.services, self.actor, self.detail, self.rows()
+        note = self.query_one("#det-note", Input).value
+
+        def work():
+            return svc.pib.determine(actor, d.case.id, d.version, svc.pib.determination_from_form(rows), note=note)
+
+        self.background(work, self.dismiss, self._failed, group="det-save")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,35 @@
+"""Home: who is logged in and the sections this user may open, with their keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from screens.base import SectionScreen
+from screens.sections import sections_for
+from workstation.i18n import N_
+
+
+class HomeScreen(SectionScreen):
+    TITLE_TEXT = N_("Home")
+
+    def __init__(self, section=None) -> None:
+        super().__init__()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="home-text", classes="body")
+
+    def on_mount(self) -> None:
+        self.refresh_language()
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        actor = self.actor
+        if actor is None:
+            return
+        lines = [self.tr("Welcome, {name}.", name=actor.full_name), "",
+                 self.tr("Your sections:")]
+        for sec in sections_for(actor.roles):
+            lines.append(f"  [b]{sec.key.upper():>3}[/b]  {self.tr(sec.title)}")
+        lines += ["", self.tr("Ctrl+P: command palette   F1: all keys   F11: lock   F10: log out   F12: language")]
+        self.query_one("#home-text", Static).update("\n".join(lines))

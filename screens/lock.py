@@ -1,0 +1,47 @@
+"""Idle lock: the work underneath stays as it was; the same user re-enters the password."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from screens.base import Modal
+
+
+class LockScreen(Modal):
+    DEFAULT_CSS = """
+    LockScreen { align: center middle; background: $background 90%; }
+    #lock-box { width: 56; max-width: 100%; height: auto; border: heavy $warning; padding: 1 2; }
+    #lock-message.error { color: $error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        actor = self.actor
+        with Vertical(id="lock-box"):
+            yield Static("[b]" + self.tr("Screen locked") + f"[/b] — {actor.full_name} ({actor.login})")
+            yield Static(self.tr("Enter your password to continue. Your work is kept."))
+            yield Input(id="lock-password", password=True)
+            yield Static(id="lock-message")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        password = event.value
+        event.input.value = ""
+        auth, actor = self.services.auth, self.actor
+        self.background(lambda: auth.unlock_screen(actor, password), self._result, self._failed, group="unlock")
+
+    def _result(self, ok: bool) -> None:
+        if ok:
+            self.dismiss(True)
+            return
+        msg = self.query_one("#lock-message", Static)
+        msg.update(self.tr("Wrong password."))
+        msg.add_class("error")
+
+    def _failed(self, exc: Exception) -> None:
+        # account locked or session ended: back to the login screen
+        self.dismiss(False)
+        self.call_later(self.wapp.logout, "ended", str(exc))

@@ -1,0 +1,176 @@
+"""Login (shown at once; the database connects behind it) and the first-run screen that creates the admin."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+
+from screens.base import AppAccess
+from screens.widgets.bottom import BottomBars
+from workstation.errors import WorkstationError
+from workstation.i18n import N_
+
+
+class LoginScreen(AppAccess, Screen):
+    CSS_PATH = "login.tcss"
+    BINDINGS = [Binding("enter", "submit", N_("Log in"), id="login.submit", show=False)]
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="login-box"):
+            yield Static(id="login-title")
+            if self.wapp.demo_accounts:
+                yield Static(self._demo_text(), id="demo-banner")
+            yield Label(id="login-label")
+            yield Input(id="login", max_length=32, compact=True)
+            yield Label(id="password-label")
+            yield Input(id="password", password=True, max_length=200, compact=True)
+            yield Button(id="login-button", variant="primary", compact=True)
+            yield Static(id="login-message")
+        yield BottomBars()
+
+    def _demo_text(self) -> str:
+        rows = [f"{login:<8} {password:<14} {role}" for login, password, role in self.wapp.demo_accounts]
+        return self.tr("DEMO — accounts (login, password, role):") + "\n" + "\n".join(rows)
+
+    def on_mount(self) -> None:
+        self.refresh_language()
+        self.query_one("#login", Input).focus()
+        if self.wapp.exit_on == "first-paint":
+            self.call_after_refresh(self.app.exit)
+        if self.wapp.services is None and self.wapp.services_error is None:
+            self._message(self.tr("Connecting to the database…"))
+        elif self.wapp.services_error:
+            self.services_failed(self.wapp.services_error)
+
+    def refresh_language(self) -> None:
+        self.query_one("#login-title", Static).update(
+            "[b]" + self.tr("Customs Officer Workstation") + f"[/b]\nDJBC — {self.wapp.settings.office.name}")
+        self.query_one("#login-label", Label).update(self.tr("Login"))
+        self.query_one("#password-label", Label).update(self.tr("Password"))
+        self.query_one("#login-button", Button).label = self.tr("Log in")
+        if self.wapp.demo_accounts:
+            self.query_one("#demo-banner", Static).update(self._demo_text())
+
+    def _message(self, text: str, error: bool = False) -> None:
+        msg = self.query_one("#login-message", Static)
+        msg.update(text)
+        msg.set_class(error, "error")
+
+    def services_ready(self) -> None:
+        self._message("")
+        if self.services.auth.needs_first_admin():
+            self.app.push_screen(FirstRunScreen(), callback=self._first_admin_created)
+
+    def services_failed(self, message: str) -> None:
+        self._message(self.tr("Database unavailable: {err}", err=message), error=True)
+
+    def _first_admin_created(self, login: str | None) -> None:
+        if login:
+            self.query_one("#login", Input).value = login
+            self.query_one("#password", Input).focus()
+            self._message(self.tr("Administrator created. Log in."))
+
+    def reset(self, message: str | None = None) -> None:
+        self.query_one("#password", Input).value = ""
+        self.query_one("#login", Input).focus()
+        self._message(message or "", error=bool(message))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "login":
+            self.query_one("#password", Input).focus()
+        else:
+            self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        if self.services is None:
+            self._message(self.wapp.services_error or self.tr("Connecting to the database…"),
+                          error=bool(self.wapp.services_error))
+            return
+        login = self.query_one("#login", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not login or not password:
+            self._message(self.tr("Enter login and password."), error=True)
+            return
+        self._message(self.tr("Checking…"))
+        auth = self.services.auth
+        self.background(lambda: auth.login(login, password), self._ok, self._failed, group="login")
+
+    def _ok(self, actor) -> None:
+        self.query_one("#password", Input).value = ""
+        self._message("")
+        self.wapp.logged_in(actor)
+
+    def _failed(self, exc: Exception) -> None:
+        self.query_one("#password", Input).value = ""
+        self.query_one("#password", Input).focus()
+        code = getattr(exc, "code", None)
+        if code == "LOCKED":
+            text = self.tr("Account locked after too many failed logins; a supervisor must unlock it.")
+        elif code in ("BAD_CREDENTIALS", "INACTIVE"):
+            text = self.tr("Wrong login or password.")
+        else:
+            text = str(exc)
+        self._message(text, error=True)
+
+
+class FirstRunScreen(AppAccess, Screen):
+    """No user exists yet: create the administrator (and the office signing key)."""
+
+    CSS_PATH = "login.tcss"
+
+    def compose(self) -> ComposeResult:
+        tr = self.tr
+        with Center(), Vertical(id="login-box"):
+            yield Static("[b]" + tr("First run: create the administrator") + "[/b]", id="login-title")
+            yield Label(tr("Login"))
+            yield Input(id="fr-login", max_length=32, placeholder="admin", compact=True)
+            yield Label(tr("Full name"))
+            yield Input(id="fr-name", max_length=200, compact=True)
+            yield Label(tr("NIP (18 digits, optional)"))
+            yield Input(id="fr-nip", max_length=18, restrict=r"[0-9]*", compact=True)
+            yield Label(tr("Password (at least 8 characters)"))
+            yield Input(id="fr-password", password=True, compact=True)
+            yield Label(tr("Repeat password"))
+            yield Input(id="fr-password2", password=True, compact=True)
+            yield Button(tr("Create"), id="fr-create", variant="primary", compact=True)
+            yield Static(id="login-message")
+        yield BottomBars(keys=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#fr-login", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        i = inputs.index(event.input)
+        if i + 1 < len(inputs):
+            inputs[i + 1].focus()
+        else:
+            self._create()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self._create()
+
+    def _create(self) -> None:
+        v = {k: self.query_one(f"#fr-{k}", Input).value for k in ("login", "name", "nip", "password", "password2")}
+        msg = self.query_one("#login-message", Static)
+        if v["password"] != v["password2"]:
+            msg.update(self.tr("The passwords differ."))
+            return
+        services = self.services
+
+        def work() -> str:
+            info = services.auth.create_first_admin(v["login"], v["name"], v["password"], nip=v["nip"])
+            services.issuance.ensure_office_key()
+            return info.login
+
+        self.background(work, self.dismiss, lambda e: msg.update(str(e)), group="firstrun")
+
+
+def error_text(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, WorkstationError) else f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,845 @@
+"""Passenger counter (e-CD): scan (barcode reader event, or a keyboard-wedge reader typing into the scan field)
+or search by passport / name / flight; the decision panel (lane, every reason in words and code, family, goods,
+excise, cash, rule set); the counter's actions (divert, dual-authorised clearance, oral declaration, PIBK
+hand-off), the red-lane inspection (findings, excise count, referrals, cash procedure, destruction,
+reassessment, payment, release) and the documents; and the queue of the day by flight and lane.
+
+Keys: the scan field takes what a wedge reader types; the action letters work when the decision panel has the
+focus (after a scan, or with Escape). A wedge scan that starts while the panel has the focus is caught by its
+first character (']' of an AIM prefix or 'E' of ECD, neither bound to an action) and goes to the scan field."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+
+from screens.base import Modal, SectionScreen
+from screens.dialogs import PromptModal, SupervisorConfirmModal
+from workstation.errors import InputError, WorkstationError
+from workstation.i18n import N_
+
+REASON_WORDS = {
+    "VALUE_OVER_ALLOWANCE": N_("personal goods above the allowance"),
+    "EXCISE_OVER_ALLOWANCE": N_("tobacco or alcohol above the allowance"),
+    "QUARANTINE_GOODS": N_("animals, fish, plants or their products"),
+    "PROHIBITED_GOODS": N_("prohibited or restricted goods"),
+    "CASH_OVER_THRESHOLD": N_("cash or bearer instruments of Rp100 million or more"),
+    "NON_PERSONAL_GOODS": N_("goods not for personal use (PIBK)"),
+    "RISK_PROFILE": N_("risk profile matched"),
+    "RANDOM_SELECTION": N_("random selection"),
+    "OFFICER_DIVERSION": N_("diverted to red by the officer"),
+}
+REFERRAL_WORDS = {
+    "QUARANTINE": N_("to the quarantine authority"),
+    "ENFORCEMENT": N_("to the enforcement unit (P2)"),
+    "CASH_DECLARATION": N_("cash-carrying procedure"),
+    "PIBK": N_("settle by PIBK"),
+    "EXCISE_DESTRUCTION": N_("destroy the excise goods above the allowance"),
+}
+STATE_WORDS = {
+    "GREEN": N_("green lane: approve release"),
+    "RED": N_("red lane: physical inspection"),
+    "INSPECTING": N_("inspection in progress"),
+    "ASSESSED": N_("reassessed: nothing to pay"),
+    "BILLED": N_("billed: waiting for payment"),
+    "PAID": N_("paid: approve release"),
+    "RELEASED": N_("released"),
+}
+# Action letters and their short words, in the order the actions line lists them.
+ACTION_KEYS = (
+    ("divert", "d", N_("divert")),
+    ("clear", "c", N_("clear (supervisor)")),
+    ("finding", "f", N_("finding")),
+    ("excise", "x", N_("excise count")),
+    ("cash", "k", N_("cash")),
+    ("refer", "r", N_("refer")),
+    ("pibk", "p", N_("PIBK")),
+    ("destroy", "m", N_("destroy")),
+    ("reassess", "a", N_("reassess")),
+    ("pay", "y", N_("payment")),
+    ("release", "l", N_("release")),
+    ("slip", "s", N_("slip")),
+)
+SHORT_REASONS = {  # the queue's narrow column: codes shortened, never translated
+    "VALUE_OVER_ALLOWANCE": "VALUE", "EXCISE_OVER_ALLOWANCE": "EXCISE", "QUARANTINE_GOODS": "QUARANTINE",
+    "PROHIBITED_GOODS": "PROHIBITED", "CASH_OVER_THRESHOLD": "CASH", "NON_PERSONAL_GOODS": "NON_PERSONAL",
+    "RISK_PROFILE": "RISK", "RANDOM_SELECTION": "RANDOM", "OFFICER_DIVERSION": "DIVERSION",
+}
+KIND_WORDS = {
+    "INITIAL": N_("declared"),
+    "DIVERSION": N_("diverted"),
+    "CLEARANCE": N_("cleared"),
+    "REASSESSMENT": N_("reassessed after inspection"),
+}
+QUEUE_FILTERS = {"all": N_("all lanes"), "red": N_("red lane"), "green": N_("green lane"), "open": N_("open")}
+WEDGE_STARTS = ("]", "E")  # first character of any e-CD scan a wedge reader types
+
+
+def _rp(amount: int | None) -> str:
+    return f"Rp{int(amount or 0):,}".replace(",", ".")
+
+
+def _field_name(field: str | None) -> str | None:
+    """The form field an error names: `cash[0].amount` → cash, `goods[0].value` → value."""
+    if not field:
+        return None
+    head = field.split("[")[0].split(".")[0]
+    if head == "goods" and "." in field:
+        return field.rsplit(".", 1)[1]
+    return head
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A small form: one field per line; Enter moves on, Enter on the last field submits. The work runs in a thread;
+# the service's error shows under the form (naming the field, which gets the focus), nothing is lost.
+# ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+    password: bool = False
+
+
+class FormModal(Modal):
+    DEFAULT_CSS = """
+    FormModal { align: center middle; }
+    FormModal > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+                           background: $surface; padding: 0 1; }
+    FormModal .form-row { height: 1; }
+    FormModal .form-row Label { width: 24; }
+    FormModal .form-row Input { width: 1fr; background: $boost; }
+    FormModal #form-error { color: $error; height: auto; }
+    FormModal #form-help { color: $text-muted; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="form.cancel")]
+
+    def __init__(self, title: str, fields: list[FormField], work: Callable[[dict[str, str]], Any], *,
+                 help_text: str = "") -> None:
+        super().__init__()
+        self.title_text, self.fields, self.work, self.help_text = title, fields, work, help_text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, style="bold"))
+            if self.help_text:
+                yield Static(Text(self.help_text), id="form-help")
+            for f in self.fields:
+                with Horizontal(classes="form-row"):
+                    yield Label(f.label)
+                    yield Input(value=f.value, placeholder=f.placeholder, id=f"form-{f.name}", compact=True,
+                                password=f.password, max_length=500)
+            yield Static(id="form-error")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def values(self) -> dict[str, str]:
+        return {f.name: self.query_one(f"#form-{f.name}", Input).value for f in self.fields}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        i = inputs.index(event.input)
+        if i < len(inputs) - 1:
+            inputs[i + 1].focus()
+            return
+        self.submit()
+
+    def submit(self) -> None:
+        values = self.values()
+        self.query_one("#form-error", Static).update(self.tr("Working…"))
+        self.background(lambda: self.work(values), self.dismiss, self._failed, group="form")
+
+    def _failed(self, exc: Exception) -> None:
+        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
+        self.query_one("#form-error", Static).update(Text(text))
+        name = _field_name(getattr(exc, "field", None))
+        target = self.query(f"#form-{name}") if name else None
+        if target:
+            target.first().focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DocumentsListModal(Modal):
+    """The documents of the case; Enter opens one (preview, print again, receipt)."""
+
+    DEFAULT_CSS = """
+    DocumentsListModal { align: center middle; }
+    DocumentsListModal > Vertical { width: 70; max-width: 100%; height: auto; max-height: 100%;
+                                    border: round $accent; background: $surface; }
+    DocumentsListModal DataTable { height: auto; max-height: 16; }
+    """
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="ecddocs.close")]
+
+    def __init__(self, documents) -> None:
+        super().__init__()
+        self.documents = documents
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.tr("Documents"), style="bold"))
+            yield DataTable(id="ecd-doclist", cursor_type="row")
+
+    def on_mount(self) -> None:
+        t = self.query_one(DataTable)
+        t.add_columns(self.tr("Number"), self.tr("Type"))
+        for d in self.documents:
+            t.add_row(d.number, d.doc_type, key=d.number)
+        t.move_cursor(row=max(0, t.row_count - 1))
+        t.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from screens.documents import DocumentModal
+
+        self.app.push_screen(DocumentModal(str(event.row_key.value)))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+# ---------------------------------------------------------------------------------------------------------
+class CounterScreen(SectionScreen):
+    TITLE_TEXT = N_("Passenger counter")
+    CSS_PATH = "passenger.tcss"
+    BINDINGS = [
+        Binding("slash", "focus_scan", N_("Scan / search"), id="counter.scan"),
+        Binding("escape", "focus_panel", N_("Decision"), id="counter.panel", show=False),
+        Binding("w", "toggle_tab", N_("Queue"), id="counter.queue"),
+        Binding("o", "oral", N_("Oral declaration"), id="counter.oral"),
+        Binding("d", "act('divert')", N_("Divert to red"), id="counter.divert", show=False),
+        Binding("c", "act('clear')", N_("Clear to green"), id="counter.clear", show=False),
+        Binding("f", "act('finding')", N_("Record finding"), id="counter.finding", show=False),
+        Binding("x", "act('excise')", N_("Excise count"), id="counter.excise", show=False),
+        Binding("k", "act('cash')", N_("Cash procedure"), id="counter.cash", show=False),
+        Binding("r", "act('refer')", N_("Refer"), id="counter.refer", show=False),
+        Binding("p", "act('pibk')", N_("PIBK hand-off"), id="counter.pibk", show=False),
+        Binding("m", "act('destroy')", N_("Destruction"), id="counter.destroy", show=False),
+        Binding("a", "act('reassess')", N_("Reassess"), id="counter.reassess", show=False),
+        Binding("y", "act('pay')", N_("Payment"), id="counter.pay", show=False),
+        Binding("l", "act('release')", N_("Release"), id="counter.release", show=False),
+        Binding("s", "act('slip')", N_("Decision slip"), id="counter.slip", show=False),
+        Binding("v", "documents", N_("Documents"), id="counter.documents"),
+        Binding("t", "print_receipt", N_("Print receipt"), id="counter.receipt", show=False),
+        Binding("1", "queue_filter('all')", N_("All"), id="counter.queue_all", show=False),
+        Binding("2", "queue_filter('red')", N_("Red"), id="counter.queue_red", show=False),
+        Binding("3", "queue_filter('green')", N_("Green"), id="counter.queue_green", show=False),
+        Binding("4", "queue_filter('open')", N_("Open"), id="counter.queue_open", show=False),
+        Binding("g", "queue_flight", N_("Flight"), id="counter.queue_flight", show=False),
+        Binding("f5", "demo_scan", N_("Demo scan"), id="counter.demo_scan"),
+    ]
+
+    def __init__(self, section=None) -> None:
+        super().__init__()
+        self.view = None  # the EcdView on the panel
+        self.queue_lane: str = "all"
+        self.queue_flight: str = ""
+        self._demo_index = 0
+        self.shown_callbacks: list[Callable[[Any], None]] = []  # tests and bench/ecd.py: after a decision paints
+
+    # -- layout -------------------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="ecd-tabs"):
+            with TabPane(self.tr("Counter"), id="tab-counter"):
+                yield Input(id="ecd-scan", compact=True, max_length=8192, select_on_focus=False)
+                yield DataTable(id="ecd-results", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="ecd-panel", can_focus=True):
+                    yield Static(id="ecd-decision")
+                yield Static(id="ecd-actions")
+            with TabPane(self.tr("Queue"), id="tab-queue"):
+                with Horizontal(id="ecd-qbar"):
+                    yield Static(id="ecd-qcounts")
+                    yield Input(id="ecd-qsearch", compact=True, max_length=100)
+                yield DataTable(id="ecd-queue", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        tr = self.tr
+        self.query_one("#ecd-scan", Input).placeholder = tr("scan e-CD, or type passport / name / flight + Enter")
+        self.query_one("#ecd-qsearch", Input).placeholder = tr("search: name, passport, flight, e-CD")
+        self.query_one("#ecd-results", DataTable).add_columns(tr("Flight"), tr("Name"), tr("Passport"), tr("Lane"),
+                                                              tr("State"), "e-CD")
+        self.query_one("#ecd-results", DataTable).display = False
+        self.query_one("#ecd-queue", DataTable).add_columns(tr("Flight"), tr("Name"), tr("Passport"), tr("Lane"),
+                                                            tr("State"), tr("Reasons"))
+        self.query_one("#ecd-decision", Static).update(Text(tr("Scan the passenger's e-CD code.")))
+        self._show_actions()
+        self.query_one("#ecd-scan", Input).focus()
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        if self.view is not None:
+            self._render_decision(self.view)
+
+    # -- which keys apply ---------------------------------------------------------------------------------
+    def _tab(self) -> str:
+        return self.query_one("#ecd-tabs", TabbedContent).active or "tab-counter"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        try:
+            tab = self._tab()
+        except Exception:  # during compose
+            return True
+        if action == "act":
+            return tab == "tab-counter" and self.view is not None and parameters[0] in self.view.actions()
+        if action in ("documents", "print_receipt"):
+            return tab == "tab-counter" and self.view is not None and bool(self.view.documents)
+        if action in ("queue_filter", "queue_flight"):
+            return tab == "tab-queue"
+        if action == "demo_scan":
+            return bool(self.wapp.settings.demo)
+        return True
+
+    def _show_actions(self) -> None:
+        v = self.view
+        parts = []
+        if v is not None:
+            acts = v.actions()
+            parts = [f"{key} {self.tr(word)}" for name, key, word in ACTION_KEYS if name in acts]
+            if v.documents:
+                parts.append("v " + self.tr("documents"))
+        parts += ["/ " + self.tr("scan"), "o " + self.tr("oral"), "w " + self.tr("queue")]
+        self.query_one("#ecd-actions", Static).update(Text(" · ".join(parts)))
+        self.refresh_bindings()
+
+    # -- scanning -----------------------------------------------------------------------------------------
+    def action_focus_scan(self) -> None:
+        self.query_one("#ecd-tabs", TabbedContent).active = "tab-counter"
+        self.query_one("#ecd-scan", Input).focus()
+
+    def action_focus_panel(self) -> None:
+        if self._tab() == "tab-counter":
+            self.query_one("#ecd-panel").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # A wedge scan starting while the focus is not in a field: move it to the scan field before its next key.
+        if isinstance(self.focused, Input) or event.character not in WEDGE_STARTS:
+            return
+        self.query_one("#ecd-tabs", TabbedContent).active = "tab-counter"
+        field = self.query_one("#ecd-scan", Input)
+        field.value = event.character
+        self.set_focus(field)
+        field.cursor_position = len(field.value)
+        event.stop()
+        event.prevent_default()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "ecd-scan":
+            text = event.value
+            event.input.value = ""
+            self.submit_scan(text)
+        elif event.input.id == "ecd-qsearch":
+            self.load_queue()
+            self.query_one("#ecd-queue", DataTable).focus()
+
+    def submit_scan(self, text: str, *, started: float | None = None) -> None:
+        """What the scan field or a reader sent: an e-CD code is scanned, anything else is a search."""
+        stripped = text.strip()
+        if not stripped:
+            return
+        body = stripped[3:] if stripped.startswith("]") else stripped
+        if body.upper().startswith(("ECD:", "ECD1:")) or stripped.startswith("]"):
+            ecd, actor = self.services.ecd, self.actor
+            self.background(lambda: ecd.scan(actor, text), lambda v: self._loaded(v, started), self._scan_failed,
+                            group="ecd-scan")
+        else:
+            ecd = self.services.ecd
+            self.background(lambda: ecd.search(stripped), self._search_done, self._scan_failed, group="ecd-scan")
+
+    def on_device_event_message(self, message) -> None:
+        from devices.events import BarcodeScanned, MrzRead
+
+        event = message.event
+        if isinstance(event, BarcodeScanned):
+            self.query_one("#ecd-tabs", TabbedContent).active = "tab-counter"
+            self.submit_scan(event.text, started=time.perf_counter())
+        elif isinstance(event, MrzRead):
+            number = (event.detail or {}).get("document_number")
+            if event.valid and number:
+                self.query_one("#ecd-tabs", TabbedContent).active = "tab-counter"
+                self.submit_scan(str(number))
+            else:
+                self.notify(self.tr("Passport MRZ not readable; scan again."), severity="warning")
+
+    def _scan_failed(self, exc: Exception) -> None:
+        self.show_error(exc)
+        self.app.bell()
+        self.query_one("#ecd-scan", Input).focus()
+
+    def _search_done(self, rows) -> None:
+        table = self.query_one("#ecd-results", DataTable)
+        table.clear()
+        if not rows:
+            table.display = False
+            self.notify(self.tr("Nothing found."), severity="warning")
+            self.query_one("#ecd-scan", Input).focus()
+            return
+        if len(rows) == 1:
+            table.display = False
+            self.open_case(rows[0].case_id)
+            return
+        for r in rows:
+            table.add_row(r.flight or "-", r.name[:20], r.passport, r.lane, r.state, r.ecd_id, key=str(r.case_id))
+        table.display = True
+        table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id in ("ecd-results", "ecd-queue") and event.row_key.value:
+            self.query_one("#ecd-results", DataTable).display = False
+            self.query_one("#ecd-tabs", TabbedContent).active = "tab-counter"
+            self.open_case(uuid.UUID(str(event.row_key.value)))
+
+    def open_case(self, case_id: uuid.UUID) -> None:
+        ecd = self.services.ecd
+        self.background(lambda: ecd.get(case_id), self._loaded, group="ecd-scan")
+
+    def _loaded(self, view, started: float | None = None) -> None:
+        self.query_one("#ecd-results", DataTable).display = False
+        self.view = view
+        self._render_decision(view)
+        self._show_actions()
+        self.query_one("#ecd-panel").focus()
+        if view.created:
+            self.notify(self.tr("e-CD {id} stored.", id=view.ecd_id))
+        if self.shown_callbacks:
+            callbacks = list(self.shown_callbacks)
+            self.call_after_refresh(lambda: [cb(view) for cb in callbacks])
+
+    # -- the decision panel -------------------------------------------------------------------------------
+    def _render_decision(self, v) -> None:
+        self.query_one("#ecd-decision", Static).update(self.decision_text(v))
+
+    def decision_text(self, v) -> Text:
+        tr = self.tr
+        doc = v.document
+        d = v.decision
+        out = Text()
+        lane = v.lane
+        banner = tr("RED LANE") if lane == "red" else tr("GREEN LANE")
+        out.append(f" {banner} ", style="bold white on red" if lane == "red" else "bold black on green")
+        out.append(f"  {v.ecd_id}  ", style="bold")
+        out.append(tr(STATE_WORDS.get(v.state, v.state)) + f" [{v.state}]\n")
+        dec = doc.declarant
+        arrival = doc.arrival
+        who = f"{dec.name} · {dec.passport} {dec.nationality} · {dec.birth_date.isoformat()} · {dec.traveller_type.value}"
+        out.append(who + "\n")
+        out.append(f"{arrival.flight or '-'} {arrival.from_port or ''}→{arrival.port} {arrival.date.isoformat()}")
+        if v.oral_group:
+            out.append("  " + tr("oral declaration: {group}", group=v.oral_group))
+        out.append("\n")
+        out.append(tr("Reasons") + ":", style="bold")
+        if not d.reasons and not v.case.reasons:
+            out.append(" -  " + tr("nothing to declare above the allowances") + "\n")
+        else:
+            out.append("\n")
+            for code in sorted({*d.reasons, *v.case.reasons}):
+                out.append(f"  {code}", style="bold red" if lane == "red" else "bold")
+                out.append(f" — {tr(REASON_WORDS.get(code, code))}")
+                if code == "OFFICER_DIVERSION" and v.diversion_note:
+                    out.append(f": “{v.diversion_note}”")
+                out.append("\n")
+        if v.cleared is not None:
+            c = v.cleared
+            out.append(tr("Cleared to green by {who}, confirmed by {sup}: {reason}", who=c.decided_by or "-",
+                          sup=c.confirmed_by or "-", reason=c.note or "") + "\n", style="bold")
+        if d.referrals:
+            out.append(tr("Referrals") + ": ", style="bold")
+            out.append("; ".join(f"{r} ({tr(REFERRAL_WORDS.get(r, r))})" for r in d.referrals) + "\n")
+        out.append(tr("Rule set") + ": ", style="bold")
+        kind = tr(KIND_WORDS.get(d.kind, d.kind))
+        out.append(f"{d.ruleset} (sha256 {d.ruleset_sha256[:12]}) · {kind}\n")
+        if doc.family_members:
+            out.append(tr("Family") + f" ({doc.persons}): ", style="bold")
+            out.append("; ".join(f"{m.name} {m.passport} {m.birth_date.isoformat()}" for m in doc.family_members)
+                       + "\n")
+        findings = {f.item_no: f for f in v.findings}
+        out.append(tr("Goods") + ":", style="bold")
+        if not doc.goods and not findings:
+            out.append(" -\n")
+        else:
+            out.append("\n")
+        for i, g in enumerate(doc.goods, 1):
+            use = tr("personal") if g.personal_use else tr("NOT personal")
+            out.append(f"  {i} {g.description[:28]} · HS {g.hs_code or '-'} · {g.quantity} {g.unit} · "
+                       f"{g.value} {g.currency} · {use}")
+            f = findings.get(i)
+            if f is not None:
+                out.append(f"  → {f.status} {f.value} {f.currency} HS {f.hs_code or '-'}", style="bold")
+            out.append("\n")
+        for no, f in findings.items():
+            if no > len(doc.goods):
+                out.append(f"  {no} {f.description[:28]} · HS {f.hs_code or '-'} · {f.value} {f.currency} → "
+                           f"{f.status}\n", style="bold")
+        ex = doc.excise
+        counted = v.excise_count
+        out.append(tr("Excise") + ": ", style="bold")
+        out.append(tr("cigarettes {a} · cigars {b} · sliced tobacco {c} g · alcohol {d} L", a=ex.cigarettes,
+                      b=ex.cigars, c=ex.sliced_tobacco_g, d=ex.alcohol_l))
+        if counted is not None:
+            out.append("  → " + tr("counted {a}/{b}/{c} g/{d} L", a=counted.cigarettes, b=counted.cigars,
+                                    c=counted.sliced_tobacco_g, d=counted.alcohol_l), style="bold")
+        excess = d.excise_excess
+        if d.has_excise_excess:
+            out.append("  " + tr("excess {a}/{b}/{c} g/{d} L", a=excess["cigarettes"], b=excess["cigars"],
+                                 c=excess["sliced_tobacco_g"], d=excess["alcohol_l"]), style="bold red")
+        out.append("\n")
+        out.append(tr("Cash") + ": ", style="bold")
+        cash = "; ".join(f"{c.currency} {c.amount}" + (" (BI)" if c.bearer_instrument else "") for c in doc.cash
+                         if c.amount) or "-"
+        cash_idr = Decimal(d.record.get("cash_idr", "0"))
+        out.append(cash + (f" ≈ {_rp(int(cash_idr))}" if cash_idr else "") + "\n")
+        a = d.assessment
+        out.append(tr("Assessment") + ": ", style="bold")
+        out.append(tr("goods USD {g} − allowance {al} = taxable {t}", g=a["goods_usd"], al=a["allowance_usd"],
+                      t=a["taxable_usd"]) + "\n")
+        if a["total_idr"]:
+            out.append(f"  CV {_rp(a['customs_value_idr'])} · BM {_rp(a['import_duty_idr'])} · PPN "
+                       f"{_rp(a['vat_idr'])} · PPnBM {_rp(a['luxury_tax_idr'])} · PPh {_rp(a['income_tax_idr'])} · ")
+            out.append(tr("total") + f" {_rp(a['total_idr'])}\n", style="bold")
+        if v.billing is not None:
+            out.append(tr("Billing") + ": ", style="bold")
+            out.append(f"{v.billing.code} · {_rp(v.billing.amount_idr)} · {v.billing.document_number}")
+            if v.payment is not None:
+                out.append("  " + tr("paid") + f" {v.payment.receipt_number} ({v.payment.channel})", style="bold")
+            out.append("\n")
+        handed, fine = tr("Handed over"), tr("fine")
+        for r in v.referrals:
+            extra = ""
+            if r.cash_idr is not None:
+                declared = tr("declared") if r.cash_declared else tr("not declared")
+                extra = f" · {_rp(r.cash_idr)} · {declared} · {fine} {_rp(r.fine_idr)}"
+            out.append(f"{handed}: {r.code} → {r.receiver_name} ({r.receiver}) · {r.document_number}{extra}\n")
+        if v.state in ("GREEN", "ASSESSED", "PAID"):
+            blockers = v.release_blockers()
+            if blockers:
+                out.append(tr("Not releasable yet") + ": " + "; ".join(blockers) + "\n", style="bold red")
+        if v.documents:
+            out.append(tr("Documents") + ": ", style="bold")
+            out.append(", ".join(doc_.number for doc_ in v.documents) + "\n")
+        return out
+
+    # -- actions ------------------------------------------------------------------------------------------
+    def _done(self, view) -> None:
+        self._loaded(view)
+        self.notify(self.tr("{id}: {state}", id=view.ecd_id, state=view.state))
+
+    def _failed(self, exc: Exception) -> None:
+        self.show_error(exc)
+        if self.view is not None:
+            self.open_case(self.view.case.id)  # e.g. a conflict: show what is there now
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        self.background(fn, self._done, self._failed, group="ecd-act")
+
+    def _form(self, title: str, fields: list[FormField], work: Callable[[dict[str, str]], Any],
+              help_text: str = "") -> None:
+        def closed(view) -> None:
+            if view is not None:
+                self._done(view)
+
+        self.app.push_screen(FormModal(title, fields, work, help_text=help_text), closed)
+
+    def action_act(self, name: str) -> None:
+        v = self.view
+        if v is None or name not in v.actions():
+            return
+        getattr(self, f"_do_{name}")(v)
+
+    def _do_divert(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                self._run(lambda: ecd.divert(actor, v.case.id, v.version, reason))
+
+        self.app.push_screen(PromptModal(self.tr("Divert to the red lane"), self.tr("Reason (required)")),
+                             with_reason)
+
+    def _do_clear(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+
+        def with_reason(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def confirmed(supervisor) -> None:
+                if supervisor is not None:
+                    self._run(lambda: ecd.clear_to_green(actor, v.case.id, v.version, reason, supervisor))
+
+            what = self.tr("Clear {id} to the green lane: {reason}", id=v.ecd_id, reason=reason)
+            self.app.push_screen(SupervisorConfirmModal("ecd.clear", what), confirmed)
+
+        self.app.push_screen(PromptModal(self.tr("Clear to the green lane"), self.tr("Reason (required)")),
+                             with_reason)
+
+    def _do_finding(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        found = {f.item_no for f in v.findings}
+        nxt = next((i for i in range(1, len(v.document.goods) + 1) if i not in found), None)
+        tr = self.tr
+
+        def work(vals: dict[str, str]):
+            item = vals["item"].strip()
+            if item and not item.isdigit():
+                raise InputError("a line number, or empty for undeclared goods", field="item")
+            status = {"F": "FOUND", "N": "NOT_FOUND", "U": "UNDECLARED"}.get(vals["status"].strip().upper(),
+                                                                           vals["status"])
+            personal = vals["personal_use"].strip().upper()
+            if personal not in ("", "Y", "N"):
+                raise InputError("Y or N", field="personal_use")
+            return ecd.record_finding(actor, v.case.id, v.version, item_no=int(item) if item else None,
+                                      status=status, description=vals["description"] or None,
+                                      quantity=vals["quantity"] or None, unit=vals["unit"] or None,
+                                      hs_code=vals["hs_code"] or None, value=vals["value"] or None,
+                                      currency=vals["currency"] or None,
+                                      personal_use=None if not personal else personal == "Y", note=vals["note"])
+
+        fields = [
+            FormField("item", tr("Line (empty = new)"), str(nxt) if nxt else ""),
+            FormField("status", tr("Status F/N/U"), "FOUND" if nxt else "UNDECLARED"),
+            FormField("description", tr("Description"), placeholder=tr("as declared")),
+            FormField("quantity", tr("Quantity"), placeholder=tr("as declared")),
+            FormField("unit", tr("Unit"), placeholder="PCE"),
+            FormField("hs_code", tr("HS code"), placeholder=tr("as declared")),
+            FormField("value", tr("Value"), placeholder=tr("as declared, e.g. 1500.00")),
+            FormField("currency", tr("Currency"), placeholder="USD"),
+            FormField("personal_use", tr("Personal use (Y/N)"), placeholder="Y"),
+            FormField("note", tr("Note")),
+        ]
+        self._form(tr("Inspection finding"), fields, work, tr("Status: F found, N not found, U undeclared goods. Empty fields keep the declared value."))
+
+    def _do_excise(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        ex = v.excise_count or v.document.excise
+        tr = self.tr
+        fields = [FormField("cigarettes", tr("Cigarettes"), str(ex.cigarettes)),
+                  FormField("cigars", tr("Cigars"), str(ex.cigars)),
+                  FormField("sliced_tobacco_g", tr("Sliced tobacco (g)"), str(ex.sliced_tobacco_g)),
+                  FormField("alcohol_l", tr("Alcohol (litres)"), format(ex.alcohol_l, "f"))]
+        self._form(tr("Excise goods counted"), fields,
+                   lambda vals: ecd.record_excise_count(actor, v.case.id, v.version, **vals))
+
+    def _do_cash(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        tr = self.tr
+        declared = ", ".join(f"{c.currency} {c.amount}" for c in v.document.cash if c.amount)
+
+        def work(vals: dict[str, str]):
+            return ecd.cash_procedure(actor, v.case.id, v.version, parse_cash(vals["cash"]), receiver=vals["receiver"],
+                                      receiver_name=vals["receiver_name"], note=vals["note"])
+
+        fields = [FormField("cash", tr("Counted (CUR amount, …)"), declared, placeholder="USD 8000, IDR 2000000"),
+                  FormField("receiver", tr("Handed to (unit)")),
+                  FormField("receiver_name", tr("Receiver's name")),
+                  FormField("note", tr("Note"))]
+        self._form(tr("Cash-carrying procedure"), fields, work)
+
+    def _do_refer(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        tr = self.tr
+        code = "QUARANTINE" if "QUARANTINE" in v.decision.referrals else "ENFORCEMENT"
+
+        def work(vals: dict[str, str]):
+            c = {"Q": "QUARANTINE", "E": "ENFORCEMENT"}.get(vals["code"].strip().upper(), vals["code"])
+            return ecd.refer(actor, v.case.id, v.version, c, receiver=vals["receiver"],
+                             receiver_name=vals["receiver_name"],
+                             items=[(vals["description"], vals["quantity"], vals["note"])])
+
+        fields = [FormField("code", tr("Q quarantine / E enforcement"), code),
+                  FormField("receiver", tr("Handed to (unit)")),
+                  FormField("receiver_name", tr("Receiver's name")),
+                  FormField("description", tr("Goods")),
+                  FormField("quantity", tr("Quantity")),
+                  FormField("note", tr("Note"))]
+        self._form(tr("Referral hand-over"), fields, work)
+
+    def _do_pibk(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        tr = self.tr
+        fields = [FormField("receiver", tr("Handed to (unit)"), "Seksi PIBK"),
+                  FormField("receiver_name", tr("Receiver's name")),
+                  FormField("note", tr("Note"))]
+        self._form(tr("PIBK hand-off (goods not for personal use)"), fields,
+                   lambda vals: ecd.hand_off_pibk(actor, v.case.id, v.version, **vals))
+
+    def _do_destroy(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        tr = self.tr
+        fields = [FormField("witnesses", tr("Witnesses")), FormField("note", tr("Note"))]
+        self._form(tr("Destruction of excise goods above the allowance"), fields,
+                   lambda vals: ecd.destroy_excise(actor, v.case.id, v.version, **vals))
+
+    def _do_reassess(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        self._run(lambda: ecd.reassess(actor, v.case.id, v.version))
+
+    def _do_pay(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        tr = self.tr
+        fields = [FormField("billing_code", tr("Billing code"), v.billing.code if v.billing else ""),
+                  FormField("receipt_number", tr("Receipt / NTPN number")),
+                  FormField("amount_idr", tr("Amount paid (Rp)"), placeholder=str(v.billing.amount_idr if v.billing
+                                                                                   else "")),
+                  FormField("channel", tr("Channel"), "CASH", placeholder="CASH, CARD, BANK, QRIS")]
+        self._form(tr("Payment"), fields, lambda vals: ecd.record_payment(actor, v.case.id, v.version, **vals))
+
+    def _do_release(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+
+        def with_note(note: str | None) -> None:
+            if note is not None:
+                self._run(lambda: ecd.release(actor, v.case.id, v.version, note))
+
+        self.app.push_screen(PromptModal(self.tr("Approve release"), self.tr("Note (optional), Enter to approve"),
+                                         required=False), with_note)
+
+    def _do_slip(self, v) -> None:
+        ecd, actor = self.services.ecd, self.actor
+        self._run(lambda: ecd.issue_slip(actor, v.case.id, v.version))
+
+    def action_oral(self) -> None:
+        from workstation.services.passenger import OralForm
+
+        ecd, actor = self.services.ecd, self.actor
+        tr = self.tr
+
+        def work(vals: dict[str, str]):
+            goods = [(vals["goods"], vals["value"], vals["currency"] or "USD", True)] if vals["goods"].strip() else []
+            return ecd.record_oral(actor, OralForm(
+                group=vals["group"].strip(), name=vals["name"], passport=vals["passport"],
+                nationality=vals["nationality"], birth_date=vals["birth_date"].strip(), port=vals["port"],
+                flight=vals["flight"], traveller_type=vals["traveller_type"].strip() or "passenger", goods=goods,
+                cash=parse_cash(vals["cash"]) if vals["cash"].strip() else ()))
+
+        fields = [FormField("group", tr("Group"), "over_60", placeholder="over_60, disabled, hajj_regular, vvip"),
+                  FormField("name", tr("Name")), FormField("passport", tr("Passport")),
+                  FormField("nationality", tr("Nationality"), "IDN"),
+                  FormField("birth_date", tr("Birth date"), placeholder="1950-12-31"),
+                  FormField("traveller_type", tr("Traveller type"), "passenger"),
+                  FormField("flight", tr("Flight")), FormField("port", tr("Arrival port"), "CGK"),
+                  FormField("goods", tr("Goods (description)")), FormField("value", tr("Value")),
+                  FormField("currency", tr("Currency"), "USD"),
+                  FormField("cash", tr("Cash (CUR amount, …)"))]
+        self._form(tr("Oral declaration"), fields, work)
+
+    def action_documents(self) -> None:
+        if self.view is not None and self.view.documents:
+            self.app.push_screen(DocumentsListModal(self.view.documents))
+
+    def action_print_receipt(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        receipts = [d for d in v.documents if d.doc_type in ("ECD-KWT", "ECD-BILL", "ECD-SLIP")]
+        if not receipts:
+            self.notify(self.tr("No receipt document on this case."), severity="warning")
+            return
+        docs, actor, number = self.services.documents, self.actor, receipts[-1].number
+        self.background(lambda: docs.print_document(actor, number, receipt=True),
+                        lambda r: self.notify(self.tr("Receipt {number} printed.", number=number)), group="ecd-print")
+
+    # -- queue --------------------------------------------------------------------------------------------
+    def action_toggle_tab(self) -> None:
+        tabs = self.query_one("#ecd-tabs", TabbedContent)
+        if tabs.active == "tab-queue":
+            tabs.active = "tab-counter"
+            self.query_one("#ecd-panel" if self.view else "#ecd-scan").focus()
+        else:
+            tabs.active = "tab-queue"
+            self.load_queue()
+            self.query_one("#ecd-queue", DataTable).focus()
+        self.refresh_bindings()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-queue":
+            self.load_queue()
+        self.refresh_bindings()
+
+    def action_queue_filter(self, which: str) -> None:
+        self.queue_lane = which
+        self.load_queue()
+
+    def action_queue_flight(self) -> None:
+        def chosen(flight: str | None) -> None:
+            if flight is not None:
+                self.queue_flight = flight.strip().upper()
+                self.load_queue()
+
+        self.app.push_screen(PromptModal(self.tr("Flight"), self.tr("Flight number (empty: all flights)"),
+                                         required=False, value=self.queue_flight), chosen)
+
+    def load_queue(self) -> None:
+        ecd = self.services.ecd
+        lane = self.queue_lane if self.queue_lane in ("red", "green") else None
+        flight, search = self.queue_flight, self.query_one("#ecd-qsearch", Input).value
+        open_only = self.queue_lane == "open"
+
+        def work():
+            data = ecd.queue(lane=lane, flight=flight or None, search=search)
+            if open_only:
+                rows = tuple(r for r in data.rows if r.state != "RELEASED")
+                return data, rows
+            return data, data.rows
+
+        self.background(work, self._queue_shown, group="ecd-queue")
+
+    def _queue_shown(self, result) -> None:
+        data, rows = result
+        tr = self.tr
+        table = self.query_one("#ecd-queue", DataTable)
+        table.clear()
+        for r in rows:
+            reasons = ",".join(SHORT_REASONS.get(x, x) for x in r.reasons) or "-"
+            table.add_row(r.flight or "-", r.name[:18], r.passport, r.lane, r.state, reasons[:24], key=str(r.case_id))
+        flight = self.queue_flight or tr("all flights")
+        counts = tr("{day}: red {red} · green {green} · {flight} · {filter}", day=data.day.isoformat(),
+                    red=data.lanes.get("red", 0), green=data.lanes.get("green", 0), flight=flight,
+                    filter=tr(QUEUE_FILTERS[self.queue_lane]))
+        self.query_one("#ecd-qcounts", Static).update(Text(counts))
+
+    # -- demo ---------------------------------------------------------------------------------------------
+    def action_demo_scan(self) -> None:
+        """Demo only: types a sample `ECD:` code into the scan field and presses Enter, as a wedge reader does."""
+        ecd = self.services.ecd
+        self.background(ecd.demo_scan_codes, self._demo_type, group="ecd-demo")
+
+    def _demo_type(self, codes: list[str]) -> None:
+        if not codes:
+            self.notify(self.tr("No stored e-CD to scan."), severity="warning")
+            return
+        code = codes[self._demo_index % len(codes)]
+        self._demo_index += 1
+        self.action_focus_scan()
+        field = self.query_one("#ecd-scan", Input)
+        field.value = code
+        field.post_message(Input.Submitted(field, code))  # what Enter after a wedge scan does
+
+
+def parse_cash(text: str) -> list[tuple[str, str]]:
+    """`USD 8000, IDR 2000000` → [("USD", "8000"), ("IDR", "2000000")]; errors name the `cash` field."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) != 2:
+            raise InputError("amounts as CUR AMOUNT separated by commas, e.g. USD 8000, IDR 2000000", field="cash")
+        out.append((words[0].upper(), words[1]))
+    if not out:
+        raise InputError("at least one amount, e.g. USD 8000", field="cash")
+    return out

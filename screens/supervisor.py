@@ -1,0 +1,155 @@
+"""Supervision: active sessions (end one), accounts (unlock), the audit log (verify the chain, recent
+entries). Workflow queues and SLA breaches join here as the workflows arrive."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
+
+from screens.base import SectionScreen
+from screens.dialogs import PromptModal
+from workstation.i18n import N_
+
+
+def _t(ts, zone) -> str:
+    return ts.astimezone(zone).strftime("%d-%m %H:%M") if ts else "-"
+
+
+class SupervisorScreen(SectionScreen):
+    TITLE_TEXT = N_("Supervision")
+    BINDINGS = [
+        Binding("r", "reload", N_("Refresh"), id="sup.reload"),
+        Binding("e", "end_session", N_("End session"), id="sup.end_session"),
+        Binding("u", "unlock", N_("Unlock user"), id="sup.unlock"),
+        Binding("v", "verify_audit", N_("Verify audit"), id="sup.verify_audit"),
+        Binding("t", "retry_prints", N_("Retry prints"), id="sup.retry_prints"),
+        Binding("d", "find_document", N_("Document"), id="sup.find_document"),
+    ]
+
+    def __init__(self, section=None) -> None:
+        super().__init__()
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="sup-tabs"):
+            with TabPane(self.tr("Sessions"), id="tab-sessions"):
+                yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            with TabPane(self.tr("Accounts"), id="tab-accounts"):
+                yield DataTable(id="accounts", cursor_type="row", zebra_stripes=True)
+            with TabPane(self.tr("Print queue"), id="tab-prints"):
+                yield DataTable(id="prints", cursor_type="row", zebra_stripes=True)
+            with TabPane(self.tr("Audit"), id="tab-audit"):
+                yield Static(id="audit-status")
+                yield ProgressBar(id="audit-progress", show_eta=False)
+                yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        tr = self.tr
+        self.query_one("#sessions", DataTable).add_columns(tr("Login"), tr("Started"), tr("Seen"), tr("Client"))
+        self.query_one("#accounts", DataTable).add_columns(tr("Login"), tr("Name"), tr("Roles"), tr("State"))
+        self.query_one("#audit", DataTable).add_columns("#", tr("Time"), tr("User"), tr("Action"), tr("Object"))
+        self.query_one("#prints", DataTable).add_columns(tr("Number"), tr("Printer"), tr("Tries"), tr("Error"))
+        self.query_one("#audit-progress", ProgressBar).display = False
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        svc, actor = self.services, self.actor
+
+        def load():
+            return (svc.auth.list_sessions(actor), svc.auth.list_users(actor), svc.audit.recent(actor, 100),
+                    svc.documents.failed_jobs())
+
+        self.background(load, self._show, group="sup-load")
+
+    def _show(self, data) -> None:
+        sessions, users, entries, jobs = data
+        p = self.query_one("#prints", DataTable)
+        p.clear()
+        for j in jobs:
+            p.add_row(j.number, f"{j.target_kind}:{j.target}"[:24], str(j.attempts), j.last_error[:40])
+        zone = self.wapp.settings.zone
+        t = self.query_one("#sessions", DataTable)
+        t.clear()
+        for s in sessions:
+            t.add_row(s.login, _t(s.started_at, zone), _t(s.last_seen_at, zone), s.client[:40], key=str(s.id))
+        a = self.query_one("#accounts", DataTable)
+        a.clear()
+        for u in users:
+            state = self.tr("LOCKED") if u.locked else (self.tr("active") if u.active else self.tr("disabled"))
+            a.add_row(u.login, u.full_name[:24], ",".join(sorted(r.value for r in u.roles)), state, key=u.login)
+        au = self.query_one("#audit", DataTable)
+        au.clear()
+        for e in entries:
+            au.add_row(str(e.seq), _t(e.ts, zone), e.actor_login, e.action, f"{e.entity_type}:{e.entity_id[:12]}")
+
+    def _selected(self, table_id: str) -> str | None:
+        table = self.query_one(table_id, DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_end_session(self) -> None:
+        import uuid
+
+        self.query_one("#sup-tabs", TabbedContent).active = "tab-sessions"
+        sid = self._selected("#sessions")
+        if sid is None:
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                svc, actor = self.services, self.actor
+                self.background(lambda: svc.auth.end_session(actor, uuid.UUID(sid), reason),
+                                lambda _: self._done(self.tr("Session ended.")), group="sup-act")
+
+        self.app.push_screen(PromptModal(self.tr("End session"), self.tr("Reason")), with_reason)
+
+    def action_unlock(self) -> None:
+        self.query_one("#sup-tabs", TabbedContent).active = "tab-accounts"
+        login = self._selected("#accounts")
+        if login is None:
+            return
+        svc, actor = self.services, self.actor
+        self.background(lambda: svc.auth.unlock(actor, login),
+                        lambda _: self._done(self.tr("{login} unlocked.", login=login)), group="sup-act")
+
+    def action_retry_prints(self) -> None:
+        self.query_one("#sup-tabs", TabbedContent).active = "tab-prints"
+        svc, actor = self.services, self.actor
+        self.background(lambda: svc.documents.retry_failed(actor),
+                        lambda r: self._done(self.tr("Printed {done}, still failing {failing}.", done=r[0],
+                                                     failing=r[1])), group="sup-act")
+
+    def action_find_document(self) -> None:
+        from screens.documents import DocumentModal
+
+        def open_doc(number: str | None) -> None:
+            if number:
+                self.app.push_screen(DocumentModal(number.strip()))
+
+        self.app.push_screen(PromptModal(self.tr("Find a document"), self.tr("Document number")), open_doc)
+
+    def _done(self, message: str) -> None:
+        self.notify(message)
+        self.action_reload()
+
+    def action_verify_audit(self) -> None:
+        self.query_one("#sup-tabs", TabbedContent).active = "tab-audit"
+        bar = self.query_one("#audit-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None)
+        status = self.query_one("#audit-status", Static)
+        status.update(self.tr("Verifying the audit chain…"))
+        svc, actor, app = self.services, self.actor, self.app
+
+        def progress(n: int) -> None:
+            app.call_from_thread(status.update, self.tr("Verifying the audit chain… {n} entries", n=n))
+
+        def finished(report) -> None:
+            bar.display = False
+            if report.ok:
+                status.update(self.tr("Audit chain intact: {n} entries.", n=report.entries))
+            else:
+                status.update("[b red]" + self.tr("Audit chain BROKEN") + f"[/] — {report.entry_summary}: {report.problem}")
+
+        self.background(lambda: svc.audit.verify(actor, progress=progress), finished, group="sup-verify")

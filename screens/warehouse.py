@@ -1,0 +1,724 @@
+"""Warehouse moves (PLP): the office's queue (open requests, approved but not moved, overdue) with the
+occupancy (YOR/SOR) of every TPS; request entry or import with the eligibility shown with its reasons; one
+request's lines with the decision per line, cancellation, gate-out and gate-in; the TPS registry (occupancy
+reports by officers, the register itself by supervisors)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import (
+    Checkbox,
+    DataTable,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+
+from screens.base import Modal, SectionScreen
+from screens.dialogs import PromptModal
+from workstation.i18n import N_
+
+FILTERS = {"1": "open", "2": "moving", "3": "overdue", "4": "all"}
+FILTER_NAMES = {"open": N_("awaiting decision"), "moving": N_("approved, not all in"), "overdue": N_("overdue"),
+                "all": N_("all")}
+# PLP grounds, in the order of seed 004 (origin operator's six, then the destination operator's three).
+REASONS = ("YOR_OVER_THRESHOLD", "NO_LCL_FACILITY", "NO_SPECIAL_FACILITY", "EXCISE_RIBBON_AT_DESTINATION",
+           "CONSOLIDATED_MASTER_BL", "STAGNATION_RISK", "MASTER_AWB_FORWARDER", "RUSH_HANDLING", "POSTAL_GOODS")
+
+
+SOURCE_NAMES = {"entered": N_("reported"), "containers": N_("computed"), "none": N_("unknown")}
+
+
+def _t(ts, zone) -> str:
+    return ts.astimezone(zone).strftime("%d-%m %H:%M") if ts else "-"
+
+
+def _pct(p) -> str:
+    return "-" if p is None else f"{p}"
+
+
+def _num(d) -> str:
+    """A stored percentage without trailing zeros: 73.70 → 73.7, 40.00 → 40."""
+    return "-" if d is None else f"{d.normalize():f}"
+
+
+def occupancy_strip(tps) -> str:
+    """One line: every TPS with its occupancy (the higher of YOR and SOR), '!' at or above the standard,
+    '?' when the registry knows nothing of it."""
+    parts = []
+    for v in tps:
+        if v.source == "none":
+            parts.append(f"{v.code} ?")
+        else:
+            parts.append(f"{v.code} {v.occupancy_pct}{'!' if v.over_threshold else ''}")
+    return "  ".join(parts)
+
+
+class WarehouseScreen(SectionScreen):
+    TITLE_TEXT = N_("Warehouse moves")
+    CSS_PATH = "warehouse.tcss"
+    BINDINGS = [
+        Binding("1", "filter('open')", N_("Open"), id="plp.filter_open"),
+        Binding("2", "filter('moving')", N_("Moving"), id="plp.filter_moving"),
+        Binding("3", "filter('overdue')", N_("Overdue"), id="plp.filter_overdue"),
+        Binding("4", "filter('all')", N_("All"), id="plp.filter_all", show=False),
+        Binding("n", "new_request", N_("New request"), id="plp.new_request"),
+        Binding("m", "import_file", N_("Import"), id="plp.import"),
+        Binding("t", "toggle_tab", N_("TPS list"), id="plp.toggle_tab"),
+        Binding("o", "occupancy", N_("Occupancy"), id="plp.occupancy"),
+        Binding("e", "edit_tps", N_("Edit TPS"), id="plp.edit_tps"),
+        Binding("r", "reload", N_("Refresh"), id="plp.reload"),
+        Binding("slash", "search", N_("Search"), id="plp.search"),
+    ]
+
+    def __init__(self, section=None) -> None:
+        super().__init__()
+        self.which = "open"
+        self.tps: list = []
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="plp-tabs"):
+            with TabPane(self.tr("Requests"), id="tab-requests"):
+                with Horizontal(id="plp-bar"):
+                    yield Static(id="plp-filter")
+                    yield Input(id="plp-search", compact=True)
+                yield Static(id="plp-yor")
+                yield DataTable(id="plp-queue", cursor_type="row", zebra_stripes=True)
+            with TabPane(self.tr("TPS"), id="tab-tps"):
+                yield DataTable(id="plp-tps", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        tr = self.tr
+        self.query_one("#plp-search", Input).placeholder = tr("search: reference, container, TPS, PLP number")
+        self.query_one("#plp-queue", DataTable).add_columns(
+            tr("Request"), tr("State"), tr("Route"), tr("Lines"), tr("In"), "!", tr("PLP number"))
+        self.query_one("#plp-tps", DataTable).add_columns(
+            "TPS", "TEU", "YOR %", "m³", "SOR %", tr("Limit"), tr("Facilities"), tr("Source"), tr("Operator"))
+        self.action_reload()
+
+    # -- tabs and keys -------------------------------------------------------------------------------------
+    def _on_tps_tab(self) -> bool:
+        try:
+            return self.query_one("#plp-tabs", TabbedContent).active == "tab-tps"
+        except Exception:  # before mount
+            return False
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("occupancy", "edit_tps"):
+            return self._on_tps_tab() or None  # greyed out on the requests tab
+        if action in ("filter", "search"):
+            return not self._on_tps_tab() or None
+        return True
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+        table = "#plp-tps" if self._on_tps_tab() else "#plp-queue"
+        self.query_one(table, DataTable).focus()
+
+    def action_toggle_tab(self) -> None:
+        tabs = self.query_one("#plp-tabs", TabbedContent)
+        tabs.active = "tab-requests" if tabs.active == "tab-tps" else "tab-tps"
+
+    # -- the queue -------------------------------------------------------------------------------------------
+    def action_filter(self, which: str) -> None:
+        self.which = which
+        self.action_reload()
+
+    def action_search(self) -> None:
+        self.query_one("#plp-search", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "plp-search":
+            self.action_reload()
+            self.query_one("#plp-queue", DataTable).focus()
+
+    def action_reload(self) -> None:
+        plp, which = self.services.plp, self.which
+        search = self.query_one("#plp-search", Input).value
+        self.query_one("#plp-filter", Static).update(self.tr(FILTER_NAMES[which]))
+        self.background(lambda: (plp.queue(which, search), plp.tps_overview()), self._show, group="plp-load")
+
+    def _show(self, data) -> None:
+        rows, tps = data
+        self.tps = tps
+        t = self.query_one("#plp-queue", DataTable)
+        t.clear()
+        for r in rows:
+            t.add_row(r.reference, r.state, f"{r.origin}→{r.destination}", f"{r.approved}/{r.lines}",
+                      str(r.moved_in), str(r.overdue or ""), r.plp_number or "-", key=str(r.case_id))
+        label = self.tr("Occupancy %")
+        self.query_one("#plp-yor", Static).update(f"[b]{label}[/b] " + escape(occupancy_strip(tps)))
+        p = self.query_one("#plp-tps", DataTable)
+        row = p.cursor_row
+        p.clear()
+        for v in tps:
+            teu = f"{v.teu_used}/{v.capacity_teu}" if v.capacity_teu else "-"
+            m3 = f"{v.m3_used if v.m3_used is not None else '?'}/{v.capacity_m3}" if v.capacity_m3 else "-"
+            mark = "!" if v.over_threshold else ""
+            p.add_row(v.code, teu, _pct(v.yor_pct) + (mark if v.yor_pct is not None and v.yor_pct >= v.threshold_pct
+                                                      else ""),
+                      m3, _pct(v.sor_pct) + (mark if v.sor_pct is not None and v.sor_pct >= v.threshold_pct else ""),
+                      str(v.threshold_pct), ",".join(v.facilities) or "-", self.tr(SOURCE_NAMES[v.source]), v.operator[:30],
+                      key=v.code)
+        if p.row_count:
+            p.move_cursor(row=min(row, p.row_count - 1))
+        if not self.query_one("#plp-search", Input).has_focus:
+            (p if self._on_tps_tab() else t).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "plp-queue" and event.row_key.value:
+            self.open_request(uuid.UUID(event.row_key.value))
+        elif event.data_table.id == "plp-tps":
+            self.action_occupancy()
+
+    def open_request(self, case_id: uuid.UUID) -> None:
+        self.app.push_screen(PlpRequestModal(case_id), lambda _: self.action_reload())
+
+    # -- requests in ----------------------------------------------------------------------------------------
+    def action_new_request(self) -> None:
+        def done(d) -> None:
+            if d is not None:
+                self.action_reload()
+                self.open_request(d.case.id)
+
+        self.app.push_screen(PlpEntryModal(list(self.tps)), done)
+
+    def action_import_file(self) -> None:
+        def load(path: str | None) -> None:
+            if not path:
+                return
+            plp, actor = self.services.plp, self.actor
+
+            def work():
+                try:
+                    text = Path(path).expanduser().read_bytes()
+                except OSError as exc:
+                    from workstation.errors import InputError
+
+                    raise InputError(f"cannot read: {exc.strerror}", field=path) from None
+                return plp.import_request(actor, text, source=path)
+
+            def done(d) -> None:
+                if d.refusals:
+                    self.notify(f"{d.case.reference}: {d.case.state} — " + ", ".join(d.refusals), severity="warning")
+                else:
+                    self.notify(f"{d.case.reference}: {d.case.state}")
+                self.action_reload()
+
+            self.background(work, done, group="plp-import")
+
+        self.app.push_screen(PromptModal(self.tr("Import a PLP request"), self.tr("plp/1 JSON file")), load)
+
+    # -- the registry -------------------------------------------------------------------------------------
+    def _selected_tps(self):
+        p = self.query_one("#plp-tps", DataTable)
+        if p.row_count == 0:
+            return None
+        code = p.coordinate_to_cell_key(p.cursor_coordinate).row_key.value
+        return next((v for v in self.tps if v.code == code), None)
+
+    def action_occupancy(self) -> None:
+        v = self._selected_tps()
+        if v is None:
+            return
+        self.app.push_screen(OccupancyModal(v), lambda changed: changed and self.action_reload())
+
+    def action_edit_tps(self) -> None:
+        self.app.push_screen(TpsFormModal(self._selected_tps()), lambda changed: changed and self.action_reload())
+
+
+# ==========================================================================================================
+# One request
+# ==========================================================================================================
+
+
+class PlpRequestModal(Modal):
+    """One request: its check, its lines with the decision per line, and the movements."""
+
+    CSS_PATH = "warehouse.tcss"
+    BINDINGS = [
+        Binding("escape", "close", N_("Close"), id="plpreq.close"),
+        Binding("a", "mark(True)", N_("Approve line"), id="plpreq.approve_line"),
+        Binding("x", "mark(False)", N_("Reject line"), id="plpreq.reject_line"),
+        Binding("s", "submit", N_("Decide"), id="plpreq.decide"),
+        Binding("o", "move('OUT')", N_("Gate-out"), id="plpreq.gate_out"),
+        Binding("i", "move('IN')", N_("Gate-in"), id="plpreq.gate_in"),
+        Binding("c", "cancel_request", N_("Cancel PLP"), id="plpreq.cancel"),
+        Binding("d", "document", N_("Letter"), id="plpreq.document"),
+    ]
+
+    def __init__(self, case_id) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail = None
+        self.decisions: dict[int, tuple[bool, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="plp-detail"):
+            yield Static(id="plp-head")
+            yield DataTable(id="plp-lines", cursor_type="row", zebra_stripes=True)
+            yield Static(id="plp-moves")
+            yield Static(id="plp-keys")
+
+    def on_mount(self) -> None:
+        tr = self.tr
+        self.query_one("#plp-lines", DataTable).add_columns("#", tr("Container / package"), tr("State"),
+                                                           tr("Out"), tr("In"), tr("Note"), tr("Due"),
+                                                           tr("Storage until"))
+        self._load()
+
+    def _load(self) -> None:
+        plp, case_id = self.services.plp, self.case_id
+        self.background(lambda: plp.get(case_id), self._show, group="plpreq-load")
+
+    def _show(self, d) -> None:
+        self.detail = d
+        zone = self.wapp.settings.zone
+        tr = self.tr
+        applicant, ground, refusals, ruleset = tr("Applicant"), tr("Ground"), tr("Refusals"), tr("Rule set")
+        stated, registry, advice = tr("stated"), tr("registry"), tr("Advice")
+        plp_line = f"{d.plp_number} ({d.plp_date:%d-%m-%Y})" if d.plp_number and d.plp_date else (d.plp_number or "")
+        reg = " / ".join(_num(x) for x in d.registry_yor)
+        head = [f"[b]{escape(d.case.reference)}[/b]  {d.case.state}  {escape(plp_line)}",
+                f"{d.origin} → {d.destination}   {applicant}: {escape(d.operator)} ({d.applicant})",
+                f"{ground}: {d.reason}   BC 1.1: {d.bc11}",
+                f"YOR %: {stated} {_num(d.stated_yor[0])} / {_num(d.stated_yor[1])}, {registry} {reg}",
+                f"{refusals}: {', '.join(d.refusals) or '-'}   {ruleset}: {d.ruleset}"]
+        if d.warnings:
+            head.append(f"[b]{advice}:[/b] " + ", ".join(d.warnings))
+        if d.case.flags:
+            head.append("[b]![/b] " + ", ".join(d.case.flags))
+        if d.cancel_reason:
+            head.append(tr("Cancelled: {reason}", reason=escape(d.cancel_reason)))
+        self.query_one("#plp-head", Static).update("\n".join(head))
+        t = self.query_one("#plp-lines", DataTable)
+        row = t.cursor_row
+        t.clear()
+        for ln in d.lines:
+            state = ln.state
+            if ln.seq in self.decisions and d.case.state == "SUBMITTED":
+                ok, _reason = self.decisions[ln.seq]
+                state = ("→ " + tr("approve")) if ok else ("→ " + tr("reject"))
+            note = (ln.reason or (self.decisions.get(ln.seq, (True, ""))[1])) + (" ⚠" if ln.overdue else "")
+            storage = ln.storage_due.strftime("%d-%m-%Y") if ln.storage_due else "-"
+            t.add_row(str(ln.seq), ln.what, state, _t(ln.out_at, zone), _t(ln.in_at, zone), note[:22],
+                      _t(ln.due_at, zone), storage, key=str(ln.seq))
+        if t.row_count:
+            t.move_cursor(row=min(row, t.row_count - 1))
+        t.focus()
+        moves = [f"{m.seq} {m.direction} {m.tps} {_t(m.at, zone)} {m.truck_plate} {','.join(m.seals) or '-'} "
+                 f"({m.read_by})" for m in d.movements[-3:]]
+        self.query_one("#plp-moves", Static).update(escape("\n".join(moves)))
+        keys = {"SUBMITTED": tr("A approve · X reject · S decide · C cancel"),
+                "APPROVED": tr("O gate-out · C cancel · D letter"), "MOVING": tr("O gate-out · I gate-in · D letter")}
+        self.query_one("#plp-keys", Static).update(keys.get(d.case.state, tr("D letter")) + " · Esc")
+
+    def _seq(self) -> int | None:
+        t = self.query_one("#plp-lines", DataTable)
+        if t.row_count == 0:
+            return None
+        return int(t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_mark(self, ok: bool) -> None:
+        seq = self._seq()
+        if seq is None or self.detail is None or self.detail.case.state != "SUBMITTED":
+            return
+        if ok:
+            self.decisions[seq] = (True, "")
+            self._show(self.detail)
+            self.query_one("#plp-lines", DataTable).action_cursor_down()
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                self.decisions[seq] = (False, reason)
+                self._show(self.detail)
+
+        self.app.push_screen(PromptModal(self.tr("Reject line {seq}", seq=seq), self.tr("Reason")), with_reason)
+
+    def action_submit(self) -> None:
+        """Show the letter the decision would issue; Enter in the preview issues it."""
+        d = self.detail
+        if d is None or d.case.state != "SUBMITTED":
+            return
+        plp, actor, decisions = self.services.plp, self.actor, dict(self.decisions)
+        missing = [ln.seq for ln in d.lines if ln.seq not in decisions]
+        if missing:
+            self.notify(self.tr("Decide line {seq} first (A approve, X reject).", seq=missing[0]), severity="warning")
+            return
+
+        def issue(confirmed: bool | None) -> None:
+            if confirmed:
+                self.background(lambda: plp.decide(actor, d.case.id, d.case.version, decisions), self._decided,
+                                self._failed, group="plpreq-act")
+
+        def show(text: str) -> None:
+            from screens.preview import PreviewModal
+
+            self.app.push_screen(PreviewModal(text), issue)
+
+        self.background(lambda: plp.preview_decision(actor, d.case.id, decisions), show, self._failed,
+                        group="plpreq-act")
+
+    def _decided(self, d) -> None:
+        self.decisions.clear()
+        self.notify(f"{d.case.reference}: {d.case.state} {d.plp_number or ''}")
+        self._show(d)
+
+    def _failed(self, exc: Exception) -> None:
+        self.show_error(exc)
+        self._load()  # e.g. a conflict: show what is there now
+
+    def action_move(self, direction: str) -> None:
+        d, seq = self.detail, self._seq()
+        if d is None or seq is None:
+            return
+
+        def record(values: tuple[str, list[str]] | None) -> None:
+            if not values:
+                return
+            plate, seals = values
+            plp, actor = self.services.plp, self.actor
+            fn = plp.gate_out if direction == "OUT" else plp.gate_in
+            self.background(lambda: fn(actor, d.case.id, d.case.version, seq, truck_plate=plate, seals=seals),
+                            self._show, self._failed, group="plpreq-act")
+
+        self.app.push_screen(MovementModal(direction, seq), record)
+
+    def action_cancel_request(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                plp, actor = self.services.plp, self.actor
+                self.background(lambda: plp.cancel(actor, d.case.id, d.case.version, reason), self._show,
+                                self._failed, group="plpreq-act")
+
+        self.app.push_screen(PromptModal(self.tr("Cancel PLP"), self.tr("Reason")), with_reason)
+
+    def action_document(self) -> None:
+        if self.detail and self.detail.documents:
+            from screens.documents import DocumentModal
+
+            self.app.push_screen(DocumentModal(self.detail.documents[-1]))
+
+
+class MovementModal(Modal):
+    """Truck plate and seal numbers for a gate-out or gate-in recorded by hand."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="move.cancel")]
+
+    def __init__(self, direction: str, seq: int) -> None:
+        super().__init__()
+        self.direction, self.seq = direction, seq
+
+    def compose(self) -> ComposeResult:
+        title = self.tr("Gate-out at the origin") if self.direction == "OUT" else self.tr("Gate-in at the destination")
+        with Vertical(id="move-box"):
+            line = self.tr("line")
+            yield Static("[b]" + title + f"[/b] — {line} {self.seq}")
+            yield Label(self.tr("Truck plate"))
+            yield Input(id="move-plate", max_length=16, compact=True)
+            yield Label(self.tr("Seal numbers (comma separated)"))
+            yield Input(id="move-seals", max_length=200, compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#move-plate", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "move-plate":
+            self.query_one("#move-seals", Input).focus()
+            return
+        plate = self.query_one("#move-plate", Input).value
+        seals = [x for x in self.query_one("#move-seals", Input).value.split(",") if x.strip()]
+        self.dismiss((plate, seals))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ==========================================================================================================
+# Request entry (a TPS operator's request, typed in by the officer)
+# ==========================================================================================================
+
+
+class PlpEntryModal(Modal):
+    """The request as the TPS operator sent it. Ctrl+T checks it (nothing written); Ctrl+S registers it: an
+    eligible request waits for the decision, one that is not is kept as refused with its letter (a second
+    Ctrl+S after the check showed the refusals). Bad input names the field and writes nothing."""
+
+    CSS_PATH = "warehouse.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="plpnew.cancel"),
+        Binding("ctrl+t", "check", N_("Check"), id="plpnew.check"),
+        Binding("ctrl+s", "save", N_("Register"), id="plpnew.save"),
+    ]
+
+    def __init__(self, tps: list) -> None:
+        super().__init__()
+        self.tps = tps
+        self._armed_for: str | None = None  # the request text whose refusals were shown: Ctrl+S registers it
+
+    def compose(self) -> ComposeResult:
+        tr = self.tr
+        codes = [(f"{v.code} {_pct(v.occupancy_pct)}%", v.code) for v in self.tps]
+        port = self.tps[0].port if self.tps else "IDTPP"
+        with Vertical(id="plpnew-box"):
+            yield Static("[b]" + tr("New PLP request") + "[/b]")
+            with Horizontal(classes="plpnew-row"):
+                yield Label(tr("Applicant"), classes="plpnew-label")
+                yield Select([(tr("origin TPS"), "origin"), (tr("destination TPS"), "destination")], value="origin",
+                             allow_blank=False, id="new-applicant", compact=True)
+                yield Label(tr("Ground"), classes="plpnew-label2")
+                yield Select([(r, r) for r in REASONS], value=REASONS[0], allow_blank=False, id="new-reason",
+                             compact=True)
+            with Horizontal(classes="plpnew-row"):
+                yield Label(tr("Origin TPS"), classes="plpnew-label")
+                yield Select(codes, id="new-origin", compact=True, prompt="-")
+                yield Label("YOR %", classes="plpnew-label2")
+                yield Input(id="new-origin-yor", max_length=8, compact=True)
+            with Horizontal(classes="plpnew-row"):
+                yield Label(tr("Destination TPS"), classes="plpnew-label")
+                yield Select(codes, id="new-destination", compact=True, prompt="-")
+                yield Label("YOR %", classes="plpnew-label2")
+                yield Input(id="new-destination-yor", max_length=8, compact=True)
+            with Horizontal(classes="plpnew-row"):
+                yield Label(tr("Port"), classes="plpnew-label")
+                yield Input(port, id="new-port", max_length=5, compact=True)
+                yield Label("BC 1.1", classes="plpnew-label2")
+                yield Input(id="new-bc11", max_length=6, compact=True, placeholder="001234")
+                yield Input(id="new-bc11-date", max_length=10, compact=True, placeholder="dd-mm-yyyy")
+            with Horizontal(classes="plpnew-row"):
+                yield Label(tr("Import declared"), classes="plpnew-label")
+                yield Checkbox("", False, id="new-declared", compact=True)
+            yield Label(tr("Containers: number and size, one per line"))
+            yield TextArea(id="new-containers", soft_wrap=False, tab_behavior="focus", compact=True,
+                           placeholder="CSQU3054383 40")
+            yield Label(tr("Packages: B/L or AWB, quantity, kind, one per line"))
+            yield TextArea(id="new-packages", soft_wrap=False, tab_behavior="focus", compact=True,
+                           placeholder="MAEU123456789 12 PK")
+            yield Static(id="plpnew-result")
+            yield Static(tr("Ctrl+T check · Ctrl+S register · Esc cancel"), id="plpnew-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#new-applicant", Select).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # the registry's figure as a start; the officer types the operator's stated one over it
+        target = {"new-origin": "#new-origin-yor", "new-destination": "#new-destination-yor"}.get(event.select.id or "")
+        if target is None:
+            return
+        box = self.query_one(target, Input)
+        v = next((x for x in self.tps if x.code == event.value), None)
+        if v is not None and not box.value.strip() and v.source != "none" and v.occupancy_pct is not None:
+            box.value = str(v.occupancy_pct)
+
+    def _text(self) -> str:
+        from workstation.services.plp import request_from_form
+
+        def sel(wid: str) -> str:
+            value = self.query_one(wid, Select).value
+            return "" if value is Select.NULL else str(value)
+
+        def val(wid: str) -> str:
+            return self.query_one(wid, Input).value
+
+        return request_from_form(
+            office=self.actor.office_code, applicant=sel("#new-applicant"), reason=sel("#new-reason"),
+            origin=sel("#new-origin"), origin_yor=val("#new-origin-yor"), destination=sel("#new-destination"),
+            destination_yor=val("#new-destination-yor"), port=val("#new-port"), bc11_number=val("#new-bc11"),
+            bc11_date=val("#new-bc11-date"), import_declared=self.query_one("#new-declared", Checkbox).value,
+            containers=self.query_one("#new-containers", TextArea).text,
+            packages=self.query_one("#new-packages", TextArea).text)
+
+    def _result(self, markup: str) -> None:
+        self.query_one("#plpnew-result", Static).update(markup)
+
+    def _failed(self, exc: Exception) -> None:
+        from workstation.errors import WorkstationError
+
+        self._armed_for = None
+        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
+        self._result("[b red]" + escape(text) + "[/]")
+
+    def _evaluate(self, then_register: bool) -> None:
+        try:
+            text = self._text()
+        except Exception as exc:
+            self._failed(exc)
+            return
+        plp, actor = self.services.plp, self.actor
+
+        def shown(ev) -> None:
+            tr = self.tr
+            verdict = tr("Eligible") if ev.eligible else tr("Not eligible")
+            ground, threshold = tr("Ground met"), tr("threshold")
+            refusals, advice = tr("Refusals"), tr("Advice")
+            grounds = ", ".join(ev.reasons) or "-"
+            lines = [f"[b]{verdict}[/b]  {ground}: {grounds}  ({threshold} {ev.threshold_pct} %, {ev.ruleset})"]
+            if ev.refusals:
+                lines.append(f"{refusals}: " + ", ".join(ev.refusals))
+            if ev.warnings:
+                lines.append(f"{advice}: " + ", ".join(ev.warnings))
+            if not ev.eligible:
+                lines.append(tr("Ctrl+S registers it as refused, with a refusal letter."))
+            self._result("\n".join(lines))
+            if then_register and ev.eligible:
+                self._register(text)
+            else:
+                self._armed_for = None if ev.eligible else text
+
+        self._result(self.tr("Checking…"))
+        self.background(lambda: plp.check_request(actor, text), shown, self._failed, group="plpnew")
+
+    def _register(self, text: str) -> None:
+        plp, actor = self.services.plp, self.actor
+        self._armed_for = None
+        self.background(lambda: plp.import_request(actor, text, source="screen"), self.dismiss, self._failed,
+                        group="plpnew")
+
+    def action_check(self) -> None:
+        self._evaluate(then_register=False)
+
+    def action_save(self) -> None:
+        try:
+            text = self._text()
+        except Exception as exc:
+            self._failed(exc)
+            return
+        if self._armed_for == text:  # its refusals are on screen: keep it as refused
+            self._register(text)
+        else:
+            self._evaluate(then_register=True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ==========================================================================================================
+# The registry
+# ==========================================================================================================
+
+
+class OccupancyModal(Modal):
+    """The operator's latest occupancy report for one TPS; both empty = computed from stored containers."""
+
+    CSS_PATH = "warehouse.tcss"
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="occ.cancel")]
+
+    def __init__(self, tps) -> None:
+        super().__init__()
+        self.tps_view = tps
+
+    def compose(self) -> ComposeResult:
+        v, tr = self.tps_view, self.tr
+        teu = str(v.teu_used) if v.source == "entered" and v.teu_used is not None else ""
+        m3 = str(v.m3_used) if v.m3_used is not None else ""
+        title = tr("Occupancy")
+        with Vertical(id="occ-box"):
+            yield Static(f"[b]{title}[/b] — {v.code} {escape(v.name)}")
+            yield Label(tr("TEU used of {capacity} (empty: computed from stored containers)",
+                           capacity=v.capacity_teu or 0))
+            yield Input(teu, id="occ-teu", max_length=7, compact=True, disabled=not v.capacity_teu)
+            yield Label(tr("m³ used of {capacity}", capacity=v.capacity_m3 or 0))
+            yield Input(m3, id="occ-m3", max_length=12, compact=True, disabled=not v.capacity_m3)
+            yield Static(id="occ-error")
+
+    def on_mount(self) -> None:
+        enabled = [w for w in self.query(Input) if not w.disabled]
+        if enabled:
+            enabled[0].focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        enabled = [w for w in self.query(Input) if not w.disabled]
+        if enabled and event.input is not enabled[-1]:
+            enabled[enabled.index(event.input) + 1].focus()
+            return
+        teu, m3 = self.query_one("#occ-teu", Input).value, self.query_one("#occ-m3", Input).value
+        plp, actor, code = self.services.plp, self.actor, self.tps_view.code
+        self.background(lambda: plp.record_occupancy(actor, code, teu=teu or None, m3=m3 or None), self.dismiss,
+                        lambda e: self.query_one("#occ-error", Static).update("[red]" + escape(str(e)) + "[/]"),
+                        group="occ")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TpsFormModal(Modal):
+    """Add or change a TPS (supervisors and admins; the service refuses others with a clear message)."""
+
+    CSS_PATH = "warehouse.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="tpsform.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="tpsform.save"),
+    ]
+    FIELDS = (("code", N_("Code")), ("name", N_("Name")), ("operator", N_("Operator")), ("port", N_("Port")),
+              ("capacity_teu", N_("Yard capacity (TEU)")), ("capacity_m3", N_("Shed capacity (m³)")),
+              ("facilities", N_("Facilities (LCL DG COLD)")), ("occupancy_teu", N_("TEU used (reported)")),
+              ("occupancy_m3", N_("m³ used (reported)")))
+
+    def __init__(self, tps=None) -> None:
+        super().__init__()
+        self.tps_view = tps
+
+    def compose(self) -> ComposeResult:
+        v = self.tps_view
+        values = {} if v is None else {
+            "code": v.code, "name": v.name, "operator": v.operator, "port": v.port,
+            "capacity_teu": str(v.capacity_teu or ""), "capacity_m3": str(v.capacity_m3 or ""),
+            "facilities": " ".join(v.facilities),
+            "occupancy_teu": str(v.teu_used) if v.source == "entered" and v.teu_used is not None else "",
+            "occupancy_m3": str(v.m3_used) if v.m3_used is not None else ""}
+        with Vertical(id="tpsform-box"):
+            yield Static("[b]" + self.tr("TPS registry") + "[/b]")
+            for name, label in self.FIELDS:
+                with Horizontal(classes="plpnew-row"):
+                    yield Label(self.tr(label), classes="tpsform-label")
+                    yield Input(values.get(name, "IDTPP" if name == "port" else ""), id=f"tps-{name}",
+                                max_length=200, compact=True)
+            yield Static(id="tpsform-error")
+            yield Static(self.tr("Ctrl+S save · Esc cancel"), id="tpsform-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#tps-code", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        values = {name: self.query_one(f"#tps-{name}", Input).value for name, _ in self.FIELDS}
+        plp, actor = self.services.plp, self.actor
+
+        def save():
+            return plp.save_tps(actor, values["code"], values["name"], values["operator"], values["port"],
+                                values["capacity_teu"] or None, capacity_m3=values["capacity_m3"] or None,
+                                facilities=values["facilities"], occupancy_teu_entered=values["occupancy_teu"] or None,
+                                occupancy_m3_entered=values["occupancy_m3"] or None)
+
+        self.background(save, self.dismiss,
+                        lambda e: self.query_one("#tpsform-error", Static).update("[red]" + escape(str(e)) + "[/]"),
+                        group="tpsform")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

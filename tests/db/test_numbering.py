@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import pytest
+from sqlalchemy import select, text
+
+from db.models import Counter, Document
+from printing.content import DocumentContent, Paragraph
+from tests.conftest import BACKEND, requires_pg
+from tests.db.numbering_worker import issue_many
+from workstation.config import load_settings
+from workstation.domain.codes import Role
+from workstation.errors import PermissionDenied
+
+
+def simple_content(services):
+    office = services.issuance.office_info()
+
+    def build(number, issue_date):
+        return DocumentContent(doc_type="BA", number=number, issue_date=issue_date, issue_place="Jakarta",
+                               title="Berita Acara", office=office, blocks=[Paragraph(text="Isi.")])
+
+    return build
+
+
+def _seqs(services) -> list[int]:
+    with services.ctx.db.read() as s:
+        return list(s.scalars(select(Document.seq).where(Document.doc_type == "BA").order_by(Document.seq)))
+
+
+@pytest.fixture
+def admin(services, users):
+    services.issuance.ensure_office_key()
+    return users[Role.ADMIN]
+
+
+def test_numbers_follow_the_configured_format(services, admin):
+    d1 = services.issuance.issue(admin, "BA", simple_content(services))
+    d2 = services.issuance.issue(admin, "BA", simple_content(services))
+    assert d1.number == "000001/BA/040300/2026"
+    assert d2.number == "000002/BA/040300/2026"
+
+
+def test_field_unit_numbers_carry_the_unit_code(services, admin, tmp_path):
+    from workstation.config import with_overrides
+
+    services.ctx.settings = with_overrides(services.ctx.settings, unit_code="PLB01")
+    doc = services.issuance.issue(admin, "BA", simple_content(services))
+    assert doc.number == "000001/BA/040300-PLB01/2026"
+    # the unit's counter is its own: the office's next number is still 1
+    services.ctx.settings = with_overrides(services.ctx.settings, unit_code=None)
+    assert services.issuance.issue(admin, "BA", simple_content(services)).number == "000001/BA/040300/2026"
+
+
+def test_rolled_back_issuance_leaves_no_gap(services, admin):
+    services.issuance.issue(admin, "BA", simple_content(services))
+    with pytest.raises(RuntimeError), services.ctx.db.write() as s:
+        services.issuance.issue_in(s, admin, "BA", simple_content(services))
+        raise RuntimeError("printer caught fire")
+    services.issuance.issue(admin, "BA", simple_content(services))
+    assert _seqs(services) == [1, 2]
+
+
+def test_counter_update_is_the_last_statement_before_commit(services, admin):
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    def record(conn, cursor, statement, *a):
+        statements.append(statement.strip().split()[0].upper() + " " + statement)
+
+    event.listen(services.ctx.db.engine, "before_cursor_execute", record)
+    try:
+        services.issuance.issue(admin, "BA", simple_content(services))
+    finally:
+        event.remove(services.ctx.db.engine, "before_cursor_execute", record)
+    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE")]
+    assert "UPDATE counters" in writes[-1]
+    assert any("INSERT INTO audit_log" in s for s in writes[:-1])
+    assert any("INSERT INTO documents" in s for s in writes[:-1])
+
+
+def test_voided_document_keeps_its_number_and_needs_a_supervisor(services, users, admin):
+    doc = services.issuance.issue(admin, "BA", simple_content(services))
+    with pytest.raises(PermissionDenied):
+        services.issuance.void(users[Role.OFFICER], doc.number, "typo", users[Role.OFFICER])
+    with pytest.raises(PermissionDenied):
+        services.issuance.void(users[Role.SUPERVISOR], doc.number, "typo", users[Role.SUPERVISOR])
+    voided = services.issuance.void(users[Role.OFFICER], doc.number, "typo", users[Role.SUPERVISOR])
+    assert voided.status == "VOID" and voided.number == doc.number
+    nxt = services.issuance.issue(admin, "BA", simple_content(services))
+    assert nxt.seq == 2
+
+
+def test_documents_cannot_be_edited_or_deleted_in_sql(services, admin):
+    services.issuance.issue(admin, "BA", simple_content(services))
+    for stmt in ("UPDATE documents SET content_json = '{}'", "DELETE FROM documents",
+                 "UPDATE documents SET status = 'VOID', number = 'X'"):
+        with pytest.raises(Exception, match=r"(?i)immutable|append-only|never deleted"), \
+                services.ctx.db.engine.begin() as c:
+            c.execute(text(stmt))
+
+
+@requires_pg
+def test_eight_concurrent_workers_on_postgresql_no_gap_no_duplicate(services, admin):
+    """8 threads with their own connections; ~1% of transactions roll back."""
+    per_worker, workers = 50, 8
+    results: list[list[str]] = [[] for _ in range(workers)]
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for k in range(per_worker):
+                try:
+                    with services.ctx.db.write() as s:
+                        doc = services.issuance.issue_in(s, admin, "BA", simple_content(services))
+                        if (i * per_worker + k) % 100 == 50:  # 1% of all transactions roll back
+                            raise KeyError("rollback")
+                    results[i].append(doc.number)
+                except KeyError:
+                    pass
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    committed = sum(len(r) for r in results)
+    assert committed == per_worker * workers - 4
+    assert _seqs(services) == list(range(1, committed + 1))
+    assert len({n for r in results for n in r}) == committed
+    with services.ctx.db.read() as s:
+        assert s.scalar(select(Counter.last_value).where(Counter.doc_type == "BA")) == committed
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the multi-process case is the SQLite one (file locking)")
+def test_four_processes_on_sqlite_no_gap_no_duplicate(services, admin, settings):
+    ctx = multiprocessing.get_context("spawn")
+    per_proc = 50
+    with ctx.Pool(4) as pool:
+        out = pool.starmap(
+            issue_many, [(settings.effective_database_url, str(settings.data_dir), per_proc, seed) for seed in range(4)]
+        )
+    numbers = [n for nums, _ in out for n in nums]
+    assert sum(rb for _, rb in out) == 2
+    assert len(numbers) == 4 * per_proc - 2
+    assert len(numbers) == len(set(numbers))
+    assert _seqs(services) == list(range(1, len(numbers) + 1))
+
+
+def test_settings_reject_a_number_format_without_seq(tmp_path):
+    from workstation.errors import ConfigError
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[numbering]\nformat = "{doc_type}/{year}"\n')
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg)
+    assert e.value.field == "numbering.format"

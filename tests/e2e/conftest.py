@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def make_app(services, clock):
+    from screens.app import WorkstationApp
+
+    def make(**kw):
+        return WorkstationApp(services.settings, services=services, clock=clock, **kw)
+
+    return make
+
+
+async def settle(app, pilot) -> None:
+    """Let thread workers finish and their results reach the UI."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def login(app, pilot, login: str, password: str = PASSWORD) -> None:
+    await settle(app, pilot)
+    app.screen.query_one("#login").value = login
+    app.screen.query_one("#password").value = password
+    await pilot.press("enter")  # on the password field? focus is on login: submit moves to password
+    app.screen.query_one("#password").focus()
+    await pilot.press("enter")
+    await settle(app, pilot)

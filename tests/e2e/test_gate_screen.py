@@ -1,0 +1,65 @@
+"""At the gate: a container read by a reader on a serial port opens the barrier when an approved PLP releases it;
+an unknown one keeps it shut with the reason on screen."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from screens.gate import GateScreen
+from tests.e2e.conftest import login, settle
+from tests.services.test_plp_workflow import _approved
+from workstation.config import with_overrides
+from workstation.domain.codes import Role
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pseudo-terminals")
+
+
+async def _until(pilot, cond, seconds=10.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        await pilot.pause(0.05)
+    return False
+
+
+async def test_reader_opens_the_barrier_on_a_release(services, users, clock, tmp_path):
+    from devices.sim.simulators import make_simulator
+    from screens.app import WorkstationApp
+
+    services.issuance.ensure_office_key()
+    for code in ("KOJA", "MTI1"):
+        services.plp.save_tps(users[Role.SUPERVISOR], code, code, f"PT {code}", "IDTPP", 1000)
+    plp = _approved(services, users, services.plp)
+    reader = make_simulator("barcode", link=str(tmp_path / "ocr"), aim=None)
+    barrier = make_simulator("barrier", link=str(tmp_path / "gate"), protocol="ascii", travel=0.05)
+    devices = [{"name": "gate-ocr", "kind": "barcode", "port": str(tmp_path / "ocr"), "baud": 115200},
+               {"name": "gate-1", "kind": "barrier", "protocol": "ascii", "port": str(tmp_path / "gate"), "baud": 9600}]
+    gate_cfg = services.settings.gate.model_copy(update={"barrier": "gate-1", "tps": "KOJA"})
+    services.ctx.settings = with_overrides(services.settings, devices=devices, gate=gate_cfg)
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(app, pilot, "siti")
+            await pilot.press("f7")
+            await settle(app, pilot)
+            assert isinstance(app.screen, GateScreen)
+            assert await _until(pilot, lambda: "gate-1●" in app.device_summary)
+            reader.scan("CSQU3054383")
+            assert await _until(pilot, lambda: app.screen.last_decision is not None)
+            assert app.screen.last_decision.open
+            assert "BUKA" in str(app.screen.query_one("#gate-decision").render())
+            assert await _until(pilot, lambda: app.screen.barrier_state == "open")
+            assert services.plp.get(plp.case.id).case.state == "MOVING"
+            reader.scan("MSCU6639871")  # bad check digit
+            assert await _until(pilot, lambda: not app.screen.last_decision.open)
+            assert "TUTUP" in str(app.screen.query_one("#gate-decision").render())
+            assert "INVALID_CONTAINER_NUMBER" in str(app.screen.query_one("#gate-decision").render())
+            await settle(app, pilot)
+            assert app.screen.query_one("#gate-log").row_count == 2
+    finally:
+        reader.close()
+        barrier.close()

@@ -1,0 +1,79 @@
+"""PLP at the office, as the officer does it: import the request, decide per line, gate-out, gate-in."""
+
+from __future__ import annotations
+
+from screens.warehouse import MovementModal, PlpRequestModal, WarehouseScreen
+from tests.e2e.conftest import login, settle
+from workstation.domain.codes import Role
+from workstation.services.plp import demo_request
+
+
+async def _plate(app, pilot, plate: str, seals: str = "") -> None:
+    assert isinstance(app.screen, MovementModal)
+    app.screen.query_one("#move-plate").value = plate
+    app.screen.query_one("#move-seals").value = seals
+    app.screen.query_one("#move-seals").focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_path):
+    services.issuance.ensure_office_key()
+    sup = users[Role.SUPERVISOR]
+    services.plp.save_tps(sup, "KOJA", "TPK Koja", "PT Koja", "IDTPP", 1000, occupancy_teu_entered=700)
+    services.plp.save_tps(sup, "MTI1", "MTI 1", "PT MTI", "IDTPP", 1000)
+    req = tmp_path / "req.json"
+    req.write_text(demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD", [("CSQU3054383", "40"), ("MSCU6639870", "40")]))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti")
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert isinstance(app.screen, WarehouseScreen)
+        await pilot.press("m")
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(req)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        queue = app.screen.query_one("#plp-queue")
+        assert queue.row_count == 1
+        queue.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlpRequestModal)
+        await pilot.press("a")  # line 1 approved, cursor moves to line 2
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "BL tidak sesuai"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("s")
+        await settle(app, pilot)
+        from screens.preview import PreviewModal
+
+        assert isinstance(app.screen, PreviewModal)  # the letter before it is issued
+        preview = str(app.screen.query_one("#preview-text").render())
+        assert "DRAFT" in preview and "CSQU3054383" in preview and "BL tidak sesuai" in preview
+        assert services.plp.get(app.screen_stack[-2].case_id).case.state == "SUBMITTED"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        modal = app.screen
+        assert modal.detail.case.state == "APPROVED" and modal.detail.plp_number
+        modal.query_one("#plp-lines").move_cursor(row=0)
+        await pilot.press("o")
+        await pilot.pause()
+        await _plate(app, pilot, "??")  # a bad plate: message, nothing recorded
+        assert app.screen.detail.case.state == "APPROVED"
+        await pilot.press("o")
+        await pilot.pause()
+        await _plate(app, pilot, "B 9044 UIO", "SL-1, SL-2")
+        assert app.screen.detail.case.state == "MOVING"
+        await pilot.press("i")
+        await pilot.pause()
+        await _plate(app, pilot, "B 9044 UIO", "SL-1, SL-2")
+        assert app.screen.detail.case.state == "CLOSED"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert "CLOSED" in str(app.screen.query_one("#plp-queue").get_row_at(0))

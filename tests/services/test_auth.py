@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from db.models import AuditEntry, User, UserSession
+from tests.conftest import PASSWORD
+from workstation.domain.codes import Role
+from workstation.errors import AccountLocked, AuthenticationFailed, InputError, PermissionDenied, Refusal
+
+
+def _actions(services) -> list[str]:
+    with services.ctx.db.read() as s:
+        return list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+
+
+def test_first_admin_then_login_creates_session_and_audits(services):
+    auth = services.auth
+    assert auth.needs_first_admin()
+    auth.create_first_admin("admin", "Admin Kantor", PASSWORD)
+    assert not auth.needs_first_admin()
+    with pytest.raises(Refusal):
+        auth.create_first_admin("other", "Other", PASSWORD)
+    actor = auth.login("admin", PASSWORD)
+    assert actor.has(Role.ADMIN) and actor.session_id is not None
+    with services.ctx.db.read() as s:
+        sess = s.get(UserSession, actor.session_id)
+        assert sess.ended_at is None
+    auth.logout(actor)
+    with services.ctx.db.read() as s:
+        assert s.get(UserSession, actor.session_id).end_reason == "logout"
+    assert _actions(services) == ["user.first_admin", "auth.login", "auth.logout"]
+
+
+def test_wrong_password_is_refused_and_audited(users, services):
+    with pytest.raises(AuthenticationFailed):
+        services.auth.login("siti", "wrong-password")
+    with pytest.raises(AuthenticationFailed):
+        services.auth.login("nobody", "wrong-password")
+    acts = _actions(services)
+    assert acts[-2:] == ["auth.failure", "auth.failure"]
+
+
+def test_lockout_after_five_failures_and_supervisor_unlock(users, services):
+    auth = services.auth
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed) as e:
+            auth.login("siti", "bad-password")
+        assert not isinstance(e.value, AccountLocked)
+    with pytest.raises(AccountLocked):
+        auth.login("siti", "bad-password")
+    # even the right password is refused while locked
+    with pytest.raises(AccountLocked):
+        auth.login("siti", PASSWORD)
+    assert "auth.locked" in _actions(services)
+    # an officer cannot unlock; a supervisor can
+    with pytest.raises(PermissionDenied):
+        auth.unlock(users[Role.OFFICER], "siti")
+    auth.unlock(users[Role.SUPERVISOR], "siti")
+    assert auth.login("siti", PASSWORD).login == "siti"
+
+
+def test_success_resets_failure_count(users, services):
+    auth = services.auth
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed):
+            auth.login("budi", "bad-password")
+    auth.login("budi", PASSWORD)
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed):
+            auth.login("budi", "bad-password")
+    assert auth.login("budi", PASSWORD).login == "budi"
+
+
+def test_role_refusal_in_service(users, services):
+    with pytest.raises(PermissionDenied) as e:
+        services.auth.create_user(users[Role.OFFICER], "eve", "Eve", ["admin"], PASSWORD)
+    assert e.value.code == "ROLE_REQUIRED"
+    with services.ctx.db.read() as s:
+        assert s.scalar(select(User).where(User.login == "eve")) is None
+
+
+def test_admin_cannot_change_own_roles(users, services):
+    admin = users[Role.ADMIN]
+    with pytest.raises(PermissionDenied):
+        services.auth.set_roles(admin, "admin", ["admin", "supervisor"])
+    info = services.auth.set_roles(admin, "siti", ["officer", "inspector"])
+    assert info.roles == {Role.OFFICER, Role.INSPECTOR}
+
+
+@pytest.mark.parametrize(("login", "field"), [("A", "login"), ("ab", "login"), ("bad login", "login"),
+                                                ("x" * 40, "login")])
+def test_malformed_login_rejected_nothing_written(users, services, login, field):
+    before = len(_actions(services))
+    with pytest.raises(InputError) as e:
+        services.auth.create_user(users[Role.ADMIN], login, "Name", ["officer"], PASSWORD)
+    assert e.value.field == field
+    assert len(_actions(services)) == before
+
+
+def test_unknown_role_and_short_password(users, services):
+    with pytest.raises(InputError) as e:
+        services.auth.create_user(users[Role.ADMIN], "joko", "Joko", ["janitor"], PASSWORD)
+    assert e.value.field == "role"
+    with pytest.raises(InputError) as e:
+        services.auth.create_user(users[Role.ADMIN], "joko", "Joko", ["officer"], "short")
+    assert e.value.field == "password"
+
+
+def test_idle_lock_unlock_and_lockout_ends_session(users, services):
+    auth = services.auth
+    officer = users[Role.OFFICER]
+    assert auth.unlock_screen(officer, PASSWORD) is True
+    for _ in range(4):
+        assert auth.unlock_screen(officer, "nope-nope") is False
+    assert auth.unlock_screen(officer, "nope-nope") is False  # 5th failure locks the account
+    with services.ctx.db.read() as s:
+        sess = s.get(UserSession, officer.session_id)
+        assert sess.end_reason == "locked"
+    with pytest.raises(AuthenticationFailed):
+        auth.unlock_screen(officer, PASSWORD)
+
+
+def test_supervisor_ends_session_and_heartbeat_reports_it(users, services):
+    auth = services.auth
+    officer = users[Role.OFFICER]
+    assert auth.heartbeat(officer) is True
+    sessions = auth.list_sessions(users[Role.SUPERVISOR])
+    assert officer.session_id in {x.id for x in sessions}
+    with pytest.raises(PermissionDenied):
+        auth.end_session(users[Role.OFFICER], users[Role.EXAMINER].session_id, "test")
+    auth.end_session(users[Role.SUPERVISOR], officer.session_id, "left the counter open")
+    assert auth.heartbeat(officer) is False
+    assert "session.end" in _actions(services)
+
+
+def test_dual_authorisation_needs_a_different_supervisor(users, services):
+    auth = services.auth
+    sup = users[Role.SUPERVISOR]
+    with pytest.raises(PermissionDenied):
+        auth.confirm_supervisor(sup, "agus", PASSWORD, "clear")
+    with pytest.raises(PermissionDenied):
+        auth.confirm_supervisor(users[Role.OFFICER], "dewi", PASSWORD, "clear")  # dewi is an examiner
+    with pytest.raises(AuthenticationFailed):
+        auth.confirm_supervisor(users[Role.OFFICER], "agus", "wrong-one", "clear")
+    confirmer = auth.confirm_supervisor(users[Role.OFFICER], "agus", PASSWORD, "clear")
+    assert confirmer.login == "agus"

@@ -1,0 +1,109 @@
+"""The smart gate decides from the releases, the check digit and the scanner; it logs every container."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select, text
+
+from db.models import Case, GateEvent
+from tests.conftest import BACKEND, PASSWORD
+from tests.services.test_pib_support import env_fixture as env  # noqa: F401  (fixture)
+from tests.services.test_plp_workflow import _approved
+from workstation.config import with_overrides
+from workstation.domain.codes import Role
+from workstation.errors import PermissionDenied
+
+
+@pytest.fixture
+def gate(services, users):
+    services.issuance.ensure_office_key()
+    sup = users[Role.SUPERVISOR]
+    for code in ("KOJA", "MTI1", "JICT"):
+        services.plp.save_tps(sup, code, code, f"PT {code}", "IDTPP", 1000)
+    gate_cfg = services.settings.gate.model_copy(update={"barrier": "gate-1", "tps": "KOJA"})
+    services.ctx.settings = with_overrides(services.ctx.settings, gate=gate_cfg)
+    return services.gate
+
+
+def _scan(container: str, suspicious: bool, at: dt.datetime, scan_id: str = "SC-1"):
+    return SimpleNamespace(scan_id=scan_id, scanned_at=at, at=at, device="xray-1", container=container,
+                           plate="B 1 AB", image_ref="img/1.png", verdict="ANOMALY" if suspicious else "CLEAR",
+                           suspicious=suspicious)
+
+
+def test_approved_plp_container_opens_and_moves(services, users, gate):
+    d = _approved(services, users, services.plp)
+    r = gate.check(users[Role.OFFICER], "CSQU 305438 3", plate="B 9044 UIO", read_by="gate-reader")
+    assert r.open and r.reasons == () and r.release.kind == "PLP" and r.recorded
+    assert services.plp.get(d.case.id).case.state == "MOVING"
+    # the same container again at the origin gate: it has left, nothing releases it here
+    again = gate.check(users[Role.OFFICER], "CSQU3054383")
+    assert not again.open and again.reasons == ("NO_RELEASE",)
+
+
+@pytest.mark.parametrize(("number", "reason"), [("CSQU3054384", "INVALID_CONTAINER_NUMBER"),
+                                                 ("MSCU6639870", "NO_RELEASE")])
+def test_bad_or_unknown_container_stays_shut(services, users, gate, number, reason):
+    r = gate.check(users[Role.OFFICER], number)
+    assert not r.open and r.reasons == (reason,)
+    with services.ctx.db.read() as s:
+        ev = s.scalars(select(GateEvent)).one()
+    assert (ev.decision, ev.reasons, ev.actor_login) == ("SHUT", [reason], "siti")
+
+
+def test_scanner_suspicion_keeps_it_shut_and_flags_the_case(services, users, gate, clock):
+    d = _approved(services, users, services.plp)
+    assert gate.record_scan_result(_scan("CSQU3054383", True, clock.now)) is not None
+    assert gate.record_scan_result(_scan("CSQU3054383", True, clock.now)) is None  # idempotent by scan id
+    r = gate.check(users[Role.OFFICER], "CSQU3054383")
+    assert not r.open and r.reasons == ("SCANNER_SUSPICION",) and r.scan["verdict"] == "ANOMALY"
+    assert services.plp.get(d.case.id).case.state == "APPROVED"  # nothing moved
+    with services.ctx.db.read() as s:
+        flags = s.get(Case, d.case.id).flags
+    assert "SCANNER_SUSPICION" in flags and "GATE_REFUSED" in flags
+
+
+def test_an_old_clear_scan_does_not_count_and_a_clear_one_lets_it_pass(services, users, gate, clock):
+    _approved(services, users, services.plp)
+    gate.record_scan_result(_scan("CSQU3054383", True, clock.now - dt.timedelta(hours=5), "OLD"))
+    gate.record_scan_result(_scan("CSQU3054383", False, clock.now, "NEW"))
+    assert gate.check(users[Role.OFFICER], "CSQU3054383").open
+
+
+def test_override_needs_two_supervisors_and_is_logged(services, users, gate):
+    services.auth.create_user(users[Role.ADMIN], "wati", "Wati", ["supervisor"], PASSWORD)
+    wati = services.auth.login("wati", PASSWORD)
+    with pytest.raises(PermissionDenied):
+        gate.override(users[Role.OFFICER], "MSCU6639870", wati, "darurat")
+    with pytest.raises(PermissionDenied):
+        gate.override(users[Role.SUPERVISOR], "MSCU6639870", users[Role.SUPERVISOR], "darurat")
+    r = gate.override(users[Role.SUPERVISOR], "MSCU6639870", wati, "kendaraan medis")
+    assert r.open
+    with services.ctx.db.read() as s:
+        ev = s.scalars(select(GateEvent)).one()
+    assert ev.decision == "OVERRIDE" and "CONFIRMED_BY:wati" in ev.reasons
+
+
+def test_gate_log_is_append_only(services, users, gate):
+    gate.check(users[Role.OFFICER], "MSCU6639870")
+    with pytest.raises(Exception, match="append-only"), services.ctx.db.engine.begin() as c:
+        c.execute(text("UPDATE gate_events SET decision = 'OPEN'"))
+    assert BACKEND in ("sqlite", "postgresql")
+
+
+def test_sppb_releases_its_containers_at_the_gate(services, users, clock, env):
+    """The PIB's BC 1.1 line carries CSQU3054383 and MSKU9070323: once the SPPB is issued, the gate lets
+    either out and the PIB is released (gate-out recorded)."""
+    from workstation.services import pib as P
+
+    gate_cfg = services.settings.gate.model_copy(update={"barrier": "gate-1"})
+    services.ctx.settings = with_overrides(services.ctx.settings, gate=gate_cfg)
+    cid = env.in_research()
+    assert not services.gate.check(users[Role.OFFICER], "MSKU9070323").open  # no SPPB yet
+    env.determine(cid)
+    r = services.gate.check(users[Role.OFFICER], "MSKU9070323", plate="B 7 XY")
+    assert r.open and r.release.kind == "SPPB" and r.release.reference.endswith("/SPPB/040300/2026")
+    assert env.detail(cid).state == P.RELEASED

@@ -1,0 +1,93 @@
+"""The `workstation` command. Sub-commands live in workstation/commands/<name>.py, each exposing
+`register(subparsers)` and handlers `fn(args) -> int`. Heavy imports stay inside handlers so that
+`workstation --help` and the TUI start fast. Exit status: 0 ok, 1 domain refusal, 2 bad input (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from workstation.errors import WorkstationError
+
+# Order is the order of `workstation --help`.
+COMMAND_MODULES = (
+    "tui",
+    "db",
+    "user",
+    "audit",
+    "ecd",
+    "rates",
+    "pib",
+    "tariff",
+    "manifest",
+    "plp",
+    "scan",
+    "devices",
+    "documents",
+    "report",
+    "sync",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus a message; the contract wants one line naming the problem."""
+
+    def error(self, message: str):  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="workstation", description="DJBC customs officer workstation")
+    parser.add_argument("--config", metavar="FILE", help="configuration TOML (else WORKSTATION_CONFIG, else user config dir)")
+    parser.add_argument("--version", action="version", version="%(prog)s " + _version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        modname = f"workstation.commands.{name}"
+        if importlib.util.find_spec(modname) is None:  # a workflow not built yet
+            continue
+        importlib.import_module(modname).register(sub)
+    return parser
+
+
+def _version() -> str:
+    from workstation import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        # Bare `workstation`: the TUI on the configured database.
+        from workstation.commands.tui import run_tui
+
+        handler = run_tui
+    else:
+        handler = args.handler
+    try:
+        code = handler(args)
+    except WorkstationError as exc:
+        sys.stderr.write(f"workstation: {exc}\n")
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("workstation: interrupted\n")
+        code = 130
+    except Exception as exc:
+        # A bug, not bad input: one line for the user, the traceback when asked for.
+        if os.environ.get("WORKSTATION_DEBUG"):
+            raise
+        sys.stderr.write(f"workstation: internal error: {type(exc).__name__}: {exc} (set WORKSTATION_DEBUG=1 for details)\n")
+        code = 70
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

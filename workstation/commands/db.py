@@ -1,0 +1,44 @@
+"""`workstation db upgrade` / `db current`."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("db", help="database migrations")
+    s = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    s.add_parser("upgrade", help="migrate the configured database to the newest schema").set_defaults(handler=upgrade)
+    s.add_parser("current", help="show the schema revision of the configured database").set_defaults(handler=current)
+
+
+def upgrade(args) -> int:
+    from db import migrate
+    from db.engine import Database
+    from workstation.commands.common import settings_from
+    from workstation.services import Services
+    from workstation.services.base import ServiceContext
+
+    settings = settings_from(args)
+    db = Database(settings.effective_database_url)
+    db.check()
+    before = migrate.current_revision(db.engine)
+    migrate.upgrade(db.engine)
+    after = migrate.current_revision(db.engine)
+    pub = Services(ServiceContext(db=db, settings=settings)).issuance.ensure_office_key()
+    print(f"{db.display_url}: {before or 'empty'} -> {after} (head)")
+    print(f"office {settings.office.code} signing key: {settings.effective_key_file} (public {pub[:16]}…)")
+    return 0
+
+
+def current(args) -> int:
+    from db import migrate
+    from db.engine import Database
+    from workstation.commands.common import settings_from
+
+    settings = settings_from(args)
+    db = Database(settings.effective_database_url)
+    db.check()
+    rev = migrate.current_revision(db.engine)
+    head = migrate.head_revision()
+    state = "head" if rev == head else f"behind head {head}; run `workstation db upgrade`"
+    print(f"{db.display_url}: {rev or 'empty'} ({state})")
+    return 0

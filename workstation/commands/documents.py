@@ -1,0 +1,55 @@
+"""`workstation print DOCNO` and `workstation verify FILE.pdf|DOCNO` (CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("print", help="render (and send) an issued document; a reprint is marked SALINAN / COPY")
+    p.add_argument("number", nargs="?", help="document number")
+    p.add_argument("--out", metavar="FILE.pdf", help="write the PDF to this file")
+    p.add_argument("--printer", metavar="QUEUE", help="CUPS queue (default: printer.cups_queue)")
+    p.add_argument("--receipt", action="store_true", help="print on the ESC/POS receipt printer")
+    p.add_argument("--retry-failed", action="store_true", help="retry every print kept in the print queue")
+    p.add_argument("--failed", action="store_true", help="list the prints kept in the print queue")
+    p.set_defaults(handler=print_cmd)
+    v = sub.add_parser("verify", help="check an issued document (PDF or number): VALID / TAMPERED / UNKNOWN / VOID")
+    v.add_argument("target", metavar="FILE.pdf|DOCNO")
+    v.set_defaults(handler=verify_cmd)
+
+
+def print_cmd(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+    from workstation.errors import InputError
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    actor = cli_actor(services.settings)
+    if args.failed:
+        for job in services.documents.failed_jobs():
+            print(f"{job.number}\t{job.target_kind}:{job.target}\tattempts {job.attempts}\t{job.last_error}")
+        return 0
+    if args.retry_failed:
+        done, failing = services.documents.retry_failed(actor)
+        print(f"printed {done}, still failing {failing}")
+        return 1 if failing else 0
+    if not args.number:
+        raise InputError("a document number is required", field="number")
+    r = services.documents.print_document(actor, args.number, out=args.out, printer=args.printer,
+                                          receipt=args.receipt)
+    mark = "original" if r.copy_number == 0 else f"SALINAN / COPY {r.copy_number}"
+    print(f"{r.number}: {mark} -> {r.target_kind} {r.detail}")
+    return 0
+
+
+def verify_cmd(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+
+    services = services_from(args)
+    target = args.target
+    as_file = target.lower().endswith(".pdf") or Path(target).is_file()
+    result = services.documents.verify_pdf(target) if as_file else services.documents.verify_number(target)
+    print(result.line())
+    return result.exit_code

@@ -1,0 +1,157 @@
+"""`workstation ecd …`: passenger e-CD commands. `ecd assess` needs no database.
+
+Other sub-commands (e.g. `ecd import`) hang off the same group: call `add_group(subparsers)` once, then
+add parsers to the object it returns (see `register`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_group(subparsers: Any) -> Any:
+    """Create the `ecd` command and return its sub-parsers object."""
+    parser = subparsers.add_parser(
+        "ecd", help="passenger e-CD declarations", description="Passenger customs declarations (e-CD)."
+    )
+    group = parser.add_subparsers(dest="ecd_command", metavar="SUBCOMMAND")
+
+    def _missing(args: argparse.Namespace) -> int:
+        from workstation.errors import InputError
+
+        choices = ", ".join(sorted(group.choices))
+        raise InputError(f"missing sub-command (one of: {choices})", field="ecd")
+
+    parser.set_defaults(handler=_missing)
+    return group
+
+
+def add_assess(group: Any) -> None:
+    p = group.add_parser(
+        "assess",
+        help="assess one e-CD (ecd/1 JSON) without touching the database",
+        description="Assess one e-CD: lane, reasons, referrals, levies. Prints the decision.",
+    )
+    p.add_argument("file", metavar="FILE", help="ecd/1 JSON file ('-' for standard input)")
+    p.add_argument("--rates", metavar="RATES.csv", required=True, help="NDPBM rates CSV")
+    p.add_argument("--json", action="store_true", help="print the decision JSON (CONTRACTS.md)")
+    p.add_argument("--rulesets-dir", metavar="DIR", help="directory of corrected rule-set files")
+    p.set_defaults(handler=run_assess)
+
+
+def add_import(group: Any) -> None:
+    p = group.add_parser(
+        "import",
+        help="store e-CDs (idempotent by ecd_id)",
+        description="Store ecd/1 documents (pre-arrival) with their lane decision. A file holds one e-CD or a JSON "
+        "array of them. Idempotent by ecd_id: a document already stored is left as it is; a different document "
+        "under a stored id is refused. A bad file is reported and nothing of it is written. Exit 0 all stored, "
+        "1 a refusal, 2 bad input.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="ecd/1 JSON file ('-' for standard input)")
+    p.set_defaults(handler=run_import)
+
+
+def register(subparsers: Any) -> None:
+    group = add_group(subparsers)
+    add_assess(group)
+    add_import(group)
+
+
+def _read_input(name: str) -> bytes:
+    from workstation.errors import InputError
+
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(name, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", field=name) from None
+
+
+def run_assess(args: argparse.Namespace) -> int:
+    import json
+
+    from workstation.domain.ecd import parse_ecd
+    from workstation.rules.ecd import assess
+    from workstation.rules.rates import RateTable
+
+    doc = parse_ecd(_read_input(args.file), source=args.file)
+    rates = RateTable.from_csv_file(args.rates)
+    decision = assess(doc, rates, rulesets_dir=args.rulesets_dir)
+    if args.json:
+        sys.stdout.write(json.dumps(decision.to_json(), indent=2, ensure_ascii=False) + "\n")
+        return 0
+    a = decision.assessment
+    lines = [
+        f"e-CD {decision.ecd_id}  rule set {decision.ruleset}",
+        f"lane: {decision.lane.value.upper()}",
+        f"reasons: {', '.join(decision.reasons) or '-'}",
+        f"referrals: {', '.join(decision.referrals) or '-'}",
+        f"goods USD {a.goods_usd}  allowance USD {a.allowance_usd}  taxable USD {a.taxable_usd}",
+        f"customs value Rp{a.customs_value_idr:,}  BM Rp{a.import_duty_idr:,}  PPN Rp{a.vat_idr:,}  "
+        f"PPnBM Rp{a.luxury_tax_idr:,}  PPh Rp{a.income_tax_idr:,}  total Rp{a.total_idr:,}",
+    ]
+    ex = decision.excise_excess
+    if ex.any:
+        lines.append(
+            f"excise excess (to destroy): cigarettes {ex.cigarettes}, cigars {ex.cigars}, "
+            f"sliced tobacco {ex.sliced_tobacco_g} g, alcohol {ex.to_json()['alcohol_l']} L"
+        )
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _documents(data: bytes, source: str) -> list:
+    """One e-CD, or a JSON array of them (errors name the element: `[3].goods[0].value`)."""
+    import json
+
+    from workstation.domain.ecd import ecd_from_obj
+    from workstation.errors import InputError
+
+    try:
+        obj = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", field=source) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", field=source) from None
+    if not isinstance(obj, list):
+        return [ecd_from_obj(obj)]
+    if not obj:
+        raise InputError("empty array: no e-CD", field=source)
+    docs = []
+    for i, item in enumerate(obj):
+        try:
+            docs.append(ecd_from_obj(item))
+        except InputError as exc:
+            raise InputError(exc.message, field=f"[{i}].{exc.field}") from None
+    return docs
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Each file on its own: a bad file is reported (one line) and skipped; the others are stored."""
+    from workstation.commands.common import services_from
+    from workstation.errors import InputError, WorkstationError
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    actor = cli_actor(services.settings)
+    worst = 0
+    for path in args.files:
+        try:
+            docs = _documents(_read_input(path), path)
+            results = services.ecd.import_documents(actor, docs)
+        except WorkstationError as exc:
+            where = exc.field if exc.field and exc.field.startswith(path) else f"{path}: {exc.field}" if exc.field \
+                else path
+            sys.stderr.write(f"workstation: {where}: {exc.message}\n")
+            worst = max(worst, 2 if isinstance(exc, InputError) else 1)
+            continue
+        for r in results:
+            v = r.view
+            what = "stored" if r.created else "unchanged"
+            reasons = ", ".join(v.decision.reasons) or "-"
+            sys.stdout.write(f"{path}: {v.ecd_id} {what} {v.lane.upper()} ({reasons}) {v.decision.ruleset}\n")
+    return worst

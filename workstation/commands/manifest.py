@@ -1,0 +1,28 @@
+"""`workstation manifest import FILE...`: BC 1.1 inward-manifest lines (CSV, header
+`bc11_number,bc11_date,pos,subpos,bl_number,bl_date,consignee,packages,package_unit,containers`, containers
+separated by spaces). The PIB intake checks each PIB's BC 1.1 reference and B/L against these lines.
+Idempotent; a line stored with other content is refused and nothing of that file is written."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub) -> None:
+    p = sub.add_parser("manifest", help="BC 1.1 inward manifests")
+    s = p.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
+    i = s.add_parser("import", help="store BC 1.1 manifest lines from CSV file(s)")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.set_defaults(handler=import_manifest)
+
+
+def import_manifest(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    actor = cli_actor(services.settings)
+    for path in args.files:
+        counts = services.pib.import_manifest(actor, path)
+        print(f"{path}: {counts.added} lines added, {counts.unchanged} already stored")
+    return 0

@@ -1,0 +1,139 @@
+"""`workstation plp ...`: moving uncleared imports between TPS. `plp check FILE --json` prints the
+eligibility of one plp/1 request; exit 1 when it is not eligible (the JSON is still printed).
+`plp import FILE…` registers requests; `plp tps import FILE` / `plp tps list` keep the TPS registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Create the `plp` group and return its action sub-parsers (add `plp import` beside `check`)."""
+    parser = subparsers.add_parser(
+        "plp",
+        help="warehouse moves of uncleared imports (PLP)",
+        description="Moves of uncleared imports between temporary storage warehouses (PLP).",
+    )
+    return parser.add_subparsers(dest="plp_action", metavar="ACTION", required=True)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    actions = add_group(subparsers)
+    check = actions.add_parser(
+        "check",
+        help="eligibility of one plp/1 request",
+        description="Check a plp/1 JSON request against the PLP rules. Exit 0 eligible, 1 not eligible, "
+        "2 bad input.",
+    )
+    check.add_argument("file", metavar="FILE", help="plp/1 JSON document ('-' reads standard input)")
+    check.add_argument("--json", action="store_true", help="print the result as JSON (CONTRACTS.md)")
+    check.set_defaults(handler=check_command)
+    imp = actions.add_parser(
+        "import",
+        help="register plp/1 requests (each kept, with its refusals if any)",
+        description="Register plp/1 requests in the database. An eligible request waits for the officer's "
+        "decision; one that is not is kept as REJECTED with its refusals and a refusal letter. A malformed "
+        "file is reported and skipped (exit 2); the others are stored.",
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE", help="plp/1 JSON document ('-' reads standard input)")
+    imp.set_defaults(handler=import_command)
+
+    tps = actions.add_parser("tps", help="the TPS registry (warehouses, capacity, occupancy)",
+                             description="The office's register of temporary storage warehouses (TPS).")
+    tps_actions = tps.add_subparsers(dest="plp_tps_action", metavar="ACTION", required=True)
+    tps_imp = tps_actions.add_parser(
+        "import",
+        help="add or update TPS from a CSV file",
+        description="CSV header: code,name,operator,port,capacity_teu,capacity_m3,facilities,occupancy_teu,"
+        "occupancy_m3 (facilities LCL;DG;COLD; empty occupancy = computed from stored containers). All or "
+        "nothing; importing the same file again changes nothing.",
+    )
+    tps_imp.add_argument("file", metavar="FILE", help="CSV file ('-' reads standard input)")
+    tps_imp.set_defaults(handler=tps_import_command)
+    tps_list = tps_actions.add_parser("list", help="the TPS with their occupancy (YOR / SOR) and threshold")
+    tps_list.add_argument("--json", action="store_true", help="print as JSON")
+    tps_list.set_defaults(handler=tps_list_command)
+
+
+def check_command(args: argparse.Namespace) -> int:
+    from workstation.commands.pib import read_document
+    from workstation.domain.plp import parse_plp
+    from workstation.rules.plp import check_plp
+
+    result = check_plp(parse_plp(read_document(args.file)))
+    out = result.contract_json()
+    if args.json:
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(
+            f"eligible: {'yes' if result.eligible else 'no'}  (rule set {result.ruleset}, "
+            f"YOR threshold {result.yor_threshold_pct} %)\n"
+            f"reasons: {', '.join(out['reasons']) or '-'}\n"
+            f"refusals: {', '.join(out['refusals']) or '-'}\n"
+        )
+        if result.invalid_containers:
+            sys.stdout.write(f"invalid container numbers: {', '.join(result.invalid_containers)}\n")
+    return 0 if result.eligible else 1
+
+
+def import_command(args: argparse.Namespace) -> int:
+    """Register requests one by one: a malformed file is reported and skipped; the others are stored."""
+    from workstation.commands.common import services_from
+    from workstation.commands.pib import read_document
+    from workstation.errors import WorkstationError
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    actor = cli_actor(services.settings)
+    failed = 0
+    for path in args.files:
+        try:
+            d = services.plp.import_request(actor, read_document(path), source=path)
+        except WorkstationError as exc:
+            sys.stderr.write(f"workstation: {path}: {exc}\n")
+            failed += 1
+            continue
+        refusals = f" ({', '.join(d.refusals)})" if d.refusals else ""
+        sys.stdout.write(f"{path}: {d.case.reference} {d.case.state}{refusals}\n")
+    return 2 if failed else 0
+
+
+def tps_import_command(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+    from workstation.commands.pib import read_document
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    r = services.plp.import_tps(cli_actor(services.settings), read_document(args.file), source=args.file)
+    sys.stdout.write(f"{args.file}: {r.added} added, {r.changed} changed, {r.unchanged} unchanged\n")
+    return 0
+
+
+def tps_list_command(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+
+    def num(d):
+        return None if d is None else format(d, "f")
+
+    rows = services_from(args).plp.tps_overview()
+    if args.json:
+        out = [{"code": v.code, "name": v.name, "operator": v.operator, "port": v.port,
+                "capacity_teu": v.capacity_teu, "teu_used": v.teu_used, "yor_pct": num(v.yor_pct),
+                "capacity_m3": num(v.capacity_m3), "m3_used": num(v.m3_used), "sor_pct": num(v.sor_pct),
+                "threshold_pct": num(v.threshold_pct), "over_threshold": v.over_threshold,
+                "facilities": list(v.facilities), "source": v.source} for v in rows]
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return 0
+    def pct(p, limit):  # "!" marks a ratio at or above the port's standard
+        return "-" if p is None else f"{num(p)}{'!' if p >= limit else ' '}"
+
+    sys.stdout.write(f"{'TPS':8} {'TEU':>13} {'YOR %':>7} {'m3':>17} {'SOR %':>7} {'limit':>5}  facilities\n")
+    for v in rows:
+        teu = f"{v.teu_used}/{v.capacity_teu}" if v.capacity_teu else "-"
+        m3 = f"{num(v.m3_used) or '?'}/{num(v.capacity_m3)}" if v.capacity_m3 else "-"
+        sys.stdout.write(f"{v.code:8} {teu:>13} {pct(v.yor_pct, v.threshold_pct):>7} {m3:>17} "
+                         f"{pct(v.sor_pct, v.threshold_pct):>7} {num(v.threshold_pct):>5}  "
+                         f"{','.join(v.facilities) or '-'}\n")
+    return 0

@@ -1,0 +1,29 @@
+"""`workstation report daily --date D --out FILE.pdf` — the supervisor's daily report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="reports")
+    s = p.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    d = s.add_parser("daily", help="counts per lane and document type, duties, SLA breaches, with charts")
+    d.add_argument("--date", required=True, help="business day, YYYY-MM-DD")
+    d.add_argument("--out", required=True, metavar="FILE.pdf")
+    d.set_defaults(handler=daily)
+
+
+def daily(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.errors import InputError
+    from workstation.services.base import cli_actor
+
+    try:
+        day = dt.date.fromisoformat(args.date)
+    except ValueError:
+        raise InputError("not a date (YYYY-MM-DD)", field="--date") from None
+    services = services_from(args)
+    path = services.documents.daily_report(cli_actor(services.settings), day, args.out)
+    print(f"daily report {day.isoformat()} -> {path}")
+    return 0

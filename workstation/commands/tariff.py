@@ -1,0 +1,50 @@
+"""`workstation tariff import FILE` (BTKI posts: `hs_code,description,bm_rate`), `tariff lartas FILE` (the
+lartas table: `hs_prefix,permit,agency`) and `tariff import --sample` (the shipped sample tables). The PIB
+intake checks every HS code against the tariff table and flags lines the lartas table restricts."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub) -> None:
+    p = sub.add_parser("tariff", help="tariff (BTKI) and lartas tables")
+    s = p.add_subparsers(dest="tariff_command", metavar="ACTION", required=True)
+    i = s.add_parser("import", help="store tariff posts from a CSV (hs_code,description,bm_rate)")
+    i.add_argument("file", nargs="?", metavar="FILE")
+    i.add_argument("--sample", action="store_true", help="load the shipped sample tariff and lartas tables")
+    i.set_defaults(handler=import_tariff)
+    lt = s.add_parser("lartas", help="store lartas rules from a CSV (hs_prefix,permit,agency)")
+    lt.add_argument("file", metavar="FILE")
+    lt.set_defaults(handler=import_lartas)
+
+
+def _report(label: str, counts) -> None:
+    print(f"{label}: {counts.added} added, {counts.changed} changed, {counts.unchanged} unchanged")
+
+
+def import_tariff(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+    from workstation.errors import InputError
+    from workstation.services.base import cli_actor
+
+    if bool(args.file) == bool(args.sample):
+        raise InputError("give a FILE or --sample (not both)", field="file")
+    services = services_from(args)
+    actor = cli_actor(services.settings)
+    if args.sample:
+        tariff, lartas = services.pib.import_sample_tables(actor)
+        _report("sample tariff", tariff)
+        _report("sample lartas", lartas)
+        return 0
+    _report(args.file, services.pib.import_tariff(actor, args.file))
+    return 0
+
+
+def import_lartas(args: argparse.Namespace) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    _report(args.file, services.pib.import_lartas(cli_actor(services.settings), args.file))
+    return 0

@@ -1,0 +1,77 @@
+"""`workstation user add|list|unlock` — run as the operating-system user (audited as cli:<user>)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+from workstation.errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("user", help="user accounts")
+    s = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    a = s.add_parser("add", help="create a user (password prompted, or --password-stdin)")
+    a.add_argument("login")
+    a.add_argument("--role", action="append", required=True,
+                   help="officer, inspector, examiner, supervisor or admin; repeat or comma-separate")
+    a.add_argument("--name", help="full name (default: the login)")
+    a.add_argument("--nip", default="", help="18-digit NIP")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    a.set_defaults(handler=add)
+    s.add_parser("list", help="list users").set_defaults(handler=list_users)
+    u = s.add_parser("unlock", help="unlock an account locked by failed logins")
+    u.add_argument("login")
+    u.set_defaults(handler=unlock)
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError("no password on stdin", field="password")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise InputError("no terminal to prompt on; use --password-stdin", field="password")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise InputError("the passwords differ", field="password")
+    return first
+
+
+def add(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.auth import parse_roles, validate_login
+    from workstation.services.base import cli_actor
+
+    login = validate_login(args.login)  # before prompting: a bad login fails at once
+    roles = parse_roles(args.role)
+    password = _password(args)
+    services = services_from(args)
+    info = services.auth.create_user(cli_actor(services.settings), login, args.name or login, roles, password,
+                                     nip=args.nip)
+    if "admin" in roles:
+        services.issuance.ensure_office_key()
+    print(f"created {info.login} ({', '.join(sorted(r.value for r in info.roles))})")
+    return 0
+
+
+def list_users(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    for u in services.auth.list_users(cli_actor(services.settings)):
+        state = "LOCKED" if u.locked else ("active" if u.active else "disabled")
+        print(f"{u.login:<16} {','.join(sorted(r.value for r in u.roles)):<32} {state:<8} {u.full_name}")
+    return 0
+
+
+def unlock(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    services.auth.unlock(cli_actor(services.settings), args.login)
+    print(f"unlocked {args.login}")
+    return 0

@@ -1,0 +1,460 @@
+"""The passenger e-CD, format 1 (CONTRACTS.md "e-CD document, format 1"), and the decision it gets.
+
+Parsing is strict: unknown fields, missing required fields, and JSON numbers where an amount belongs
+(money and litres are decimal STRINGS; only counts are integers) are errors naming the JSON path,
+e.g. `goods[0].value`. The decision types are immutable named tuples: the engine builds thousands a
+second and they need no validation; `Decision.to_json()` is exactly the contract JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, NamedTuple, Protocol
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from workstation.domain.codes import Lane
+from workstation.domain.jsondoc import json_path
+from workstation.errors import InputError
+
+FORMAT = "ecd/1"
+
+
+class TravellerType(StrEnum):
+    PASSENGER = "passenger"
+    CREW = "crew"
+    HAJJ_REGULAR = "hajj_regular"
+    HAJJ_SPECIAL = "hajj_special"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Field types
+# ---------------------------------------------------------------------------------------------------------
+_DECIMAL_RE = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,6})?")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MAX_COUNT = 10**9
+
+
+def _decimal_string(value: Any) -> Decimal:
+    if isinstance(value, str):
+        if _DECIMAL_RE.fullmatch(value):
+            return Decimal(value)
+        raise PydanticCustomError(
+            "decimal_string", 'must be a non-negative decimal string like "12.50", got "{value}"', {"value": value[:40]}
+        )
+    if isinstance(value, Decimal) and value.is_finite() and value >= 0:  # Python callers (DB, services)
+        return value
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "float_amount", 'must be a decimal string like "12.50", not a JSON number (floats are refused)'
+        )
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise PydanticCustomError("number_amount", 'must be a decimal string like "{value}", not a JSON number', {"value": value})
+    raise PydanticCustomError("decimal_string", 'must be a non-negative decimal string like "12.50"')
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= _MAX_COUNT:
+            return value
+        raise PydanticCustomError("count_range", "must be a whole number from 0 to {max}", {"max": _MAX_COUNT})
+    raise PydanticCustomError("count_type", "must be a whole number (a JSON integer)")
+
+
+def _quantity(value: Any) -> Decimal:
+    # A quantity may be a count (1) or a measure ("2.5" kg): integers or decimal strings, never floats.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(_count(value))
+    return _decimal_string(value)
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("iso_date", "must be a date YYYY-MM-DD")
+
+
+def _aware_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and len(value) >= 19 and value[10] == "T":
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None  # type: ignore[assignment]
+    else:
+        parsed = None  # type: ignore[assignment]
+    if parsed is None:
+        raise PydanticCustomError("iso_datetime", "must be an ISO date-time like 2026-11-20T09:15:00+07:00")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise PydanticCustomError("naive_datetime", "must carry a UTC offset (e.g. +07:00 or Z)")
+    return parsed
+
+
+_NPWP_SEPARATORS = re.compile(r"[.\-\s]")
+
+
+def _npwp(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        digits = _NPWP_SEPARATORS.sub("", value)
+        if digits.isascii() and digits.isdigit() and len(digits) in (15, 16):
+            return digits
+    raise PydanticCustomError("npwp", "must be null or an NPWP of 15 or 16 digits")
+
+
+# Explicit JSON serializers: amounts back as decimal strings, dates ISO (the ecd/1 shapes).
+_AS_TEXT = PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json")
+_AS_ISO = PlainSerializer(lambda v: v.isoformat(), return_type=str, when_used="json")
+Amount = Annotated[Decimal, PlainValidator(_decimal_string), _AS_TEXT]
+Count = Annotated[int, PlainValidator(_count)]
+_QTY = PlainSerializer(
+    lambda v: int(v) if v == v.to_integral_value() and v.as_tuple().exponent >= 0 else format(v, "f"),
+    return_type=int | str,
+    when_used="json",
+)
+Quantity = Annotated[Decimal, PlainValidator(_quantity), _QTY]  # a count stays a JSON integer
+IsoDate = Annotated[dt.date, PlainValidator(_date), _AS_ISO]
+AwareDateTime = Annotated[dt.datetime, PlainValidator(_aware_datetime), _AS_ISO]
+Npwp = Annotated[str | None, PlainValidator(_npwp)]
+Text = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=500)]
+ShortText = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100)]
+Currency = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
+Country = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
+Port = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z0-9]{3,5}$")]
+HsCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{4,10}$")]
+StrictBoolean = Annotated[bool, PlainValidator(lambda v: _strict_bool(v))]
+
+
+def _strict_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise PydanticCustomError("bool_type", "must be true or false")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The document
+# ---------------------------------------------------------------------------------------------------------
+class Arrival(_Model):
+    date: IsoDate
+    port: Port
+    carrier: ShortText | None = None
+    flight: ShortText | None = None
+    from_port: Port | None = None
+
+
+class Declarant(_Model):
+    name: Text
+    passport: ShortText
+    nationality: Country
+    birth_date: IsoDate
+    traveller_type: TravellerType
+    npwp: Npwp = None
+
+
+class FamilyMember(_Model):
+    name: Text
+    passport: ShortText
+    birth_date: IsoDate
+
+
+class GoodsLine(_Model):
+    description: Text
+    hs_code: HsCode | None = None
+    quantity: Quantity
+    unit: ShortText
+    value: Amount
+    currency: Currency
+    personal_use: StrictBoolean
+
+
+class Excise(_Model):
+    cigarettes: Count
+    cigars: Count
+    sliced_tobacco_g: Count
+    alcohol_l: Amount
+
+
+class CashLine(_Model):
+    currency: Currency
+    amount: Amount
+    bearer_instrument: StrictBoolean = False
+
+
+class Carrying(_Model):
+    animals_fish_plants: StrictBoolean
+    narcotics_psychotropics: StrictBoolean
+    weapons_ammunition_explosives: StrictBoolean
+    pornography: StrictBoolean
+
+
+CARRYING_FLAGS: tuple[str, ...] = tuple(Carrying.model_fields)
+EXCISE_FIELDS: tuple[str, ...] = tuple(Excise.model_fields)
+
+
+class EcdDocument(_Model):
+    format: Literal["ecd/1"]
+    ecd_id: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+    submitted_at: AwareDateTime
+    arrival: Arrival
+    declarant: Declarant
+    family_members: list[FamilyMember] = []
+    goods: list[GoodsLine]
+    excise: Excise
+    cash: list[CashLine]
+    carrying: Carrying
+
+    @property
+    def persons(self) -> int:
+        return 1 + len(self.family_members)
+
+    def traveller(self) -> Traveller:
+        return Traveller.from_document(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """The document back as ecd/1 JSON (amounts as strings), e.g. for storage or a QR payload."""
+        return self.model_dump(mode="json")
+
+
+_MESSAGES = {
+    "missing": "missing required field",
+    "extra_forbidden": "unknown field",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+    "list_type": "must be a JSON array",
+    "string_type": "must be a string",
+    "string_pattern_mismatch": "has an invalid format",
+    "string_too_short": "must not be empty",
+    "literal_error": 'must be "ecd/1" (the only format this version reads)',
+}
+
+
+_PATTERN_MESSAGES = {
+    "currency": "must be three capital letters (ISO 4217)",
+    "nationality": "must be three capital letters (ISO 3166 alpha-3)",
+    "port": "must be 3-5 capital letters or digits",
+    "from_port": "must be 3-5 capital letters or digits",
+    "hs_code": "must be 4 to 10 digits",
+    "ecd_id": "must be 1-64 letters, digits, '.', '_', '/' or '-'",
+}
+
+
+def _input_error(exc: ValidationError) -> InputError:
+    err = exc.errors(include_url=False)[0]
+    kind = err["type"]
+    if kind == "enum":
+        msg = f"must be one of {err['ctx']['expected']}"
+    else:
+        msg = _MESSAGES.get(kind, err["msg"])
+        if kind == "string_pattern_mismatch":
+            msg = _PATTERN_MESSAGES.get(str(err["loc"][-1]) if err["loc"] else "", msg)
+    more = exc.error_count() - 1
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return InputError(msg, field=json_path(err["loc"]))
+
+
+def ecd_from_obj(obj: Any) -> EcdDocument:
+    """Validate already-decoded JSON (dicts, lists, str, int...); errors name the JSON path."""
+    try:
+        return EcdDocument.model_validate(obj)
+    except ValidationError as exc:
+        raise _input_error(exc) from None
+
+
+def parse_ecd(data: str | bytes, *, source: str = "ecd") -> EcdDocument:
+    """Parse ecd/1 JSON text. Bad JSON names `source` and line:column; bad content the JSON path."""
+    try:
+        obj = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", field=source) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", field=source) from None
+    return ecd_from_obj(obj)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Engine inputs that do not come straight from a document (officer findings on reassessment)
+# ---------------------------------------------------------------------------------------------------------
+class GoodsLike(Protocol):
+    description: str
+    hs_code: str | None
+    value: Decimal
+    currency: str
+    personal_use: bool
+
+
+class ExciseLike(Protocol):
+    cigarettes: int
+    cigars: int
+    sliced_tobacco_g: int
+    alcohol_l: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class GoodsItem:
+    """A goods line as found by the officer (same attribute names as `GoodsLine`)."""
+
+    description: str
+    value: Decimal
+    currency: str
+    personal_use: bool = True
+    hs_code: str | None = None
+
+
+class Traveller(NamedTuple):
+    """Who the declaration covers: the declarant's type, everybody's birth date (declarant first), NPWP."""
+
+    traveller_type: TravellerType
+    birth_dates: tuple[dt.date, ...]
+    npwp: str | None = None
+
+    @property
+    def persons(self) -> int:
+        return len(self.birth_dates)
+
+    @classmethod
+    def from_document(cls, doc: EcdDocument) -> Traveller:
+        d = doc.declarant
+        births = (d.birth_date, *(m.birth_date for m in doc.family_members))
+        return cls(d.traveller_type, births, d.npwp)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The decision. Immutable named tuples rather than frozen dataclasses: the engine builds tens of
+# thousands a second and a frozen dataclass costs several times more to construct.
+# ---------------------------------------------------------------------------------------------------------
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal text without exponent or trailing zeros ("0", "1.5"), for litres."""
+    if value == 0:
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+class ExciseQuantities(NamedTuple):
+    cigarettes: int = 0
+    cigars: int = 0
+    sliced_tobacco_g: int = 0
+    alcohol_l: Decimal = Decimal(0)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.cigarettes or self.cigars or self.sliced_tobacco_g or self.alcohol_l)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cigarettes": self.cigarettes,
+            "cigars": self.cigars,
+            "sliced_tobacco_g": self.sliced_tobacco_g,
+            "alcohol_l": decimal_text(self.alcohol_l),
+        }
+
+
+class Assessment(NamedTuple):
+    """USD amounts already quantized by the rule set (their exponent fixes the printed places)."""
+
+    allowance_usd: Decimal
+    goods_usd: Decimal
+    taxable_usd: Decimal
+    customs_value_idr: int = 0
+    import_duty_idr: int = 0
+    vat_idr: int = 0
+    luxury_tax_idr: int = 0
+    income_tax_idr: int = 0
+
+    @property
+    def total_idr(self) -> int:
+        return self.import_duty_idr + self.vat_idr + self.luxury_tax_idr + self.income_tax_idr
+
+    @property
+    def levies(self) -> dict[str, int]:
+        return {
+            "import_duty_idr": self.import_duty_idr,
+            "vat_idr": self.vat_idr,
+            "luxury_tax_idr": self.luxury_tax_idr,
+            "income_tax_idr": self.income_tax_idr,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "allowance_usd": format(self.allowance_usd, "f"),
+            "goods_usd": format(self.goods_usd, "f"),
+            "taxable_usd": format(self.taxable_usd, "f"),
+            "customs_value_idr": self.customs_value_idr,
+            "import_duty_idr": self.import_duty_idr,
+            "vat_idr": self.vat_idr,
+            "luxury_tax_idr": self.luxury_tax_idr,
+            "income_tax_idr": self.income_tax_idr,
+            "total_idr": self.total_idr,
+        }
+
+
+NO_EXCESS = ExciseQuantities()
+
+
+class Decision(NamedTuple):
+    """The lane is red iff there is any reason. The engine gives `reasons` and `referrals` sorted and
+    unique; `to_json()` and `with_reasons()` keep them so whatever built the decision."""
+
+    ecd_id: str
+    ruleset: str
+    ruleset_sha256: str
+    reasons: tuple[str, ...]
+    referrals: tuple[str, ...]
+    assessment: Assessment
+    excise_excess: ExciseQuantities = NO_EXCESS
+    cash_idr: Decimal = Decimal(0)  # cash and bearer instruments at NDPBM, for the cash procedure
+
+    @property
+    def lane(self) -> Lane:
+        return Lane.RED if self.reasons else Lane.GREEN
+
+    def with_reasons(self, *reasons: str) -> Decision:
+        """E.g. OFFICER_DIVERSION at the counter; the assessment is unchanged."""
+        return self._replace(reasons=tuple(sorted({*self.reasons, *reasons})))
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the CONTRACTS.md decision object."""
+        return {
+            "ecd_id": self.ecd_id,
+            "ruleset": self.ruleset,
+            "lane": self.lane.value,
+            "reasons": sorted({str(r) for r in self.reasons}),
+            "referrals": sorted({str(r) for r in self.referrals}),
+            "assessment": self.assessment.to_json(),
+            "excise_excess": self.excise_excess.to_json(),
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """The contract JSON plus what storage and audit also need (rule-set file hash, cash total)."""
+        out = self.to_json()
+        out["ruleset_sha256"] = self.ruleset_sha256
+        out["cash_idr"] = format(self.cash_idr, "f")
+        return out

@@ -1,0 +1,102 @@
+"""Use cases. Screens and commands call these; they own the transactions."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # kept out of start-up: the TUI paints before the database layer is imported
+    from workstation.config import Settings
+    from workstation.services.base import Clock, ServiceContext
+
+
+class Services:
+    """All services of one process, built from one context and injected into the App (no globals).
+    Workflow services are created on first use so that start-up imports only what the login needs."""
+
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    @cached_property
+    def auth(self):
+        from workstation.services.auth import AuthService
+
+        return AuthService(self.ctx)
+
+    @cached_property
+    def cases(self):
+        from workstation.services.cases import CaseOps
+
+        return CaseOps(self.ctx)
+
+    # Workflow services: workstation/services/<name>.py defines <Name>Service(services).
+    @cached_property
+    def ecd(self):
+        from workstation.services.passenger import PassengerService
+
+        return PassengerService(self)
+
+    @cached_property
+    def pib(self):
+        from workstation.services.pib import PibService
+
+        return PibService(self)
+
+    @cached_property
+    def plp(self):
+        from workstation.services.plp import PlpService
+
+        return PlpService(self)
+
+    @cached_property
+    def documents(self):
+        from workstation.services.documents import DocumentsService
+
+        return DocumentsService(self)
+
+    @cached_property
+    def gate(self):
+        from workstation.services.gate import GateService
+
+        return GateService(self)
+
+    @cached_property
+    def devices(self):
+        from workstation.services.devices import DevicesService
+
+        return DevicesService(self)
+
+    @cached_property
+    def reference(self):
+        from workstation.services.reference import ReferenceService
+
+        return ReferenceService(self)
+
+    @cached_property
+    def issuance(self):
+        from workstation.services.issuance import IssuanceService
+
+        return IssuanceService(self.ctx)
+
+    @cached_property
+    def audit(self):
+        from workstation.services.audit import AuditService
+
+        return AuditService(self.ctx)
+
+
+def open_services(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Services:
+    """Connect (one clear error if unreachable) and bring the schema up to date on first run."""
+    from db import migrate as migrations
+    from db.engine import Database
+    from workstation.services.base import ServiceContext, system_clock
+
+    db = Database(settings.effective_database_url)
+    db.check()
+    if migrate and not migrations.is_current(db.engine):
+        migrations.upgrade(db.engine)
+    return Services(ServiceContext(db=db, settings=settings, clock=clock or system_clock))

@@ -1,0 +1,49 @@
+"""Audit review and verification (supervisors, admins, `workstation audit verify`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from db import audit as chain
+from db.models import AuditEntry
+from workstation.domain.codes import Role
+from workstation.services.base import Actor, ServiceContext, require_role
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    ts: object
+    actor_login: str
+    action: str
+    entity_type: str
+    entity_id: str
+    payload: str
+
+
+class AuditService:
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+
+    def verify(self, actor: Actor, progress=None) -> chain.ChainReport:
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="verify the audit log")
+        with self.ctx.db.read() as s:
+            return chain.verify_chain(s, progress=progress)
+
+    def recent(self, actor: Actor, limit: int = 200, action_prefix: str | None = None) -> list[AuditRow]:
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="review the audit log")
+        with self.ctx.db.read() as s:
+            q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+            if action_prefix:
+                q = q.where(AuditEntry.action.startswith(action_prefix))
+            return [AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload)
+                    for e in s.scalars(q)]
+
+    def for_entity(self, entity_type: str, entity_id: str) -> list[AuditRow]:
+        with self.ctx.db.read() as s:
+            q = (select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+                 .order_by(AuditEntry.seq))
+            return [AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload)
+                    for e in s.scalars(q)]

@@ -1,0 +1,384 @@
+"""Users, login, lockout, sessions. Passwords: argon2id (argon2-cffi). Every login, logout and failure is
+audited in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+import argon2
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from db import audit
+from db.audit import AuditActor
+from db.models import Office, User, UserRole, UserSession
+from workstation.domain.codes import Role
+from workstation.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    InputError,
+    NotFound,
+    PermissionDenied,
+    Refusal,
+)
+from workstation.services.base import Actor, ServiceContext, require_role
+
+LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
+MIN_PASSWORD = 8
+LOCKED_MSG = "account locked after too many failed logins; a supervisor must unlock it"
+
+
+def validate_login(login: str) -> str:
+    login = (login or "").strip()
+    if not LOGIN_RE.fullmatch(login):
+        raise InputError("3-32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter",
+                         field="login")
+    return login
+
+
+def validate_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise InputError(f"at least {MIN_PASSWORD} characters", field="password")
+    if password.strip() != password:
+        raise InputError("must not start or end with spaces", field="password")
+    return password
+
+
+def parse_roles(values: Iterable[str]) -> frozenset[Role]:
+    roles = set()
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip().lower()
+            if not part:
+                continue
+            try:
+                roles.add(Role(part))
+            except ValueError:
+                allowed = ", ".join(r.value for r in Role)
+                raise InputError(f"unknown role {part!r} (one of {allowed})", field="role") from None
+    if not roles:
+        raise InputError("at least one role is required", field="role")
+    return frozenset(roles)
+
+
+def client_label() -> str:
+    """Where this session runs: host, tty or SSH peer — shown to supervisors ending sessions."""
+    ssh = os.environ.get("SSH_CONNECTION", "").split()
+    where = f"ssh {ssh[0]}" if ssh else "local"
+    return f"{socket.gethostname()} {where} pid {os.getpid()}"[:200]
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: uuid.UUID
+    login: str
+    full_name: str
+    nip: str
+    roles: frozenset[Role]
+    locked: bool
+    active: bool
+    failed_logins: int
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: uuid.UUID
+    login: str
+    started_at: object
+    last_seen_at: object
+    ended_at: object
+    end_reason: str | None
+    client: str
+
+
+def _info(u: User) -> UserInfo:
+    return UserInfo(u.id, u.login, u.full_name, u.nip, frozenset(Role(r) for r in u.role_codes),
+                    u.locked_at is not None, u.active, u.failed_logins)
+
+
+class AuthService:
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+        if ctx.settings.password_hashing == "fast":
+            self._ph = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        else:
+            self._ph = argon2.PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        """Verified against for unknown logins so that timing does not tell which logins exist."""
+        return self._ph.hash("not a password of anyone")
+
+    # -- helpers -----------------------------------------------------------------------------------------
+    def _anon(self, login: str) -> AuditActor:
+        s = self.ctx.settings
+        return AuditActor(None, f"?{login}"[:32], None, s.office.code, s.unit_code)
+
+    def _ensure_office(self, session) -> None:
+        office = self.ctx.settings.office
+        if session.get(Office, office.code) is None:
+            session.add(Office(code=office.code, name=office.name, address=office.address, city=office.city,
+                               timezone=office.timezone))
+            session.flush()
+
+    def _actor(self, user: User, session_id: uuid.UUID | None) -> Actor:
+        s = self.ctx.settings
+        return Actor(user.id, user.login, user.full_name, frozenset(Role(r) for r in user.role_codes), session_id,
+                     user.office_code, s.unit_code, user.nip)
+
+    # -- first run ---------------------------------------------------------------------------------------
+    def needs_first_admin(self) -> bool:
+        with self.ctx.db.read() as s:
+            return s.scalar(select(func.count()).select_from(User)) == 0
+
+    def create_first_admin(self, login: str, full_name: str, password: str, nip: str = "") -> UserInfo:
+        """Only while there is no user at all (first-run screen)."""
+        login = validate_login(login)
+        validate_password(password)
+        if not full_name.strip():
+            raise InputError("required", field="full_name")
+        pw_hash = self._ph.hash(password)
+        with self.ctx.db.write() as s:
+            if s.scalar(select(func.count()).select_from(User)):
+                raise Refusal("an administrator already exists; log in instead", code="ALREADY_SET_UP")
+            self._ensure_office(s)
+            user = User(login=login, full_name=full_name.strip(), nip=nip.strip(), password_hash=pw_hash,
+                        office_code=self.ctx.settings.office.code)
+            user.roles = [UserRole(role_code=Role.ADMIN.value)]
+            s.add(user)
+            s.flush()
+            actor = AuditActor(user.id, login, None, user.office_code, self.ctx.settings.unit_code)
+            audit.append(s, actor, "user.first_admin", "user", user.id, {"login": login}, now=self.ctx.now())
+            return _info(user)
+
+    # -- user administration -----------------------------------------------------------------------------
+    def create_user(self, actor: Actor, login: str, full_name: str, roles: Iterable[str | Role], password: str,
+                    nip: str = "") -> UserInfo:
+        require_role(actor, Role.ADMIN, action="create users")
+        login = validate_login(login)
+        role_set = parse_roles(roles)
+        validate_password(password)
+        if not full_name.strip():
+            raise InputError("required", field="full_name")
+        if nip and not re.fullmatch(r"[0-9]{18}", nip):
+            raise InputError("NIP is 18 digits", field="nip")
+        pw_hash = self._ph.hash(password)
+        with self.ctx.db.write() as s:
+            if s.scalar(select(User.id).where(User.login == login)):
+                raise InputError(f"{login!r} already exists", field="login")
+            self._ensure_office(s)
+            user = User(login=login, full_name=full_name.strip(), nip=nip, password_hash=pw_hash,
+                        office_code=self.ctx.settings.office.code)
+            user.roles = [UserRole(role_code=r.value, granted_by=actor.user_id) for r in sorted(role_set)]
+            s.add(user)
+            s.flush()
+            audit.append(s, actor.audit, "user.create", "user", user.id,
+                         {"login": login, "roles": sorted(role_set), "full_name": user.full_name},
+                         now=self.ctx.now())
+            return _info(user)
+
+    def set_roles(self, actor: Actor, login: str, roles: Iterable[str | Role]) -> UserInfo:
+        require_role(actor, Role.ADMIN, action="change roles")
+        role_set = parse_roles(roles)
+        with self.ctx.db.write() as s:
+            user = self._get(s, login)
+            if user.id == actor.user_id:
+                raise PermissionDenied("nobody changes their own roles (separation of duties)", code="SELF_GRANT")
+            before = sorted(user.role_codes)
+            user.roles = [UserRole(role_code=r.value, granted_by=actor.user_id) for r in sorted(role_set)]
+            s.flush()
+            audit.append(s, actor.audit, "user.roles", "user", user.id,
+                         {"login": login, "before": before, "after": sorted(role_set)}, now=self.ctx.now())
+            return _info(user)
+
+    def list_users(self, actor: Actor) -> list[UserInfo]:
+        require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="list users")
+        with self.ctx.db.read() as s:
+            return [_info(u) for u in s.scalars(select(User).order_by(User.login))]
+
+    def _get(self, s, login: str) -> User:
+        user = s.scalar(select(User).where(User.login == login))
+        if user is None:
+            raise NotFound(f"no user {login!r}", field="login")
+        return user
+
+    def unlock(self, actor: Actor, login: str) -> UserInfo:
+        require_role(actor, Role.SUPERVISOR, action="unlock accounts")
+        with self.ctx.db.write() as s:
+            user = self._get(s, login)
+            if user.id == actor.user_id:
+                raise PermissionDenied("a supervisor cannot unlock their own account", code="SELF_UNLOCK")
+            user.locked_at = None
+            user.failed_logins = 0
+            s.flush()
+            audit.append(s, actor.audit, "user.unlock", "user", user.id, {"login": login}, now=self.ctx.now())
+            return _info(user)
+
+    def change_password(self, actor: Actor, old: str, new: str) -> None:
+        validate_password(new)
+        with self.ctx.db.write() as s:
+            user = s.get(User, actor.user_id)
+            if user is None or not self._verify(user.password_hash, old):
+                raise AuthenticationFailed("the current password is wrong", field="password")
+            user.password_hash = self._ph.hash(new)
+            audit.append(s, actor.audit, "user.password", "user", user.id, {}, now=self.ctx.now())
+
+    # -- login / logout ----------------------------------------------------------------------------------
+    def _verify(self, pw_hash: str, password: str) -> bool:
+        try:
+            return self._ph.verify(pw_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def _fail(self, s, user: User, reason: str) -> None:
+        """Count a failure; the Nth locks the account. Both audited."""
+        user.failed_logins += 1
+        data = {"login": user.login, "reason": reason, "failed_logins": user.failed_logins}
+        audit.append(s, self._anon(user.login), "auth.failure", "user", user.id, data, now=self.ctx.now())
+        if user.failed_logins >= self.ctx.settings.max_failed_logins and user.locked_at is None:
+            user.locked_at = self.ctx.now()
+            audit.append(s, self._anon(user.login), "auth.locked", "user", user.id,
+                         {"login": user.login, "failed_logins": user.failed_logins}, now=self.ctx.now())
+
+    def login(self, login: str, password: str, client: str | None = None) -> Actor:
+        login = (login or "").strip()
+        with self.ctx.db.read() as s:
+            found = s.scalar(select(User).where(User.login == login))
+            pw_hash = found.password_hash if found else self._dummy_hash
+        ok = self._verify(pw_hash, password)  # outside the write lock: argon2 is deliberately slow
+        # Refusals are raised after the write block commits: the failure must stay in the audit log.
+        err: Exception | None = None
+        with self.ctx.db.write() as s:
+            user = s.scalar(select(User).where(User.login == login))
+            if user is None:
+                audit.append(s, self._anon(login), "auth.failure", "user", login or "-",
+                             {"login": login, "reason": "unknown_login"}, now=self.ctx.now())
+                err = AuthenticationFailed("wrong login or password", code="BAD_CREDENTIALS")
+            elif not user.active:
+                audit.append(s, self._anon(login), "auth.failure", "user", user.id,
+                             {"login": login, "reason": "inactive"}, now=self.ctx.now())
+                err = AuthenticationFailed("this account is disabled", code="INACTIVE")
+            elif user.locked_at is not None:
+                audit.append(s, self._anon(login), "auth.failure", "user", user.id,
+                             {"login": login, "reason": "locked"}, now=self.ctx.now())
+                err = AccountLocked(LOCKED_MSG, code="LOCKED")
+            elif not ok or user.password_hash != pw_hash:
+                self._fail(s, user, "bad_password")
+                err = (AccountLocked(LOCKED_MSG, code="LOCKED") if user.locked_at is not None
+                       else AuthenticationFailed("wrong login or password", code="BAD_CREDENTIALS"))
+            else:
+                user.failed_logins = 0
+                sess = UserSession(user_id=user.id, client=(client or client_label())[:200],
+                                   office_code=user.office_code, unit_code=self.ctx.settings.unit_code,
+                                   started_at=self.ctx.now(), last_seen_at=self.ctx.now())
+                s.add(sess)
+                s.flush()
+                actor = self._actor(user, sess.id)
+                audit.append(s, actor.audit, "auth.login", "session", sess.id,
+                             {"login": login, "client": sess.client}, now=self.ctx.now())
+        if err is not None:
+            raise err
+        return actor
+
+    def logout(self, actor: Actor, reason: str = "logout") -> None:
+        with self.ctx.db.write() as s:
+            sess = s.get(UserSession, actor.session_id) if actor.session_id else None
+            if sess is None or sess.ended_at is not None:
+                return
+            sess.ended_at = self.ctx.now()
+            sess.end_reason = reason
+            audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": reason},
+                         now=self.ctx.now())
+
+    def unlock_screen(self, actor: Actor, password: str) -> bool:
+        """Idle lock: the same user re-enters the password. Failures count toward the account lockout;
+        a lockout ends the session."""
+        with self.ctx.db.read() as s:
+            user = s.get(User, actor.user_id)
+            pw_hash = user.password_hash if user else self._dummy_hash
+        ok = self._verify(pw_hash, password)
+        with self.ctx.db.write() as s:
+            user = s.get(User, actor.user_id)
+            sess = s.get(UserSession, actor.session_id) if actor.session_id else None
+            if user is None or sess is None or sess.ended_at is not None:
+                raise AuthenticationFailed("this session was ended; log in again", code="SESSION_ENDED")
+            if user.locked_at is not None:
+                raise AccountLocked(LOCKED_MSG, code="LOCKED")
+            if ok:
+                user.failed_logins = 0
+                sess.last_seen_at = self.ctx.now()
+                audit.append(s, actor.audit, "auth.unlock_screen", "session", sess.id, {}, now=self.ctx.now())
+                return True
+            self._fail(s, user, "bad_password_idle_lock")
+            if user.locked_at is not None:
+                sess.ended_at = self.ctx.now()
+                sess.end_reason = "locked"
+                audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": "locked"},
+                             now=self.ctx.now())
+        return False
+
+    def heartbeat(self, actor: Actor) -> bool:
+        """Mark the session alive; False when a supervisor ended it (the app then returns to login)."""
+        if actor.session_id is None:
+            return True
+        with self.ctx.db.write() as s:
+            sess = s.get(UserSession, actor.session_id)
+            if sess is None or sess.ended_at is not None:
+                return False
+            sess.last_seen_at = self.ctx.now()
+            return True
+
+    # -- sessions (supervisor) ---------------------------------------------------------------------------
+    def list_sessions(self, actor: Actor, active_only: bool = True) -> list[SessionInfo]:
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="see sessions")
+        with self.ctx.db.read() as s:
+            q = select(UserSession, User.login).join(User, User.id == UserSession.user_id)
+            if active_only:
+                q = q.where(UserSession.ended_at.is_(None))
+            rows = s.execute(q.order_by(UserSession.started_at.desc()).limit(500)).all()
+            return [SessionInfo(us.id, login, us.started_at, us.last_seen_at, us.ended_at, us.end_reason, us.client)
+                    for us, login in rows]
+
+    def end_session(self, actor: Actor, session_id: uuid.UUID, reason: str) -> None:
+        require_role(actor, Role.SUPERVISOR, action="end sessions")
+        if not reason.strip():
+            raise InputError("a reason is required", field="reason")
+        with self.ctx.db.write() as s:
+            sess = s.get(UserSession, session_id)
+            if sess is None:
+                raise NotFound("no such session", field="session")
+            if sess.ended_at is not None:
+                raise Refusal("that session has already ended", code="ALREADY_ENDED")
+            sess.ended_at = self.ctx.now()
+            sess.end_reason = "ended_by_supervisor"
+            sess.ended_by = actor.user_id
+            audit.append(s, actor.audit, "session.end", "session", sess.id,
+                         {"reason": reason.strip(), "user_id": str(sess.user_id)}, now=self.ctx.now())
+
+    def confirm_supervisor(self, actor: Actor, login: str, password: str, purpose: str) -> Actor:
+        """Dual authorisation: a second, different user with the supervisor role confirms with their
+        password. Returns that supervisor (the caller records both in the audit entry of the change)."""
+        if login.strip() == actor.login:
+            raise PermissionDenied("the confirming supervisor must be a different user", code="SAME_USER")
+        with self.ctx.db.read() as s:
+            user = s.scalar(select(User).where(User.login == login.strip()))
+            pw_hash = user.password_hash if user else self._dummy_hash
+        ok = self._verify(pw_hash, password)
+        if user is None or not ok or not user.active or user.locked_at is not None:
+            with self.ctx.db.write() as s:
+                u = s.scalar(select(User).where(User.login == login.strip()))
+                if u is not None and not ok:
+                    self._fail(s, u, f"bad_password_confirm:{purpose}"[:60])
+                else:
+                    audit.append(s, actor.audit, "auth.confirm_failure", "user", login or "-",
+                                 {"login": login, "purpose": purpose}, now=self.ctx.now())
+            raise AuthenticationFailed("supervisor confirmation failed", code="CONFIRM_FAILED")
+        if Role.SUPERVISOR.value not in user.role_codes:
+            raise PermissionDenied(f"{login} is not a supervisor", code="ROLE_REQUIRED")
+        return self._actor(user, None)

@@ -1,0 +1,200 @@
+"""The smart gate (DOMAIN.md §4): a container read at the gate — by a reader or a scanner's OCR record — is
+checked against the releases (SPPB of an import declaration, an approved PLP movement). A match opens the
+barrier and records the movement; a bad check digit, an unknown container, no release, or a scanner's
+suspicion flag keep it shut and flag the case. A supervisor may override, with a second person confirming.
+Every container presented is logged (gate_events, append-only) and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from db import audit
+from db.models import Case, GateEvent, ScanResultRecord
+from workstation.domain.codes import Role
+from workstation.domain.identifiers import container_number_valid
+from workstation.errors import InputError, PermissionDenied
+from workstation.services.base import Actor, require_role
+
+INVALID_CONTAINER_NUMBER = "INVALID_CONTAINER_NUMBER"
+NO_RELEASE = "NO_RELEASE"
+SCANNER_SUSPICION = "SCANNER_SUSPICION"
+
+
+@dataclass(frozen=True)
+class Release:
+    kind: str  # PLP | SPPB
+    reference: str  # the document number that releases it
+    direction: str  # OUT | IN
+    case_id: uuid.UUID
+    detail: Any = None  # what the workflow needs to record the movement
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    container: str
+    open: bool
+    reasons: tuple[str, ...]
+    release: Release | None
+    scan: dict[str, Any] | None = None
+    event_id: uuid.UUID | None = None
+    recorded: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+
+class GateService:
+    def __init__(self, services):
+        self.services = services
+        self.ctx = services.ctx
+
+    # -- releases from the workflows -----------------------------------------------------------------------
+    def _releases(self, number: str, tps: str | None) -> list[Release]:
+        found: list[Release] = []
+        r = self.services.plp.release_for_container(number, tps)
+        if r is not None:
+            found.append(Release("PLP", r.plp_number, r.direction, r.case_id, r))
+        pib = _optional(self.services, "pib")
+        if pib is not None and hasattr(pib, "release_for_container"):
+            r = pib.release_for_container(number)
+            if r is not None:
+                found.append(Release("SPPB", r.sppb_number, "OUT", r.case_id, r))
+        return found
+
+    # -- scanner results -------------------------------------------------------------------------------------
+    def record_scan_result(self, event: Any) -> uuid.UUID | None:
+        """Store a scanner's result (devices.events.ScanResult) and attach it to the case the container
+        belongs to. Idempotent by scan id."""
+        container = (event.container or "").strip().upper() or None
+        with self.ctx.db.write() as s:
+            if s.scalar(select(ScanResultRecord.id).where(ScanResultRecord.scan_id == event.scan_id)):
+                return None
+            case_id = None
+            if container:
+                rel = self._releases(container, None)
+                case_id = rel[0].case_id if rel else None
+            rec = ScanResultRecord(scan_id=event.scan_id, scanned_at=event.scanned_at or event.at, device=event.device,
+                                   container=container, plate=getattr(event, "plate", None),
+                                   image_ref=getattr(event, "image_ref", None), verdict=getattr(event, "verdict", None),
+                                   suspicious=bool(getattr(event, "suspicious", False)), case_id=case_id,
+                                   received_at=self.ctx.now())
+            s.add(rec)
+            s.flush()
+            if case_id is not None:
+                case = s.get(Case, case_id)
+                if rec.suspicious and SCANNER_SUSPICION not in (case.flags or []):
+                    case.flags = sorted({*(case.flags or []), SCANNER_SUSPICION})
+            audit.append(s, _system(self.ctx), "scanner.result", "container", container or event.scan_id,
+                         {"scan_id": event.scan_id, "suspicious": rec.suspicious, "verdict": rec.verdict,
+                          "case_id": str(case_id) if case_id else None}, now=self.ctx.now())
+            return rec.id
+
+    def _recent_scan(self, s, number: str) -> ScanResultRecord | None:
+        since = self.ctx.now() - dt.timedelta(minutes=self.ctx.settings.gate.scanner_window_minutes)
+        return s.scalars(select(ScanResultRecord).where(ScanResultRecord.container == number,
+                                                        ScanResultRecord.scanned_at >= since)
+                         .order_by(ScanResultRecord.scanned_at.desc()).limit(1)).first()
+
+    # -- the check ---------------------------------------------------------------------------------------------
+    def check(self, actor: Actor, text: str, *, plate: str | None = None, read_by: str = "gate",
+              gate: str | None = None, record: bool = True) -> GateDecision:
+        """Decide for one container read. With `record`, an OPEN decision also records the movement on the
+        release (PLP gate-out/in, SPPB gate-out) — the caller opens the barrier."""
+        require_role(actor, Role.OFFICER, Role.SUPERVISOR, action="work the gate")
+        number = "".join(text.split()).upper()
+        if not number:
+            raise InputError("no container number", field="container")
+        gate_name = gate or self.ctx.settings.gate.barrier or "gate"
+        tps = self.ctx.settings.gate.tps
+        reasons: list[str] = []
+        release = None
+        scan = None
+        if not container_number_valid(number):
+            reasons.append(INVALID_CONTAINER_NUMBER)
+        else:
+            releases = self._releases(number, tps)
+            release = releases[0] if releases else None
+            if release is None:
+                reasons.append(NO_RELEASE)
+            with self.ctx.db.read() as s:
+                rec = self._recent_scan(s, number)
+            if rec is not None:
+                scan = {"scan_id": rec.scan_id, "verdict": rec.verdict, "suspicious": rec.suspicious}
+                if rec.suspicious:
+                    reasons.append(SCANNER_SUSPICION)
+        is_open = not reasons
+        recorded = False
+        notes: list[str] = []
+        if is_open and record:
+            self._record_movement(actor, release, number, plate, read_by)
+            recorded = True
+        event_id = self._log(actor, gate_name, tps, number, plate, read_by, "OPEN" if is_open else "SHUT", reasons,
+                             release)
+        if not is_open and release is not None:
+            self._flag(actor, release.case_id, reasons)
+        return GateDecision(number, is_open, tuple(reasons), release, scan, event_id, recorded, tuple(notes))
+
+    def _record_movement(self, actor: Actor, release: Release, number: str, plate: str | None, read_by: str) -> None:
+        if release.kind == "PLP":
+            self.services.plp.record_gate_move(actor, number, tps=self.ctx.settings.gate.tps,
+                                               truck_plate=plate, read_by=read_by)
+        else:
+            self.services.pib.record_gate_out(actor, number, truck_plate=plate, read_by=read_by)
+
+    def _log(self, actor: Actor, gate: str, tps: str | None, number: str, plate: str | None, read_by: str,
+             decision: str, reasons: Iterable[str], release: Release | None) -> uuid.UUID:
+        reasons = sorted(reasons)
+        with self.ctx.db.write() as s:
+            ev = GateEvent(at=self.ctx.now(), gate=gate, tps=tps, container=number[:20], plate=plate,
+                           read_by=read_by[:64], decision=decision, reasons=reasons,
+                           release=f"{release.kind} {release.reference} {release.direction}" if release else None,
+                           case_id=release.case_id if release else None, actor_id=actor.user_id,
+                           actor_login=actor.login)
+            s.add(ev)
+            s.flush()
+            audit.append(s, actor.audit, f"gate.{decision.lower()}", "container", number,
+                         {"gate": gate, "reasons": reasons, "release": ev.release, "read_by": read_by},
+                         now=self.ctx.now())
+            return ev.id
+
+    def _flag(self, actor: Actor, case_id: uuid.UUID, reasons: Iterable[str]) -> None:
+        with self.ctx.db.write() as s:
+            case = s.get(Case, case_id)
+            if case is not None:
+                case.flags = sorted({*(case.flags or []), "GATE_REFUSED", *reasons})
+
+    def override(self, actor: Actor, text: str, confirmed_by: Actor, reason: str, *, plate: str | None = None,
+                 gate: str | None = None) -> GateDecision:
+        """Let a container through that the gate refused: a supervisor's decision, confirmed by a second
+        supervisor (dual authorisation). The movement is not recorded as a release: the log says OVERRIDE."""
+        require_role(actor, Role.SUPERVISOR, action="override the gate")
+        if Role.SUPERVISOR not in confirmed_by.roles or confirmed_by.user_id == actor.user_id:
+            raise PermissionDenied("a gate override needs a second supervisor to confirm", code="DUAL_AUTHORIZATION")
+        if not reason.strip():
+            raise InputError("a reason is required", field="reason")
+        number = "".join(text.split()).upper()
+        gate_name = gate or self.ctx.settings.gate.barrier or "gate"
+        event_id = self._log(actor, gate_name, self.ctx.settings.gate.tps, number, plate, "manual", "OVERRIDE",
+                             [f"CONFIRMED_BY:{confirmed_by.login}", f"REASON:{reason.strip()[:60]}"], None)
+        return GateDecision(number, True, (), None, None, event_id, False, (reason.strip(),))
+
+    def recent(self, limit: int = 50) -> list[GateEvent]:
+        with self.ctx.db.read() as s:
+            return list(s.scalars(select(GateEvent).order_by(GateEvent.at.desc()).limit(limit)))
+
+
+def _optional(services, name: str):
+    try:
+        return getattr(services, name)
+    except ImportError:  # a build without that workflow
+        return None
+
+
+def _system(ctx):
+    from db.audit import AuditActor
+
+    return AuditActor(None, "system", None, ctx.settings.office.code, ctx.settings.unit_code)
