@@ -92,7 +92,7 @@ class PlpLine(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10))  # container | package
-    container_number: Mapped[str | None] = mapped_column(String(11), index=True)
+    container_number: Mapped[str | None] = mapped_column(String(32), index=True)
     size: Mapped[str | None] = mapped_column(String(2))
     bl_awb: Mapped[str | None] = mapped_column(String(64))
     quantity: Mapped[int | None] = mapped_column(Integer)

@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Uuid(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
-    sa.Column('container_number', sa.String(length=11), nullable=True),
+    sa.Column('container_number', sa.String(length=32), nullable=True),
     sa.Column('size', sa.String(length=2), nullable=True),
     sa.Column('bl_awb', sa.String(length=64), nullable=True),
     sa.Column('quantity', sa.Integer(), nullable=True),
