@@ -87,3 +87,16 @@ def test_sqlite_write_transactions_begin_immediate(services):
         event.remove(services.ctx.db.engine, "before_cursor_execute", rec)
     assert seen[0] == "BEGIN IMMEDIATE"
     assert "BEGIN" in seen[2:] and seen[seen.index("BEGIN")] == "BEGIN"
+
+
+def test_written_heads_match_the_migration_graph():
+    # the start-up fast path trusts db.migrate.HEADS; a new migration must be added there
+    assert migrate.HEADS == migrate.head_revisions()
+
+
+def test_a_database_behind_the_heads_is_not_current(empty_engine):
+    assert not migrate.is_current(empty_engine)  # no alembic_version table yet
+    migrate.upgrade(empty_engine, "0002")
+    assert not migrate.is_current(empty_engine)
+    migrate.upgrade(empty_engine)
+    assert migrate.is_current(empty_engine)
