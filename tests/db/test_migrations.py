@@ -91,7 +91,7 @@ def test_sqlite_write_transactions_begin_immediate(services):
 
 def test_written_heads_match_the_migration_graph():
     # the start-up fast path trusts db.migrate.HEADS; a new migration must be added there
-    assert migrate.HEADS == migrate.head_revisions()
+    assert migrate.head_revisions() == migrate.HEADS
 
 
 def test_a_database_behind_the_heads_is_not_current(empty_engine):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from textual.worker import WorkerCancelled
 
@@ -23,10 +25,8 @@ async def settle(app, pilot) -> None:
     runs; its work is done, so a cancellation is not a failure here (a WorkerFailed still is)."""
     for _ in range(3):
         for worker in list(app.workers):
-            try:
+            with contextlib.suppress(WorkerCancelled):
                 await worker.wait()
-            except WorkerCancelled:
-                pass
         await pilot.pause()
 
 

@@ -94,7 +94,7 @@ def test_gate_log_is_append_only(services, users, gate):
     assert BACKEND in ("sqlite", "postgresql")
 
 
-def test_sppb_releases_its_containers_at_the_gate(services, users, clock, env):
+def test_sppb_releases_its_containers_at_the_gate(services, users, clock, env):  # noqa: F811  (the imported fixture)
     """The PIB's BC 1.1 line carries CSQU3054383 and MSKU9070323: once the SPPB is issued, the gate lets
     either out and the PIB is released (gate-out recorded)."""
     from workstation.services import pib as P

@@ -880,20 +880,12 @@ class PibService:
                     amount_idr: int | str, paid_on: dt.date | str | None = None) -> CaseView:
         """Record the payment of the declared billing (from the bank's NTPN); SKP then registers the PIB
         and issues the SPJM."""
-        ntpn = _ntpn(ntpn)
-        amount = _rupiah_value(amount_idr, "amount_idr")
-        day = _date_value(paid_on, "paid_on") or self.ctx.today()
-        if day > self.ctx.today():
-            raise InputError("payment date is in the future", field="paid_on")
+        ntpn, amount, day = self._payment_input(ntpn, amount_idr, paid_on)
         with self.ctx.db.write() as s:
             case, pc = self._load(s, case_id)
 
             def apply(case: Case) -> dict[str, Any]:
-                bill = s.scalar(select(PibBilling).where(PibBilling.case_id == case_id, PibBilling.kind == "DECLARED",
-                                                         PibBilling.paid_on.is_(None)))
-                self._check_payment(bill, billing_code, amount, day)
-                bill.paid_on, bill.ntpn, bill.paid_amount_idr = day, ntpn, amount
-                bill.recorded_by, bill.recorded_at = actor.user_id, self.ctx.now()
+                bill = self._settle(s, actor, case_id, "DECLARED", billing_code, ntpn, amount, day)
                 spjm = self._register(s, actor, case, pc, self._doc(s, case_id), billing_code=bill.code,
                                       levies=bill.levies)
                 return {"billing_code": bill.code, "ntpn": ntpn, "amount_idr": amount, "paid_on": day.isoformat(),
@@ -901,6 +893,26 @@ class PibService:
 
             case = self._change(s, actor, case_id, version, TRANSITIONS["pib.pay_billing"], apply)
             return view(case)
+
+    def _payment_input(self, ntpn: str, amount_idr: int | str,
+                       paid_on: dt.date | str | None) -> tuple[str, int, dt.date]:
+        """Checked before any write: the bank's NTPN, the whole-rupiah amount, a payment date not in the future."""
+        ntpn = _ntpn(ntpn)
+        amount = _rupiah_value(amount_idr, "amount_idr")
+        day = _date_value(paid_on, "paid_on") or self.ctx.today()
+        if day > self.ctx.today():
+            raise InputError("payment date is in the future", field="paid_on")
+        return ntpn, amount, day
+
+    def _settle(self, s: Session, actor: Actor, case_id: uuid.UUID, kind: str, code: str, ntpn: str, amount: int,
+                day: dt.date) -> PibBilling:
+        """Mark this case's unpaid billing of `kind` paid, after checking it is the one being paid."""
+        bill = s.scalar(select(PibBilling).where(PibBilling.case_id == case_id, PibBilling.kind == kind,
+                                                 PibBilling.paid_on.is_(None)))
+        self._check_payment(bill, code, amount, day)
+        bill.paid_on, bill.ntpn, bill.paid_amount_idr = day, ntpn, amount
+        bill.recorded_by, bill.recorded_at = actor.user_id, self.ctx.now()
+        return bill
 
     @staticmethod
     def _check_payment(bill: PibBilling | None, code: str, amount: int, day: dt.date) -> None:
@@ -1441,20 +1453,12 @@ class PibService:
                   amount_idr: int | str, paid_on: dt.date | str | None = None) -> CaseView:
         """Record the SPTNP payment (shortfall + fine); the SPPB follows. A payment after the due date is
         recorded with the late-payment fine it attracts (UU 17/2006 art. 10B(6)) in the audit trail."""
-        ntpn = _ntpn(ntpn)
-        amount = _rupiah_value(amount_idr, "amount_idr")
-        day = _date_value(paid_on, "paid_on") or self.ctx.today()
-        if day > self.ctx.today():
-            raise InputError("payment date is in the future", field="paid_on")
+        ntpn, amount, day = self._payment_input(ntpn, amount_idr, paid_on)
         with self.ctx.db.write() as s:
             case, pc = self._load(s, case_id)
 
             def apply(case: Case) -> dict[str, Any]:
-                bill = s.scalar(select(PibBilling).where(PibBilling.case_id == case_id, PibBilling.kind == "SPTNP",
-                                                         PibBilling.paid_on.is_(None)))
-                self._check_payment(bill, billing_code, amount, day)
-                bill.paid_on, bill.ntpn, bill.paid_amount_idr = day, ntpn, amount
-                bill.recorded_by, bill.recorded_at = actor.user_id, self.ctx.now()
+                bill = self._settle(s, actor, case_id, "SPTNP", billing_code, ntpn, amount, day)
                 late = bill.due_on is not None and day > bill.due_on
                 data: dict[str, Any] = {"billing_code": bill.code, "ntpn": ntpn, "amount_idr": amount, "late": late}
                 if late:
