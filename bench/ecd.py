@@ -157,8 +157,12 @@ def populate(engine, rows: int, today: dt.date, ruleset: tuple[str, str], label:
         if done % 200_000 == 0 or done == rows:
             print(f"  {label}: {done:,} e-CDs stored ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     if pg:
-        with engine.begin() as c:
-            c.exec_driver_sql("ANALYZE cases; ANALYZE ecd_declarations; ANALYZE ecd_decisions")
+        # VACUUM as autovacuum would on a long-lived database: it sets the visibility map, without which the
+        # per-day counts read every heap page of the day (2,740 of them) instead of the index alone.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM ANALYZE cases")
+            c.exec_driver_sql("VACUUM ANALYZE ecd_declarations")
+            c.exec_driver_sql("VACUUM ANALYZE ecd_decisions")
     else:
         with engine.begin() as c:
             c.exec_driver_sql("ANALYZE")
