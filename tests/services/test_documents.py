@@ -118,7 +118,8 @@ def test_void_document_verifies_void_and_prints_watermark(services, users, issue
 
 
 def test_unknown_number_and_unreadable_pdf(services, users, issued, tmp_path):
-    assert services.documents.verify_number("999999/SPPB/040300/2026").status == "UNKNOWN"
+    unknown = services.documents.verify_number("999999/SPPB/040300/2026")
+    assert unknown.status == "UNKNOWN" and unknown.line().startswith("UNKNOWN: 999999/SPPB/040300/2026: ")
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"not a pdf at all")
     with pytest.raises(InputError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -197,7 +197,9 @@ class DocumentsService:
     def verify_number(self, number: str) -> VerifyResult:
         with self.ctx.db.read() as s:
             stored, key = self._stored(s, number)
-        return verify_document(None, stored, key)
+        result = verify_document(None, stored, key)
+        # an unknown number still names what was asked for ("UNKNOWN: 000999/SPPB/…"), not "?"
+        return result if result.number else replace(result, number=number)
 
     def verify_pdf(self, path: str | Path) -> VerifyResult:
         from printing.payload import extract_payload, try_parse_payload
