@@ -67,7 +67,10 @@ class GateScreen(SectionScreen):
         self.action_reload()
 
     def _barrier_line(self) -> None:
-        name = self.wapp.settings.gate.barrier or self.tr("no barrier configured")
+        name = self.wapp.settings.gate.barrier
+        if not name:
+            self.query_one("#gate-barrier", Static).update(self.tr("Barrier: none configured (gate.barrier)"))
+            return
         label = self.tr("Barrier")
         self.query_one("#gate-barrier", Static).update(f"{label} {name}: {self.barrier_state}")
 
