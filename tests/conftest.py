@@ -11,7 +11,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
+
+# Property tests are judged on their examples, never on time: a busy CI machine must not turn a slow example
+# into a failure (no deadline, no too-slow health check). Example counts stay as each test sets them.
+hypothesis_settings.register_profile("workstation", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("workstation")
 
 PG_URL = os.environ.get("WORKSTATION_TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if PG_URL.startswith("postgresql") else "sqlite"
