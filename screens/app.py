@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,15 @@ class WorkstationApp(App):
         self._last_activity = self._monotonic()
         self._locked = False
         self._heartbeat_timer = None
+
+    def get_driver_class(self):
+        """On the Linux console (TERM=linux), a driver that draws only glyphs its font has (screens/vt.py)."""
+        driver = super().get_driver_class()
+        if os.environ.get("TERM") != "linux" or driver.__name__ != "LinuxDriver":
+            return driver
+        from screens.vt import ConsoleDriver
+
+        return ConsoleDriver
 
     # -- language ------------------------------------------------------------------------------------------
     def tr(self, message: str, **kw) -> str:
