@@ -34,6 +34,15 @@ COMMAND_MODULES = (
 )
 
 
+# The top-level commands each module registers: a single command (and the TUI's start) loads only its own
+# module. tests/unit/test_cli_foundation.py checks this against what the modules register.
+COMMAND_NAMES = {
+    "demo": "tui", "tui": "tui", "db": "db", "user": "user", "audit": "audit", "ecd": "ecd", "rates": "rates",
+    "pib": "pib", "tariff": "tariff", "manifest": "manifest", "plp": "plp", "scan": "scan", "devices": "devices",
+    "print": "documents", "verify": "documents", "report": "report",
+}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse prints usage plus a message; the contract wants one line naming the problem."""
 
@@ -42,12 +51,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` the sub-commands of that one module."""
     parser = _Parser(prog="workstation", description="DJBC customs officer workstation")
     parser.add_argument("--config", metavar="FILE", help="configuration TOML (else WORKSTATION_CONFIG, else user config dir)")
     parser.add_argument("--version", action="version", version="%(prog)s " + _version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in (only,) if only else COMMAND_MODULES:
         modname = f"workstation.commands.{name}"
         if importlib.util.find_spec(modname) is None:  # a workflow not built yet
             continue
@@ -61,9 +71,27 @@ def _version() -> str:
     return __version__
 
 
+def _module_for(argv: Sequence[str]) -> str | None:
+    """The one command module `argv` needs, or None for the whole parser (help, version, a typo)."""
+    rest = list(argv)
+    while rest:
+        token = rest.pop(0)
+        if token == "--config":
+            if rest:
+                rest.pop(0)
+        elif token.startswith("--config="):
+            continue
+        elif token.startswith("-"):
+            return None
+        else:
+            return COMMAND_NAMES.get(token)
+    return "tui"  # bare `workstation`: the TUI
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_module_for(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         # Bare `workstation`: the TUI on the configured database.

@@ -38,6 +38,29 @@ def test_help_lists_every_contract_command():
         assert cmd in p.stdout
 
 
+def _commands(parser) -> set[str]:
+    import argparse
+
+    return {name for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
+
+
+def test_each_command_loads_only_its_own_module():
+    from workstation import cli
+
+    assert _commands(cli.build_parser()) == set(cli.COMMAND_NAMES)
+    for module in set(cli.COMMAND_NAMES.values()):
+        assert _commands(cli.build_parser(module)) == {n for n, m in cli.COMMAND_NAMES.items() if m == module}
+    assert cli._module_for([]) == "tui"
+    assert cli._module_for(["--config", "ws.toml", "db", "upgrade"]) == "db"
+    assert cli._module_for(["--config=ws.toml", "verify", "x.pdf"]) == "documents"
+    assert cli._module_for(["--help"]) is None and cli._module_for(["dmeo"]) is None
+
+
+def test_a_mistyped_command_gets_the_whole_list():
+    p = run("dmeo")
+    assert p.returncode == 2 and "invalid choice: 'dmeo'" in _one_line_error(p) and "demo" in p.stderr
+
+
 def test_db_upgrade_current_user_add_and_audit_verify(env):
     p = run("db", "upgrade", env=env)
     assert p.returncode == 0, p.stderr
