@@ -73,4 +73,4 @@ class ConsoleDriver(LinuxDriver):
     """LinuxDriver whose output is mapped to the console's glyphs (escape sequences are ASCII: untouched)."""
 
     def write(self, data: str) -> None:
-        super().write(data.translate(VT_TABLE))
+        super().write(for_console(data))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -14,33 +13,15 @@ from collections.abc import Sequence
 
 from workstation.errors import WorkstationError
 
-# Order is the order of `workstation --help`.
-COMMAND_MODULES = (
-    "tui",
-    "db",
-    "user",
-    "audit",
-    "ecd",
-    "rates",
-    "pib",
-    "tariff",
-    "manifest",
-    "plp",
-    "scan",
-    "devices",
-    "documents",
-    "report",
-    "sync",
-)
-
-
-# The top-level commands each module registers: a single command (and the TUI's start) loads only its own
-# module. tests/unit/test_cli_foundation.py checks this against what the modules register.
+# Each top-level command and the module in workstation/commands/ that registers it, in the order of
+# `workstation --help`. A single command (and the TUI's start) loads only its own module;
+# tests/unit/test_cli_foundation.py checks this against what the modules register.
 COMMAND_NAMES = {
     "demo": "tui", "tui": "tui", "db": "db", "user": "user", "audit": "audit", "ecd": "ecd", "rates": "rates",
     "pib": "pib", "tariff": "tariff", "manifest": "manifest", "plp": "plp", "scan": "scan", "devices": "devices",
     "print": "documents", "verify": "documents", "report": "report",
 }
+COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_NAMES.values()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,10 +39,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="%(prog)s " + _version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only else COMMAND_MODULES:
-        modname = f"workstation.commands.{name}"
-        if importlib.util.find_spec(modname) is None:  # a workflow not built yet
-            continue
-        importlib.import_module(modname).register(sub)
+        importlib.import_module(f"workstation.commands.{name}").register(sub)
     return parser
 
 
