@@ -216,7 +216,7 @@ class Document(Base):
     void_confirmed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     void_reason: Mapped[str | None] = mapped_column(String(500))
 
-    __table_args__ = (UniqueConstraint("number", "version"),)
+    __table_args__ = (UniqueConstraint("number", "version"), Index("ix_documents_issued_at", "issued_at"))
 
 
 # --- reference data ---------------------------------------------------------------------------------------

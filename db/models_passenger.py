@@ -142,7 +142,7 @@ class EcdReferral(Base):
 
 class EcdBilling(Base):
     """The billing of a reassessment. `code` is derived from the billing slip's gapless number (see
-    workstation.services.passenger.billing_code)."""
+    workstation.services.ecd.billing_code)."""
 
     __tablename__ = "ecd_billings"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)

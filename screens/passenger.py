@@ -713,7 +713,7 @@ class CounterScreen(SectionScreen):
         self._run(lambda: ecd.issue_slip(actor, v.case.id, v.version))
 
     def action_oral(self) -> None:
-        from workstation.services.passenger import OralForm
+        from workstation.services.ecd import OralForm
 
         ecd, actor = self.services.ecd, self.actor
         tr = self.tr

@@ -3,15 +3,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from workstation.domain.errors import ErrorCode, render
+
 
 class WorkstationError(Exception):
+    """`code` is from the catalogue (workstation/domain/errors.py), `params` fill its template (a screen
+    translates the template and fills it; `field` is always a parameter). `message` is the English text; when it
+    is omitted the template renders it."""
+
     exit_code = 2
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    def __init__(self, message: str | None = None, *, field: str | None = None, code: ErrorCode | str | None = None,
+                 params: dict[str, Any] | None = None):
         self.code = code
+        self.field = field
+        self.params: dict[str, Any] = {**(params or {}), **({"field": field} if field else {})}
+        self.message = message if message is not None else render(code, self.params, str(code or "error"))
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         if self.field:

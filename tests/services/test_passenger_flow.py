@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 from tests.services.passenger_support import base_doc, counts, green_doc, setup, text
 from workstation.domain.codes import Role
 from workstation.errors import ConflictError, InputError, PermissionDenied, Refusal
-from workstation.services.passenger import billing_code, seq_of_number
+from workstation.services.ecd import billing_code, seq_of_number
 
 
 @pytest.fixture

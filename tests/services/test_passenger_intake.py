@@ -14,7 +14,7 @@ from tests.services.passenger_support import base_doc, count, counts, green_doc,
 from workstation.domain.codes import Role
 from workstation.errors import InputError, NotFound, PermissionDenied, Refusal
 from workstation.rules.scan import encode_ecd_offline
-from workstation.services.passenger import OralForm
+from workstation.services.ecd import OralForm
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from workstation.services import pib as P
 
 def test_demo_seed_gives_each_user_something_to_do(services):
     from workstation.services import reference
-    from workstation.services.demo import DEMO_PASSWORD, DEMO_USERS
+    from workstation.demo import DEMO_PASSWORD, DEMO_USERS
 
     auth = services.auth
     login, name, _, nip = DEMO_USERS[0]

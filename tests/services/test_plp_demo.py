@@ -9,7 +9,7 @@ from workstation.services.base import cli_actor
 
 
 def _demo_users(services):
-    from workstation.services.demo import DEMO_PASSWORD, DEMO_USERS
+    from workstation.demo import DEMO_PASSWORD, DEMO_USERS
 
     auth = services.auth
     login, name, _, nip = DEMO_USERS[0]

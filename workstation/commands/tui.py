@@ -37,7 +37,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     demo_dir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="workstation-demo-"))
     demo_dir.mkdir(parents=True, exist_ok=True)
-    from workstation.services.demo import DEMO_ACCOUNTS, build_demo, start_demo_devices
+    from workstation.demo import DEMO_ACCOUNTS, build_demo, start_demo_devices
 
     # Simulated devices on pseudo-terminals: a counter QR reader, a gate OCR reader and a barrier.
     simulators, devices, gate = ({}, [], {}) if args.exit_on == "first-paint" else start_demo_devices(demo_dir)

@@ -49,3 +49,9 @@ class CaseKind(StrEnum):
 class DocumentStatus(StrEnum):
     ISSUED = "ISSUED"
     VOID = "VOID"
+
+
+# The refusal / input-error catalogue lives beside this file; re-exported so "the codes" are one import.
+from workstation.domain.errors import ErrorCode  # noqa: E402
+
+__all__ = ["CaseKind", "DocumentStatus", "ErrorCode", "Lane", "LaneReason", "Referral", "Role"]

@@ -36,7 +36,7 @@ class Services:
     # Workflow services: workstation/services/<name>.py defines <Name>Service(services).
     @cached_property
     def ecd(self):
-        from workstation.services.passenger import PassengerService
+        from workstation.services.ecd import PassengerService
 
         return PassengerService(self)
 

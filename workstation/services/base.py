@@ -13,6 +13,7 @@ from db.audit import AuditActor
 from db.engine import Database
 from workstation.config import Settings
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
 from workstation.errors import PermissionDenied
 
 Clock = Callable[[], dt.datetime]
@@ -58,7 +59,8 @@ def require_role(actor: Actor, *roles: Role, action: str = "") -> None:
     if not actor.has(*roles):
         need = " or ".join(r.value for r in roles)
         what = f" to {action}" if action else ""
-        raise PermissionDenied(f"{actor.login} needs the {need} role{what}", code="ROLE_REQUIRED")
+        raise PermissionDenied(f"{actor.login} needs the {need} role{what}", code=ErrorCode.ROLE_REQUIRED,
+                               params={"login": actor.login, "roles": need, "action": action})
 
 
 @dataclass

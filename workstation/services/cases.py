@@ -20,16 +20,10 @@ from sqlalchemy.orm.attributes import flag_modified
 from db import audit
 from db.models import Case, CaseEvent, User
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
+from workstation.domain.workflow import Transition
 from workstation.errors import ConflictError, NotFound, PermissionDenied, Refusal
 from workstation.services.base import Actor, ServiceContext, require_role
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    from_states: frozenset[str]
-    to_state: str | None  # None: the state does not change (e.g. recording a finding)
-    roles: frozenset[Role]
 
 
 def transitions(*items: tuple[str, Iterable[str], str | None, Iterable[Role]]) -> dict[str, Transition]:
@@ -68,7 +62,8 @@ class CaseOps:
              opened_on: dt.date | None = None, case_id: uuid.UUID | None = None,
              audit_data: dict[str, Any] | None = None) -> Case:
         if s.scalar(select(Case.id).where(Case.kind == kind, Case.reference == reference)):
-            raise Refusal(f"{kind} {reference} already exists", code="DUPLICATE", field="reference")
+            raise Refusal(f"{kind} {reference} already exists", code=ErrorCode.DUPLICATE, field="reference",
+                          params={"value": reference})
         case = Case(kind=kind, reference=reference, office_code=actor.office_code, unit_code=actor.unit_code,
                     state=state, lane=lane, reasons=sorted(set(reasons)), flags=[], summary=summary or {},
                     opened_on=opened_on or self.ctx.today(), created_by=actor.user_id, created_at=self.ctx.now(),
@@ -83,7 +78,7 @@ class CaseOps:
     def get(self, s: Session, case_id: uuid.UUID, *, kind: str | None = None) -> Case:
         case = s.get(Case, case_id)
         if case is None or (kind and case.kind != kind):
-            raise NotFound("no such case", field="case", code="UNKNOWN_CASE")
+            raise NotFound(code=ErrorCode.UNKNOWN_CASE, field="case")
         return case
 
     def change(self, s: Session, actor: Actor, case_id: uuid.UUID, expected_version: int, transition: Transition,
@@ -95,11 +90,10 @@ class CaseOps:
         case = self.get(s, case_id)
         if case.version != expected_version:
             who = s.scalar(select(User.login).where(User.id == self._last_actor(s, case)))
-            raise ConflictError(
-                f"{case.reference} was changed by {who or 'another user'} since you opened it; reload and redo",
-                code="VERSION_CONFLICT")
+            raise ConflictError(code=ErrorCode.VERSION_CONFLICT,
+                                params={"reference": case.reference, "who": who or "another user"})
         if case.state not in transition.from_states:
-            raise Refusal(f"cannot {transition.action} a case in state {case.state}", code="INVALID_STATE")
+            raise Refusal(code=ErrorCode.INVALID_STATE, params={"action": transition.action, "state": case.state})
         before = case.state
         extra = apply(case) if apply else None
         if transition.to_state is not None:
@@ -132,4 +126,4 @@ class CaseOps:
 def ensure_other_user(actor: Actor, other: uuid.UUID | None, what: str) -> None:
     """Separation of duties: the same person may not do both steps."""
     if other is not None and other == actor.user_id:
-        raise PermissionDenied(what, code="SEPARATION_OF_DUTIES")
+        raise PermissionDenied(what, code=ErrorCode.SEPARATION_OF_DUTIES)

@@ -1167,7 +1167,7 @@ def demo_request(origin: str, destination: str, reason: str, containers: list[tu
 def seed_demo(services) -> None:
     """TPS registry of Tanjung Priok and requests in every state: submitted (one with packages), approved
     (the demo gate at KOJA lets its container out), moving, closed, refused at registration, cancelled."""
-    from workstation.services.demo import DEMO_PASSWORD
+    from workstation.demo import DEMO_PASSWORD
 
     plp = services.plp
     sup = services.auth.login("agus", DEMO_PASSWORD, client="demo set-up")

@@ -1339,7 +1339,7 @@ def demo_documents(today: dt.date, n: int = 30) -> list[dict]:
 
 def seed_demo(services) -> None:
     """Today's flights with 30 e-CDs across green and red lanes; a few already worked at the counter."""
-    from workstation.services.demo import DEMO_PASSWORD
+    from workstation.demo import DEMO_PASSWORD
 
     ecd = services.ecd
     officer = services.auth.login("siti", DEMO_PASSWORD, client="demo set-up")

@@ -35,8 +35,10 @@ def build_demo(settings: Settings):
     return services
 
 
-# Each workflow service module may define `seed_demo(services)`; run in this order (rates before cases).
-SEED_MODULES = ("reference", "passenger", "pib", "plp", "devices")
+# Each workflow's demo data: `workstation/demo/<name>.py` defines `seed_demo(services)`; run in this order
+# (rates before cases). The data lives here, outside the services: seeding goes through the services' own
+# use cases, as an officer's work would.
+SEED_MODULES = ("reference", "ecd", "pib", "plp", "devices")
 
 
 def seed_workflows(services) -> None:
@@ -44,12 +46,13 @@ def seed_workflows(services) -> None:
     import importlib.util
 
     for name in SEED_MODULES:
-        modname = f"workstation.services.{name}"
-        if importlib.util.find_spec(modname) is None:
-            continue
-        seed = getattr(importlib.import_module(modname), "seed_demo", None)
-        if seed is not None:
-            seed(services)
+        for modname in (f"workstation.demo.{name}", f"workstation.services.{name}"):
+            if importlib.util.find_spec(modname) is None:
+                continue
+            seed = getattr(importlib.import_module(modname), "seed_demo", None)
+            if seed is not None:
+                seed(services)
+                break
 
 
 def start_demo_devices(demo_dir):

@@ -1,0 +1,83 @@
+"""Every refusal and input error raised by the core carries a code from the catalogue, so screens can say it in
+the user's language (workstation/domain/errors.py). Checked on the source: a new `raise Refusal("…")` without
+`code=ErrorCode.X` fails here, naming the file and line."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from workstation.domain.errors import TEMPLATES, ErrorCode, render
+from workstation.errors import InputError, Refusal
+
+ROOT = Path(__file__).resolve().parents[2]
+ERRORS = {"WorkstationError", "InputError", "ConfigError", "Refusal", "PermissionDenied", "NotFound",
+          "ConflictError", "AuthenticationFailed", "AccountLocked", "DatabaseUnavailable"}
+CHECKED = sorted([*(ROOT / "workstation" / "services").rglob("*.py"), ROOT / "workstation" / "inputs.py"])
+
+
+def _forwarders(tree: ast.AST) -> set[int]:
+    """Lines inside helpers that take `code: ErrorCode` and pass it on (`_fail(ErrorCode.X, …)` builds it)."""
+    lines: set[int] = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                a.arg == "code" and isinstance(a.annotation, ast.Name) and a.annotation.id == "ErrorCode"
+                for a in fn.args.args + fn.args.kwonlyargs):
+            lines.update(range(fn.lineno, (fn.end_lineno or fn.lineno) + 1))
+    return lines
+
+
+def _problems(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    forwarders = _forwarders(tree)
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if name not in ERRORS:
+            continue
+        code = next((k.value for k in node.keywords if k.arg == "code"), None)
+        if isinstance(code, ast.Name) and code.id == "code" and node.lineno in forwarders:
+            continue
+        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        if not (isinstance(code, ast.Attribute) and isinstance(code.value, ast.Name)
+                and code.value.id == "ErrorCode"):
+            out.append(f"{where}: {name}(…) without code=ErrorCode.X")
+        elif code.attr not in ErrorCode.__members__:
+            out.append(f"{where}: ErrorCode.{code.attr} is not in the catalogue")
+    return out
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_raised_error_has_a_catalogued_code(path):
+    assert _problems(path) == []
+
+
+def test_the_check_catches_a_missing_and_an_unknown_code(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    raise Refusal('no')\n\ndef g():\n    raise InputError(code=ErrorCode.NOPE)\n")
+    probe = ROOT / "workstation" / "services" / "_probe_test_error_codes.py"
+    probe.write_text(bad.read_text())
+    try:
+        problems = _problems(probe)
+    finally:
+        probe.unlink()
+    assert len(problems) == 2 and "without code" in problems[0] and "NOPE" in problems[1]
+
+
+def test_templates_render_with_their_parameters():
+    e = InputError(code=ErrorCode.TOO_LONG, field="name", params={"limit": 40})
+    assert str(e) == "name: at most 40 characters" and e.params == {"limit": 40, "field": "name"}
+    # A raiser's own message wins; the code and parameters still travel for the screens.
+    r = Refusal("cannot pay twice", code=ErrorCode.ALREADY_DONE)
+    assert str(r) == "cannot pay twice" and r.code is ErrorCode.ALREADY_DONE
+    # A template whose parameter is missing falls back to the message, never a KeyError.
+    assert render(ErrorCode.TOO_LONG, {}, "fallback") == "fallback"
+
+
+def test_every_template_names_only_known_codes_and_codes_equal_their_values():
+    assert all(isinstance(k, ErrorCode) for k in TEMPLATES)
+    assert all(c.name == c.value for c in ErrorCode)

@@ -1,0 +1,181 @@
+"""The catalogue of refusal and input-error codes: every `InputError`, `Refusal` and `PermissionDenied` the
+services raise carries one of these codes and its parameters, so a screen can say it in the user's language
+(the English template below is the gettext msgid) and a program can act on the code.
+
+A code is stable once shipped (other programs and translations rely on it); add new ones, never rename.
+Templates name their parameters in braces; `field` is always available (the field's key, e.g. `ntpn`).
+`tests/unit/test_error_codes.py` fails if a service raises one of these errors without a catalogued code."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # -- input: one field of a form, file, JSON document or serial frame (workstation/inputs.py) ----------
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    CONTROL_CHARACTERS = "CONTROL_CHARACTERS"
+    NOT_A_NUMBER = "NOT_A_NUMBER"
+    FLOAT_REFUSED = "FLOAT_REFUSED"
+    NEGATIVE = "NEGATIVE"
+    NOT_POSITIVE = "NOT_POSITIVE"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    TOO_LARGE = "TOO_LARGE"
+    NOT_WHOLE_NUMBER = "NOT_WHOLE_NUMBER"
+    NOT_RUPIAH = "NOT_RUPIAH"
+    DATE_FORMAT = "DATE_FORMAT"
+    NOT_A_DATE = "NOT_A_DATE"
+    NOT_A_DATETIME = "NOT_A_DATETIME"
+    CURRENCY_CODE = "CURRENCY_CODE"
+    HS_CODE = "HS_CODE"
+    NPWP = "NPWP"
+    CONTAINER_NUMBER = "CONTAINER_NUMBER"
+    TRUCK_PLATE = "TRUCK_PLATE"
+    SEAL_NUMBER = "SEAL_NUMBER"
+    NTPN = "NTPN"
+    BILLING_CODE = "BILLING_CODE"
+    NOT_ONE_OF = "NOT_ONE_OF"
+    PATTERN = "PATTERN"
+    DUPLICATE_VALUE = "DUPLICATE_VALUE"
+    VERSION_REQUIRED = "VERSION_REQUIRED"
+    INVALID_JSON = "INVALID_JSON"
+    INVALID_DOCUMENT = "INVALID_DOCUMENT"
+    UNKNOWN_FIELD = "UNKNOWN_FIELD"
+    FILE_UNREADABLE = "FILE_UNREADABLE"
+    NOT_UTF8 = "NOT_UTF8"
+    INVALID_CSV = "INVALID_CSV"
+    INVALID_SCAN = "INVALID_SCAN"
+    INVALID_CONFIG = "INVALID_CONFIG"
+    INVALID_VALUE = "INVALID_VALUE"  # a field-specific rule; the message says which
+
+    # -- access and accounts ---------------------------------------------------------------------------
+    ROLE_REQUIRED = "ROLE_REQUIRED"
+    SEPARATION_OF_DUTIES = "SEPARATION_OF_DUTIES"
+    DUAL_AUTHORIZATION = "DUAL_AUTHORIZATION"
+    SAME_USER = "SAME_USER"
+    SELF_GRANT = "SELF_GRANT"
+    SELF_UNLOCK = "SELF_UNLOCK"
+    CONFIRM_FAILED = "CONFIRM_FAILED"
+    BAD_CREDENTIALS = "BAD_CREDENTIALS"
+    LOCKED = "LOCKED"
+    INACTIVE = "INACTIVE"
+    SESSION_ENDED = "SESSION_ENDED"
+    ALREADY_ENDED = "ALREADY_ENDED"
+    ALREADY_SET_UP = "ALREADY_SET_UP"
+    UNKNOWN_USER = "UNKNOWN_USER"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+
+    # -- any case ----------------------------------------------------------------------------------------
+    UNKNOWN_CASE = "UNKNOWN_CASE"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    INVALID_STATE = "INVALID_STATE"
+    DUPLICATE = "DUPLICATE"
+    ALREADY_DONE = "ALREADY_DONE"
+    NOT_ASSIGNED = "NOT_ASSIGNED"
+    NO_RULESET = "NO_RULESET"
+    RULESET_INVALID = "RULESET_INVALID"
+    NO_RATE = "NO_RATE"
+
+    # -- documents, printing, audit ---------------------------------------------------------------------
+    UNKNOWN_DOCUMENT = "UNKNOWN_DOCUMENT"
+    ALREADY_VOID = "ALREADY_VOID"
+    NUMBER_FORMAT = "NUMBER_FORMAT"
+    PRINT_QUEUED = "PRINT_QUEUED"
+    PRINT_FAILED = "PRINT_FAILED"
+    KEY_MISSING = "KEY_MISSING"
+    KEY_MISMATCH = "KEY_MISMATCH"
+    UNKNOWN = "UNKNOWN"
+    DEVICE_UNAVAILABLE = "DEVICE_UNAVAILABLE"
+
+    # -- e-CD counter ------------------------------------------------------------------------------------
+    UNKNOWN_ECD = "UNKNOWN_ECD"
+    ECD_ID_CONFLICT = "ECD_ID_CONFLICT"
+    ALREADY_STORED = "ALREADY_STORED"
+    OUTSIDE_SUBMISSION_WINDOW = "OUTSIDE_SUBMISSION_WINDOW"
+    ORAL_NOT_ALLOWED = "ORAL_NOT_ALLOWED"
+    CASH_BELOW_THRESHOLD = "CASH_BELOW_THRESHOLD"
+    NO_NON_PERSONAL_GOODS = "NO_NON_PERSONAL_GOODS"
+    NO_EXCISE_EXCESS = "NO_EXCISE_EXCESS"
+    RELEASE_BLOCKED = "RELEASE_BLOCKED"
+
+    # -- PIB red lane ------------------------------------------------------------------------------------
+    ALREADY_BLOCKED = "ALREADY_BLOCKED"
+    NOT_BLOCKED = "NOT_BLOCKED"
+    BILLING_SEQUENCE = "BILLING_SEQUENCE"
+    NO_BILLING = "NO_BILLING"
+    PAYMENT_MISMATCH = "PAYMENT_MISMATCH"
+    BAP_REQUIRED = "BAP_REQUIRED"
+    SAMPLING_REQUIRED = "SAMPLING_REQUIRED"
+    NO_SAMPLE = "NO_SAMPLE"
+    NO_INSTRUCTION = "NO_INSTRUCTION"
+    OPEN_REQUESTS = "OPEN_REQUESTS"
+    UNKNOWN_REQUEST = "UNKNOWN_REQUEST"
+    ALREADY_ANSWERED = "ALREADY_ANSWERED"
+    NO_RELEASE = "NO_RELEASE"
+
+    # -- PLP ---------------------------------------------------------------------------------------------
+    UNKNOWN_TPS = "UNKNOWN_TPS"
+    ALREADY_MOVING = "ALREADY_MOVING"
+    LINE_NOT_APPROVED = "LINE_NOT_APPROVED"
+    LINE_NOT_OUT = "LINE_NOT_OUT"
+    UNKNOWN_LINE = "UNKNOWN_LINE"
+
+
+# English templates (gettext msgids). Parameters in braces; a code without a template here is shown with the
+# message its raiser wrote. Every input code has one, so a form can always say what is wrong in either language.
+TEMPLATES: dict[ErrorCode, str] = {
+    ErrorCode.REQUIRED: "required",
+    ErrorCode.TOO_LONG: "at most {limit} characters",
+    ErrorCode.CONTROL_CHARACTERS: "control characters are not allowed",
+    ErrorCode.NOT_A_NUMBER: "must be a number like 1200 or 1200.50",
+    ErrorCode.FLOAT_REFUSED: "must be a decimal number written as text (not a float)",
+    ErrorCode.NEGATIVE: "must not be negative",
+    ErrorCode.NOT_POSITIVE: "must be greater than zero",
+    ErrorCode.TOO_MANY_DECIMALS: "at most {limit} decimal places",
+    ErrorCode.TOO_LARGE: "at most {limit}",
+    ErrorCode.NOT_WHOLE_NUMBER: "must be a whole number, digits only",
+    ErrorCode.NOT_RUPIAH: "must be whole rupiah, digits only",
+    ErrorCode.DATE_FORMAT: "date must be YYYY-MM-DD",
+    ErrorCode.NOT_A_DATE: "not a calendar date",
+    ErrorCode.NOT_A_DATETIME: "date and time must be YYYY-MM-DD HH:MM",
+    ErrorCode.CURRENCY_CODE: "three capital letters (ISO 4217), e.g. USD",
+    ErrorCode.HS_CODE: "HS code of {lengths} digits",
+    ErrorCode.NPWP: "NPWP must have 15 or 16 digits",
+    ErrorCode.CONTAINER_NUMBER: "{value} is not a valid ISO 6346 container number",
+    ErrorCode.TRUCK_PLATE: "truck plate like 'B 1234 XYZ'",
+    ErrorCode.SEAL_NUMBER: "seal number {value}: 3-20 letters, digits or '-'",
+    ErrorCode.NTPN: "NTPN must be 16 letters or digits",
+    ErrorCode.BILLING_CODE: "billing code must be 15 digits",
+    ErrorCode.NOT_ONE_OF: "must be one of {options}",
+    ErrorCode.PATTERN: "must look like {example}",
+    ErrorCode.DUPLICATE_VALUE: "{value} is given twice",
+    ErrorCode.VERSION_REQUIRED: "the case version the screen showed is required",
+    ErrorCode.INVALID_JSON: "not valid JSON: {reason}",
+    ErrorCode.INVALID_DOCUMENT: "{reason}",
+    ErrorCode.UNKNOWN_FIELD: "unknown field",
+    ErrorCode.FILE_UNREADABLE: "cannot read: {reason}",
+    ErrorCode.NOT_UTF8: "not UTF-8 text",
+    ErrorCode.INVALID_CSV: "{reason}",
+    ErrorCode.INVALID_SCAN: "{reason}",
+    ErrorCode.ROLE_REQUIRED: "{login} needs the {roles} role",
+    ErrorCode.SEPARATION_OF_DUTIES: "the same person may not do both steps",
+    ErrorCode.UNKNOWN_CASE: "no such case",
+    ErrorCode.VERSION_CONFLICT: "{reference} was changed by {who} since you opened it; reload and redo",
+    ErrorCode.INVALID_STATE: "cannot {action} a case in state {state}",
+}
+
+
+def render(code: ErrorCode | str | None, params: dict[str, object] | None, fallback: str) -> str:
+    """English text of a code with its parameters; `fallback` when the code has no template or a parameter
+    is missing (the raiser's own message)."""
+    try:
+        template = TEMPLATES.get(ErrorCode(code)) if code else None
+    except ValueError:
+        template = None
+    if template is None:
+        return fallback
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError):
+        return fallback
