@@ -192,16 +192,16 @@ def test_daily_report_from_real_data(services, users, issued, tmp_path):
         services.cases.open(s, users[Role.OFFICER], kind="ECD", reference="ECD-2", state="RELEASED", lane="green")
         c = services.cases.open(s, users[Role.EXAMINER], kind="PIB", reference="PIB-1", state="INSPECTION")
         c.flags = ["SLA_BREACH"]
-    data = services.documents.daily_report_data(users[Role.SUPERVISOR], services.ctx.today())
+    data = services.report.daily_report_data(users[Role.SUPERVISOR], services.ctx.today())
     assert {(r.label, r.count) for r in data.lanes} == {("green", 1), ("red", 1)}
     assert [(r.label, r.count) for r in data.doc_types] == [("SPPB", 1)]
     assert [(d.label, d.assessed_idr, d.collected_idr) for d in data.duties if d.label == "ECD"] == [
         ("ECD", 1448000, 1448000)]
     assert [b.case_ref for b in data.sla_breaches] == ["PIB-1"]
-    out = services.documents.daily_report(users[Role.SUPERVISOR], services.ctx.today(), tmp_path / "d.pdf")
+    out = services.report.daily_report(users[Role.SUPERVISOR], services.ctx.today(), tmp_path / "d.pdf")
     assert "SPPB" in _text(out)
     with pytest.raises(WorkstationError):
-        services.documents.daily_report_data(users[Role.OFFICER], services.ctx.today())
+        services.report.daily_report_data(users[Role.OFFICER], services.ctx.today())
     del Case
 
 

@@ -33,7 +33,7 @@ def test_demo_seed_fills_todays_flights(services):
             "NON_PERSONAL_GOODS", "OFFICER_DIVERSION"} <= reasons
     codes = services.ecd.demo_scan_codes()
     assert codes and all(services.ecd.find(c[4:]).ecd_id == c[4:] for c in codes[:3])
-    report = services.documents.daily_report_data(cli_actor(services.settings), services.ctx.today())
+    report = services.report.daily_report_data(cli_actor(services.settings), services.ctx.today())
     duty = {d.label: (d.assessed_idr, d.collected_idr) for d in report.duties}
     billed = next(r for r in q.rows if r.state == "BILLED")
     assert duty["ECD"][0] >= billed.total_idr > 0 and duty["ECD"][1] == 0

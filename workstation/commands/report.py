@@ -24,6 +24,6 @@ def daily(args) -> int:
     except ValueError:
         raise InputError("not a date (YYYY-MM-DD)", field="--date") from None
     services = services_from(args)
-    path = services.documents.daily_report(cli_actor(services.settings), day, args.out)
+    path = services.report.daily_report(cli_actor(services.settings), day, args.out)
     print(f"daily report {day.isoformat()} -> {path}")
     return 0

@@ -59,6 +59,12 @@ class Services:
         return DocumentsService(self)
 
     @cached_property
+    def report(self):
+        from workstation.services.report import ReportService
+
+        return ReportService(self)
+
+    @cached_property
     def gate(self):
         from workstation.services.gate import GateService
 
