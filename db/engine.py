@@ -4,18 +4,31 @@
 `Database.write()` — the one write path: SQLite `BEGIN IMMEDIATE`, PostgreSQL a transaction-scoped advisory
 lock. Either way writers are serialised, which the audit hash chain and gapless numbering need, and the
 lock is held only for the length of one service call. Commits once at the end, rolls back on any error.
+
+Round trips on PostgreSQL (issue #17): an official number costs three — `BEGIN; SELECT pg_advisory_xact_lock`
+sent as one simple query, the counter's `UPDATE … RETURNING`, `COMMIT`. There is no pre-ping on checkout:
+disconnects are handled the "optimistic" way SQLAlchemy documents (a statement that meets a dead connection
+invalidates it and every other pooled connection older than it; `pool_recycle` retires old connections), and
+`write()` retries its first round trip once on a fresh connection, since nothing has been done yet. A read that
+meets a dead connection raises `DatabaseUnavailable` with one clear line; the next one gets a new connection.
+
+SQLite statistics: `PRAGMA optimize` when a connection is opened (mask 0x10002, SQLite's advice for long-lived
+connections), when it is closed (`Database.dispose()` closes them all), and after the first write once a day;
+a database with no statistics at all is analysed once when first opened. Query plans therefore never depend on
+a benchmark having run `ANALYZE`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workstation.errors import DatabaseUnavailable
@@ -27,6 +40,23 @@ WRITE_LOCK_KEY = 0x57534B31  # "WSK1"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEFORE_COMMIT = "ws_before_commit"
 
+# A small pool per interactive process (issue #17): one connection for the screen, one for a worker, a few
+# more in a burst, closed again when returned. Settings: database_pool_size / database_max_overflow.
+DEFAULT_POOL_SIZE = 2
+DEFAULT_MAX_OVERFLOW = 3
+# Retire a PostgreSQL connection after 30 minutes: firewalls and PgBouncer's server_idle_timeout drop idle
+# connections silently, and a retired connection costs one reconnect instead of one failed statement.
+POOL_RECYCLE_S = 1800
+# SQLite: re-run PRAGMA optimize after a write once this long has passed since the last run (seconds).
+OPTIMIZE_EVERY_S = 24 * 3600
+# SQLite: rows ANALYZE samples per index; keeps the first analysis of a large store to milliseconds.
+SQLITE_ANALYSIS_LIMIT = 1000
+
+# The lock and the start of the transaction in one simple query (one round trip). Literals only: the simple
+# query protocol takes no parameters. Keyed by schema as well, so two installations (or parallel test runs) in
+# one database do not serialise each other.
+_PG_BEGIN_LOCKED = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}, hashtext(current_schema()))"
+
 
 def before_commit(session: Session, hook) -> None:
     """Run `hook(session)` as the last step of the current write transaction."""
@@ -37,15 +67,50 @@ class DatabaseBusy(DatabaseUnavailable):
     exit_code = 1
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:
-    # Take BEGIN out of pysqlite's hands so we can choose DEFERRED or IMMEDIATE ourselves.
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.close()
+def _sqlite_optimize(dbapi_connection, pragma: str = "PRAGMA optimize") -> None:
+    """Best effort: statistics are an optimisation, never a reason to fail (busy, read-only file)."""
+    try:
+        dbapi_connection.execute(pragma)
+    except Exception as exc:
+        log.info("SQLite %s skipped: %s", pragma, exc)
+
+
+def _sqlite_never_analysed(dbapi_connection) -> bool:
+    """True when ANALYZE has never run on this file (no sqlite_stat1 table: a new store, or one from before
+    the project ran it). An empty table once analysed stays analysed: PRAGMA optimize takes over from there."""
+    row = dbapi_connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+    return row is None
+
+
+def _sqlite_listeners(engine: Engine) -> None:
+    first = {"done": False}
+
+    def connect(dbapi_connection, _record) -> None:
+        # Take BEGIN out of pysqlite's hands so we can choose DEFERRED or IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        cur.close()
+        if not first["done"]:
+            first["done"] = True
+            # A store that has never been analysed (new, or from before this code) gets its statistics now,
+            # once; from then on PRAGMA optimize keeps them current.
+            if _sqlite_never_analysed(dbapi_connection):
+                _sqlite_optimize(dbapi_connection, "ANALYZE")
+        _sqlite_optimize(dbapi_connection, "PRAGMA optimize=0x10002")
+
+    def close(dbapi_connection, _record) -> None:
+        # SQLite's advice: PRAGMA optimize just before closing a connection (it knows which tables this
+        # connection's queries used, and analyses those whose statistics are missing or stale).
+        _sqlite_optimize(dbapi_connection)
+
+    event.listen(engine, "connect", connect)
+    event.listen(engine, "close", close)  # a pool event; follows dispose()'s new pool
+    event.listen(engine, "begin", _sqlite_begin)
 
 
 def _sqlite_begin(conn) -> None:
@@ -55,23 +120,29 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_SIZE,
+                max_overflow: int = DEFAULT_MAX_OVERFLOW) -> Engine:
+    """An engine for `url` (sqlite:///PATH or postgresql+psycopg://…).
+
+    PostgreSQL: at most `pool_size` idle connections kept and `pool_size + max_overflow` open at once per
+    process; no pre-ping. SQLite keeps SQLAlchemy's own pooling (a file has no connection limit to respect).
+    Raises DatabaseUnavailable for any other back end."""
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(u, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        _sqlite_listeners(engine)
     elif backend == "postgresql":
         # Keep options given in the URL (e.g. a search_path) and add ours.
         options = " ".join(filter(None, [u.query.get("options", ""), "-c synchronous_commit=on -c timezone=UTC"]))
         engine = create_engine(
             u.difference_update_query(["options"]),
             echo=echo,
-            pool_pre_ping=True,
             pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=POOL_RECYCLE_S,
             connect_args={"connect_timeout": 5, "options": options},
         )
     else:
@@ -79,17 +150,29 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
     return engine
 
 
+def _reason(exc: DBAPIError) -> str:
+    return (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig else str(exc)
+
+
 class Database:
     """Owns the engine and hands out sessions. One per process; no module-level state."""
 
-    def __init__(self, url: str, *, echo: bool = False, engine: Engine | None = None):
+    def __init__(self, url: str, *, echo: bool = False, engine: Engine | None = None,
+                 pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = DEFAULT_MAX_OVERFLOW):
         self.url = url
-        self.engine = engine or make_engine(url, echo=echo)
+        self.engine = engine or make_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
         self.backend = self.engine.dialect.name  # "sqlite" | "postgresql"
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
-        self._write = sessionmaker(
-            bind=self.engine.execution_options(ws_write=True), expire_on_commit=False, autoflush=True
-        )
+        write_options: dict = {"ws_write": True}
+        if self.backend == "postgresql":
+            # psycopg would send its own BEGIN in a round trip of its own; in autocommit mode it sends none and
+            # write() opens the transaction itself, together with the lock. commit()/rollback() still end it
+            # (psycopg looks at the server's transaction status), and SQLAlchemy restores the default mode
+            # when the connection goes back to the pool.
+            write_options["isolation_level"] = "AUTOCOMMIT"
+        self._write = sessionmaker(bind=self.engine.execution_options(**write_options), expire_on_commit=False,
+                                   autoflush=True)
+        self._optimized_at = time.monotonic()  # SQLite: the connect hook optimises each new connection
 
     @property
     def display_url(self) -> str:
@@ -101,29 +184,60 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseUnavailable(f"cannot reach {self.display_url}: {reason}", field="database_url") from None
+            raise DatabaseUnavailable(f"cannot reach {self.display_url}: {_reason(exc)}",
+                                      field="database_url") from None
+
+    def _lost(self, exc: DBAPIError) -> DatabaseUnavailable:
+        return DatabaseUnavailable(f"lost the connection to {self.display_url} ({_reason(exc)}); try again",
+                                   field="database_url")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A read-only session. Raises DatabaseUnavailable when the connection turns out to be dead (the
+        server restarted); the pool has then been renewed and the next call connects afresh."""
         session = self._read()
         try:
             yield session
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise self._lost(exc) from exc
+            raise
         finally:
             session.close()  # ends the transaction; loaded objects stay readable (detached, not expired)
 
+    def _begin_write(self) -> Session:
+        """A session in a write transaction holding the write lock. On PostgreSQL a connection found dead
+        on this first round trip is replaced once, transparently: nothing has been sent yet."""
+        for attempt in (1, 2):
+            session = self._write()
+            try:
+                session.begin()
+                if self.backend == "postgresql":
+                    session.connection().exec_driver_sql(_PG_BEGIN_LOCKED)
+                else:
+                    session.connection()  # BEGIN IMMEDIATE (the "begin" listener)
+                return session
+            except DBAPIError as exc:
+                session.close()
+                if exc.connection_invalidated and attempt == 1:
+                    log.warning("database connection lost (%s); reconnecting", _reason(exc))
+                    continue
+                if exc.connection_invalidated:
+                    raise self._lost(exc) from exc
+                if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
+                    raise DatabaseBusy("the database is busy; try again", field="database") from None
+                raise
+            except BaseException:
+                session.close()
+                raise
+        raise AssertionError("unreachable")
+
     @contextmanager
     def write(self) -> Iterator[Session]:
-        session = self._write()
+        session = self._begin_write()
         try:
-            session.begin()
-            if self.backend == "postgresql":
-                # keyed by schema as well: two installations (or parallel test runs) in one database do not
-                # serialise each other
-                session.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
-                                {"k": WRITE_LOCK_KEY})
             yield session
-            # Statements that must be the very last before COMMIT (gapless counters) register here.
+            # Statements that must be the very last before COMMIT register here.
             for hook in session.info.pop(BEFORE_COMMIT, []):
                 hook(session)
             session.commit()
@@ -131,13 +245,64 @@ class Database:
             session.rollback()
             if "locked" in str(exc.orig).lower():
                 raise DatabaseBusy("the database is busy; try again", field="database") from None
+            if exc.connection_invalidated:
+                raise self._lost(exc) from exc
             raise
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+        if self.backend == "sqlite" and time.monotonic() - self._optimized_at > OPTIMIZE_EVERY_S:
+            self.optimize()
+
+    def optimize(self) -> None:
+        """SQLite: `PRAGMA optimize` now (re-analyses what the planner used and has gone stale); no-op on
+        PostgreSQL, whose autovacuum keeps statistics. Never raises for a busy or read-only store."""
+        self._optimized_at = time.monotonic()
+        if self.backend != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                _sqlite_optimize(conn.connection.dbapi_connection)
+        except DBAPIError as exc:
+            log.info("SQLite PRAGMA optimize skipped: %s", _reason(exc))
 
     def dispose(self) -> None:
+        """Close every pooled connection (SQLite: each runs PRAGMA optimize as it closes)."""
         self.engine.dispose()
 
+
+class PgRoundTrips:
+    """Diagnostics (tests, bench): counts the round trips one psycopg connection makes, from libpq's own
+    protocol trace — one per ReadyForQuery the server sends, so BEGINs the driver adds are counted too.
+
+        with PgRoundTrips(dbapi_connection) as trips: ...
+        trips.count, trips.queries  # after the block
+    """
+
+    def __init__(self, dbapi_connection):
+        self._pgconn = dbapi_connection.pgconn
+        self.count = 0
+        self.queries: list[str] = []
+
+    def __enter__(self) -> PgRoundTrips:
+        import tempfile
+
+        from psycopg import pq
+
+        self._file = tempfile.TemporaryFile()
+        self._pgconn.trace(self._file.fileno())
+        self._pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pgconn.untrace()
+        self._file.seek(0)
+        for raw in self._file.read().decode(errors="replace").splitlines():
+            direction, _, kind, *rest = [*raw.split("\t"), ""]
+            if direction == "B" and kind == "ReadyForQuery":
+                self.count += 1
+            elif direction == "F" and kind in ("Query", "Parse"):
+                self.queries.append(rest[0].strip())
+        self._file.close()

@@ -277,6 +277,10 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("kind", "reference"),
         Index("ix_cases_queue", "kind", "office_code", "opened_on", "state"),
+        # the daily report counts one day's openings per kind and lane (covering: no table read)
+        Index("ix_cases_opened", "opened_on", "kind", "lane"),
+        # the gate: the few cases of a kind in one state (PIB in SPPB, awaiting gate-out)
+        Index("ix_cases_state", "kind", "state"),
     )
 
 

@@ -155,6 +155,8 @@ class EcdBilling(Base):
     issued_at: Mapped[dt.datetime]
     issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
+    __table_args__ = (Index("ix_ecd_billings_issued_at", "issued_at"),)  # the daily report: billed on a day
+
 
 class EcdPayment(Base):
     """A payment of a billing (append-only)."""
@@ -169,3 +171,5 @@ class EcdPayment(Base):
     document_number: Mapped[str] = mapped_column(String(80))
     paid_at: Mapped[dt.datetime]
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_ecd_payments_paid_at", "paid_at"),)  # the daily report: paid on a day

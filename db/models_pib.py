@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -123,6 +124,11 @@ class PibCase(Base):
     sppb_on: Mapped[dt.date | None] = mapped_column(Date)
     released_at: Mapped[dt.datetime | None]
 
+    # The daily report's breaches: not determined (NULL, or later than the day) and registered before it; no SPPB
+    # (NULL, or later) and stored before it. Both bounded by the cases still open on the day.
+    __table_args__ = (Index("ix_pib_cases_determination", "determined_on", "registered_on"),
+                      Index("ix_pib_cases_sppb", "sppb_on", "first_storage_on"))
+
 
 class PibSubmission(Base):
     """Every pib/1 document received for a case, exactly as received, with the SKP check result.
@@ -162,6 +168,9 @@ class PibBilling(Base):
     paid_amount_idr: Mapped[int | None] = mapped_column(BigInteger)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     recorded_at: Mapped[dt.datetime | None]
+
+    # the daily report: billed on a day, paid on a day, unpaid (NULL) past its due date
+    __table_args__ = (Index("ix_pib_billings_issued", "issued_on"), Index("ix_pib_billings_paid", "paid_on", "due_on"))
 
 
 class PibSupportingDoc(Base):

@@ -48,7 +48,9 @@ class TpsContainer(Base):
     left_at: Mapped[dt.datetime | None]
 
     __table_args__ = (Index("ix_plp_tps_containers_here", "tps_code", "left_at"),
-                      Index("ix_plp_tps_containers_number", "number"))
+                      Index("ix_plp_tps_containers_number", "number"),
+                      # the daily report's BTD: still stored (NULL, or left after the day), stored before the limit
+                      Index("ix_plp_tps_containers_left", "left_at", "first_stored_at"))
 
 
 class PlpRequestRow(Base):
@@ -101,6 +103,10 @@ class PlpLine(Base):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     out_at: Mapped[dt.datetime | None]
     in_at: Mapped[dt.datetime | None]
+
+    # the daily report's overdue lines: open now (state), or moved only after the day (out_at / in_at)
+    __table_args__ = (Index("ix_plp_lines_state", "state"), Index("ix_plp_lines_out_at", "out_at"),
+                      Index("ix_plp_lines_in_at", "in_at"))
 
 
 class PlpMovement(Base):

@@ -1,27 +1,32 @@
 """Gapless official numbers.
 
-A number is reserved by reading the counter inside the write transaction (writers are serialised by
-Database.write()), and the counter row is advanced by a hook that runs as the LAST statement before COMMIT.
-A transaction that rolls back therefore never advances the counter: no gap. The UPDATE is guarded by the
-value read, so a lost serialisation (which should not happen) fails loudly instead of duplicating."""
+A number is reserved by advancing the counter row and reading the new value in ONE statement
+(`UPDATE … SET last_value = last_value + 1 … RETURNING last_value`; the year's first number inserts the row,
+`INSERT … ON CONFLICT DO UPDATE … RETURNING`), inside the caller's write transaction:
+- gapless: the advance is part of the transaction; a transaction that rolls back, or whose process is killed
+  before COMMIT, undoes it, so the number is handed out again;
+- unique: writers are serialised by Database.write() (BEGIN IMMEDIATE / the advisory lock), and the UPDATE
+  would in any case wait for the row lock and read the last committed value (PostgreSQL re-checks the row
+  after the wait), never a stale one;
+- three round trips per number on PostgreSQL (BEGIN + lock, this statement, COMMIT); when the number is all a
+  transaction writes, the counter statement is the last before COMMIT.
+
+The row stays locked until COMMIT (PostgreSQL); writers are serialised anyway, so that costs no concurrency."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from db.engine import before_commit
 from db.models import Counter
-
-_PENDING = "ws_counters_pending"
 
 
 class CounterConflict(RuntimeError):
-    pass
+    """The counter could not be advanced (kept for callers that catch it; not raised since issue #17)."""
 
 
 @dataclass(frozen=True)
@@ -32,13 +37,6 @@ class CounterKey:
     year: int
 
 
-def _ensure_row(session: Session, key: CounterKey) -> None:
-    values = dict(office_code=key.office_code, unit_code=key.unit_code, doc_type=key.doc_type, year=key.year,
-                  last_value=0)
-    ins = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(ins(Counter).values(**values).on_conflict_do_nothing())
-
-
 _KEY_WHERE = (
     Counter.office_code == bindparam("o"),
     Counter.unit_code == bindparam("u"),
@@ -46,39 +44,36 @@ _KEY_WHERE = (
     Counter.year == bindparam("y"),
 )
 # Built once, executed with parameters (construction would otherwise dominate the cost).
-_READ = select(Counter.last_value).where(*_KEY_WHERE)
-_ADVANCE = (
-    update(Counter).where(*_KEY_WHERE, Counter.last_value == bindparam("start")).values(last_value=bindparam("last"))
-)
+_ADVANCE = update(Counter).where(*_KEY_WHERE).values(last_value=Counter.last_value + 1).returning(Counter.last_value)
+
+
+def _first(dialect: str):
+    """The year's first number: insert the row at 1, or advance it if it appeared meanwhile."""
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(Counter).values(
+        office_code=bindparam("o"), unit_code=bindparam("u"), doc_type=bindparam("d"), year=bindparam("y"),
+        last_value=1)
+    return ins.on_conflict_do_update(
+        index_elements=[Counter.office_code, Counter.unit_code, Counter.doc_type, Counter.year],
+        set_={"last_value": Counter.last_value + 1},
+    ).returning(Counter.last_value)
+
+
+_FIRST = {name: _first(name) for name in ("postgresql", "sqlite")}
 
 
 def _params(key: CounterKey) -> dict:
     return {"o": key.office_code, "u": key.unit_code, "d": key.doc_type, "y": key.year}
 
 
-def _flush_counters(session: Session) -> None:
-    pending: dict[CounterKey, tuple[int, int]] = session.info.pop(_PENDING, {})
-    for key, (start, last) in pending.items():
-        result = session.connection().execute(_ADVANCE, {**_params(key), "start": start, "last": last})
-        if result.rowcount != 1:
-            raise CounterConflict(f"counter {key} moved under us; transaction rolled back")
-
-
 def next_seq(session: Session, key: CounterKey) -> int:
-    """Reserve the next number for `key` in this transaction."""
-    pending: dict[CounterKey, tuple[int, int]] = session.info.setdefault(_PENDING, {})
-    if key in pending:
-        start, last = pending[key]
-        pending[key] = (start, last + 1)
-        return last + 1
-    if not pending:
-        before_commit(session, _flush_counters)
-    start = session.connection().execute(_READ, _params(key)).scalar()
-    if start is None:  # first number of this kind this year
-        _ensure_row(session, key)
-        start = 0
-    pending[key] = (start, start + 1)
-    return start + 1
+    """Reserve the next number (1, 2, …) for `key` in this write transaction; it is only taken if the
+    transaction commits. Call it inside Database.write()."""
+    conn = session.connection()
+    params = _params(key)
+    seq = conn.execute(_ADVANCE, params).scalar()
+    if seq is None:  # first number of this kind this year
+        seq = conn.execute(_FIRST[conn.dialect.name], params).scalar_one()
+    return int(seq)
 
 
 def format_number(fmt: str, *, seq: int, doc_type: str, office: str, unit: str | None, year: int) -> str:

@@ -1,12 +1,12 @@
 """AIM symbology identifiers (ISO/IEC 15424) on framed barcode bytes.
 
-The table and the text parser live in `workstation.rules.scan` (the decoder needs them and rules may not
-import devices); this module applies them to raw frame bytes.
+The table and the text parser live in `workstation.domain.scan` (text typed by a keyboard-wedge scanner or
+given to `workstation scan decode` carries the prefix too); this module applies them to raw frame bytes.
 """
 
 from __future__ import annotations
 
-from workstation.rules.scan import AIM_SYMBOLOGIES, AimError, AimId, parse_aim
+from workstation.domain.scan import AIM_SYMBOLOGIES, AimError, AimId, parse_aim
 
 __all__ = ["AIM_SYMBOLOGIES", "AimError", "AimId", "parse_aim", "split_aim_bytes"]
 

@@ -2,7 +2,7 @@
 
 Readers send either both lines in one frame (STX line1 CR LF line2 ETX, the default framing) or one line per
 frame (suffix framing). A one-line frame starting with "P" is held as the first line until the second
-arrives. The check digits are checked by the same decoder the screens use (workstation.rules.scan); an MRZ
+arrives. The check digits are checked by the same decoder the screens use (workstation.domain.scan); an MRZ
 with a wrong check digit is still delivered (valid=False) so the officer sees "rescan", not silence.
 """
 
@@ -12,7 +12,7 @@ import datetime as dt
 
 from devices.base import FrameError, StreamDriver
 from devices.events import DeviceEvent, MrzRead
-from workstation.rules.scan import TD3_LINE, decode_scan
+from workstation.domain.scan import TD3_LINE, decode_scan
 
 
 def _lines(payload: bytes) -> list[str]:

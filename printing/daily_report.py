@@ -1,5 +1,6 @@
-"""The supervisor's daily report: counts per lane and per document type, duties assessed and collected, SLA
-breaches, with charts (ReportLab graphics). The caller fills DailyReportData from the database; this module
+"""The supervisor's daily report: cases opened per kind, e-CD lanes, documents per type, duties billed and paid
+(per workflow and per levy), SLA breaches open at the end of the day and goods past the TPS limit (BTD), with
+charts (ReportLab graphics). The caller fills DailyReportData from the database; this module
 only lays it out, on the same letterhead and footer as issued documents (no QR: a report is not issued)."""
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ class DutyRow(_Model):
     collected_idr: Rupiah
 
 
+class BtdRow(_Model):
+    """Goods past the TPS storage limit at the end of the day: a PIB without SPPB, or a container in a TPS."""
+
+    ref: Text  # the PIB's aju, or the container number
+    kind: Text  # PIB | TPS
+    place: Text  # the PIB's state, or the TPS code
+    first_storage: IsoDate
+    limit_on: IsoDate  # the last day allowed
+    days_over: Count
+
+
 class SlaBreach(_Model):
     case_ref: Text
     kind: Text  # ECD / PIB / PLP
@@ -52,15 +64,18 @@ class DailyReportData(_Model):
     office: OfficeInfo
     report_date: IsoDate
     generated_at: Aware  # shown with its own offset: pass it in the office's zone
+    opened: list[CountRow] = Field(default_factory=list, max_length=20)  # cases opened per kind
     lanes: list[CountRow] = Field(default_factory=list, max_length=20)
     doc_types: list[CountRow] = Field(default_factory=list, max_length=40)
-    duties: list[DutyRow] = Field(default_factory=list, max_length=20)
+    duties: list[DutyRow] = Field(default_factory=list, max_length=20)  # per billing: e-CD, PIB, SPTNP
+    levies: list[DutyRow] = Field(default_factory=list, max_length=20)  # per levy: BM, PPN, PPh, ...
     sla_breaches: list[SlaBreach] = Field(default_factory=list, max_length=2000)
+    btd: list[BtdRow] = Field(default_factory=list, max_length=2000)
     prepared_by: Signatory | None = None
 
     @model_validator(mode="after")
     def _unique_labels(self) -> DailyReportData:
-        for name in ("lanes", "doc_types", "duties"):
+        for name in ("opened", "lanes", "doc_types", "duties", "levies"):
             labels = [row.label for row in getattr(self, name)]
             if len(labels) != len(set(labels)):
                 raise ValueError(f"{name} has a repeated label")
@@ -205,8 +220,18 @@ def report_story(data: DailyReportData) -> list:
         (f"Tanggal / Date: {date_id(data.report_date)}", f"Dibuat / Generated: {_fmt_time(data.generated_at)}"),
     )
 
-    # 1. Lanes: table beside a pie.
-    _section(story, "1. Jalur / Lanes")
+    # 1. Cases opened per kind.
+    _section(story, "1. Perkara dibuka / Cases opened")
+    opened_total = sum(r.count for r in data.opened)
+    if opened_total:
+        rows = [[r.label, str(r.count)] for r in data.opened]
+        rows.append(["Jumlah / Total", str(opened_total)])
+        story.append(_grid(["Jenis / Kind", "Jumlah / Count"], rows, [50, 30], width=80 * MM, total_row=True))
+    else:
+        _no_data(story)
+
+    # 2. Lanes: table beside a pie.
+    _section(story, "2. Jalur / Lanes")
     lane_total = sum(r.count for r in data.lanes)
     if lane_total:
         rows = [[r.label, str(r.count), _pct(r.count, lane_total)] for r in data.lanes]
@@ -218,8 +243,8 @@ def report_story(data: DailyReportData) -> list:
     else:
         _no_data(story)
 
-    # 2. Documents issued per type: table and bar chart.
-    _section(story, "2. Dokumen diterbitkan / Documents issued")
+    # 3. Documents issued per type: table and bar chart.
+    _section(story, "3. Dokumen diterbitkan / Documents issued")
     doc_total = sum(r.count for r in data.doc_types)
     if doc_total:
         rows = [[r.label, str(r.count)] for r in data.doc_types]
@@ -230,8 +255,9 @@ def report_story(data: DailyReportData) -> list:
     else:
         _no_data(story)
 
-    # 3. Duties assessed and collected (int rupiah), with a grouped bar chart in millions.
-    _section(story, "3. Bea masuk dan pajak / Duties and taxes")
+    # 4. Duties billed (assessed) and paid (collected) on the day (int rupiah), per billing with a grouped bar
+    # chart in millions, then per levy.
+    _section(story, "4. Bea masuk dan pajak / Duties and taxes")
     if data.duties:
         assessed = sum(r.assessed_idr for r in data.duties)
         collected = sum(r.collected_idr for r in data.duties)
@@ -249,11 +275,18 @@ def report_story(data: DailyReportData) -> list:
                     width=FRAME_W,
                 )
             )
+        if data.levies:
+            rows = [[r.label, rupiah(r.assessed_idr), rupiah(r.collected_idr)] for r in data.levies]
+            rows.append(["Jumlah / Total", rupiah(sum(r.assessed_idr for r in data.levies)),
+                         rupiah(sum(r.collected_idr for r in data.levies))])
+            story.append(Spacer(1, 3 * MM))
+            story.append(_grid(["Pungutan / Levy", "Ditagih / Billed", "Dibayar / Paid"], rows, [40, 45, 45],
+                               width=130 * MM, total_row=True))
     else:
         _no_data(story)
 
-    # 4. SLA breaches.
-    _section(story, f"4. Pelanggaran SLA / SLA breaches ({len(data.sla_breaches)})")
+    # 5. SLA breaches.
+    _section(story, f"5. Pelanggaran SLA / SLA breaches ({len(data.sla_breaches)})")
     if data.sla_breaches:
         rows = [
             [b.case_ref, b.kind, b.stage, _fmt_time(b.due_at), _overdue(b.overdue_minutes), b.assignee or "-"]
@@ -268,6 +301,18 @@ def report_story(data: DailyReportData) -> list:
         )
     else:
         _no_data(story, "Tidak ada pelanggaran / No breaches")
+
+    # 6. Goods past the TPS storage limit (BTD).
+    _section(story, f"6. Barang melewati batas penimbunan (BTD) / Goods past the TPS limit ({len(data.btd)})")
+    if data.btd:
+        rows = [[b.ref, b.kind, b.place, b.first_storage.isoformat(), b.limit_on.isoformat(), str(b.days_over)]
+                for b in sorted(data.btd, key=lambda b: (-b.days_over, b.ref))]
+        columns = ["Perkara / Container", "Jenis / Kind", "Tempat / Where", "Ditimbun / Stored", "Batas / Limit",
+                   "Lewat / Over (hari / days)"]
+        story.append(table_flowable(Table(columns=columns, rows=rows, widths=[30, 10, 14, 16, 16, 14],
+                                          align=["left"] * 5 + ["right"]), width=FRAME_W))
+    else:
+        _no_data(story, "Tidak ada / None")
 
     if data.prepared_by is not None:
         story += signature_flowable([data.prepared_by])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from workstation.domain.money import rupiah_text
+
 MONTHS_ID = (
     "Januari",
     "Februari",
@@ -26,12 +28,8 @@ def date_id(day: dt.date) -> str:
     return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
 
 
-def rupiah(amount: int) -> str:
-    """Rp1.448.000 (Indonesian grouping with dots); negative as -Rp…"""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise TypeError("rupiah amounts are int")
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+# The one rupiah formatter (workstation/domain/money.py), re-exported under the name the renderers use.
+rupiah = rupiah_text
 
 
 def nip(value: str) -> str:

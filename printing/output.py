@@ -13,10 +13,12 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from printing.content import DocumentContent
 from printing.receipt import COLUMNS_80MM, QR_CAPTION, qr_module_size, receipt_lines
 from printing.seal import check_payload
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, WorkstationError
 
 
@@ -25,6 +27,10 @@ class PrinterError(WorkstationError):
     problem for the operator to fix (queue name, device path, cable), not a domain refusal."""
 
     exit_code = 2
+
+    def __init__(self, message: str | None = None, *, field: str | None = None,
+                 code: ErrorCode | str | None = ErrorCode.PRINT_FAILED, params: dict[str, Any] | None = None):
+        super().__init__(message, field=field, code=code, params=params)
 
 
 # lpadmin's rule for printer names: printable, no space, tab, '/', '\\', '?', quotes or '#', at most 127.
@@ -38,11 +44,11 @@ def write_file(data: bytes, path: str | Path) -> Path:
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError("directory does not exist", field=str(path))
+        raise InputError("directory does not exist", field=str(path), code=ErrorCode.INVALID_VALUE)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     except OSError as exc:
-        raise InputError(f"cannot write here: {exc.strerror}", field=str(path)) from None
+        raise InputError(f"cannot write here: {exc.strerror}", field=str(path), code=ErrorCode.INVALID_VALUE) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -53,7 +59,7 @@ def write_file(data: bytes, path: str | Path) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise InputError(f"cannot write file: {exc.strerror}", field=str(path)) from None
+        raise InputError(f"cannot write file: {exc.strerror}", field=str(path), code=ErrorCode.INVALID_VALUE) from None
     return path
 
 
@@ -73,16 +79,16 @@ def lp_argv(
 ) -> list[str]:
     """The lp command line (exposed for tests and for the print-queue log)."""
     if not _QUEUE_RE.match(queue or ""):
-        raise InputError("not a valid CUPS queue name", field="printer")
+        raise InputError("not a valid CUPS queue name", field="printer", code=ErrorCode.INVALID_VALUE)
     if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 99:
-        raise InputError("copies must be 1..99", field="copies")
+        raise InputError("copies must be 1..99", field="copies", code=ErrorCode.INVALID_VALUE)
     argv = [lp]
     if server:
         argv += ["-h", server]
     argv += ["-d", queue, "-t", _clean_title(title), "-n", str(copies)]
     for key, value in (options or {}).items():
         if not _OPTION_KEY_RE.match(key) or not str(value).isprintable() or " " in str(value):
-            raise InputError(f"bad printer option {key!r}", field="printer_options")
+            raise InputError(f"bad printer option {key!r}", field="printer_options", code=ErrorCode.INVALID_VALUE)
         argv += ["-o", f"{key}={value}"]
     return argv
 

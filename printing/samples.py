@@ -217,7 +217,7 @@ def sample_ecd_slip(*, number: str = "ECD-SLIP-050100-2026-009912") -> DocumentC
 
 def sample_daily_report():
     """A day at a busy office: what the supervisor's report looks like with data in every section."""
-    from printing.daily_report import CountRow, DailyReportData, DutyRow, SlaBreach
+    from printing.daily_report import BtdRow, CountRow, DailyReportData, DutyRow, SlaBreach
 
     wib = dt.timezone(dt.timedelta(hours=7))
     day = dt.date(2026, 11, 21)
@@ -225,6 +225,7 @@ def sample_daily_report():
         office=SAMPLE_OFFICE,
         report_date=day,
         generated_at=dt.datetime(2026, 11, 21, 23, 55, tzinfo=wib),
+        opened=[CountRow(label="ECD", count=469), CountRow(label="PIB", count=12), CountRow(label="PLP", count=3)],
         lanes=[CountRow(label="green", count=412), CountRow(label="red", count=57)],
         doc_types=[
             CountRow(label="SPPB", count=38),
@@ -237,6 +238,11 @@ def sample_daily_report():
         duties=[
             DutyRow(label="e-CD", assessed_idr=52_340_000, collected_idr=48_120_000),
             DutyRow(label="PIB", assessed_idr=1_284_550_000, collected_idr=1_190_000_000),
+        ],
+        levies=[
+            DutyRow(label="BM", assessed_idr=402_100_000, collected_idr=371_500_000),
+            DutyRow(label="PPN", assessed_idr=701_840_000, collected_idr=652_300_000),
+            DutyRow(label="PPh", assessed_idr=232_950_000, collected_idr=214_320_000),
         ],
         sla_breaches=[
             SlaBreach(
@@ -254,6 +260,12 @@ def sample_daily_report():
                 due_at=dt.datetime(2026, 11, 21, 16, 0, tzinfo=wib),
                 overdue_minutes=40,
             ),
+        ],
+        btd=[
+            BtdRow(ref="04010100123420261019000007", kind="PIB", place="RESEARCH",
+                   first_storage=dt.date(2026, 10, 19), limit_on=dt.date(2026, 11, 18), days_over=3),
+            BtdRow(ref="MSKU1234565", kind="TPS", place="KOJA", first_storage=dt.date(2026, 10, 20),
+                   limit_on=dt.date(2026, 11, 19), days_over=2),
         ],
         prepared_by=Signatory(
             name="Hendra Gunawan",

@@ -41,7 +41,7 @@ class AdminScreen(SectionScreen):
 
     def action_reload(self) -> None:
         svc, actor = self.services, self.actor
-        self.background(lambda: svc.auth.list_users(actor), self._show, group="admin-load")
+        self.call_service(svc.auth.list_users, actor, group="admin-load", on_result=self._show)
 
     def _show(self, users) -> None:
         t = self.query_one("#users", DataTable)
@@ -111,13 +111,13 @@ class UserFormModal(Modal):
         err = self.query_one("#u-error", Static)
         if self.edit_login:
             login = self.edit_login
-            self.background(lambda: svc.auth.set_roles(actor, login, roles), lambda _: self.dismiss(True),
-                            lambda e: err.update(str(e)), group="admin-save")
+            self.call_service(svc.auth.set_roles, actor, login, roles, group="admin-save",
+                              on_result=lambda _: self.dismiss(True), on_error=lambda e: err.update(self.error_text(e)))
             return
         v = {k: self.query_one(f"#u-{k}", Input).value for k in ("login", "name", "nip", "password")}
-        self.background(
-            lambda: svc.auth.create_user(actor, v["login"], v["name"], roles, v["password"], nip=v["nip"]),
-            lambda _: self.dismiss(True), lambda e: err.update(str(e)), group="admin-save")
+        self.call_service(svc.auth.create_user, actor, v["login"], v["name"], roles, v["password"], nip=v["nip"],
+                          group="admin-save", on_result=lambda _: self.dismiss(True),
+                          on_error=lambda e: err.update(self.error_text(e)))
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -20,6 +21,10 @@ from screens.sections import BY_NAME, SECTIONS, load_screen_class, sections_for
 from workstation.config import Settings
 from workstation.errors import WorkstationError
 from workstation.i18n import N_, Translator
+
+if TYPE_CHECKING:
+    from workstation.services import Services
+    from workstation.services.base import Actor
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +49,19 @@ class WorkstationApp(App):
         Binding("f12", "toggle_language", N_("Language"), id="ws.language"),
     ]
 
-    def __init__(self, settings: Settings, *, services=None, services_factory: Callable | None = None,
+    def __init__(self, settings: Settings, *, services: Services | None = None,
+                 services_factory: Callable[[Settings], Services] | None = None,
                  demo_accounts: list[tuple[str, str, str]] | None = None, exit_on: str | None = None,
                  clock: Callable[[], dt.datetime] | None = None):
         super().__init__()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.settings = settings
         self.translator = Translator(settings.language)
-        self.services = services
+        self.services: Services | None = services  # None until opened by the start-up worker
         self._services_factory = services_factory
         self.demo_accounts = demo_accounts or []
         self.exit_on = exit_on  # "first-paint" | "ready": benchmarks and smoke tests
-        self.actor = None
+        self.actor: Actor | None = None
         self.backend_label = "…"
         self.device_summary = "-"
         self.devices = None

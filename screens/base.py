@@ -1,68 +1,156 @@
 """What every section screen shares: header line, status bar, translated key bar, access to the injected
-services and the logged-in actor, and one way to run database work off the UI thread."""
+services and the logged-in actor, and the one way to call a service off the UI thread (`call_service`)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from screens.widgets.bottom import BottomBars
+from workstation.domain.errors import TEMPLATES, ErrorCode
 from workstation.errors import WorkstationError
 
 if TYPE_CHECKING:
     from screens.app import WorkstationApp
+    from workstation.services import Services
+    from workstation.services.base import Actor
 
 log = logging.getLogger(__name__)
 
+_tickets = itertools.count(1)  # one sequence for the process: a ticket is never reused
+
+
+def error_text(exc: BaseException, tr: Callable[..., str]) -> str:
+    """What the user reads for an error. A WorkstationError whose code has a catalogue template that the
+    current language translates is said from that template and the error's params (`field: text`); otherwise
+    the raiser's English message. Anything else is an unexpected error (translated frame, raw detail)."""
+    if not isinstance(exc, WorkstationError):
+        return tr("Unexpected error: {err}", err=exc)
+    try:
+        template = TEMPLATES.get(ErrorCode(exc.code)) if exc.code else None
+    except ValueError:
+        template = None
+    if template is not None:
+        translated = tr(template)
+        if translated != template:  # only when this language has it; English keeps the raiser's words
+            try:
+                text = translated.format(**exc.params)
+            except (KeyError, IndexError, ValueError):
+                text = None
+            if text is not None:
+                return f"{exc.field}: {text}" if exc.field else text
+    return str(exc)
+
+
+class ServiceDone(Message, bubble=False):
+    """A `call_service` worker finished: posted from the worker thread to the screen that started it."""
+
+    def __init__(self, group: str, ticket: int, ok: bool, value: Any,
+                 on_result: Callable[[Any], None] | None, on_error: Callable[[Exception], None] | None) -> None:
+        super().__init__()
+        self.group, self.ticket, self.ok, self.value = group, ticket, ok, value
+        self.on_result, self.on_error = on_result, on_error
+
 
 class AppAccess:
-    """Mixin for screens: typed access to the app's services, actor and translator."""
+    """Mixin for screens: typed access to the app's services, actor and translator, and the worker pattern."""
 
     @property
     def wapp(self) -> WorkstationApp:
-        return self.app  # type: ignore[attr-defined,return-value]
+        return self.app  # type: ignore[attr-defined,no-any-return]
 
     def tr(self, message: str, **kw: Any) -> str:
         return self.wapp.tr(message, **kw)
 
     @property
-    def services(self):
-        return self.wapp.services
+    def services(self) -> Services:
+        """The injected services. None only on the login screen before the database is open (it checks)."""
+        return cast("Services", self.wapp.services)
 
     @property
-    def actor(self):
-        return self.wapp.actor
+    def actor(self) -> Actor:
+        """The logged-in user. None only on the login screen and while logging out (check_action checks)."""
+        return cast("Actor", self.wapp.actor)
+
+    # -- the one worker pattern ----------------------------------------------------------------------------
+    def call_service(self, fn: Callable[..., Any], *args: Any, group: str = "db",
+                     on_result: Callable[[Any], None] | None = None,
+                     on_error: Callable[[Exception], None] | None = None, exclusive: bool = True,
+                     latest_only: bool | None = None, **kwargs: Any) -> int:
+        """Run `fn(*args, **kwargs)` in a thread worker (the UI never waits on the database or a device) and
+        report back by a `ServiceDone` message to this screen, on the UI thread.
+
+        With `exclusive` (the default) a call supersedes the previous one of the same `group`: the older worker
+        is cancelled (one not started yet never runs) and, as a running thread cannot be stopped, its result or
+        error is dropped when it arrives, so a slow answer never overwrites a newer one. `latest_only` (default:
+        as `exclusive`) keeps only the dropping: every call runs to the end (e.g. each gate read is recorded)
+        but only the newest one's result is shown. Errors go to `on_error`, else to `show_error` (one handler:
+        translated from the error code). Returns the call's ticket (tests, logs)."""
+        ticket = next(_tickets)
+        latest = self._latest_tickets()
+        drop_older = exclusive if latest_only is None else latest_only
+        if drop_older:
+            latest[group] = ticket
+        target = self
+
+        def runner() -> None:
+            try:
+                value, ok = fn(*args, **kwargs), True
+            except WorkstationError as exc:
+                value, ok = exc, False
+            except Exception as exc:  # shown and logged, never a crash of the counter
+                log.exception("service call in group %s failed", group)
+                value, ok = exc, False
+            target.post_message(  # type: ignore[attr-defined]
+                ServiceDone(group, ticket if drop_older else 0, ok, value, on_result, on_error))
+
+        self.run_worker(runner, thread=True, exclusive=exclusive, group=group,  # type: ignore[attr-defined]
+                        name=f"{group}#{ticket}")
+        return ticket
+
+    def _latest_tickets(self) -> dict[str, int]:
+        """group → ticket of the call whose result is still wanted (only touched on the UI thread)."""
+        latest: dict[str, int] | None = getattr(self, "_service_tickets", None)
+        if latest is None:
+            latest = {}
+            self._service_tickets = latest
+        return latest
+
+    def on_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        latest = self._latest_tickets()
+        if message.ticket and latest.get(message.group) != message.ticket:
+            log.debug("dropped a superseded result in group %s", message.group)
+            return
+        if message.ok:
+            if message.on_result is not None:
+                message.on_result(message.value)
+        else:
+            (message.on_error or self.show_error)(message.value)
+
+    def cancel_service(self, group: str) -> None:
+        """Forget the call in flight in `group`: its result will be dropped (e.g. the user cleared the scan)."""
+        self._latest_tickets()[group] = -1
+        self.workers.cancel_group(self, group)  # type: ignore[attr-defined]
 
     def background(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
                    failed: Callable[[Exception], None] | None = None, *, group: str = "db",
                    exclusive: bool = True) -> None:
-        """Run `fn` in a thread worker (the UI never waits on the database); deliver the result or the error
-        back on the UI thread."""
-        app = self.wapp
+        """Older spelling of `call_service(fn, group=…, on_result=done, on_error=failed)`; same semantics."""
+        self.call_service(fn, group=group, on_result=done, on_error=failed, exclusive=exclusive)
 
-        def runner() -> None:
-            try:
-                result = fn()
-            except WorkstationError as exc:
-                app.call_from_thread(failed or self.show_error, exc)
-                return
-            except Exception as exc:  # shown, logged, never a crash of the counter
-                log.exception("background work failed")
-                app.call_from_thread(failed or self.show_error, exc)
-                return
-            if done is not None:
-                app.call_from_thread(done, result)
-
-        self.run_worker(runner, thread=True, exclusive=exclusive, group=group)  # type: ignore[attr-defined]
+    def error_text(self, exc: BaseException) -> str:
+        return error_text(exc, self.tr)
 
     def show_error(self, exc: Exception) -> None:
-        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
-        self.wapp.notify(text, severity="error", timeout=8)
+        self.wapp.notify(self.error_text(exc), severity="error", timeout=8)
 
 
 class SectionScreen(AppAccess, Screen):

@@ -81,8 +81,9 @@ class SupervisorConfirmModal(Modal):
         password = self.query_one("#sup-password", Input).value
         self.query_one("#sup-password", Input).value = ""
         auth, actor, purpose = self.services.auth, self.actor, self.purpose
-        self.background(lambda: auth.confirm_supervisor(actor, login, password, purpose), self.dismiss,
-                        lambda e: self.query_one("#sup-error", Static).update(str(e)), group="confirm")
+        self.call_service(auth.confirm_supervisor, actor, login, password, purpose, group="confirm",
+                          on_result=self.dismiss,
+                          on_error=lambda e: self.query_one("#sup-error", Static).update(self.error_text(e)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -46,7 +46,7 @@ class DocumentModal(Modal):
 
     def _load(self) -> None:
         docs = self.services.documents
-        self.background(lambda: docs.preview(self.number), self._show, self._not_found, group="doc-load")
+        self.call_service(docs.preview, self.number, group="doc-load", on_result=self._show, on_error=self._not_found)
 
     def _not_found(self, exc: Exception) -> None:
         self.show_error(exc)
@@ -90,7 +90,8 @@ class DocumentModal(Modal):
             self.notify(self.tr("Printed {number} ({mark}) to {target}", number=number, mark=mark, target=r.detail))
             self._load()
 
-        self.background(work, done, group="doc-print")
+        # not latest_only: a second P while printing must not hide the first print's outcome
+        self.call_service(work, group="doc-print", on_result=done, exclusive=False)
 
     def action_void(self) -> None:
         def with_reason(reason: str | None) -> None:
@@ -101,9 +102,9 @@ class DocumentModal(Modal):
                 if supervisor is None:
                     return
                 issuance, actor, number = self.services.issuance, self.actor, self.number
-                self.background(lambda: issuance.void(actor, number, reason, supervisor),
-                                lambda _: (self.notify(self.tr("{number} is void.", number=number)), self._load()),
-                                group="doc-void")
+                self.call_service(issuance.void, actor, number, reason, supervisor, group="doc-void",
+                                  on_result=lambda _: (self.notify(self.tr("{number} is void.", number=number)),
+                                                       self._load()))
 
             self.app.push_screen(SupervisorConfirmModal("void", self.tr("Void {number}: {reason}", number=self.number,
                                                                          reason=reason)), confirmed)

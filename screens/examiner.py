@@ -170,23 +170,26 @@ class ExaminerScreen(SectionScreen):
         Binding("k", "unblock", N_("Lift block"), id="examiner.unblock"),
     ]
 
-    # action -> the workflow transition it performs (keys are enabled by state and role)
-    _TRANSITION = {
-        "pay_billing": "pib.pay_billing",
-        "supporting": "pib.supporting_documents",
-        "goods_ready": "pib.goods_ready",
-        "request": "pib.request",
-        "lab": "pib.request",
-        "answer": "pib.answer",
-        "enforcement": "pib.refer_enforcement",
-        "determine": "pib.determine.SPPB",
-        "pay_sptnp": "pib.pay_sptnp",
-        "release": "pib.release",
+    # key action -> the transitions of the PIB table (workstation.domain.pib.FLOW) it performs; the key is
+    # enabled when the service allows any of them for this user on the open case ("determine": any of the
+    # table's determination rows, DETERMINE_ACTIONS)
+    _TRANSITIONS: dict[str, frozenset[str]] = {
+        "pay_billing": frozenset({"pib.pay_billing"}),
+        "supporting": frozenset({"pib.supporting_documents"}),
+        "goods_ready": frozenset({"pib.goods_ready"}),
+        "instruction": frozenset({"pib.issue_ip", "pib.reissue_ip"}),
+        "request": frozenset({"pib.request"}),
+        "lab": frozenset({"pib.request"}),
+        "answer": frozenset({"pib.answer"}),
+        "enforcement": frozenset({"pib.refer_enforcement"}),
+        "pay_sptnp": frozenset({"pib.pay_sptnp"}),
+        "release": frozenset({"pib.release"}),
     }
 
     def __init__(self, section=None) -> None:
         super().__init__()
         self.detail = None  # PibDetail of the open case
+        self.limits = None  # FormLimits of the rule set (inspection levels, HS length), loaded with the case
         self.queue_rows: dict[str, Any] = {}
 
     def compose_body(self) -> ComposeResult:
@@ -256,12 +259,12 @@ class ExaminerScreen(SectionScreen):
         def load():
             detail = svc.pib.get(actor, case_id)
             research = svc.pib.research(actor, case_id)
-            return detail, research
+            return detail, research, svc.pib.form_limits()
 
         self.background(load, self._show_case, group="ex-case")
 
     def _show_case(self, data) -> None:
-        detail, research = data
+        detail, research, self.limits = data
         self.detail = detail
         tr = self.tr
         d = detail
@@ -317,8 +320,6 @@ class ExaminerScreen(SectionScreen):
 
     # -- which keys apply ---------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        from workstation.services.pib import available_actions
-
         actor = self.actor
         if actor is None:
             return None
@@ -328,19 +329,16 @@ class ExaminerScreen(SectionScreen):
             return actor.has(Role.EXAMINER, Role.SUPERVISOR, Role.ADMIN)
         if action == "view_document":
             return bool(self.detail and self.detail.documents)
-        if action == "instruction":
-            if self.detail is None:
-                return False
-            allowed = available_actions(actor, self.detail.state)
-            return "pib.issue_ip" in allowed or "pib.reissue_ip" in allowed
-        transition = self._TRANSITION.get(action)
-        if transition is None:
+        from workstation.services.pib import DETERMINE_ACTIONS  # loaded with the service already
+
+        transitions = DETERMINE_ACTIONS if action == "determine" else self._TRANSITIONS.get(action)
+        if transitions is None:
             return True
         if self.detail is None:
             return False
         if action == "answer" and not any(r.open for r in self.detail.requests):
-            return False
-        return transition in available_actions(actor, self.detail.state)
+            return False  # nothing to answer (the dialog answers the open request)
+        return bool(transitions & self.services.pib.allowed_actions(actor, self.detail))
 
     # -- doing ----------------------------------------------------------------------------------------------
     def _form(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], Any],
@@ -408,7 +406,9 @@ class ExaminerScreen(SectionScreen):
     def action_supporting(self) -> None:
         cid, version = self._case()
         svc, actor = self.services, self.actor
-        kinds = [(k, k) for k in ("INVOICE", "PACKING_LIST", "BL", "INSURANCE", "COO", "PERMIT", "CONTRACT", "OTHER")]
+        from workstation.services.pib import SUPPORTING_KINDS
+
+        kinds = [(k, k) for k in SUPPORTING_KINDS]
         fields = [FormField("kind", N_("Kind"), "INVOICE", kind="select", options=kinds),
                   FormField("number", N_("Number")),
                   FormField("date", N_("Date (YYYY-MM-DD)")),
@@ -433,9 +433,10 @@ class ExaminerScreen(SectionScreen):
         svc, actor = self.services, self.actor
         containers = " ".join(d.manifest_line.containers) if d.manifest_line else ""
         ip = d.instruction
+        levels = self.limits.levels_pct  # the rule set's ([inspection] levels_pct)
         fields = [FormField("inspector_login", N_("Inspector (login)"), ip.inspector_login if ip else ""),
-                  FormField("level_pct", N_("Level"), str(ip.level_pct) if ip else "10", kind="select",
-                            options=[("10%", "10"), ("30%", "30")]),
+                  FormField("level_pct", N_("Level"), str(ip.level_pct if ip else levels[0]), kind="select",
+                            options=[(f"{n}%", str(n)) for n in levels]),
                   FormField("containers", N_("Containers"), " ".join(ip.containers) if ip else containers),
                   FormField("packages", N_("Packages"), ip.packages if ip else ""),
                   FormField("memo", N_("Memo"), ip.memo if ip else "", max_length=2000),
@@ -498,7 +499,7 @@ class ExaminerScreen(SectionScreen):
                                 documents=", ".join(result.documents)))
             self.action_reload()
 
-        self.app.push_screen(DetermineModal(self.detail), closed)
+        self.app.push_screen(DetermineModal(self.detail, self.limits.hs_max_length), closed)
 
     def action_pay_sptnp(self) -> None:
         cid, version = self._case()
@@ -590,9 +591,10 @@ class DetermineModal(Modal):
         Binding("ctrl+r", "preview", N_("Preview"), id="determine.preview"),
     ]
 
-    def __init__(self, detail) -> None:
+    def __init__(self, detail, hs_max_length: int) -> None:
         super().__init__()
         self.detail = detail
+        self.hs_max_length = hs_max_length  # digits of a tariff post (rule set)
 
     def compose(self) -> ComposeResult:
         tr = self.tr
@@ -603,7 +605,8 @@ class DetermineModal(Modal):
                 for item in self.detail.doc.items:
                     with Horizontal(classes="det-row"):
                         yield Label(f"{item.seq}. {item.description[:18]}")
-                        yield Input(item.hs_code, id=f"hs-{item.seq}", classes="det-hs", max_length=10, compact=True)
+                        yield Input(item.hs_code, id=f"hs-{item.seq}", classes="det-hs",
+                                    max_length=self.hs_max_length, compact=True)
                         yield Input(format(item.cif, "f"), id=f"cif-{item.seq}", classes="det-cif", compact=True)
                         yield Input(format(item.bm_rate, "f"), id=f"bm-{item.seq}", classes="det-bm", compact=True)
                         yield Input(item.lartas_permit or "", id=f"permit-{item.seq}", classes="det-permit",

@@ -76,7 +76,7 @@ class GateScreen(SectionScreen):
 
     def action_reload(self) -> None:
         gate = self.services.gate
-        self.background(lambda: gate.recent(30), self._show_log, group="gate-log")
+        self.call_service(gate.recent, 30, group="gate-log", on_result=self._show_log)
 
     def _show_log(self, events) -> None:
         zone = self.wapp.settings.zone
@@ -102,9 +102,9 @@ class GateScreen(SectionScreen):
         elif isinstance(event, ScanResult):
             gate = self.services.gate
             container = event.container
-            self.background(lambda: gate.record_scan_result(event),
-                            lambda _: container and self._check(container, event.plate, event.device),
-                            group="gate-scan")
+            # every read is recorded (never cancelled by the next one); the check that follows shows the newest
+            self.call_service(gate.record_scan_result, event, group="gate-scan", exclusive=False,
+                              on_result=lambda _: container and self._check(container, event.plate, event.device))
 
     def action_type_container(self) -> None:
         self.query_one("#gate-container", Input).focus()
@@ -123,8 +123,9 @@ class GateScreen(SectionScreen):
     def _check(self, number: str, plate: str | None, read_by: str) -> None:
         gate, actor = self.services.gate, self.actor
         self.last_container = number
-        self.background(lambda: gate.check(actor, number, plate=plate, read_by=read_by), self._decided,
-                        group="gate-check", exclusive=False)
+        # each check runs and is logged; only the newest container's decision is shown and moves the barrier
+        self.call_service(gate.check, actor, number, plate=plate, read_by=read_by, group="gate-check",
+                          on_result=self._decided, exclusive=False, latest_only=True)
 
     def _decided(self, d) -> None:
         self.last_decision = d
@@ -146,8 +147,8 @@ class GateScreen(SectionScreen):
         bridge, name = self.wapp.devices, self.wapp.settings.gate.barrier
         if bridge is None or bridge.manager is None or not name:
             return  # no barrier on this workstation: the officer opens by hand
-        self.background(lambda: bridge.manager.barrier_command(name, command), self._barrier_result,
-                        group="gate-barrier", exclusive=False)
+        self.call_service(bridge.manager.barrier_command, name, command, group="gate-barrier",
+                          on_result=self._barrier_result, exclusive=False, latest_only=True)
 
     def _barrier_result(self, result) -> None:
         if not result.ok:
@@ -181,7 +182,7 @@ class GateScreen(SectionScreen):
                     self._barrier("open")
                     self.action_reload()
 
-                self.background(lambda: gate.override(actor, number, supervisor, reason), done, group="gate-ovr")
+                self.call_service(gate.override, actor, number, supervisor, reason, group="gate-ovr", on_result=done)
 
             self.app.push_screen(SupervisorConfirmModal("gate_override", self.tr(
                 "Let {number} through: {reason}", number=number, reason=reason)), confirmed)

@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
 from screens.examiner import FormField, FormModal, day_text, short_aju
-from workstation.domain.codes import Role
 from workstation.i18n import N_
 
 CAPACITIES = [("PPJK", "PPJK"), ("IMPORTER", "IMPORTER")]
@@ -49,6 +48,7 @@ class HangarScreen(SectionScreen):
     def __init__(self, section=None) -> None:
         super().__init__()
         self.detail = None
+        self.limits = None  # FormLimits of the rule set (HS length), loaded with the case
         self._new_draft()
 
     def _new_draft(self) -> None:
@@ -102,9 +102,11 @@ class HangarScreen(SectionScreen):
 
     def _load_case(self, case_id) -> None:
         svc, actor = self.services, self.actor
-        self.background(lambda: svc.pib.get(actor, case_id), self._show_case, group="hg-case")
+        self.background(lambda: (svc.pib.get(actor, case_id), svc.pib.form_limits()), self._show_case,
+                        group="hg-case")
 
-    def _show_case(self, detail) -> None:
+    def _show_case(self, data) -> None:
+        detail, self.limits = data
         self.detail = detail
         tr = self.tr
         d, ip = detail, detail.instruction
@@ -147,20 +149,19 @@ class HangarScreen(SectionScreen):
 
     # -- which keys apply ---------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        from workstation.services.pib import available_actions
-
         if action == "reload":
             return True
         actor, d = self.actor, self.detail
         if actor is None or d is None or d.instruction is None:
             return False
-        mine = d.instruction.inspector_id == actor.user_id
-        allowed = available_actions(actor, d.state)
+        # what the PIB table allows this user in the case's state; that the IP names this inspector is the
+        # service's to check (NOT_ASSIGNED)
+        allowed = self.services.pib.allowed_actions(actor, d)
         if action == "bap":
-            return mine and "pib.record_bap" in allowed
+            return "pib.record_bap" in allowed
         if action == "sampling":
-            return mine and d.instruction.sample_requested and "pib.record_sampling" in allowed
-        drafting = mine and ("pib.submit_lhp" in allowed or "pib.amend_lhp" in allowed) and actor.has(Role.INSPECTOR)
+            return d.instruction.sample_requested and "pib.record_sampling" in allowed
+        drafting = bool(allowed & {"pib.submit_lhp", "pib.amend_lhp"})
         if action == "submit":
             return drafting and bool(self.draft["items"])
         return drafting
@@ -172,7 +173,7 @@ class HangarScreen(SectionScreen):
                 FormField("rep_id", N_("ID (KTP / PPJK card)"))]
 
     def action_bap(self) -> None:
-        from workstation.rules.pib_checks import BapInput, parse_form
+        from workstation.services.pib import BapInput, parse_form
 
         d = self.detail
         svc, actor, cid, version = self.services, self.actor, d.case.id, d.version
@@ -191,7 +192,7 @@ class HangarScreen(SectionScreen):
         self._form(self.tr("BAP fisik"), fields, submit, self.tr("BAP fisik recorded."))
 
     def action_sampling(self) -> None:
-        from workstation.rules.pib_checks import SamplingInput, parse_form
+        from workstation.services.pib import SamplingInput, parse_form
 
         d = self.detail
         svc, actor, cid, version = self.services, self.actor, d.case.id, d.version
@@ -221,11 +222,13 @@ class HangarScreen(SectionScreen):
         self.app.push_screen(FormModal(title, fields, submit), closed)
 
     # -- the LHP draft ------------------------------------------------------------------------------------
-    def _add(self, key: str, title: str, fields: list[FormField], model) -> None:
-        from workstation.rules.pib_checks import parse_form
+    def _add(self, key: str, title: str, fields: list[FormField], model, check=None) -> None:
+        """A row of the LHP draft, validated as the form is saved (by `check(values)` when given, else by the
+        form model); nothing is stored until the LHP is submitted."""
+        from workstation.services.pib import parse_form
 
         def submit(v):
-            return parse_form(model, v).model_dump(mode="json")  # validated here; nothing is stored yet
+            return check(v) if check is not None else parse_form(model, v).model_dump(mode="json")
 
         def closed(row) -> None:
             if row is not None:
@@ -236,7 +239,7 @@ class HangarScreen(SectionScreen):
         self.app.push_screen(FormModal(title, fields, submit), closed)
 
     def action_container(self) -> None:
-        from workstation.rules.pib_checks import LhpContainer
+        from workstation.services.pib import LhpContainer
 
         reported = {c["number"] for c in self.draft["containers"]}
         pending = [c for c in self.detail.instruction.containers if c not in reported]
@@ -248,7 +251,7 @@ class HangarScreen(SectionScreen):
         self._add("containers", self.tr("Container"), fields, LhpContainer)
 
     def action_item(self) -> None:
-        from workstation.rules.pib_checks import LhpItem
+        from workstation.services.pib import LhpItem
 
         done = {i["seq"] for i in self.draft["items"]}
         pending = [i for i in self.detail.doc.items if i.seq not in done]
@@ -261,13 +264,14 @@ class HangarScreen(SectionScreen):
                   FormField("quantity", N_("Quantity"), format(item.quantity, "f") if item else ""),
                   FormField("unit", N_("Unit"), item.unit if item else ""),
                   FormField("origin", N_("Origin (country)")),
-                  FormField("hs_code", N_("HS code"), item.hs_code if item else "", max_length=10),
+                  FormField("hs_code", N_("HS code"), item.hs_code if item else "",
+                            max_length=self.limits.hs_max_length),
                   FormField("match", N_("Matches the PIB"), "1", kind="check"),
                   FormField("note", N_("Note"))]
-        self._add("items", self.tr("Item examined"), fields, LhpItem)
+        self._add("items", self.tr("Item examined"), fields, LhpItem, self.services.pib.lhp_item)
 
     def action_undeclared(self) -> None:
-        from workstation.rules.pib_checks import UndeclaredGoods
+        from workstation.services.pib import UndeclaredGoods
 
         fields = [FormField("description", N_("Description")), FormField("quantity", N_("Quantity")),
                   FormField("unit", N_("Unit"), "PCE"), FormField("container", N_("Container"))]
@@ -290,7 +294,7 @@ class HangarScreen(SectionScreen):
                 return
 
     def action_submit(self) -> None:
-        from workstation.rules.pib_checks import LhpInput, parse_form
+        from workstation.services.pib import LhpInput, parse_form
 
         d = self.detail
         svc, actor, cid, version = self.services, self.actor, d.case.id, d.version

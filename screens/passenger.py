@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal, SupervisorConfirmModal
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, WorkstationError
 from workstation.i18n import N_
 
@@ -56,7 +57,13 @@ STATE_WORDS = {
     "PAID": N_("paid: approve release"),
     "RELEASED": N_("released"),
 }
-# Action letters and their short words, in the order the actions line lists them.
+# Action letters and their short words, in the order the actions line lists them. Which apply is the e-CD
+# workflow table's business (workstation/domain/ecd.py FLOW, through `services.ecd.allowed_actions`).
+ACTION_IDS = {
+    "divert": "ecd.divert", "clear": "ecd.clear", "finding": "ecd.finding", "excise": "ecd.excise_count",
+    "cash": "ecd.cash_procedure", "refer": "ecd.refer", "pibk": "ecd.pibk", "destroy": "ecd.destroy",
+    "reassess": "ecd.reassess", "pay": "ecd.pay", "release": "ecd.release", "slip": "ecd.slip",
+}
 ACTION_KEYS = (
     ("divert", "d", N_("divert")),
     ("clear", "c", N_("clear (supervisor)")),
@@ -246,6 +253,7 @@ class CounterScreen(SectionScreen):
     def __init__(self, section=None) -> None:
         super().__init__()
         self.view = None  # the EcdView on the panel
+        self.allowed: frozenset[str] = frozenset()  # the workflow's action ids the user may take on it
         self.queue_lane: str = "all"
         self.queue_flight: str = ""
         self._demo_index = 0
@@ -296,7 +304,7 @@ class CounterScreen(SectionScreen):
         except Exception:  # during compose
             return True
         if action == "act":
-            return tab == "tab-counter" and self.view is not None and parameters[0] in self.view.actions()
+            return tab == "tab-counter" and self.view is not None and self._may(str(parameters[0]))
         if action in ("documents", "print_receipt"):
             return tab == "tab-counter" and self.view is not None and bool(self.view.documents)
         if action in ("queue_filter", "queue_flight"):
@@ -309,8 +317,7 @@ class CounterScreen(SectionScreen):
         v = self.view
         parts = []
         if v is not None:
-            acts = v.actions()
-            parts = [f"{key} {self.tr(word)}" for name, key, word in ACTION_KEYS if name in acts]
+            parts = [f"{key} {self.tr(word)}" for name, key, word in ACTION_KEYS if self._may(name)]
             if v.documents:
                 parts.append("v " + self.tr("documents"))
         parts += ["/ " + self.tr("scan"), "o " + self.tr("oral"), "w " + self.tr("queue")]
@@ -411,6 +418,7 @@ class CounterScreen(SectionScreen):
     def _loaded(self, view, started: float | None = None) -> None:
         self.query_one("#ecd-results", DataTable).display = False
         self.view = view
+        self.allowed = self.services.ecd.allowed_actions(self.actor, view)
         self._render_decision(view)
         self._show_actions()
         self.query_one("#ecd-panel").focus()
@@ -556,9 +564,13 @@ class CounterScreen(SectionScreen):
 
     def action_act(self, name: str) -> None:
         v = self.view
-        if v is None or name not in v.actions():
+        if v is None or not self._may(name):
             return
         getattr(self, f"_do_{name}")(v)
+
+    def _may(self, name: str) -> bool:
+        """Whether the action behind key word `name` (divert, clear, …) is allowed on the case on the panel."""
+        return ACTION_IDS.get(name) in self.allowed
 
     def _do_divert(self, v) -> None:
         ecd, actor = self.services.ecd, self.actor
@@ -596,12 +608,13 @@ class CounterScreen(SectionScreen):
         def work(vals: dict[str, str]):
             item = vals["item"].strip()
             if item and not item.isdigit():
-                raise InputError("a line number, or empty for undeclared goods", field="item")
+                raise InputError("a line number, or empty for undeclared goods", field="item",
+                                 code=ErrorCode.INVALID_VALUE)
             status = {"F": "FOUND", "N": "NOT_FOUND", "U": "UNDECLARED"}.get(vals["status"].strip().upper(),
                                                                            vals["status"])
             personal = vals["personal_use"].strip().upper()
             if personal not in ("", "Y", "N"):
-                raise InputError("Y or N", field="personal_use")
+                raise InputError("Y or N", field="personal_use", code=ErrorCode.NOT_ONE_OF, params={"options": "Y, N"})
             return ecd.record_finding(actor, v.case.id, v.version, item_no=int(item) if item else None,
                                       status=status, description=vals["description"] or None,
                                       quantity=vals["quantity"] or None, unit=vals["unit"] or None,
@@ -838,8 +851,9 @@ def parse_cash(text: str) -> list[tuple[str, str]]:
         if not words:
             continue
         if len(words) != 2:
-            raise InputError("amounts as CUR AMOUNT separated by commas, e.g. USD 8000, IDR 2000000", field="cash")
+            raise InputError("amounts as CUR AMOUNT separated by commas, e.g. USD 8000, IDR 2000000", field="cash",
+                             code=ErrorCode.PATTERN, params={"example": "USD 8000, IDR 2000000"})
         out.append((words[0].upper(), words[1]))
     if not out:
-        raise InputError("at least one amount, e.g. USD 8000", field="cash")
+        raise InputError("at least one amount, e.g. USD 8000", field="cash", code=ErrorCode.REQUIRED)
     return out

@@ -59,7 +59,7 @@ class SupervisorScreen(SectionScreen):
             return (svc.auth.list_sessions(actor), svc.auth.list_users(actor), svc.audit.recent(actor, 100),
                     svc.documents.failed_jobs())
 
-        self.background(load, self._show, group="sup-load")
+        self.call_service(load, group="sup-load", on_result=self._show)
 
     def _show(self, data) -> None:
         sessions, users, entries, jobs = data
@@ -99,8 +99,8 @@ class SupervisorScreen(SectionScreen):
         def with_reason(reason: str | None) -> None:
             if reason:
                 svc, actor = self.services, self.actor
-                self.background(lambda: svc.auth.end_session(actor, uuid.UUID(sid), reason),
-                                lambda _: self._done(self.tr("Session ended.")), group="sup-act")
+                self.call_service(svc.auth.end_session, actor, uuid.UUID(sid), reason, group="sup-act",
+                                  on_result=lambda _: self._done(self.tr("Session ended.")), exclusive=False)
 
         self.app.push_screen(PromptModal(self.tr("End session"), self.tr("Reason")), with_reason)
 
@@ -110,15 +110,15 @@ class SupervisorScreen(SectionScreen):
         if login is None:
             return
         svc, actor = self.services, self.actor
-        self.background(lambda: svc.auth.unlock(actor, login),
-                        lambda _: self._done(self.tr("{login} unlocked.", login=login)), group="sup-act")
+        self.call_service(svc.auth.unlock, actor, login, group="sup-act", exclusive=False,
+                          on_result=lambda _: self._done(self.tr("{login} unlocked.", login=login)))
 
     def action_retry_prints(self) -> None:
         self.query_one("#sup-tabs", TabbedContent).active = "tab-prints"
         svc, actor = self.services, self.actor
-        self.background(lambda: svc.documents.retry_failed(actor),
-                        lambda r: self._done(self.tr("Printed {done}, still failing {failing}.", done=r[0],
-                                                     failing=r[1])), group="sup-act")
+        self.call_service(svc.documents.retry_failed, actor, group="sup-retry",
+                          on_result=lambda r: self._done(self.tr("Printed {done}, still failing {failing}.",
+                                                                 done=r[0], failing=r[1])))
 
     def action_find_document(self) -> None:
         from screens.documents import DocumentModal
@@ -152,4 +152,4 @@ class SupervisorScreen(SectionScreen):
             else:
                 status.update("[b red]" + self.tr("Audit chain BROKEN") + f"[/] — {report.entry_summary}: {report.problem}")
 
-        self.background(lambda: svc.audit.verify(actor, progress=progress), finished, group="sup-verify")
+        self.call_service(svc.audit.verify, actor, progress=progress, group="sup-verify", on_result=finished)

@@ -203,9 +203,11 @@ class WarehouseScreen(SectionScreen):
                 try:
                     text = Path(path).expanduser().read_bytes()
                 except OSError as exc:
+                    from workstation.domain.errors import ErrorCode
                     from workstation.errors import InputError
 
-                    raise InputError(f"cannot read: {exc.strerror}", field=path) from None
+                    raise InputError(code=ErrorCode.FILE_UNREADABLE, field=path,
+                                     params={"reason": exc.strerror}) from None
                 return plp.import_request(actor, text, source=path)
 
             def done(d) -> None:
@@ -257,11 +259,28 @@ class PlpRequestModal(Modal):
         Binding("d", "document", N_("Letter"), id="plpreq.document"),
     ]
 
+    # Which workflow actions (workstation.domain.plp.FLOW) each key needs: a key applies when the user may take
+    # one of them on this request in its state; the service decides which one (e.g. gate-in or close).
+    NEEDS = {"mark": ("plp.approve", "plp.reject"), "submit": ("plp.approve", "plp.reject"),
+             "move:OUT": ("plp.gate_out",), "move:IN": ("plp.gate_in", "plp.close"), "cancel_request": ("plp.cancel",)}
+
     def __init__(self, case_id) -> None:
         super().__init__()
         self.case_id = case_id
         self.detail = None
+        self.allowed: frozenset[str] = frozenset()  # from the service, refreshed with every detail shown
         self.decisions: dict[int, tuple[bool, str]] = {}
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        key = f"{action}:{parameters[0]}" if action == "move" and parameters else action
+        if key in self.NEEDS:
+            return bool(self.allowed & set(self.NEEDS[key])) or None  # greyed out, still listed
+        if action == "document":
+            return bool(self.detail and self.detail.documents) or None
+        return True
+
+    def _can(self, action: str, *parameters) -> bool:
+        return bool(self.check_action(action, parameters))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="plp-detail"):
@@ -283,6 +302,8 @@ class PlpRequestModal(Modal):
 
     def _show(self, d) -> None:
         self.detail = d
+        self.allowed = self.services.plp.allowed_actions(self.actor, d)
+        self.refresh_bindings()
         zone = self.wapp.settings.zone
         tr = self.tr
         applicant, ground, refusals, ruleset = tr("Applicant"), tr("Ground"), tr("Refusals"), tr("Rule set")
@@ -306,7 +327,7 @@ class PlpRequestModal(Modal):
         t.clear()
         for ln in d.lines:
             state = ln.state
-            if ln.seq in self.decisions and d.case.state == "SUBMITTED":
+            if ln.seq in self.decisions and self._can("mark"):
                 ok, _reason = self.decisions[ln.seq]
                 state = ("→ " + tr("approve")) if ok else ("→ " + tr("reject"))
             note = (ln.reason or (self.decisions.get(ln.seq, (True, ""))[1])) + (" ⚠" if ln.overdue else "")
@@ -319,9 +340,14 @@ class PlpRequestModal(Modal):
         moves = [f"{m.seq} {m.direction} {m.tps} {_t(m.at, zone)} {m.truck_plate} {','.join(m.seals) or '-'} "
                  f"({m.read_by})" for m in d.movements[-3:]]
         self.query_one("#plp-moves", Static).update(escape("\n".join(moves)))
-        keys = {"SUBMITTED": tr("A approve · X reject · S decide · C cancel"),
-                "APPROVED": tr("O gate-out · C cancel · D letter"), "MOVING": tr("O gate-out · I gate-in · D letter")}
-        self.query_one("#plp-keys", Static).update(keys.get(d.case.state, tr("D letter")) + " · Esc")
+        # the keys that apply now, as the bindings say them (derived from the workflow table, like the footer)
+        keys = [f"{b.key.upper()} {tr(b.description)}" for b in self.BINDINGS
+                if b.action != "close" and self._binding_applies(b.action)]
+        self.query_one("#plp-keys", Static).update(" · ".join([*keys, "Esc"]))
+
+    def _binding_applies(self, action: str) -> bool:
+        name, _, arg = action.partition("(")
+        return self._can(name, *([arg.rstrip(")").strip("'\"")] if arg else []))
 
     def _seq(self) -> int | None:
         t = self.query_one("#plp-lines", DataTable)
@@ -334,7 +360,7 @@ class PlpRequestModal(Modal):
 
     def action_mark(self, ok: bool) -> None:
         seq = self._seq()
-        if seq is None or self.detail is None or self.detail.case.state != "SUBMITTED":
+        if seq is None or self.detail is None or not self._can("mark"):
             return
         if ok:
             self.decisions[seq] = (True, "")
@@ -352,7 +378,7 @@ class PlpRequestModal(Modal):
     def action_submit(self) -> None:
         """Show the letter the decision would issue; Enter in the preview issues it."""
         d = self.detail
-        if d is None or d.case.state != "SUBMITTED":
+        if d is None or not self._can("submit"):
             return
         plp, actor, decisions = self.services.plp, self.actor, dict(self.decisions)
         missing = [ln.seq for ln in d.lines if ln.seq not in decisions]
@@ -384,7 +410,7 @@ class PlpRequestModal(Modal):
 
     def action_move(self, direction: str) -> None:
         d, seq = self.detail, self._seq()
-        if d is None or seq is None:
+        if d is None or seq is None or not self._can("move", direction):
             return
 
         def record(values: tuple[str, list[str]] | None) -> None:
@@ -400,7 +426,7 @@ class PlpRequestModal(Modal):
 
     def action_cancel_request(self) -> None:
         d = self.detail
-        if d is None:
+        if d is None or not self._can("cancel_request"):
             return
 
         def with_reason(reason: str | None) -> None:

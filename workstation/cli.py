@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from workstation.errors import WorkstationError
 
@@ -27,7 +28,7 @@ COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_NAMES.values()))
 class _Parser(argparse.ArgumentParser):
     """argparse prints usage plus a message; the contract wants one line naming the problem."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
 
@@ -66,11 +67,30 @@ def _module_for(argv: Sequence[str]) -> str | None:
     return "tui"  # bare `workstation`: the TUI
 
 
+def _setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
+    """Log to data_dir/logs/workstation-<pid>.log (workstation/logs.py). The TUI gets nothing on the terminal
+    Textual draws on; a one-shot command also shows warnings on stderr. A configuration the command will
+    refuse anyway only loses the file here (the command says what is wrong)."""
+    from workstation import logs
+
+    try:
+        from workstation.config import load_settings
+
+        settings = load_settings(getattr(args, "config", None))
+        data_dir, level = settings.data_dir, settings.log_level
+        if getattr(args, "command", None) == "demo" and getattr(args, "dir", None):
+            data_dir = Path(args.dir)  # the demo keeps its log beside its database
+    except WorkstationError:
+        data_dir, level = None, "INFO"
+    logs.setup(data_dir, level=level, console=not tui)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(_module_for(argv))
+    module = _module_for(argv)
+    parser = build_parser(module)
     args = parser.parse_args(argv)
+    _setup_logging(args, tui=module == "tui" and args.command in (None, "tui", "demo"))
     if not getattr(args, "handler", None):
         # Bare `workstation`: the TUI on the configured database.
         from workstation.commands.tui import run_tui

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     )
 
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in the data dir")
+    database_pool_size: int = Field(2, ge=1, le=20, description="PostgreSQL connections kept per process")
+    database_max_overflow: int = Field(3, ge=0, le=20, description="extra PostgreSQL connections in a burst")
     data_dir: Path = Field(default_factory=user_data_dir)
     office: OfficeSettings = Field(default_factory=OfficeSettings)
     unit_code: str | None = Field(None, description="field unit code; numbers then carry it")
@@ -116,6 +118,8 @@ class Settings(BaseSettings):
         "standard", description="argon2id cost profile; 'fast' is for test suites only"
     )
     max_failed_logins: int = Field(5, ge=1, le=20)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="level of the log file data_dir/logs/workstation-<pid>.log (workstation/logs.py)")
 
     @classmethod
     def settings_customise_sources(

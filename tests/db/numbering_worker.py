@@ -28,3 +28,19 @@ def issue_many(db_url: str, data_dir: str, count: int, seed: int) -> tuple[list[
 
 class _Rollback(Exception):
     pass
+
+
+def reserve_and_hang(db_url: str, doc_type: str) -> None:
+    """Reserve a number inside a write transaction, print it, and wait there to be killed (SIGKILL)."""
+    import sys
+    import time
+
+    from db import numbering
+    from db.engine import Database
+
+    db = Database(db_url)
+    with db.write() as s:
+        seq = numbering.next_seq(s, numbering.CounterKey("040300", "", doc_type, 2026))
+        print(seq, flush=True)
+        sys.stdin.readline()  # never answered: the test kills us here, before COMMIT
+        time.sleep(3600)

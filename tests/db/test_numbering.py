@@ -63,22 +63,51 @@ def test_rolled_back_issuance_leaves_no_gap(services, admin):
     assert _seqs(services) == [1, 2]
 
 
-def test_counter_update_is_the_last_statement_before_commit(services, admin):
-    statements: list[str] = []
+def test_the_counter_is_read_and_advanced_by_one_statement(services, admin):
+    """One counter statement per number, which both advances and reads it (no SELECT, no second UPDATE);
+    in a transaction that only reserves a number it is the last statement before COMMIT."""
     from sqlalchemy import event
 
+    from db import numbering
+
+    statements: list[str] = []
+
     def record(conn, cursor, statement, *a):
-        statements.append(statement.strip().split()[0].upper() + " " + statement)
+        statements.append(" ".join(statement.split()))
 
     event.listen(services.ctx.db.engine, "before_cursor_execute", record)
     try:
+        services.issuance.issue(admin, "BA", simple_content(services))  # the year's first: inserts the row
+        first = list(statements)
+        statements.clear()
         services.issuance.issue(admin, "BA", simple_content(services))
+        doc = list(statements)
+        statements.clear()
+        with services.ctx.db.write() as s:
+            assert numbering.next_seq(s, numbering.CounterKey("040300", "", "BA", 2026)) == 3
+        alone = list(statements)
     finally:
         event.remove(services.ctx.db.engine, "before_cursor_execute", record)
-    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE")]
-    assert "UPDATE counters" in writes[-1]
-    assert any("INSERT INTO audit_log" in s for s in writes[:-1])
-    assert any("INSERT INTO documents" in s for s in writes[:-1])
+    counter = [s for s in doc if "counters" in s]
+    assert len(counter) == 1 and counter[0].startswith("UPDATE counters") and "RETURNING" in counter[0]
+    assert [s for s in first if "counters" in s][-1].startswith("INSERT INTO counters")
+    assert any("INSERT INTO documents" in s for s in doc) and any("INSERT INTO audit_log" in s for s in doc)
+    assert alone[-1].startswith("UPDATE counters") and "RETURNING" in alone[-1]
+    with services.ctx.db.read() as s:
+        assert s.scalar(select(Counter.last_value).where(Counter.doc_type == "BA")) == 3
+
+
+def test_numbers_reserved_in_one_transaction_follow_each_other(services, admin):
+    from db import numbering
+
+    key = numbering.CounterKey("040300", "", "ST", 2026)
+    with services.ctx.db.write() as s:
+        assert [numbering.next_seq(s, key) for _ in range(3)] == [1, 2, 3]
+    with pytest.raises(KeyError), services.ctx.db.write() as s:
+        assert numbering.next_seq(s, key) == 4
+        raise KeyError("rolled back")
+    with services.ctx.db.write() as s:
+        assert numbering.next_seq(s, key) == 4  # the rolled-back 4 is handed out again: no gap
 
 
 def test_voided_document_keeps_its_number_and_needs_a_supervisor(services, users, admin):
@@ -151,6 +180,37 @@ def test_four_processes_on_sqlite_no_gap_no_duplicate(services, admin, settings)
     assert len(numbers) == 4 * per_proc - 2
     assert len(numbers) == len(set(numbers))
     assert _seqs(services) == list(range(1, len(numbers) + 1))
+
+
+def test_a_worker_killed_before_commit_leaves_no_gap(services, admin, settings):
+    """SIGKILL after the counter was advanced, before COMMIT: the transaction dies with the process (SQLite:
+    the WAL frames are never committed; PostgreSQL: the server aborts it and frees the lock), so the number
+    is handed out again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from db import numbering
+
+    key = numbering.CounterKey("040300", "", "KILL", 2026)
+    with services.ctx.db.write() as s:
+        assert numbering.next_seq(s, key) == 1
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from tests.db.numbering_worker import reserve_and_hang; "
+                               "reserve_and_hang(sys.argv[1], 'KILL')", settings.effective_database_url],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "2"  # reserved, not committed
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    with services.ctx.db.write() as s:
+        assert numbering.next_seq(s, key) == 2
+    with services.ctx.db.read() as s:
+        assert s.scalar(select(Counter.last_value).where(Counter.doc_type == "KILL")) == 2
 
 
 def test_settings_reject_a_number_format_without_seq(tmp_path):

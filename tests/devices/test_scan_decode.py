@@ -1,4 +1,4 @@
-"""The scan decoder (workstation.rules.scan) and `workstation scan decode`."""
+"""The scan decoder (workstation.domain.scan) and `workstation scan decode`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from workstation.cli import main
 from workstation.domain.identifiers import iso6346_check_digit, mrz_check_digit
-from workstation.rules.scan import (
+from workstation.domain.scan import (
     MAX_ECD_JSON_BYTES,
     AimError,
     decode_scan,

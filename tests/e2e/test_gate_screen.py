@@ -63,3 +63,40 @@ async def test_reader_opens_the_barrier_on_a_release(services, users, clock, tmp
     finally:
         reader.close()
         barrier.close()
+
+
+async def test_a_slow_check_never_overwrites_the_newer_containers_decision(services, users, clock, monkeypatch):
+    """Two trucks read in quick succession: the first check hangs (a slow database); the second answers first.
+    The screen shows the second truck's decision; the first's late answer is dropped, yet both were logged."""
+    import threading
+
+    from screens.app import WorkstationApp
+
+    gate = services.gate
+    original, release, started = gate.check, threading.Event(), threading.Event()
+
+    def check(actor, number, **kw):
+        if number == "CSQU3054383":
+            started.set()
+            assert release.wait(20)
+        return original(actor, number, **kw)
+
+    monkeypatch.setattr(gate, "check", check)
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti")
+        await pilot.press("f7")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, GateScreen)
+        screen._check("CSQU3054383", None, "manual-gate")
+        assert await _until(pilot, started.is_set)
+        screen._check("MSKU9070323", None, "manual-gate")
+        assert await _until(pilot, lambda: screen.last_decision is not None)
+        assert screen.last_decision.container == "MSKU9070323"
+        release.set()
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert screen.last_decision.container == "MSKU9070323"
+        assert "MSKU9070323" in str(screen.query_one("#gate-decision").render())
+        assert {e.container for e in services.gate.recent(10)} == {"CSQU3054383", "MSKU9070323"}

@@ -128,6 +128,13 @@ async def test_reader_scan_divert_and_dual_authorised_clear(services, users, clo
                 await pilot.pause(0.05)
             await settle(app, pilot)
             assert "GREEN LANE" in panel(app) and screen.view.state == "GREEN"
+            # The keys come from the workflow table: divert applies to a green case, clear does not.
+            assert screen.check_action("act", ("divert",)) and not screen.check_action("act", ("clear",))
+            keys = str(app.screen.query_one("#ecd-actions").render())
+            assert "d divert" in keys and "c clear" not in keys
+            await pilot.press("c")  # greyed out: nothing happens
+            await settle(app, pilot)
+            assert isinstance(app.screen, CounterScreen) and screen.view.state == "GREEN"
             await pilot.press("d")  # divert: a reason is required
             await settle(app, pilot)
             assert isinstance(app.screen, PromptModal)
@@ -164,6 +171,7 @@ async def test_reader_scan_divert_and_dual_authorised_clear(services, users, clo
             await pilot.press("enter")
             await settle(app, pilot)
             assert screen.view.state == "RELEASED"
+            assert screen.allowed == {"ecd.slip"} and not screen.check_action("act", ("divert",))
     finally:
         reader.close()
 

@@ -82,7 +82,7 @@ DETERMINATIONS = {
     "SPTNP+SPPB": {"cif-2": "1000.00"},
     "SPBL": {"hs-1": "8517130000"},
 }
-FINAL_STATE = {"SPPB": P.RELEASE_APPROVED, "SPTNP": P.SPTNP_UNPAID, "SPTNP+SPPB": P.RELEASE_APPROVED,
+FINAL_STATE = {"SPPB": P.SPPB, "SPTNP": P.SPTNP, "SPTNP+SPPB": P.SPPB,
                "SPBL": P.SPBL}
 
 
@@ -231,6 +231,12 @@ async def test_form_errors_and_a_stale_case_keep_the_dialog_and_write_nothing(en
         await pilot.press("f5")
         await settle(app, pilot)
         await open_first_case(app, pilot, "#ex-queue")
+        # the keys that apply are the table's rows for dewi on a PIB in SPJM, nothing else
+        screen = app.screen
+        allowed = env.pib.allowed_actions(env.examiner, env.detail(cid))
+        assert allowed == {"pib.goods_ready", "pib.supporting_documents"}
+        assert [a for a in ("goods_ready", "supporting", "instruction", "determine", "pay_billing", "release")
+                if screen.check_action(a, ())] == ["goods_ready", "supporting"]
         # a bad date: the message names the field, the values stay, nothing is written
         await pilot.press("g")
         await pilot.pause()

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Select, Static, TextArea
 from db.models import Case
 from screens.warehouse import OccupancyModal, PlpEntryModal, PlpRequestModal, TpsFormModal, WarehouseScreen
 from tests.e2e.conftest import login, settle
+from workstation.demo.plp import sample_tps_csv
 from workstation.domain.codes import Role
-from workstation.services.plp import sample_tps_csv
 
 
 def _cases(services) -> int:

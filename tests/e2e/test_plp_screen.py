@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from screens.warehouse import MovementModal, PlpRequestModal, WarehouseScreen
 from tests.e2e.conftest import login, settle
+from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
-from workstation.services.plp import demo_request
 
 
 async def _plate(app, pilot, plate: str, seals: str = "") -> None:
@@ -15,6 +15,11 @@ async def _plate(app, pilot, plate: str, seals: str = "") -> None:
     app.screen.query_one("#move-seals").focus()
     await pilot.press("enter")
     await settle(app, pilot)
+
+
+def _keys(modal) -> list[str]:
+    """The keys the request's hint line offers (its first letters), in the bindings' order."""
+    return [part.split()[0] for part in str(modal.query_one("#plp-keys").render()).split(" · ")]
 
 
 async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_path):
@@ -41,6 +46,9 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, PlpRequestModal)
+        # SUBMITTED: deciding and cancelling apply; the gate keys are greyed out (the workflow table says so)
+        assert _keys(app.screen) == ["A", "X", "S", "C", "Esc"]
+        assert app.screen.check_action("move", ("OUT",)) is None and app.screen.check_action("mark", (True,))
         await pilot.press("a")  # line 1 approved, cursor moves to line 2
         await pilot.press("x")
         await pilot.pause()
@@ -59,6 +67,12 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await settle(app, pilot)
         modal = app.screen
         assert modal.detail.case.state == "APPROVED" and modal.detail.plp_number
+        assert modal.check_action("mark", (True,)) is None and modal.check_action("move", ("IN",)) is None
+        assert modal.check_action("move", ("OUT",)) and modal.check_action("cancel_request", ())
+        assert _keys(modal) == ["O", "C", "D", "Esc"]
+        await pilot.press("x")  # greyed out: no reason asked for, nothing changes
+        await pilot.pause()
+        assert app.screen is modal and not modal.decisions
         modal.query_one("#plp-lines").move_cursor(row=0)
         await pilot.press("o")
         await pilot.pause()
@@ -72,6 +86,9 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await pilot.pause()
         await _plate(app, pilot, "B 9044 UIO", "SL-1, SL-2")
         assert app.screen.detail.case.state == "CLOSED"
+        assert _keys(app.screen) == ["D", "Esc"]
+        assert all(app.screen.check_action(a, p) is None for a, p in
+                   (("mark", (True,)), ("submit", ()), ("move", ("OUT",)), ("move", ("IN",)), ("cancel_request", ())))
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("4")

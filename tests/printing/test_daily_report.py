@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 from pypdf import PdfReader
 
-from printing.daily_report import CountRow, DailyReportData, DutyRow, SlaBreach, render_daily_report
+from printing.daily_report import BtdRow, CountRow, DailyReportData, DutyRow, SlaBreach, render_daily_report
 from printing.samples import SAMPLE_OFFICE, sample_daily_report
 from tests.printing.conftest import fonts_used, pdf_text
 
@@ -34,6 +34,12 @@ def test_report_shows_the_figures():
     assert "167" in text
     # duties: totals in rupiah and collection rate
     assert "Rp1.336.890.000" in text and "Rp1.238.120.000" in text and "92,6%" in text
+    # cases opened per kind, and the duties per levy with their totals
+    assert "Cases opened" in text and "484" in text
+    assert "Pungutan / Levy" in text and "Rp701.840.000" in text and "Rp1.336.890.000" in text
+    # goods past the TPS limit, the longest over first
+    assert "Goods past the TPS limit (2)" in text
+    assert text.index("040101001234202610190") < text.index("MSKU1234565")
     # SLA breaches, worst first
     assert "SLA breaches (2)" in text
     assert text.index("04010100123420261120000") < text.index("PLP-040300-2026-000077")
@@ -50,7 +56,7 @@ def test_report_has_charts():
     # Chart labels are drawn text too: the doc-type names appear in the table and again under the bars.
     assert text.count("ECD-SLIP") >= 2
     assert "Ditetapkan / Assessed (Rp juta / million)" in text  # bar chart legend
-    raw = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data()
+    raw = b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert b".18 .55 .25 rg" in raw  # the green slice of the lane pie
     assert b".78 .16 .16 rg" in raw  # the red slice
     assert b".2 .35 .6 rg" in raw  # the document-type bars
@@ -70,8 +76,9 @@ def test_empty_day():
         lanes=[CountRow(label="green", count=0), CountRow(label="red", count=0)],
     )
     text = _text(render_daily_report(data, invariant=True))
-    assert text.count("Tidak ada data / No data") == 3
+    assert text.count("Tidak ada data / No data") == 4  # opened, lanes, documents, duties
     assert "Tidak ada pelanggaran / No breaches" in text
+    assert "Goods past the TPS limit (0)" in text
 
 
 def test_zero_assessed_shows_dash_not_division_error():
@@ -88,6 +95,9 @@ def test_floats_and_naive_times_are_refused():
         CountRow(label="green", count=2.0)
     with pytest.raises(ValidationError, match="UTC offset"):
         SlaBreach(case_ref="X", kind="PIB", stage="LHP", due_at=dt.datetime(2026, 1, 1), overdue_minutes=1)
+    with pytest.raises(ValidationError):
+        BtdRow(ref="X", kind="TPS", place="KOJA", first_storage=dt.date(2026, 1, 1), limit_on=dt.date(2026, 1, 31),
+               days_over=-1)
     with pytest.raises(ValidationError, match="repeated"):
         sample_daily_report().model_copy().model_validate(
             {**sample_daily_report().model_dump(mode="json"), "lanes": [{"label": "red", "count": 1}] * 2}

@@ -431,6 +431,25 @@ def test_a_float_figure_in_the_rule_set_is_refused(tmp_path):
     assert "sanctions.late_payment_fine_pct" in str(exc.value)
 
 
+@pytest.mark.parametrize(("section", "key"), [("[inspection]", "levels_pct"), ("[tariff]", "post_lengths")])
+def test_a_missing_rule_set_key_is_an_error_not_a_code_default(tmp_path, section, key):
+    """Inspection levels and the tariff-post length are the rule set's figures: without them the rule set is
+    refused, naming the key; no number in the code stands in."""
+    text = RS.path.read_text()
+    lines = [line for line in text.splitlines() if not line.startswith(f"{key} =")]
+    assert len(lines) == len(text.splitlines()) - 1 and section in text
+    (tmp_path / "pib").mkdir()
+    (tmp_path / "pib" / "PMK-190-2022.toml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as exc:
+        rules.pib_rules(ruleset_by_id("PMK-190-2022", extra_dir=tmp_path))
+    assert f"{section.strip('[]')}.{key}" in str(exc.value)
+
+
+def test_the_shipped_rule_set_gives_levels_and_post_lengths():
+    figures = rules.pib_rules(RS)
+    assert figures.inspection.levels_pct == [10, 30] and figures.tariff.post_lengths == [10]
+
+
 def test_deadlines():
     registered = dt.date(2026, 11, 20)
     assert rules.determination_due(registered) == dt.date(2026, 12, 20)

@@ -189,3 +189,17 @@ def test_bad_request_names_the_json_path(doc, field):
     with pytest.raises(InputError) as exc:
         parse_plp(json.dumps(doc))
     assert exc.value.field == field
+
+
+def test_figures_out_of_range_are_refused_with_their_codes():
+    from workstation.domain.errors import ErrorCode
+
+    with pytest.raises(InputError) as e:
+        yor_pct(10, 0)
+    assert (e.value.code, e.value.field) == (ErrorCode.NOT_POSITIVE, "capacity")
+    with pytest.raises(InputError) as e:
+        yor_pct(-1, 100)
+    assert e.value.code is ErrorCode.NEGATIVE
+    with pytest.raises(InputError) as e:
+        teu("30", ruleset=ruleset_by_id("PER-6-BC-2015"))  # type: ignore[arg-type]
+    assert (e.value.code, e.value.params["options"]) == (ErrorCode.NOT_ONE_OF, "20, 40, 45")

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
-from workstation.rules.rates import RateRow, RateTable, parse_rates_csv
+from workstation.rules.rates import QUOTE_UNITS, RateRow, RateTable, parse_rates_csv, quote_units
 
 HEADER = "currency,rate_idr,valid_from,valid_to\n"
 D = dt.date.fromisoformat
@@ -43,6 +44,7 @@ def test_missing_rate_names_currency_and_date(currency, day):
     with pytest.raises(InputError) as err:
         t.rate(currency, D(day))
     assert currency in err.value.message and day in err.value.message
+    assert err.value.code is ErrorCode.NO_RATE and err.value.params["currency"] == currency
     assert not t.has_rate(currency, D(day))
 
 
@@ -100,7 +102,19 @@ def test_from_rows_takes_quoted_rates_like_the_file():
 def test_missing_file(tmp_path: Path):
     with pytest.raises(InputError) as err:
         RateTable.from_csv_file(tmp_path / "nope.csv")
-    assert "nope.csv" in str(err.value)
+    assert "nope.csv" in str(err.value) and err.value.code is ErrorCode.FILE_UNREADABLE
+
+
+def test_quote_units_are_one_fact():
+    """JPY is quoted per 100 yen; the table divides, and says so through one function (the PIB's customs value
+    and the e-CD's allowance both read rates per ONE unit from it)."""
+    assert QUOTE_UNITS == {"JPY": 100} and quote_units("JPY") == 100 and quote_units("USD") == 1
+    row = RateRow("JPY", Decimal("10650"), D("2026-11-18"), None)
+    assert row.per_unit * quote_units("JPY") == row.rate_idr
+    t = table("JPY,10650.50,2026-11-18,\nUSD,16000,2026-11-18,\n")
+    assert t.rate("JPY", D("2026-11-20")) == Decimal("106.5050")
+    assert t.quoted("JPY", D("2026-11-20")) == Decimal("10650.50")  # as the decree wrote it, exactly
+    assert t.quoted("USD", D("2026-11-20")) == t.rate("USD", D("2026-11-20")) == Decimal(16000)
 
 
 periods = st.lists(

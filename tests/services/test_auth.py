@@ -6,6 +6,7 @@ from sqlalchemy import select
 from db.models import AuditEntry, User, UserSession
 from tests.conftest import PASSWORD
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
 from workstation.errors import AccountLocked, AuthenticationFailed, InputError, PermissionDenied, Refusal
 
 
@@ -19,8 +20,9 @@ def test_first_admin_then_login_creates_session_and_audits(services):
     assert auth.needs_first_admin()
     auth.create_first_admin("admin", "Admin Kantor", PASSWORD)
     assert not auth.needs_first_admin()
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal) as refused:
         auth.create_first_admin("other", "Other", PASSWORD)
+    assert refused.value.code is ErrorCode.ALREADY_SET_UP
     actor = auth.login("admin", PASSWORD)
     assert actor.has(Role.ADMIN) and actor.session_id is not None
     with services.ctx.db.read() as s:
@@ -33,10 +35,13 @@ def test_first_admin_then_login_creates_session_and_audits(services):
 
 
 def test_wrong_password_is_refused_and_audited(users, services):
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(AuthenticationFailed) as known:
         services.auth.login("siti", "wrong-password")
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(AuthenticationFailed) as unknown:
         services.auth.login("nobody", "wrong-password")
+    # the same code and words for both: a refusal never tells which logins exist
+    assert known.value.code is unknown.value.code is ErrorCode.BAD_CREDENTIALS
+    assert str(known.value) == str(unknown.value)
     acts = _actions(services)
     assert acts[-2:] == ["auth.failure", "auth.failure"]
 
@@ -47,15 +52,17 @@ def test_lockout_after_five_failures_and_supervisor_unlock(users, services):
         with pytest.raises(AuthenticationFailed) as e:
             auth.login("siti", "bad-password")
         assert not isinstance(e.value, AccountLocked)
-    with pytest.raises(AccountLocked):
+    with pytest.raises(AccountLocked) as locked:
         auth.login("siti", "bad-password")
+    assert locked.value.code is ErrorCode.LOCKED
     # even the right password is refused while locked
     with pytest.raises(AccountLocked):
         auth.login("siti", PASSWORD)
     assert "auth.locked" in _actions(services)
     # an officer cannot unlock; a supervisor can
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as denied:
         auth.unlock(users[Role.OFFICER], "siti")
+    assert denied.value.code is ErrorCode.ROLE_REQUIRED and denied.value.params["roles"] == "supervisor"
     auth.unlock(users[Role.SUPERVISOR], "siti")
     assert auth.login("siti", PASSWORD).login == "siti"
 
@@ -94,17 +101,19 @@ def test_malformed_login_rejected_nothing_written(users, services, login, field)
     before = len(_actions(services))
     with pytest.raises(InputError) as e:
         services.auth.create_user(users[Role.ADMIN], login, "Name", ["officer"], PASSWORD)
-    assert e.value.field == field
+    assert e.value.field == field and e.value.code is ErrorCode.LOGIN_FORMAT
     assert len(_actions(services)) == before
 
 
 def test_unknown_role_and_short_password(users, services):
     with pytest.raises(InputError) as e:
         services.auth.create_user(users[Role.ADMIN], "joko", "Joko", ["janitor"], PASSWORD)
-    assert e.value.field == "role"
+    assert e.value.field == "role" and e.value.code is ErrorCode.UNKNOWN_ROLE
+    assert e.value.params["value"] == "janitor" and "officer" in e.value.params["options"]
     with pytest.raises(InputError) as e:
         services.auth.create_user(users[Role.ADMIN], "joko", "Joko", ["officer"], "short")
-    assert e.value.field == "password"
+    assert e.value.field == "password" and e.value.code is ErrorCode.WEAK_PASSWORD
+    assert str(e.value) == "password: at least 8 characters"  # rendered from the template and its limit
 
 
 def test_idle_lock_unlock_and_lockout_ends_session(users, services):
@@ -117,8 +126,10 @@ def test_idle_lock_unlock_and_lockout_ends_session(users, services):
     with services.ctx.db.read() as s:
         sess = s.get(UserSession, officer.session_id)
         assert sess.end_reason == "locked"
-    with pytest.raises(AuthenticationFailed):
+        assert s.scalar(select(User.locked_at).where(User.login == officer.login)) is not None
+    with pytest.raises(AuthenticationFailed) as ended:
         auth.unlock_screen(officer, PASSWORD)
+    assert ended.value.code is ErrorCode.SESSION_ENDED
 
 
 def test_supervisor_ends_session_and_heartbeat_reports_it(users, services):
@@ -131,6 +142,9 @@ def test_supervisor_ends_session_and_heartbeat_reports_it(users, services):
         auth.end_session(users[Role.OFFICER], users[Role.EXAMINER].session_id, "test")
     auth.end_session(users[Role.SUPERVISOR], officer.session_id, "left the counter open")
     assert auth.heartbeat(officer) is False
+    with pytest.raises(Refusal) as again:
+        auth.end_session(users[Role.SUPERVISOR], officer.session_id, "twice")
+    assert again.value.code is ErrorCode.ALREADY_ENDED
     assert "session.end" in _actions(services)
 
 

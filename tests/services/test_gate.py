@@ -107,3 +107,57 @@ def test_sppb_releases_its_containers_at_the_gate(services, users, clock, env): 
     r = services.gate.check(users[Role.OFFICER], "MSKU9070323", plate="B 7 XY")
     assert r.open and r.release.kind == "SPPB" and r.release.reference.endswith("/SPPB/040300/2026")
     assert env.detail(cid).state == P.RELEASED
+
+
+def test_sppb_look_up_runs_once_per_truck_outside_the_write_lock(services, users, env, monkeypatch):  # noqa: F811
+    """One indexed look-up per container read, never while the office-wide write lock is held; the write then
+    re-checks only the released case's version and state. Once out, the container has no release left."""
+    from contextlib import contextmanager
+
+    from workstation.services import pib as P
+    from workstation.services.pib import queries
+
+    gate_cfg = services.settings.gate.model_copy(update={"barrier": "gate-1"})
+    services.ctx.settings = with_overrides(services.ctx.settings, gate=gate_cfg)
+    cid = env.in_research()
+    env.determine(cid)
+    db = services.ctx.db
+    writing = []
+    calls = []
+    real_write, real_lookup = db.write, queries.release_for_container
+
+    @contextmanager
+    def write():
+        writing.append(True)
+        try:
+            with real_write() as s:
+                yield s
+        finally:
+            writing.pop()
+
+    def lookup(s, number):
+        calls.append(bool(writing))
+        return real_lookup(s, number)
+
+    monkeypatch.setattr(db, "write", write)
+    monkeypatch.setattr(queries, "release_for_container", lookup)
+    r = services.gate.check(users[Role.OFFICER], "CSQU3054383", plate="B 7 XY")
+    assert r.open and r.recorded and env.detail(cid).state == P.RELEASED
+    assert calls == [False]  # once, and not under the write lock
+    again = services.gate.check(users[Role.OFFICER], "CSQU3054383")
+    assert not again.open and again.reasons == ("NO_RELEASE",)
+
+
+def test_a_release_that_changed_since_the_look_up_is_not_recorded(services, users, env):  # noqa: F811
+    """The look-up returned version v; the case moved on before the write: the gate-out is refused (version
+    conflict) and the case keeps the state the other change gave it."""
+    from workstation.errors import ConflictError
+    from workstation.services import pib as P
+
+    cid = env.in_research()
+    env.determine(cid)
+    release = services.gate._releases("MSKU9070323", None)[0]
+    services.pib.release(users[Role.SUPERVISOR], cid, env.detail(cid).version, note="released by hand")
+    with pytest.raises(ConflictError):
+        services.gate._record_movement(users[Role.OFFICER], release, "MSKU9070323", "B 7 XY", "gate")
+    assert env.detail(cid).state == P.RELEASED

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from workstation.services import ecd as P
+from workstation.demo import ecd as P
 
 
 def test_demo_seed_fills_todays_flights(services):
+    from workstation.demo import DEMO_PASSWORD, DEMO_USERS
     from workstation.services import reference
     from workstation.services.base import cli_actor
-    from workstation.demo import DEMO_PASSWORD, DEMO_USERS
 
     auth = services.auth
     login, name, _, nip = DEMO_USERS[0]

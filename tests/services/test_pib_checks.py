@@ -43,7 +43,7 @@ TARIFF = {"8471300000": TariffRow("8471300000", "Laptop", Decimal(0)),
 
 def ref(**kw) -> IntakeReference:
     base = dict(office_code="040300", submitted_on=dt.date(2026, 11, 21), blocked={}, manifest_line=LINE,
-                ndpbm_quoted=Decimal("16000.00000000"), tariff=TARIFF)
+                ndpbm_quoted=Decimal("16000.00000000"), tariff=TARIFF, post_lengths=(10,))
     base.update(kw)
     return IntakeReference(**base)
 
@@ -112,17 +112,31 @@ def test_tariff_csv_round_trip(rows):
     w.writerow(["hs_code", "description", "bm_rate"])
     for hs, desc, rate in rows:
         w.writerow([hs, desc, format(rate.normalize(), "f") if rate else "0"])
-    parsed = parse_tariff_csv(buf.getvalue())
+    parsed = parse_tariff_csv(buf.getvalue(), post_lengths=(10,))
     assert [(r.hs_code, r.description, r.bm_rate) for r in parsed] == [(h, d, r) for h, d, r in rows]
 
 
 @given(st.text(max_size=200))
 def test_reference_parsers_never_fail_other_than_by_input_error(body):
-    for parse in (parse_tariff_csv, parse_lartas_csv, parse_manifest_csv):
+    from functools import partial
+
+    for parse in (partial(parse_tariff_csv, post_lengths=(10,)), parse_lartas_csv, parse_manifest_csv):
         try:
             parse(body)
         except InputError as exc:
             assert exc.field
+
+
+def test_the_tariff_post_length_is_the_rule_sets():
+    """BTKI posts: the rule set says how many digits (`[tariff] post_lengths`), not the code."""
+    body = "hs_code,description,bm_rate\n84713000,Laptop,0\n"
+    with pytest.raises(InputError) as e:
+        parse_tariff_csv(body, post_lengths=(10,))
+    assert e.value.field == "tariff:line 2:hs_code" and "10 digits" in str(e.value)
+    assert [r.hs_code for r in parse_tariff_csv(body, post_lengths=(8, 10))] == ["84713000"]
+    doc = parse_pib(fixture_text("intake_ok.json"))
+    assert [p.code for p in skp_checks(doc, ref(post_lengths=(8,)))] == [CheckCode.HS_NOT_10_DIGITS] * 2
+    assert "8 digits" in skp_checks(doc, ref(post_lengths=(8,)))[0].message
 
 
 def test_manifest_parser_reads_containers_and_dates():

@@ -79,3 +79,18 @@ def test_pib_import_needs_a_known_receiving_officer(cli, env):
     assert code == 2 and err.strip() == "workstation: as: no active user 'nobody'"
     code, _, err = cli("pib", "import", "--as", "budi", str(FIXTURES / "intake_ok.json"))
     assert code == 1 and "examiner" in err  # an inspector does not receive PIBs
+
+
+def test_pib_states_answers_what_a_role_may_do_in_a_state(cli):
+    """`pib states --state RESEARCH --role examiner`: the table's rows, and nothing else."""
+    from workstation.domain.pib import FLOW
+
+    code, out, err = cli("pib", "states", "--state", "RESEARCH", "--role", "examiner", "--json")
+    assert (code, err) == (0, "")
+    actions = {t["action"] for t in json.loads(out)["transitions"]}
+    assert actions == FLOW.allowed("RESEARCH", ["examiner"])
+    assert {"pib.determine.SPPB", "pib.request", "pib.answer"} <= actions and "pib.submit_lhp" not in actions
+    code, out, _ = cli("pib", "states")
+    assert code == 0 and out.count("\n") == len(FLOW.rows) + 2 and "pib.release" in out
+    code, _, err = cli("pib", "states", "--role", "captain")
+    assert code == 2 and "--role" in err

@@ -9,8 +9,9 @@ from workstation.services import pib as P
 
 
 def test_demo_seed_gives_each_user_something_to_do(services):
-    from workstation.services import reference
     from workstation.demo import DEMO_PASSWORD, DEMO_USERS
+    from workstation.demo import pib as pib_demo
+    from workstation.services import reference
 
     auth = services.auth
     login, name, _, nip = DEMO_USERS[0]
@@ -20,12 +21,12 @@ def test_demo_seed_gives_each_user_something_to_do(services):
     for login, name, role, nip in DEMO_USERS[1:]:
         auth.create_user(admin, login, name, [role], DEMO_PASSWORD, nip=nip)
     reference.seed_demo(services)
-    P.seed_demo(services)
+    pib_demo.seed_demo(services)
 
     sup = auth.login("agus", DEMO_PASSWORD)
     desk = services.pib.queue(sup, include_closed=True)
     states = Counter(r.state for r in desk)
-    assert states == {P.INSPECTION: 2, P.RESEARCH: 1, P.SPTNP_UNPAID: 1, P.RELEASED: 1, P.SPJM: 1, P.BILLED: 1,
+    assert states == {P.INSPECTION: 2, P.RESEARCH: 1, P.SPTNP: 1, P.RELEASED: 1, P.SPJM: 1, P.BILLED: 1,
                       P.REJECTED: 1}
     oldest = desk[0]
     assert oldest.days == 35 and {P.FLAG_SLA_BREACH, P.FLAG_BTD} <= set(oldest.flags)

@@ -4,6 +4,8 @@ PIB workflow: each refusal is clear and writes nothing."""
 from __future__ import annotations
 
 import threading
+import uuid
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,9 +17,12 @@ from tests.services.test_pib_support import (
     make_dual_role_user,
     variant,
 )
+from workstation.domain.codes import Role
+from workstation.domain.pib import FLOW, PibState
 from workstation.errors import ConflictError, InputError, PermissionDenied, Refusal
-from workstation.rules.pib_checks import BapInput, LhpInput, parse_form
 from workstation.services import pib as P
+from workstation.services.base import Actor
+from workstation.services.pib import BapInput, LhpInput, parse_form
 
 # -- separation of duties -------------------------------------------------------------------------------------
 
@@ -105,12 +110,60 @@ def test_bap_is_required_before_the_lhp(env):
     assert e.value.code == "BAP_REQUIRED" and env.counts() == before
 
 
+def _at(state):
+    """Anything the screens hold for a case in `state` (allowed_actions reads only its state)."""
+    return SimpleNamespace(state=state)
+
+
 def test_available_actions_follow_state_and_role(env):
-    assert P.available_actions(env.examiner, P.RESEARCH) >= {"pib.determine.SPPB", "pib.request"}
-    assert "pib.determine.SPPB" not in P.available_actions(env.supervisor, P.RESEARCH)
-    assert P.available_actions(env.inspector, P.INSPECTION) == {"pib.record_bap", "pib.record_sampling",
-                                                                "pib.submit_lhp"}
-    assert P.available_actions(env.officer, P.RESEARCH) == frozenset()
+    allowed = env.pib.allowed_actions
+    assert allowed(env.examiner, _at(P.RESEARCH)) >= {"pib.determine.SPPB", "pib.request"}
+    assert "pib.determine.SPPB" not in allowed(env.supervisor, _at(P.RESEARCH))
+    assert allowed(env.inspector, _at(P.INSPECTION)) == {"pib.record_bap", "pib.record_sampling", "pib.submit_lhp"}
+    assert allowed(env.officer, _at(P.RESEARCH)) == frozenset()
+
+
+def _one_role_actor(role: Role) -> Actor:
+    return Actor(uuid.uuid4(), role.value, role.value, frozenset({role}), None, "040300")
+
+
+@pytest.mark.parametrize("state", list(PibState))
+@pytest.mark.parametrize("role", list(Role))
+def test_allowed_actions_are_the_table_rows_for_every_state_and_role(state, role):
+    """The one table says what may happen next: the service derives nothing else (no hand-coded list)."""
+    expected = {row.action for row in FLOW if state.value in row.from_states and role in row.roles}
+    assert P.PibService.allowed_actions(_one_role_actor(role), _at(state.value)) == expected
+    # and the table's own rows name only known states and give the final state no way out
+    assert not any(row.from_states & FLOW.final for row in FLOW)
+
+
+def test_a_case_shows_the_actions_the_service_would_accept(env):
+    """What the screens grey out is what the service refuses: a key left on is accepted, one greyed out is
+    refused with INVALID_STATE (or ROLE_REQUIRED)."""
+    cid = env.registered()
+    d = env.detail(cid)
+    assert env.pib.allowed_actions(env.examiner, d) == {"pib.goods_ready", "pib.supporting_documents"}
+    assert "pib.issue_ip" not in env.pib.allowed_actions(env.examiner, d)
+    with pytest.raises(Refusal) as e:
+        env.pib.issue_instruction(env.examiner, cid, d.version, inspector_login="budi", level_pct=10,
+                                  containers=["CSQU3054383"])
+    assert e.value.code == "INVALID_STATE"
+
+
+def test_a_refused_precondition_carries_its_code(env):
+    """Not about state: the table allows the payment, the missing billing refuses it (NO_BILLING); a wrong
+    amount is bad input with its code and field."""
+    cid = env.in_research(lhp=lhp_form(match=False))
+    r = env.determine(cid, [{"seq": 1, "hs_code": "8471500000", "cif": "6500.00", "bm_rate": "5"}])
+    d = env.detail(cid)
+    assert "pib.pay_sptnp" in env.pib.allowed_actions(env.examiner, d)
+    with pytest.raises(InputError) as e:
+        env.pib.pay_sptnp(env.examiner, cid, d.version, billing_code=r.billing_code, ntpn=NTPN, amount_idr=1)
+    assert (e.value.code, e.value.field) == ("PAYMENT_MISMATCH", "amount_idr")
+    with pytest.raises(InputError) as e:
+        env.pib.pay_sptnp(env.examiner, cid, d.version, billing_code=r.billing_code, ntpn=NTPN,
+                          amount_idr=d.billing("SPTNP").total_idr, paid_on="2099-01-01")
+    assert (e.value.code, e.value.field) == ("PAID_IN_FUTURE", "paid_on")
 
 
 # -- optimistic locking ----------------------------------------------------------------------------------------
@@ -205,7 +258,8 @@ def test_lhp_errors_name_the_field_and_write_nothing(env, change, field):
 
 @pytest.mark.parametrize(("data", "field"), [
     ({"quantity": "-3"}, "items[0].quantity"),
-    ({"hs_code": "84713000"}, "items[0].hs_code"),
+    ({"hs_code": "84713"}, "items[0].hs_code"),
+    ({"hs_code": "8471x000"}, "items[0].hs_code"),
     ({"origin": "CHN"}, "items[0].origin"),
     ({"quantity": 3.5}, "items[0].quantity"),  # never a float
 ])
@@ -215,6 +269,25 @@ def test_lhp_item_form_errors(data, field):
     with pytest.raises(InputError) as e:
         parse_form(LhpInput, {"items": [{**base, **data}]})
     assert e.value.field == field
+
+
+def test_the_lhp_hs_code_has_the_rule_sets_post_length(env):
+    """An 8-digit code is a well-formed form value, but not a post of this rule set's tariff (10 digits): the
+    hangar's row check and the submission both refuse it, naming the field; nothing is written."""
+    row = {"seq": "1", "packages_examined": "1 CT", "description": "x", "quantity": "1", "unit": "PCE",
+           "origin": "CN", "hs_code": "84713000", "match": True}
+    with pytest.raises(InputError) as e:
+        env.pib.lhp_item(row)
+    assert (e.value.code, e.value.field) == ("HS_CODE", "hs_code") and "10 digits" in str(e.value)
+    assert env.pib.lhp_item({**row, "hs_code": "8471300000"})["hs_code"] == "8471300000"
+    cid = env.in_inspection()
+    env.pib.record_bap(env.inspector, cid, env.detail(cid).version, bap_form())
+    form = lhp_form()
+    form = form.model_copy(update={"items": [form.items[0].model_copy(update={"hs_code": "84713000"})]})
+    before = env.counts()
+    with pytest.raises(InputError) as e:
+        env.pib.submit_lhp(env.inspector, cid, env.detail(cid).version, form)
+    assert (e.value.code, e.value.field) == ("HS_CODE", "items[0].hs_code") and env.counts() == before
 
 
 def test_unsigned_minutes_are_refused(env):

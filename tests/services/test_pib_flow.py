@@ -51,7 +51,7 @@ def test_sppb_path(env):
     assert d.state == P.RESEARCH and d.lhp.version == 1 and d.lhp.content["conclusion"] == "MATCH"
     assert doc_types(env, cid) == ["SPJM", "IP", "BAP", "LHP"]
     r = env.determine(cid)
-    assert r.assessment.outcome.value == "SPPB" and r.case.state == P.RELEASE_APPROVED
+    assert r.assessment.outcome.value == "SPPB" and r.case.state == P.SPPB
     assert r.assessment.determined.totals == r.assessment.declared.totals
     d = env.detail(cid)
     assert doc_types(env, cid)[-1] == "SPPB" and d.determination.outcome == "SPPB"
@@ -59,13 +59,15 @@ def test_sppb_path(env):
     env.pib.release(env.officer, cid, d.version, note="gate out TPS KOJA")
     d = env.detail(cid)
     assert d.state == P.RELEASED and d.released_at is not None
+    # the case header keeps only what a queue shows; duties, outcome, inspector… live in the PIB's own tables
+    assert d.case.summary == {"importer": "PT Sinar Data Nusantara"}
 
 
 def test_sptnp_path_with_billing_due_dates_payment_and_sppb(env):
     cid = env.in_research(lhp=lhp_form(match=False))
     r = env.determine(cid, [{"seq": 1, "hs_code": "8471500000", "cif": "6500.00", "bm_rate": "5"}])
     a = r.assessment
-    assert a.outcome.value == "SPTNP" and r.case.state == P.SPTNP_UNPAID
+    assert a.outcome.value == "SPTNP" and r.case.state == P.SPTNP
     # declared BM: item 2 only (120 cookers, USD 1200 x 16000 x 7.5% = 1,440,000); determined adds 5,200,000
     assert (a.declared.totals.bm_idr, a.bm_shortfall_idr) == (1_440_000, 5_200_000)
     assert a.fine_rate_pct == 300 and a.fine_idr == 15_600_000  # shortfall 361 % of BM declared: tier <= 400 %
@@ -82,13 +84,13 @@ def test_sptnp_path_with_billing_due_dates_payment_and_sppb(env):
     assert e.value.field == "amount_idr"
     env.pib.pay_sptnp(env.examiner, cid, d.version, billing_code=bill.code, ntpn=NTPN, amount_idr=bill.total_idr)
     d = env.detail(cid)
-    assert d.state == P.RELEASE_APPROVED and doc_types(env, cid)[-1] == "SPPB" and d.billing("SPTNP").paid_on
+    assert d.state == P.SPPB and doc_types(env, cid)[-1] == "SPPB" and d.billing("SPTNP").paid_on
 
 
 def test_sptnp_sppb_path_on_overpayment(env):
     cid = env.in_research()
     r = env.determine(cid, [{"seq": 2, "cif": "1000.00"}])
-    assert r.assessment.outcome.value == "SPTNP+SPPB" and r.case.state == P.RELEASE_APPROVED
+    assert r.assessment.outcome.value == "SPTNP+SPPB" and r.case.state == P.SPPB
     assert r.assessment.difference.total_idr < 0 and r.billing_code is None
     assert doc_types(env, cid)[-2:] == ["SPTNP", "SPPB"]
     body = json.dumps(content(env, r.documents[0]))
@@ -107,7 +109,7 @@ def test_spbl_path_then_permit_and_new_determination(env):
     env.pib.record_supporting_documents(env.examiner, cid, d.version,
                                         [{"kind": "PERMIT", "number": "PI-04.PI-61.26.0999", "item_seq": 1}])
     r2 = env.determine(cid, [{"seq": 1, "hs_code": "8517130000"}])
-    assert r2.assessment.outcome.value == "SPPB" and r2.case.state == P.RELEASE_APPROVED
+    assert r2.assessment.outcome.value == "SPPB" and r2.case.state == P.SPPB
     dets = env.detail(cid).determination
     assert dets.version == 2 and dets.items[0]["lartas_permit"] == "PI-04.PI-61.26.0999"
 

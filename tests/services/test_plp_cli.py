@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 from workstation.cli import main
+from workstation.demo.plp import demo_request, sample_tps_csv
 from workstation.domain.codes import Role
-from workstation.services.plp import demo_request, sample_tps_csv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plp"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from workstation.services import plp as P
+from workstation.demo import plp as P
 from workstation.services.base import cli_actor
 
 

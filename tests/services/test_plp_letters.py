@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
+from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
-from workstation.services.plp import demo_request
 
 
 def _text(services, number: str) -> str:

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from db.models import CaseEvent
 from db.models_plp import PlpMovement
+from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
+from workstation.domain.plp import FLOW
 from workstation.errors import ConflictError, InputError, PermissionDenied, Refusal
-from workstation.services.plp import T, demo_request
 
 
 def _count(services, model) -> int:
@@ -37,9 +38,9 @@ def _approved_two(plp, officer, containers=(("CSQU3054383", "40"), ("MSCU6639870
 
 
 def test_the_state_machine_is_data():
-    assert T["plp.close"].from_states == {"MOVING"} and T["plp.close"].to_state == "CLOSED"
-    assert T["plp.cancel"].from_states == {"SUBMITTED", "APPROVED"}
-    assert all(Role.OFFICER in t.roles for t in T.values())
+    assert FLOW["plp.close"].from_states == {"MOVING"} and FLOW["plp.close"].to_state == "CLOSED"
+    assert FLOW["plp.cancel"].from_states == {"SUBMITTED", "APPROVED"}
+    assert all(Role.OFFICER in t.roles for t in FLOW)
 
 
 def test_case_closes_only_when_every_approved_line_is_in(services, users, plp, clock):

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from db.models import AuditEntry
 from db.models_plp import Tps
 from workstation.config import with_overrides
+from workstation.demo.plp import demo_request, sample_tps_csv
 from workstation.domain.codes import Role
 from workstation.errors import InputError, NotFound, PermissionDenied, Refusal
-from workstation.services.plp import demo_request, sample_tps_csv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plp"
 

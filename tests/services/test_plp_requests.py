@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 
 from db.models import Case, Document
 from db.models_plp import PlpLine
+from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
 from workstation.domain.identifiers import iso6346_check_digit
 from workstation.domain.plp import parse_plp
 from workstation.errors import InputError
-from workstation.services.plp import PlpService, demo_request, pib_declared_hook, request_from_form
+from workstation.services.plp import PlpService, pib_declared_hook, request_from_form
 
 FORM = dict(office="040300", applicant="origin", reason="yor_over_threshold", origin="koja", origin_yor="71,5",
             destination="MTI1", destination_yor="40", port="idtpp", bc11_number="001234", bc11_date="18-11-2026",

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models_plp import PlpMovement
+from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
 from workstation.errors import ConflictError, InputError, PermissionDenied, Refusal
-from workstation.services.plp import demo_request
 
 
 @pytest.fixture

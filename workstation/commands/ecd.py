@@ -18,10 +18,12 @@ def add_group(subparsers: Any) -> Any:
     group = parser.add_subparsers(dest="ecd_command", metavar="SUBCOMMAND")
 
     def _missing(args: argparse.Namespace) -> int:
+        from workstation.domain.errors import ErrorCode
         from workstation.errors import InputError
 
         choices = ", ".join(sorted(group.choices))
-        raise InputError(f"missing sub-command (one of: {choices})", field="ecd")
+        raise InputError(f"missing sub-command (one of: {choices})", field="ecd", code=ErrorCode.NOT_ONE_OF,
+                         params={"options": choices})
 
     parser.set_defaults(handler=_missing)
     return group
@@ -53,13 +55,35 @@ def add_import(group: Any) -> None:
     p.set_defaults(handler=run_import)
 
 
+def add_states(group: Any) -> None:
+    p = group.add_parser(
+        "states",
+        help="print the e-CD workflow table (action, from states, to state, roles)",
+        description="The e-CD counter's state machine as one table: what each role may do in each state. The "
+        "screens and the service derive everything from it. Needs no database.",
+    )
+    p.set_defaults(handler=run_states)
+
+
+def run_states(args: argparse.Namespace) -> int:
+    from workstation.domain.ecd import FLOW
+
+    rows = [("ACTION", "FROM", "TO", "ROLES"), *FLOW.table()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3] + "\n")
+    return 0
+
+
 def register(subparsers: Any) -> None:
     group = add_group(subparsers)
     add_assess(group)
     add_import(group)
+    add_states(group)
 
 
 def _read_input(name: str) -> bytes:
+    from workstation.domain.errors import ErrorCode
     from workstation.errors import InputError
 
     if name == "-":
@@ -68,7 +92,8 @@ def _read_input(name: str) -> bytes:
         with open(name, "rb") as fh:
             return fh.read()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", field=name) from None
+        raise InputError(code=ErrorCode.FILE_UNREADABLE, field=name,
+                         params={"reason": exc.strerror or str(exc)}) from None
 
 
 def run_assess(args: argparse.Namespace) -> int:
@@ -109,24 +134,28 @@ def _documents(data: bytes, source: str) -> list:
     import json
 
     from workstation.domain.ecd import ecd_from_obj
+    from workstation.domain.errors import ErrorCode
     from workstation.errors import InputError
 
     try:
         obj = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", field=source) from None
+        raise InputError(code=ErrorCode.INVALID_JSON, field=source,
+                         params={"reason": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}) from None
     except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field=source) from None
+        raise InputError(code=ErrorCode.NOT_UTF8, field=source) from None
     if not isinstance(obj, list):
         return [ecd_from_obj(obj)]
     if not obj:
-        raise InputError("empty array: no e-CD", field=source)
+        raise InputError("empty array: no e-CD", field=source, code=ErrorCode.REQUIRED)
     docs = []
     for i, item in enumerate(obj):
         try:
             docs.append(ecd_from_obj(item))
-        except InputError as exc:
-            raise InputError(exc.message, field=f"[{i}].{exc.field}") from None
+        except InputError as exc:  # the same error, naming the element
+            exc.field = f"[{i}].{exc.field}"
+            exc.params["field"] = exc.field
+            raise
     return docs
 
 

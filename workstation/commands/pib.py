@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
 
 
@@ -31,6 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     assess.add_argument("--json", action="store_true", help="print the result as JSON (CONTRACTS.md)")
     assess.set_defaults(handler=assess_command)
     add_import(actions)
+    states = actions.add_parser(
+        "states",
+        help="the PIB workflow table: action, from states, to state, roles",
+        description="What a user may do on a PIB in each state (workstation/domain/pib.py FLOW); the "
+        "examiner's and the hangar's screens grey out the rest. --state and --role narrow the table, e.g. "
+        "`pib states --state RESEARCH --role examiner`.",
+    )
+    states.add_argument("--state", metavar="STATE", help="only the rows a case in STATE may take")
+    states.add_argument("--role", metavar="ROLE", help="only the rows ROLE may take (examiner, inspector, ...)")
+    states.add_argument("--json", action="store_true", help="print as JSON")
+    states.set_defaults(handler=states_command)
 
 
 def add_import(actions: argparse._SubParsersAction) -> None:
@@ -57,7 +69,8 @@ def read_document(path: str) -> bytes:
         with open(path, "rb") as fh:
             return fh.read()
     except OSError as exc:
-        raise InputError(exc.strerror or "cannot read", field=path) from None
+        reason = exc.strerror or "cannot read"
+        raise InputError(reason, code=ErrorCode.FILE_UNREADABLE, field=path, params={"reason": reason}) from None
 
 
 def assess_command(args: argparse.Namespace) -> int:
@@ -78,6 +91,29 @@ def assess_command(args: argparse.Namespace) -> int:
     if result.lartas_missing:
         lines.append("lartas permit missing for item(s) " + ", ".join(map(str, result.lartas_missing)))
     lines.append(f"outcome {out['outcome']}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def states_command(args: argparse.Namespace) -> int:
+    from workstation import inputs
+    from workstation.domain.codes import Role
+    from workstation.domain.pib import FLOW
+
+    state = inputs.choice(args.state, "--state", FLOW.states) if args.state else None
+    role = inputs.choice(args.role, "--role", [r.value for r in Role], upper=False) if args.role else None
+    rows = [(a, f, t, r) for a, f, t, r in FLOW.table()
+            if (state is None or state in f.split()) and (role is None or role in r.split())]
+    if args.json:
+        out = {"states": list(FLOW.states), "final": sorted(FLOW.final),
+               "transitions": [{"action": a, "from": f.split(), "to": None if t == "(same)" else t,
+                                "roles": r.split()} for a, f, t, r in rows]}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return 0
+    width = max([len("action"), *(len(a) for a, *_ in rows)])
+    lines = [f"{'action':{width}}  {'from':40}  {'to':10}  roles"]
+    lines += [f"{a:{width}}  {f:40}  {t:10}  {r}" for a, f, t, r in rows]
+    lines.append(f"final: {' '.join(sorted(FLOW.final))}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

@@ -1,6 +1,7 @@
 """`workstation plp ...`: moving uncleared imports between TPS. `plp check FILE --json` prints the
 eligibility of one plp/1 request; exit 1 when it is not eligible (the JSON is still printed).
-`plp import FILE…` registers requests; `plp tps import FILE` / `plp tps list` keep the TPS registry."""
+`plp import FILE…` registers requests; `plp tps import FILE` / `plp tps list` keep the TPS registry;
+`plp states` prints the workflow's table: what each role may do on a request in each state."""
 
 from __future__ import annotations
 
@@ -39,6 +40,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("files", nargs="+", metavar="FILE", help="plp/1 JSON document ('-' reads standard input)")
     imp.set_defaults(handler=import_command)
+
+    states = actions.add_parser(
+        "states",
+        help="the PLP workflow table: action, from states, to state, roles",
+        description="What a user may do on a PLP request in each state (workstation/domain/plp.py FLOW); "
+        "the warehouse screen greys out the rest.",
+    )
+    states.add_argument("--json", action="store_true", help="print as JSON")
+    states.set_defaults(handler=states_command)
 
     tps = actions.add_parser("tps", help="the TPS registry (warehouses, capacity, occupancy)",
                              description="The office's register of temporary storage warehouses (TPS).")
@@ -136,4 +146,22 @@ def tps_list_command(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{v.code:8} {teu:>13} {pct(v.yor_pct, v.threshold_pct):>7} {m3:>17} "
                          f"{pct(v.sor_pct, v.threshold_pct):>7} {num(v.threshold_pct):>5}  "
                          f"{','.join(v.facilities) or '-'}\n")
+    return 0
+
+
+def states_command(args: argparse.Namespace) -> int:
+    from workstation.domain.plp import FLOW
+
+    rows = FLOW.table()
+    if args.json:
+        out = {"states": list(FLOW.states), "final": sorted(FLOW.final),
+               "transitions": [{"action": a, "from": f.split(), "to": None if t == "(same)" else t,
+                                "roles": r.split()} for a, f, t, r in rows]}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return 0
+    width = max(len(a) for a, *_ in rows)
+    sys.stdout.write(f"{'action':{width}}  {'from':24}  {'to':10}  roles\n")
+    for action, src, dst, roles in rows:
+        sys.stdout.write(f"{action:{width}}  {src:24}  {dst:10}  {roles}\n")
+    sys.stdout.write(f"final: {' '.join(sorted(FLOW.final))}\n")
     return 0

@@ -25,11 +25,12 @@ def _report(label: str, counts) -> None:
 
 def import_tariff(args: argparse.Namespace) -> int:
     from workstation.commands.common import services_from
+    from workstation.domain.errors import ErrorCode
     from workstation.errors import InputError
     from workstation.services.base import cli_actor
 
     if bool(args.file) == bool(args.sample):
-        raise InputError("give a FILE or --sample (not both)", field="file")
+        raise InputError("give a FILE or --sample (not both)", code=ErrorCode.REQUIRED, field="file")
     services = services_from(args)
     actor = cli_actor(services.settings)
     if args.sample:

@@ -26,9 +26,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from workstation.domain.codes import Lane
+from workstation.domain.codes import Lane, Role
+from workstation.domain.errors import ErrorCode, InputError
 from workstation.domain.jsondoc import json_path
-from workstation.errors import InputError
+from workstation.domain.workflow import workflow
 
 FORMAT = "ecd/1"
 
@@ -93,15 +94,14 @@ def _date(value: Any) -> dt.date:
 
 
 def _aware_datetime(value: Any) -> dt.datetime:
+    parsed: dt.datetime | None = None
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str) and len(value) >= 19 and value[10] == "T":
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            parsed = None  # type: ignore[assignment]
-    else:
-        parsed = None  # type: ignore[assignment]
+            parsed = None
     if parsed is None:
         raise PydanticCustomError("iso_datetime", "must be an ISO date-time like 2026-11-20T09:15:00+07:00")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
@@ -141,6 +141,7 @@ ShortText = Annotated[str, StringConstraints(strict=True, min_length=1, max_leng
 Currency = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
 Country = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
 Port = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z0-9]{3,5}$")]
+HS_LENGTHS = tuple(range(4, 11))  # an e-CD's HS code: heading (4) to national sub-heading (10) digits
 HsCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{4,10}$")]
 StrictBoolean = Annotated[bool, PlainValidator(lambda v: _strict_bool(v))]
 
@@ -275,7 +276,7 @@ def _input_error(exc: ValidationError) -> InputError:
     more = exc.error_count() - 1
     if more:
         msg += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return InputError(msg, field=json_path(err["loc"]))
+    return InputError(msg, field=json_path(err["loc"]), code=ErrorCode.INVALID_DOCUMENT, params={"reason": msg})
 
 
 def ecd_from_obj(obj: Any) -> EcdDocument:
@@ -291,9 +292,10 @@ def parse_ecd(data: str | bytes, *, source: str = "ecd") -> EcdDocument:
     try:
         obj = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", field=source) from None
+        raise InputError(code=ErrorCode.INVALID_JSON, field=source,
+                         params={"reason": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}) from None
     except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", field=source) from None
+        raise InputError(code=ErrorCode.NOT_UTF8, field=source) from None
     return ecd_from_obj(obj)
 
 
@@ -301,18 +303,29 @@ def parse_ecd(data: str | bytes, *, source: str = "ecd") -> EcdDocument:
 # Engine inputs that do not come straight from a document (officer findings on reassessment)
 # ---------------------------------------------------------------------------------------------------------
 class GoodsLike(Protocol):
-    description: str
-    hs_code: str | None
-    value: Decimal
-    currency: str
-    personal_use: bool
+    """Read-only, so frozen models and named tuples fit."""
+
+    @property
+    def description(self) -> str: ...
+    @property
+    def hs_code(self) -> str | None: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def personal_use(self) -> bool: ...
 
 
 class ExciseLike(Protocol):
-    cigarettes: int
-    cigars: int
-    sliced_tobacco_g: int
-    alcohol_l: Decimal
+    @property
+    def cigarettes(self) -> int: ...
+    @property
+    def cigars(self) -> int: ...
+    @property
+    def sliced_tobacco_g(self) -> int: ...
+    @property
+    def alcohol_l(self) -> Decimal: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,3 +471,47 @@ class Decision(NamedTuple):
         out["ruleset_sha256"] = self.ruleset_sha256
         out["cash_idr"] = format(self.cash_idr, "f")
         return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The counter's states and transitions (DOMAIN.md §1): what an officer may do on an e-CD in a state is derived
+# from FLOW and from nothing else. Preconditions that are not about the state (unpaid billing, a referral not
+# handed over, no excise excess) are refusals of the service, with their codes.
+# ---------------------------------------------------------------------------------------------------------
+class EcdState(StrEnum):
+    """States of an e-CD case; names equal the stored values."""
+
+    GREEN = "GREEN"  # green lane: release on approval
+    RED = "RED"  # red lane: awaiting inspection
+    INSPECTING = "INSPECTING"  # findings or an excise count recorded
+    ASSESSED = "ASSESSED"  # reassessed, nothing to pay
+    BILLED = "BILLED"  # reassessed, a billing to pay
+    PAID = "PAID"
+    RELEASED = "RELEASED"
+
+
+_OFFICERS = (Role.OFFICER, Role.SUPERVISOR)
+# Plain strings in the table: they are written to the case row and the audit log as they are.
+GREEN, RED, INSPECTING, ASSESSED, BILLED, PAID, RELEASED = (s.value for s in EcdState)
+STATES: tuple[str, ...] = tuple(s.value for s in EcdState)
+INSPECTION_STATES = frozenset({RED, INSPECTING, ASSESSED})
+OPEN_STATES = frozenset(STATES) - {RELEASED}
+
+# (action id, from states, to state, roles). The action ids are stored in case events and the audit log.
+# `ecd.reassess` leaves the state to the outcome (ASSESSED, or BILLED when something is to pay).
+FLOW = workflow(
+    "ecd", STATES,
+    ("ecd.divert", {GREEN}, RED, _OFFICERS),
+    ("ecd.clear", {RED}, GREEN, _OFFICERS),
+    ("ecd.finding", INSPECTION_STATES, INSPECTING, _OFFICERS),
+    ("ecd.excise_count", INSPECTION_STATES, INSPECTING, _OFFICERS),
+    ("ecd.refer", OPEN_STATES, None, _OFFICERS),
+    ("ecd.pibk", OPEN_STATES, None, _OFFICERS),
+    ("ecd.cash_procedure", OPEN_STATES - {GREEN}, None, _OFFICERS),
+    ("ecd.destroy", OPEN_STATES, None, _OFFICERS),
+    ("ecd.reassess", INSPECTION_STATES | {GREEN}, None, _OFFICERS),  # → ASSESSED | BILLED
+    ("ecd.pay", {BILLED}, PAID, _OFFICERS),
+    ("ecd.release", {GREEN, ASSESSED, PAID}, RELEASED, _OFFICERS),
+    ("ecd.slip", STATES, None, _OFFICERS),
+    final=(RELEASED,),
+)

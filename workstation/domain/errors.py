@@ -9,6 +9,7 @@ Templates name their parameters in braces; `field` is always available (the fiel
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -65,6 +66,10 @@ class ErrorCode(StrEnum):
     ALREADY_SET_UP = "ALREADY_SET_UP"
     UNKNOWN_USER = "UNKNOWN_USER"
     WEAK_PASSWORD = "WEAK_PASSWORD"
+    LOGIN_FORMAT = "LOGIN_FORMAT"
+    UNKNOWN_ROLE = "UNKNOWN_ROLE"
+    NIP = "NIP"
+    UNKNOWN_SESSION = "UNKNOWN_SESSION"
 
     # -- any case ----------------------------------------------------------------------------------------
     UNKNOWN_CASE = "UNKNOWN_CASE"
@@ -83,6 +88,8 @@ class ErrorCode(StrEnum):
     NUMBER_FORMAT = "NUMBER_FORMAT"
     PRINT_QUEUED = "PRINT_QUEUED"
     PRINT_FAILED = "PRINT_FAILED"
+    NO_PRINTER = "NO_PRINTER"  # no output given and none configured
+    NOT_A_RECEIPT = "NOT_A_RECEIPT"  # the document has no receipt part for the receipt printer
     KEY_MISSING = "KEY_MISSING"
     KEY_MISMATCH = "KEY_MISMATCH"
     UNKNOWN = "UNKNOWN"
@@ -113,6 +120,19 @@ class ErrorCode(StrEnum):
     UNKNOWN_REQUEST = "UNKNOWN_REQUEST"
     ALREADY_ANSWERED = "ALREADY_ANSWERED"
     NO_RELEASE = "NO_RELEASE"
+    MANIFEST_CONFLICT = "MANIFEST_CONFLICT"  # a BC 1.1 line already stored with other content
+    PAID_IN_FUTURE = "PAID_IN_FUTURE"
+    PAID_BEFORE_BILLING = "PAID_BEFORE_BILLING"
+    BEFORE_REGISTRATION = "BEFORE_REGISTRATION"
+    UNKNOWN_ITEM = "UNKNOWN_ITEM"  # the PIB has no item with this seq
+    ITEM_TWICE = "ITEM_TWICE"
+    PERMIT_NEEDS_ITEM = "PERMIT_NEEDS_ITEM"
+    NOT_ON_MANIFEST = "NOT_ON_MANIFEST"  # a container the PIB's BC 1.1 line does not carry
+    CONTAINER_NOT_REPORTED = "CONTAINER_NOT_REPORTED"
+    NOTHING_TO_INSPECT = "NOTHING_TO_INSPECT"
+    HS_NOT_IN_TARIFF = "HS_NOT_IN_TARIFF"
+    RESULT_NOT_EXPECTED = "RESULT_NOT_EXPECTED"  # only a lab test has a result
+    NOT_SIGNED = "NOT_SIGNED"  # minutes (BAP fisik, BA contoh) need both signatures
 
     # -- PLP ---------------------------------------------------------------------------------------------
     UNKNOWN_TPS = "UNKNOWN_TPS"
@@ -120,6 +140,8 @@ class ErrorCode(StrEnum):
     LINE_NOT_APPROVED = "LINE_NOT_APPROVED"
     LINE_NOT_OUT = "LINE_NOT_OUT"
     UNKNOWN_LINE = "UNKNOWN_LINE"
+    NO_CAPACITY = "NO_CAPACITY"  # an occupancy for a yard or shed the TPS does not have
+    OTHER_OFFICE = "OTHER_OFFICE"  # a request addressed to another customs office
 
 
 # English templates (gettext msgids). Parameters in braces; a code without a template here is shown with the
@@ -159,10 +181,37 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.INVALID_CSV: "{reason}",
     ErrorCode.INVALID_SCAN: "{reason}",
     ErrorCode.ROLE_REQUIRED: "{login} needs the {roles} role",
+    ErrorCode.WEAK_PASSWORD: "at least {limit} characters",
+    ErrorCode.LOGIN_FORMAT: "3-32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter",
+    ErrorCode.UNKNOWN_ROLE: "unknown role {value} (one of {options})",
+    ErrorCode.NIP: "NIP is 18 digits",
+    ErrorCode.UNKNOWN_USER: "no user {value}",
+    ErrorCode.UNKNOWN_SESSION: "no such session",
     ErrorCode.SEPARATION_OF_DUTIES: "the same person may not do both steps",
     ErrorCode.UNKNOWN_CASE: "no such case",
     ErrorCode.VERSION_CONFLICT: "{reference} was changed by {who} since you opened it; reload and redo",
     ErrorCode.INVALID_STATE: "cannot {action} a case in state {state}",
+    # PIB red lane
+    ErrorCode.ALREADY_BLOCKED: "importer {value} is already blocked",
+    ErrorCode.NOT_BLOCKED: "importer {value} is not blocked",
+    ErrorCode.NO_BILLING: "no unpaid billing on this PIB",
+    ErrorCode.BAP_REQUIRED: "record the BAP fisik first",
+    ErrorCode.NO_SAMPLE: "no sample of item {seq} was taken (BA pengambilan contoh)",
+    ErrorCode.NO_INSTRUCTION: "no Instruksi Pemeriksaan on this case",
+    ErrorCode.OPEN_REQUESTS: "open requests ({kinds}) await their answer",
+    ErrorCode.ALREADY_ANSWERED: "this request was already answered",
+    ErrorCode.NO_RELEASE: "{value}: no SPPB releases this container",
+    ErrorCode.PAID_IN_FUTURE: "payment date is in the future",
+    ErrorCode.PAID_BEFORE_BILLING: "payment date is before the billing was issued",
+    ErrorCode.BEFORE_REGISTRATION: "before the PIB's registration",
+    ErrorCode.UNKNOWN_ITEM: "the PIB has no item {seq}",
+    ErrorCode.ITEM_TWICE: "item determined twice",
+    ErrorCode.PERMIT_NEEDS_ITEM: "a permit names the PIB item it covers",
+    ErrorCode.NOT_ON_MANIFEST: "{value} is not on the PIB's BC 1.1 line",
+    ErrorCode.CONTAINER_NOT_REPORTED: "container {value} of the IP is not reported",
+    ErrorCode.NOTHING_TO_INSPECT: "name the containers or the packages to inspect",
+    ErrorCode.HS_NOT_IN_TARIFF: "HS code {value} is not in the tariff table",
+    ErrorCode.RESULT_NOT_EXPECTED: "only a lab test has a result",
 }
 
 
@@ -179,3 +228,70 @@ def render(code: ErrorCode | str | None, params: dict[str, object] | None, fallb
         return template.format(**(params or {}))
     except (KeyError, IndexError):
         return fallback
+
+
+# --- the errors themselves --------------------------------------------------------------------------------
+# They live beside the catalogue so the domain and rules can raise them without importing anything above the
+# domain; `workstation.errors` re-exports them for the rest of the project. Each carries the exit status the
+# CLI uses (CONTRACTS.md): 1 = a domain refusal, 2 = bad input or usage.
+
+
+class WorkstationError(Exception):
+    """`code` is from the catalogue above, `params` fill its template (a screen translates the template and
+    fills it; `field` is always a parameter). `message` is the English text; when it is omitted the template
+    renders it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, code: ErrorCode | str | None = None,
+                 params: dict[str, Any] | None = None):
+        self.code = code
+        self.field = field
+        self.params: dict[str, Any] = {**(params or {}), **({"field": field} if field else {})}
+        self.message = message if message is not None else render(code, self.params, str(code or "error"))
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if self.field:
+            return f"{self.field}: {self.message}"
+        return self.message
+
+
+class InputError(WorkstationError):
+    """Bad input (file, JSON, form field, serial bytes). Nothing is written."""
+
+    exit_code = 2
+
+
+class ConfigError(InputError):
+    """Invalid configuration value; `field` names the key."""
+
+
+class DatabaseUnavailable(WorkstationError):
+    exit_code = 2
+
+
+class Refusal(WorkstationError):
+    """The request is well-formed but the rules or the state of the case refuse it."""
+
+    exit_code = 1
+
+
+class PermissionDenied(Refusal):
+    """The acting user lacks the role, or separation of duties forbids the action."""
+
+
+class NotFound(Refusal):
+    pass
+
+
+class ConflictError(Refusal):
+    """Optimistic locking: the case changed since it was read. Reload and redo."""
+
+
+class AuthenticationFailed(Refusal):
+    pass
+
+
+class AccountLocked(AuthenticationFailed):
+    pass

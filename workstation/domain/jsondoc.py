@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from workstation.errors import InputError
+from workstation.domain.errors import InputError
 
 # Plain digits only: no exponent, sign, NaN or Infinity. Bounds keep exact Decimal arithmetic small.
 _DECIMAL_RE = re.compile(r"(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?")

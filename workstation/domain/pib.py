@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 # shared JSON document helpers (also re-exported: the PIB rules import them from here)
+from workstation.domain.codes import Role
 from workstation.domain.jsondoc import (
     DecimalStr,
     Digits6,
@@ -34,6 +35,7 @@ from workstation.domain.jsondoc import (
     parse_json_document,
     validation_input_error,
 )
+from workstation.domain.workflow import workflow
 
 # --------------------------------------------------------------------------------------------------
 # pib/1
@@ -239,9 +241,85 @@ class PibAssessment(BaseModel):
             "outcome": self.outcome.value,
         }
 
+# --------------------------------------------------------------------------------------------------
+# The red lane's states and transitions (DOMAIN.md §2): one table, read by the service and the screens
+# --------------------------------------------------------------------------------------------------
+
+
+class PibState(StrEnum):
+    """A PIB case's state; each name equals its stored value (cases.state)."""
+
+    REJECTED = "REJECTED"  # failed the SKP checks; a rejection response was issued; may be resubmitted (same aju)
+    BILLED = "BILLED"  # accepted; billing code issued for the declared levies; waiting for payment
+    SPJM = "SPJM"  # registered (number + date; the 30-day clock runs); SPJM issued; waiting for goods readiness
+    READY = "READY"  # goods-readiness notice recorded; waiting for the Instruksi Pemeriksaan
+    INSPECTION = "INSPECTION"  # IP issued to an inspector; waiting for the LHP
+    RESEARCH = "RESEARCH"  # LHP recorded; the examiner researches (NPD/DNP, lab, enforcement) and determines
+    SPBL = "SPBL"  # lartas not met; waiting for the importer's permit, then a new determination
+    SPTNP = "SPTNP"  # SPTNP issued with a shortfall; waiting for payment (then SPPB)
+    SPPB = "SPPB"  # SPPB issued; the goods may leave
+    RELEASED = "RELEASED"  # gate-out recorded
+
+
+S = PibState
+# Registered and not yet determined: the determination SLA runs.
+AWAITING_DETERMINATION = frozenset({S.SPJM, S.READY, S.INSPECTION, S.RESEARCH})
+# No SPPB yet: the TPS storage clock (BTD) matters.
+WITHOUT_SPPB = frozenset({S.REJECTED, S.BILLED, S.SPJM, S.READY, S.INSPECTION, S.RESEARCH, S.SPBL, S.SPTNP})
+LHP_OPEN = frozenset({S.INSPECTION, S.RESEARCH})  # an LHP / minutes can be recorded or amended
+
+_DESK = (Role.EXAMINER, Role.SUPERVISOR)
+_INTAKE = (Role.EXAMINER, Role.SUPERVISOR, Role.ADMIN)
+_INSPECTOR = (Role.INSPECTOR,)
+_EXAMINER = (Role.EXAMINER,)
+_GATE = (Role.OFFICER, Role.INSPECTOR, Role.EXAMINER, Role.SUPERVISOR)
+INTAKE_ROLES = frozenset(_INTAKE)  # who may receive a new PIB (opening a case is not a transition)
+
+# (action, from states, to state (None: unchanged), roles). A new aju opens the case in REJECTED, BILLED or
+# SPJM (intake); everything after that is a row here.
+_ROWS: tuple[tuple[str, frozenset[PibState] | list[PibState], PibState | None, tuple[Role, ...]], ...] = (
+    # intake: a rejected PIB resubmitted under the same aju
+    ("pib.resubmit.rejected", [S.REJECTED], S.REJECTED, _INTAKE),
+    ("pib.resubmit.billed", [S.REJECTED], S.BILLED, _INTAKE),
+    ("pib.resubmit.registered", [S.REJECTED], S.SPJM, _INTAKE),
+    # payment of the declared billing: SKP registers the PIB and issues the SPJM
+    ("pib.pay_billing", [S.BILLED], S.SPJM, _DESK),
+    ("pib.supporting_documents", [S.SPJM, S.READY, S.INSPECTION, S.RESEARCH, S.SPBL, S.SPTNP], None, _DESK),
+    ("pib.goods_ready", [S.SPJM], S.READY, _DESK),
+    ("pib.issue_ip", [S.READY], S.INSPECTION, _DESK),
+    ("pib.reissue_ip", [S.INSPECTION], None, _DESK),
+    # hangar
+    ("pib.record_bap", LHP_OPEN, None, _INSPECTOR),
+    ("pib.record_sampling", LHP_OPEN, None, _INSPECTOR),
+    ("pib.submit_lhp", [S.INSPECTION], S.RESEARCH, _INSPECTOR),
+    ("pib.amend_lhp", [S.RESEARCH], None, _INSPECTOR),
+    # research
+    ("pib.request", [S.RESEARCH, S.SPBL], None, _EXAMINER),
+    ("pib.answer", [S.RESEARCH, S.SPBL], None, _DESK),
+    ("pib.refer_enforcement", [S.RESEARCH, S.SPBL], None, _DESK),
+    # determination, one row per outcome (Outcome values)
+    ("pib.determine.SPPB", [S.RESEARCH, S.SPBL], S.SPPB, _EXAMINER),
+    ("pib.determine.SPTNP", [S.RESEARCH, S.SPBL], S.SPTNP, _EXAMINER),
+    ("pib.determine.SPTNP+SPPB", [S.RESEARCH, S.SPBL], S.SPPB, _EXAMINER),
+    ("pib.determine.SPBL", [S.RESEARCH, S.SPBL], S.SPBL, _EXAMINER),
+    ("pib.pay_sptnp", [S.SPTNP], S.SPPB, _DESK),
+    ("pib.release", [S.SPPB], S.RELEASED, _GATE),
+)
+# The table holds the stored values as plain strings (what cases.state and the audit trail carry).
+FLOW = workflow("pib", [x.value for x in PibState],
+                *((a, [x.value for x in f], t.value if t else None, r) for a, f, t, r in _ROWS),
+                final=[S.RELEASED.value])
+DETERMINE_ACTIONS = frozenset(f"pib.determine.{o.value}" for o in Outcome)
+
 
 __all__ = [
+    "AWAITING_DETERMINATION",
+    "DETERMINE_ACTIONS",
+    "FLOW",
+    "INTAKE_ROLES",
     "LEVY_FIELDS",
+    "LHP_OPEN",
+    "WITHOUT_SPPB",
     "Bc11Ref",
     "BillOfLading",
     "DecimalStr",
@@ -256,6 +334,7 @@ __all__ = [
     "PibAssessment",
     "PibDocument",
     "PibItem",
+    "PibState",
     "PositiveDecimalStr",
     "StrictModel",
     "Text",

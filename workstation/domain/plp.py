@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from workstation.domain.codes import Role
 from workstation.domain.jsondoc import (
     DecimalStr,
     Digits6,
@@ -20,6 +21,7 @@ from workstation.domain.jsondoc import (
     check_unique,
     parse_json_document,
 )
+from workstation.domain.workflow import workflow
 
 
 class PlpReason(StrEnum):
@@ -122,3 +124,51 @@ class PlpCheck(BaseModel):
             "reasons": [r.value for r in self.reasons],
             "refusals": [r.value for r in self.refusals],
         }
+
+
+# ==========================================================================================================
+# The state machine: one case per request, one line per container or package
+# ==========================================================================================================
+
+
+class PlpState(StrEnum):
+    """States of a PLP case (names equal the stored values)."""
+
+    SUBMITTED = "SUBMITTED"  # eligible at registration, awaiting the officer's decision
+    APPROVED = "APPROVED"  # at least one line approved: PLP letter with its number and date; nothing out yet
+    MOVING = "MOVING"  # at least one approved line has left the origin gate
+    CLOSED = "CLOSED"  # every approved line is in at the destination                              [final]
+    REJECTED = "REJECTED"  # not eligible at registration, or every line rejected: letter PLP-TOLAK [final]
+    CANCELLED = "CANCELLED"  # cancelled with a reason before anything left the origin: PLP-BATAL  [final]
+
+
+class LineState(StrEnum):
+    """States of one line (a container or a B/L-AWB of packages). PENDING → APPROVED | REJECTED;
+    APPROVED → OUT (gate-out) → IN (gate-in); PENDING | APPROVED → CANCELLED with the case."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    OUT = "OUT"
+    IN = "IN"
+    CANCELLED = "CANCELLED"
+
+
+LINE_OPEN = (LineState.APPROVED, LineState.OUT)  # approved lines not yet in at the destination
+OFFICERS = (Role.OFFICER, Role.SUPERVISOR)  # who decides and records PLP movements
+REGISTRY_KEEPERS = (Role.SUPERVISOR, Role.ADMIN)  # who maintains the TPS registry
+
+_S = PlpState
+# What a user may do on a PLP case: this table and nothing else (the warehouse screen greys out from it; the
+# service checks the same row in CaseOps.change). Preconditions on the lines (a line approved before it leaves,
+# out before it comes in, nothing out before a cancellation) are refusals of the service with their codes.
+FLOW = workflow(
+    "plp", [s.value for s in PlpState],
+    ("plp.approve", {_S.SUBMITTED}, _S.APPROVED, OFFICERS),  # at least one line approved: PLP letter
+    ("plp.reject", {_S.SUBMITTED}, _S.REJECTED, OFFICERS),  # every line rejected: refusal letter
+    ("plp.cancel", {_S.SUBMITTED, _S.APPROVED}, _S.CANCELLED, OFFICERS),
+    ("plp.gate_out", {_S.APPROVED, _S.MOVING}, _S.MOVING, OFFICERS),
+    ("plp.gate_in", {_S.MOVING}, _S.MOVING, OFFICERS),  # a line in, others still to come
+    ("plp.close", {_S.MOVING}, _S.CLOSED, OFFICERS),  # the gate-in of the last approved line
+    final=(_S.REJECTED, _S.CLOSED, _S.CANCELLED),
+)

@@ -45,6 +45,7 @@ from workstation.domain.ecd import (
     Traveller,
     TravellerType,
 )
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, Refusal
 from workstation.rules.rates import RateTable
 from workstation.rules.ruleset import RuleSet, ruleset_for
@@ -85,25 +86,31 @@ OralGroup = Literal[ORAL_GROUPS]  # type: ignore[valid-type]
 Count = Annotated[int, Field(strict=True, ge=0)]
 
 
-def _int(lo: int, hi: int | None = None) -> Any:
-    return Annotated[int, Field(strict=True, ge=lo, le=hi)]
+# Bounded whole numbers (strict: a TOML "7" string or 7.0 float is refused). Spelled out as aliases because a
+# type checker cannot evaluate a call in an annotation.
+Days = Annotated[int, Field(strict=True, ge=0, le=60)]
+Age = Annotated[int, Field(strict=True, ge=0, le=120)]
+Places = Annotated[int, Field(strict=True, ge=0, le=6)]
+Positive = Annotated[int, Field(strict=True, ge=1)]
 
 
 class _Fig(BaseModel):
     # Not globally strict: enum keys come from TOML strings. Numbers and booleans are strict per field.
+    # No field has a default: a figure missing from the file is an error naming the file and key
+    # (RuleSet.parse), never a value from the code standing in for it. Empty lists and tables are written out.
     model_config = ConfigDict(extra="forbid")
 
 
 class SubmissionFigures(_Fig):
-    days_before: _int(0, 60)
-    days_after: _int(0, 60)
+    days_before: Days
+    days_after: Days
     default_utc_offset: UtcOffset
-    port_utc_offset: dict[str, UtcOffset] = {}
+    port_utc_offset: dict[str, UtcOffset]
 
 
 class AllowanceFigures(_Fig):
-    family_pooling: StrictBool = True
-    exempt_traveller_types: list[TravellerType] = []
+    family_pooling: StrictBool
+    exempt_traveller_types: list[TravellerType]
     usd: dict[TravellerType, RuleDecimal]
 
     @model_validator(mode="after")
@@ -122,8 +129,8 @@ class ExciseLimitFigures(_Fig):
 
 
 class ExciseFigures(_Fig):
-    tobacco_min_age: _int(0, 120)
-    alcohol_min_age: _int(0, 120)
+    tobacco_min_age: Age
+    alcohol_min_age: Age
     tobacco_order: list[TobaccoField]
     limits_for: dict[TravellerType, str]
     limits: dict[str, ExciseLimitFigures]
@@ -143,7 +150,7 @@ class ExciseFigures(_Fig):
 
 class CashFigures(_Fig):
     threshold_idr: Count
-    count_bearer_instruments: StrictBool = True
+    count_bearer_instruments: StrictBool
     undeclared_fine_pct: RuleDecimal
     undeclared_fine_cap_idr: Count
 
@@ -151,8 +158,8 @@ class CashFigures(_Fig):
 class LevyFigures(_Fig):
     import_duty_pct: RuleDecimal
     vat_pct: RuleDecimal
-    vat_base_numerator: _int(1)
-    vat_base_denominator: _int(1)
+    vat_base_numerator: Positive
+    vat_base_denominator: Positive
     luxury_tax_pct: RuleDecimal
     income_tax_pct_with_npwp: RuleDecimal
     income_tax_pct_without_npwp: RuleDecimal
@@ -160,24 +167,24 @@ class LevyFigures(_Fig):
 
 
 class RoundingFigures(_Fig):
-    usd_places: _int(0, 6)
+    usd_places: Places
     usd_mode: RoundingMode
-    customs_value_unit: _int(1)
+    customs_value_unit: Positive
     customs_value_mode: RoundingMode
-    levy_unit: _int(1)
+    levy_unit: Positive
     levy_mode: RoundingMode
-    fine_unit: _int(1) = 1
-    fine_mode: RoundingMode = "ROUND_DOWN"
+    fine_unit: Positive
+    fine_mode: RoundingMode
 
 
 class CategoryFigures(_Fig):
-    flags: list[CarryingFlag] = []
-    hs_prefixes: list[Annotated[str, Field(pattern=r"^[0-9]{2,10}$")]] = []
+    flags: list[CarryingFlag]
+    hs_prefixes: list[Annotated[str, Field(pattern=r"^[0-9]{2,10}$")]]
 
 
 class OralFigures(_Fig):
-    eligible_groups: list[OralGroup] = []
-    min_age: _int(0, 120) = 60
+    eligible_groups: list[OralGroup]
+    min_age: Age
 
 
 class EcdFigures(_Fig):
@@ -189,7 +196,7 @@ class EcdFigures(_Fig):
     rounding: RoundingFigures
     prohibited: CategoryFigures
     quarantine: CategoryFigures
-    oral_declaration: OralFigures = OralFigures()
+    oral_declaration: OralFigures
 
 
 def _tz(offset: str) -> dt.timezone:
@@ -282,7 +289,7 @@ def _allowances(fig: EcdFigures, ruleset: RuleSet) -> dict[str, Decimal | None]:
         if out[t.value] != value:
             raise InputError(
                 f"has more decimals than rounding.usd_places ({fig.rounding.usd_places})",
-                field=f"{ruleset.path.name}:allowance.usd.{t.value}",
+                code=ErrorCode.RULESET_INVALID, field=f"{ruleset.path.name}:allowance.usd.{t.value}",
             )
     return out
 
@@ -294,7 +301,8 @@ def compile_rules(ruleset: RuleSet) -> EcdRules:
     if hit is not None:
         return hit
     if ruleset.kind != KIND:
-        raise InputError(f"rule set {ruleset.id!r} is of kind {ruleset.kind!r}, not {KIND!r}", field="ruleset")
+        raise InputError(f"rule set {ruleset.id!r} is of kind {ruleset.kind!r}, not {KIND!r}",
+                         code=ErrorCode.RULESET_INVALID, field="ruleset")
     fig = ruleset.parse(EcdFigures)
     ex = fig.excise
     limits: dict[str, ExciseLimits] = {}
@@ -418,7 +426,7 @@ def _rate(rates: RateTable, currency: str, day: dt.date, path: str) -> Decimal:
     try:
         return rates.rate(currency, day)
     except InputError as exc:
-        raise InputError(exc.message, field=path) from None
+        raise InputError(exc.message, code=exc.code, field=path, params=exc.params) from None
 
 
 def local_date(moment: dt.datetime, port: str, rules: RuleSet | EcdRules) -> dt.date:
@@ -457,7 +465,7 @@ def _check_window(submitted_at: dt.datetime, arrival_date: dt.date, port: str, r
             f"OUTSIDE_SUBMISSION_WINDOW: submitted on {filed.isoformat()} ({port} local date); an e-CD for "
             f"arrival on {arrival_date.isoformat()} may be submitted {first.isoformat()} to {last.isoformat()} "
             f"(rule set {r.id})",
-            code="OUTSIDE_SUBMISSION_WINDOW",
+            code=ErrorCode.OUTSIDE_SUBMISSION_WINDOW,
         )
 
 
@@ -499,7 +507,7 @@ def _goods_usd(goods: Sequence[GoodsLike], day: dt.date, rates: RateTable, r: Ec
             i = first_other
             usd += idr / rates.rate("USD", day)
     except InputError as exc:
-        raise InputError(exc.message, field=f"goods[{i}].currency") from None
+        raise InputError(exc.message, code=exc.code, field=f"goods[{i}].currency", params=exc.params) from None
     return usd.quantize(r.usd_exp, rounding=r.usd_mode)
 
 
@@ -628,7 +636,7 @@ def _cash_idr(cash: Iterable[Any], day: dt.date, rates: RateTable, r: EcdRules) 
             if not c.bearer_instrument or r.count_bearer_instruments:
                 total += in_idr
     except InputError as exc:
-        raise InputError(exc.message, field=f"cash[{i}].currency") from None
+        raise InputError(exc.message, code=exc.code, field=f"cash[{i}].currency", params=exc.params) from None
     return total
 
 
@@ -671,7 +679,7 @@ def _checked_reasons(extra: Iterable[str]) -> list[str]:
     out = []
     for code in extra:
         if not isinstance(code, str) or not _REASON_RE.fullmatch(code):
-            raise InputError(f"not a reason code: {code!r}", field="extra_reasons")
+            raise InputError(f"not a reason code: {code!r}", code=ErrorCode.INVALID_VALUE, field="extra_reasons")
         out.append(str(code))
     return out
 
@@ -787,7 +795,8 @@ def assess(
     family = doc.family_members
     births = tuple([d.birth_date] + [m.birth_date for m in family]) if family else (d.birth_date,)
     traveller = Traveller(d.traveller_type, births, d.npwp)
-    return _decide(doc.ecd_id, doc.goods, doc.excise, doc.cash, doc.carrying, traveller, day, rates, r, extra_reasons)
+    return _decide(doc.ecd_id, doc.goods, doc.excise, doc.cash, doc.carrying, traveller, day, rates, r,
+                   extra_reasons)
 
 
 __all__ = [

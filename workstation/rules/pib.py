@@ -15,12 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from decimal import (
+    Clamped,
+    Context,
     Decimal,
     DivisionByZero,
+    FloatOperation,
     Inexact,
     InvalidOperation,
     Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
     localcontext,
 )
 from fractions import Fraction
@@ -47,11 +54,16 @@ M = TypeVar("M", bound=BaseModel)
 _HUNDRED = Decimal(100)
 
 
-def exact_decimal():
+_SIGNALS = (Clamped, DivisionByZero, FloatOperation, Inexact, InvalidOperation, Overflow, Rounded, Subnormal,
+            Underflow)
+_TRAPPED = (InvalidOperation, DivisionByZero, Overflow, Inexact)
+
+
+def exact_decimal() -> AbstractContextManager[Context]:
     """Decimal context for money arithmetic: wide enough for any valid input (each input has at most 24
     significant digits, a levy multiplies at most four), and any implicit rounding raises Inexact, so
-    the only rounding is the rule set's."""
-    return localcontext(prec=200, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+    the only rounding is the rule set's. Only the four signals above trap (every other one is off)."""
+    return localcontext(prec=200, traps={s: s in _TRAPPED for s in _SIGNALS})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -151,10 +163,16 @@ class Inspection(RuleModel):
     levels_pct: list[Annotated[int, Field(ge=1, le=100)]]
 
 
+class Tariff(RuleModel):
+    post_lengths: Annotated[list[Annotated[int, Field(ge=6, le=12)]], Field(min_length=1)]
+
+
 class PibRules(RuleModel):
-    """The figures of a `pib` rule set (rulesets/pib/*.toml)."""
+    """The figures of a `pib` rule set (rulesets/pib/*.toml). Every section is required: a missing key is an
+    error of the rule set, never a figure from the code."""
 
     inspection: Inspection
+    tariff: Tariff
     ndpbm: Ndpbm
     rounding: RoundingRules
     fine: FineRules

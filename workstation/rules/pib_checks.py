@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from workstation.domain.errors import ErrorCode
 from workstation.domain.identifiers import container_number_valid
 from workstation.domain.pib import (
     PibDocument,
@@ -54,7 +55,7 @@ class CheckCode(StrEnum):
     BL_MISMATCH = "BL_MISMATCH"  # the B/L is not the one on that manifest line
     NDPBM_NO_RATE = "NDPBM_NO_RATE"  # no NDPBM in the rate table for the currency and day
     NDPBM_MISMATCH = "NDPBM_MISMATCH"  # the NDPBM stated differs from the rate table's
-    HS_NOT_10_DIGITS = "HS_NOT_10_DIGITS"  # BTKI 2022 posts have 10 digits
+    HS_NOT_10_DIGITS = "HS_NOT_10_DIGITS"  # not a length of [tariff] post_lengths (name kept: stored)
     HS_UNKNOWN = "HS_UNKNOWN"  # not a post of the tariff table
     INCOMPLETE = "INCOMPLETE"  # a required value is empty or zero
     INCONSISTENT = "INCONSISTENT"  # values contradict each other (dates)
@@ -74,7 +75,7 @@ _WORDING: dict[CheckCode, tuple[str, str]] = {
     CheckCode.NDPBM_NO_RATE: ("no NDPBM for {currency} on {day}", "tidak ada NDPBM {currency} untuk tanggal {day}"),
     CheckCode.NDPBM_MISMATCH: ("NDPBM stated {stated}, rate table {table} for {currency} on {day}",
                                "NDPBM diberitahukan {stated}, tabel kurs {table} untuk {currency} tanggal {day}"),
-    CheckCode.HS_NOT_10_DIGITS: ("HS code {hs} must have 10 digits", "pos tarif {hs} harus 10 digit"),
+    CheckCode.HS_NOT_10_DIGITS: ("HS code {hs} must have {digits} digits", "pos tarif {hs} harus {digits} digit"),
     CheckCode.HS_UNKNOWN: ("HS code {hs} is not in the tariff table", "pos tarif {hs} tidak ada dalam BTKI"),
     CheckCode.INCOMPLETE: ("{what}", "{what_id}"),
     CheckCode.INCONSISTENT: ("{what}", "{what_id}"),
@@ -150,6 +151,7 @@ class IntakeReference:
     manifest_line: ManifestLine | None  # the line the PIB's BC 1.1 reference names, if it exists
     ndpbm_quoted: Decimal | None  # the rate table's NDPBM for the PIB's currency on submitted_on, as quoted
     tariff: Mapping[str, TariffRow]  # at least the posts the PIB's items name
+    post_lengths: Collection[int]  # digits of a tariff post, from the rule set ([tariff] post_lengths)
     lartas: Sequence[LartasRow] = ()
 
 
@@ -217,8 +219,9 @@ def skp_checks(doc: PibDocument, ref: IntakeReference) -> list[Problem]:
     # items
     for n, item in enumerate(doc.items):
         base = f"items[{n}]"
-        if len(item.hs_code) != 10:
-            out.append(problem(CheckCode.HS_NOT_10_DIGITS, f"{base}.hs_code", hs=item.hs_code))
+        if len(item.hs_code) not in ref.post_lengths:
+            out.append(problem(CheckCode.HS_NOT_10_DIGITS, f"{base}.hs_code", hs=item.hs_code,
+                               digits=_lengths_text(ref.post_lengths)))
         elif item.hs_code not in ref.tariff:
             out.append(problem(CheckCode.HS_UNKNOWN, f"{base}.hs_code", hs=item.hs_code))
         if item.cif <= 0:
@@ -279,7 +282,9 @@ def lartas_flags(items: Iterable[PibItem], rules: Sequence[LartasRow]) -> list[L
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OptLine = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 LongLine = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Hs10 = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$")]
+# An HS code as the inspector read it; that it has the digits of a tariff post (rule set `[tariff] post_lengths`)
+# is checked by the service, which knows the rule set.
+HsDigits = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,12}$")]
 
 
 def _upper(value: Any) -> Any:
@@ -340,7 +345,7 @@ class LhpItem(FormModel):
     quantity: PositiveDecimalStr
     unit: UnitCode
     origin: Country
-    hs_code: Hs10
+    hs_code: HsDigits
     match: bool
     note: OptLine = ""
 
@@ -417,15 +422,17 @@ def parse_form(model: type[FormModel], data: Mapping[str, Any], *, prefix: str =
     except ValidationError as exc:
         err = validation_input_error(exc)
         message = err.message.removeprefix("Value error, ")
-        raise InputError(message, field=f"{prefix}{err.field}" if prefix else err.field) from None
+        raise InputError(message,
+                         code=ErrorCode.INVALID_VALUE, field=f"{prefix}{err.field}" if prefix else err.field) from None
 
 
 def check_signed(form: BapInput | SamplingInput) -> None:
     """Minutes are recorded only once both the representative and the inspector have signed."""
     if not form.representative_signed:
-        raise InputError("the importer/PPJK representative has not signed", field="representative_signed")
+        raise InputError("the importer/PPJK representative has not signed",
+                         code=ErrorCode.NOT_SIGNED, field="representative_signed")
     if not form.inspector_signed:
-        raise InputError("the inspector has not signed", field="inspector_signed")
+        raise InputError("the inspector has not signed", code=ErrorCode.NOT_SIGNED, field="inspector_signed")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -509,47 +516,60 @@ def _records(text: str, header: tuple[str, ...], source: str) -> Iterable[tuple[
                 got = tuple(c.strip() for c in record)
                 if got != header:
                     raise InputError(f"header must be {','.join(header)}, got {','.join(got)}",
-                                     field=f"{source}:line {line}")
+                                     code=ErrorCode.INVALID_CSV, field=f"{source}:line {line}")
                 header_seen = True
                 continue
             if len(record) != len(header):
-                raise InputError(f"expected {len(header)} columns, got {len(record)}", field=f"{source}:line {line}")
+                raise InputError(f"expected {len(header)} columns, got {len(record)}",
+                                 code=ErrorCode.INVALID_CSV, field=f"{source}:line {line}")
             rows.append((f"line {line}", [c.strip() for c in record]))
     except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", field=f"{source}:line {reader.line_num}") from None
+        raise InputError(f"malformed CSV: {exc}",
+                         code=ErrorCode.INVALID_CSV, field=f"{source}:line {reader.line_num}") from None
     if not header_seen:
-        raise InputError(f"empty file; expected the header {','.join(header)}", field=source)
+        raise InputError(f"empty file; expected the header {','.join(header)}",
+                         code=ErrorCode.INVALID_CSV, field=source)
     return rows
 
 
 def _date(text: str, where: str) -> dt.date:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", field=where)
+        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", code=ErrorCode.DATE_FORMAT, field=where)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"not a calendar date: {text!r}", field=where) from None
+        raise InputError(f"not a calendar date: {text!r}", code=ErrorCode.NOT_A_DATE, field=where) from None
 
 
 def _unique(keys: list[Any], labels: list[str], source: str, what: str) -> None:
     seen: dict[Any, str] = {}
     for k, label in zip(keys, labels, strict=True):
         if k in seen:
-            raise InputError(f"duplicate {what} (also on {seen[k]})", field=f"{source}:{label}")
+            raise InputError(f"duplicate {what} (also on {seen[k]})",
+                             code=ErrorCode.DUPLICATE_VALUE, field=f"{source}:{label}")
         seen[k] = label
 
 
-def parse_tariff_csv(text: str, *, source: str = "tariff") -> list[TariffRow]:
-    """`hs_code,description,bm_rate`: a 10-digit post, its description, the MFN BM rate in percent."""
+def _lengths_text(lengths: Collection[int]) -> str:
+    return " or ".join(str(n) for n in sorted(lengths))
+
+
+def parse_tariff_csv(text: str, *, post_lengths: Collection[int], source: str = "tariff") -> list[TariffRow]:
+    """`hs_code,description,bm_rate`: a post of one of `post_lengths` digits (the rule set's
+    `[tariff] post_lengths`), its description, the MFN BM rate in percent."""
     out, labels = [], []
     for label, (hs, desc, rate) in _records(text, TARIFF_HEADER, source):
         where = f"{source}:{label}"
-        if not re.fullmatch(r"[0-9]{10}", hs):
-            raise InputError(f"HS code must have 10 digits, got {hs!r}", field=f"{where}:hs_code")
+        if not re.fullmatch(r"[0-9]+", hs) or len(hs) not in post_lengths:
+            raise InputError(f"HS code must have {_lengths_text(post_lengths)} digits, got {hs!r}",
+                             code=ErrorCode.HS_CODE, field=f"{where}:hs_code",
+                             params={"lengths": _lengths_text(post_lengths)})
         if not desc or len(desc) > 500:
-            raise InputError("description must have 1-500 characters", field=f"{where}:description")
+            raise InputError("description must have 1-500 characters",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:description")
         if not _RATE_RE.fullmatch(rate):
-            raise InputError(f"BM rate must be a percentage such as 7.5, got {rate!r}", field=f"{where}:bm_rate")
+            raise InputError(f"BM rate must be a percentage such as 7.5, got {rate!r}",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:bm_rate")
         out.append(TariffRow(hs, desc, Decimal(rate)))
         labels.append(label)
     _unique([r.hs_code for r in out], labels, source, "HS code")
@@ -562,11 +582,14 @@ def parse_lartas_csv(text: str, *, source: str = "lartas") -> list[LartasRow]:
     for label, (prefix, permit, agency) in _records(text, LARTAS_HEADER, source):
         where = f"{source}:{label}"
         if not re.fullmatch(r"[0-9]{4,10}", prefix):
-            raise InputError(f"HS prefix must have 4-10 digits, got {prefix!r}", field=f"{where}:hs_prefix")
+            raise InputError(f"HS prefix must have 4-10 digits, got {prefix!r}",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:hs_prefix")
         if not permit or len(permit) > 200:
-            raise InputError("permit must have 1-200 characters", field=f"{where}:permit")
+            raise InputError("permit must have 1-200 characters",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:permit")
         if not agency or len(agency) > 100:
-            raise InputError("agency must have 1-100 characters", field=f"{where}:agency")
+            raise InputError("agency must have 1-100 characters",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:agency")
         out.append(LartasRow(prefix, permit, agency))
         labels.append(label)
     _unique([r.hs_prefix for r in out], labels, source, "HS prefix")
@@ -581,24 +604,31 @@ def parse_manifest_csv(text: str, *, source: str = "manifest") -> list[ManifestL
         number, bc_date, pos, subpos, bl, bl_date, consignee, packages, unit, containers = cells
         where = f"{source}:{label}"
         if not re.fullmatch(r"[0-9]{6}", number):
-            raise InputError(f"BC 1.1 number must have 6 digits, got {number!r}", field=f"{where}:bc11_number")
+            raise InputError(f"BC 1.1 number must have 6 digits, got {number!r}",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:bc11_number")
         if not re.fullmatch(r"[0-9]{4}", pos):
-            raise InputError(f"pos must have 4 digits, got {pos!r}", field=f"{where}:pos")
+            raise InputError(f"pos must have 4 digits, got {pos!r}",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:pos")
         if not re.fullmatch(r"[0-9]{8}", subpos):
-            raise InputError(f"sub-pos must have 8 digits, got {subpos!r}", field=f"{where}:subpos")
+            raise InputError(f"sub-pos must have 8 digits, got {subpos!r}",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:subpos")
         if not bl or len(bl) > 35:
-            raise InputError("B/L number must have 1-35 characters", field=f"{where}:bl_number")
+            raise InputError("B/L number must have 1-35 characters",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:bl_number")
         if not consignee or len(consignee) > 200:
-            raise InputError("consignee must have 1-200 characters", field=f"{where}:consignee")
+            raise InputError("consignee must have 1-200 characters",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:consignee")
         if not re.fullmatch(r"[1-9][0-9]{0,8}", packages):
-            raise InputError(f"packages must be a positive whole number, got {packages!r}", field=f"{where}:packages")
+            raise InputError(f"packages must be a positive whole number, got {packages!r}",
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:packages")
         if not re.fullmatch(r"[A-Z0-9]{1,4}", unit):
             raise InputError(f"package unit must be a code such as CT or PK, got {unit!r}",
-                             field=f"{where}:package_unit")
+                             code=ErrorCode.INVALID_CSV, field=f"{where}:package_unit")
         numbers = tuple(c.upper() for c in containers.split())
         for c in numbers:
             if not container_number_valid(c):
-                raise InputError(f"{c} is not a valid ISO 6346 container number", field=f"{where}:containers")
+                raise InputError(f"{c} is not a valid ISO 6346 container number",
+                                 code=ErrorCode.CONTAINER_NUMBER, field=f"{where}:containers")
         out.append(ManifestLine(number, _date(bc_date, f"{where}:bc11_date"), pos, subpos, bl,
                                 _date(bl_date, f"{where}:bl_date"), consignee, int(packages), unit, numbers))
         labels.append(label)

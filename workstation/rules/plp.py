@@ -16,6 +16,7 @@ from typing import Annotated, get_args
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from workstation.domain.errors import ErrorCode
 from workstation.domain.identifiers import container_number_valid
 from workstation.domain.plp import (
     Applicant,
@@ -93,9 +94,9 @@ def yor_pct(teu_used: int | Decimal, capacity: int | Decimal) -> Decimal:
     """YOR in percent = TEU used / capacity x 100. Rounded toward zero (28 digits), so the result never
     exceeds the exact ratio: comparing it with a threshold never turns a refusal into a yes."""
     if capacity <= 0:
-        raise InputError("must be greater than zero", field="capacity")
+        raise InputError(code=ErrorCode.NOT_POSITIVE, field="capacity")
     if teu_used < 0:
-        raise InputError("must not be negative", field="teu_used")
+        raise InputError(code=ErrorCode.NEGATIVE, field="teu_used")
     with localcontext(prec=28, rounding=ROUND_FLOOR):
         return Decimal(teu_used) * 100 / Decimal(capacity)
 
@@ -105,7 +106,8 @@ def teu(size: ContainerSize, *, ruleset: RuleSet) -> int:
     try:
         return plp_rules(ruleset).teu[size]
     except KeyError:
-        raise InputError(f"unknown container size {size!r}", field="size") from None
+        raise InputError(code=ErrorCode.NOT_ONE_OF, field="size",
+                         params={"options": ", ".join(get_args(ContainerSize))}) from None
 
 
 def containers_teu(containers: Iterable[ContainerLine], *, ruleset: RuleSet) -> int:

@@ -19,12 +19,18 @@ from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
-from workstation.errors import InputError
+from workstation.domain.errors import ErrorCode, InputError
 
 HEADER = ("currency", "rate_idr", "valid_from", "valid_to")
 
-# How many units the quoted rate is for (KMK NDPBM quotes JPY per 100 yen). Format contract, not a rule figure.
+# How many units the quoted rate is for (KMK NDPBM quotes JPY per 100 yen). Format contract, not a rule figure,
+# and the ONE place it is said: every workflow converts through `RateTable.rate` / `quote_units`.
 QUOTE_UNITS: dict[str, int] = {"JPY": 100}
+
+
+def quote_units(currency: str) -> int:
+    """How many units of `currency` one quoted NDPBM rate is for (100 for JPY, else 1)."""
+    return QUOTE_UNITS.get(currency, 1)
 
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _RATE_RE = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?")
@@ -43,7 +49,7 @@ class RateRow:
 
     @property
     def per_unit(self) -> Decimal:
-        return self.rate_idr / QUOTE_UNITS.get(self.currency, 1)
+        return self.rate_idr / quote_units(self.currency)
 
 
 class RateTable:
@@ -67,7 +73,7 @@ class RateTable:
                 if a.valid_to is None or a.valid_to >= b.valid_from:
                     raise InputError(
                         f"{cur} periods overlap ({la} and {lb})",
-                        field=f"{source}:{lb}:valid_from",
+                        code=ErrorCode.INVALID_VALUE, field=f"{source}:{lb}:valid_from",
                     )
             by_currency[cur] = ([r.valid_from for r, _ in items], [r for r, _ in items])
         self._rows = tuple(rows)
@@ -76,7 +82,7 @@ class RateTable:
 
     # -- constructors -----------------------------------------------------------------------------------
     @classmethod
-    def from_rows(cls, rows: Iterable[RateRow | tuple]) -> RateTable:
+    def from_rows(cls, rows: Iterable[RateRow | tuple[str, Decimal, dt.date, dt.date | None]]) -> RateTable:
         """From stored rates (quoted as in the file: JPY per 100). Tuples are (currency, rate_idr, from, to)."""
         return cls(r if isinstance(r, RateRow) else RateRow(*r) for r in rows)
 
@@ -91,9 +97,10 @@ class RateTable:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", field=str(path)) from None
+            raise InputError(code=ErrorCode.FILE_UNREADABLE, field=str(path),
+                             params={"reason": exc.strerror or str(exc)}) from None
         except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", field=str(path)) from None
+            raise InputError(code=ErrorCode.NOT_UTF8, field=str(path)) from None
         return cls.from_csv_text(text, source=path.name)
 
     # -- queries ----------------------------------------------------------------------------------------
@@ -116,11 +123,18 @@ class RateTable:
         if found is not None:
             starts, rows = found
             i = bisect_right(starts, day) - 1
-            if i >= 0 and (rows[i].valid_to is None or day <= rows[i].valid_to):
+            valid_to = rows[i].valid_to if i >= 0 else day
+            if i >= 0 and (valid_to is None or day <= valid_to):
                 value = rows[i].per_unit
                 self._cache[key] = value
                 return value
-        raise InputError(f"no NDPBM rate for {currency} on {day.isoformat()}", field="currency")
+        raise InputError(f"no NDPBM rate for {currency} on {day.isoformat()}", field="currency",
+                         code=ErrorCode.NO_RATE, params={"currency": currency, "day": day.isoformat()})
+
+    def quoted(self, currency: str, day: dt.date) -> Decimal:
+        """The NDPBM as the decree quotes it (JPY per 100 yen, others per one unit), rupiah. InputError NO_RATE
+        as `rate`. For comparing with a declared NDPBM, which is written as quoted."""
+        return self.rate(currency, day) * quote_units(currency)
 
     def has_rate(self, currency: str, day: dt.date) -> bool:
         try:
@@ -132,30 +146,32 @@ class RateTable:
 
 def _check_row(row: RateRow, label: str, source: str) -> None:
     if not isinstance(row.currency, str) or not _CURRENCY_RE.fullmatch(row.currency):
-        raise InputError("currency must be three capital letters (ISO 4217)", field=f"{source}:{label}:currency")
+        raise InputError("currency must be three capital letters (ISO 4217)", code=ErrorCode.CURRENCY_CODE, field=f"{source}:{label}:currency")
     if not isinstance(row.rate_idr, Decimal) or not row.rate_idr.is_finite() or row.rate_idr <= 0:
-        raise InputError("rate must be a positive decimal", field=f"{source}:{label}:rate_idr")
+        raise InputError("rate must be a positive decimal", code=ErrorCode.INVALID_VALUE, field=f"{source}:{label}:rate_idr")
     if row.currency == "IDR" and row.rate_idr != 1:
-        raise InputError("IDR rate can only be 1", field=f"{source}:{label}:rate_idr")
+        raise InputError("IDR rate can only be 1", code=ErrorCode.INVALID_VALUE, field=f"{source}:{label}:rate_idr")
     if not isinstance(row.valid_from, dt.date) or isinstance(row.valid_from, dt.datetime):
-        raise InputError("must be a date", field=f"{source}:{label}:valid_from")
+        raise InputError("must be a date", code=ErrorCode.NOT_A_DATE, field=f"{source}:{label}:valid_from")
     if row.valid_to is not None:
         if not isinstance(row.valid_to, dt.date) or isinstance(row.valid_to, dt.datetime):
-            raise InputError("must be a date", field=f"{source}:{label}:valid_to")
+            raise InputError("must be a date", code=ErrorCode.NOT_A_DATE, field=f"{source}:{label}:valid_to")
         if row.valid_to < row.valid_from:
-            raise InputError("valid_to is before valid_from", field=f"{source}:{label}:valid_to")
+            raise InputError("valid_to is before valid_from", code=ErrorCode.INVALID_VALUE, field=f"{source}:{label}:valid_to")
 
 
-def _date(text: str, where: str, *, optional: bool = False) -> dt.date | None:
+def _date(text: str, where: str) -> dt.date:
     text = text.strip()
-    if optional and text == "":
-        return None
     if not _DATE_RE.fullmatch(text):
-        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", field=where)
+        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", field=where, code=ErrorCode.DATE_FORMAT)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"not a calendar date: {text!r}", field=where) from None
+        raise InputError(f"not a calendar date: {text!r}", field=where, code=ErrorCode.NOT_A_DATE) from None
+
+
+def _optional_date(text: str, where: str) -> dt.date | None:
+    return None if text.strip() == "" else _date(text, where)
 
 
 def parse_rates_csv(text: str, *, source: str = "rates") -> tuple[list[RateRow], list[str]]:
@@ -175,30 +191,30 @@ def parse_rates_csv(text: str, *, source: str = "rates") -> tuple[list[RateRow],
                 got = tuple(c.strip() for c in record)
                 if got != HEADER:
                     raise InputError(
-                        f"header must be {','.join(HEADER)}, got {','.join(got)}", field=f"{source}:line {line}"
+                        f"header must be {','.join(HEADER)}, got {','.join(got)}", code=ErrorCode.INVALID_CSV, field=f"{source}:line {line}"
                     )
                 header_seen = True
                 continue
             label = f"line {line}"
             if len(record) != len(HEADER):
-                raise InputError(f"expected {len(HEADER)} columns, got {len(record)}", field=f"{source}:{label}")
+                raise InputError(f"expected {len(HEADER)} columns, got {len(record)}", code=ErrorCode.INVALID_CSV, field=f"{source}:{label}")
             cur, rate_text, vf_text, vt_text = (c.strip() for c in record)
             if not _CURRENCY_RE.fullmatch(cur):
                 raise InputError(
-                    f"currency must be three capital letters, got {cur!r}", field=f"{source}:{label}:currency"
+                    f"currency must be three capital letters, got {cur!r}", code=ErrorCode.CURRENCY_CODE, field=f"{source}:{label}:currency"
                 )
             if not _RATE_RE.fullmatch(rate_text):
                 raise InputError(
                     f"rate must be a positive decimal like 16250.50, got {rate_text!r}",
-                    field=f"{source}:{label}:rate_idr",
+                    code=ErrorCode.NOT_A_NUMBER, field=f"{source}:{label}:rate_idr",
                 )
             rate = Decimal(rate_text)
             valid_from = _date(vf_text, f"{source}:{label}:valid_from")
-            valid_to = _date(vt_text, f"{source}:{label}:valid_to", optional=True)
-            rows.append(RateRow(cur, rate, valid_from, valid_to))  # type: ignore[arg-type]
+            valid_to = _optional_date(vt_text, f"{source}:{label}:valid_to")
+            rows.append(RateRow(cur, rate, valid_from, valid_to))
             labels.append(label)
     except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", field=f"{source}:line {reader.line_num}") from None
+        raise InputError(f"malformed CSV: {exc}", code=ErrorCode.INVALID_CSV, field=f"{source}:line {reader.line_num}") from None
     if not header_seen:
-        raise InputError(f"empty file; expected the header {','.join(HEADER)}", field=source)
+        raise InputError(f"empty file; expected the header {','.join(HEADER)}", code=ErrorCode.INVALID_CSV, field=source)
     return rows, labels

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from workstation.errors import InputError, Refusal
+from workstation.domain.errors import ErrorCode, InputError, Refusal
 
 SHIPPED_DIR = Path(__file__).with_name("rulesets")
 
@@ -41,40 +41,54 @@ class RuleSet:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
     def parse(self, model: type[M]) -> M:
-        """Validate the kind-specific figures; a bad file names its key."""
+        """Validate the kind-specific figures. InputError RULESET_INVALID naming the file and key
+        (`PMK-34-2025.toml:rounding.fine_unit`) for a bad value, and for a missing key: the kinds' models give
+        no defaults, so no figure comes from the code."""
         try:
             return model.model_validate(self.data)
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"])
-            raise InputError(err["msg"], field=f"{self.path.name}:{loc}") from None
+            msg = "missing key" if err["type"] == "missing" else err["msg"]
+            raise InputError(msg, code=ErrorCode.RULESET_INVALID, field=f"{self.path.name}:{loc}") from None
+
+
+def _invalid(message: str, where: str) -> InputError:
+    return InputError(message, code=ErrorCode.RULESET_INVALID, field=where)
 
 
 def _load_file(path: Path) -> RuleSet:
+    """One rule-set file. InputError RULESET_INVALID naming the file (and key) when it is not TOML, or its
+    [meta] lacks id, kind, valid_from, title or sources (`valid_to` alone is optional: open-ended)."""
     raw = path.read_bytes()
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid TOML: {exc}", field=str(path)) from None
+        raise _invalid(f"not valid TOML: {exc}", str(path)) from None
     meta = doc.pop("meta", None)
     if not isinstance(meta, dict):
-        raise InputError("missing [meta] table", field=str(path))
-    for key in ("id", "kind", "valid_from"):
+        raise _invalid("missing [meta] table", str(path))
+    for key in ("id", "kind", "valid_from", "title", "sources"):
         if key not in meta:
-            raise InputError("missing key", field=f"{path.name}:meta.{key}")
+            raise _invalid("missing key", f"{path.name}:meta.{key}")
     valid_from = meta["valid_from"]
     valid_to = meta.get("valid_to")
     if not isinstance(valid_from, dt.date) or (valid_to is not None and not isinstance(valid_to, dt.date)):
-        raise InputError("dates must be TOML dates (YYYY-MM-DD)", field=f"{path.name}:meta.valid_from")
+        raise _invalid("dates must be TOML dates (YYYY-MM-DD)", f"{path.name}:meta.valid_from")
     if valid_to is not None and valid_to < valid_from:
-        raise InputError("valid_to is before valid_from", field=f"{path.name}:meta.valid_to")
+        raise _invalid("valid_to is before valid_from", f"{path.name}:meta.valid_to")
+    sources = meta["sources"]
+    if not isinstance(sources, list) or not sources or not all(isinstance(x, str) and x for x in sources):
+        raise _invalid("a list of the texts the figures come from", f"{path.name}:meta.sources")
+    if not isinstance(meta["title"], str) or not meta["title"].strip():
+        raise _invalid("a non-empty title", f"{path.name}:meta.title")
     return RuleSet(
         id=str(meta["id"]),
         kind=str(meta["kind"]),
         valid_from=valid_from,
         valid_to=valid_to,
-        title=str(meta.get("title", "")),
-        sources=tuple(meta.get("sources", ())),
+        title=meta["title"],
+        sources=tuple(sources),
         data=doc,
         sha256=hashlib.sha256(raw).hexdigest(),
         path=path,
@@ -90,7 +104,7 @@ def _load_dirs(dirs: tuple[Path, ...]) -> dict[str, RuleSet]:
         for path in sorted(d.glob("*/*.toml")):
             rs = _load_file(path)
             if rs.kind != path.parent.name:
-                raise InputError(f"kind {rs.kind!r} does not match its folder", field=f"{path.name}:meta.kind")
+                raise _invalid(f"kind {rs.kind!r} does not match its folder", f"{path.name}:meta.kind")
             found[rs.id] = rs  # a later directory replaces a shipped file with the same id
     return found
 
@@ -111,17 +125,19 @@ def ruleset_by_id(ruleset_id: str, extra_dir: Path | str | None = None) -> RuleS
     try:
         return _load_dirs(_dirs(extra_dir))[ruleset_id]
     except KeyError:
-        raise InputError(f"unknown rule set {ruleset_id!r}", field="ruleset") from None
+        raise InputError(f"unknown rule set {ruleset_id!r}", code=ErrorCode.NO_RULESET, field="ruleset",
+                         params={"value": ruleset_id}) from None
 
 
 def ruleset_for(kind: str, day: dt.date, extra_dir: Path | str | None = None) -> RuleSet:
     """The rule set of `kind` in force on `day`. Overlapping periods are a data error."""
     matches = [r for r in all_rulesets(kind, extra_dir) if r.in_force(day)]
     if not matches:
-        raise Refusal(f"no {kind} rule set in force on {day.isoformat()}", code="NO_RULESET")
+        raise Refusal(f"no {kind} rule set in force on {day.isoformat()}", code=ErrorCode.NO_RULESET,
+                      params={"kind": kind, "day": day.isoformat()})
     if len(matches) > 1:
         ids = ", ".join(r.id for r in matches)
-        raise InputError(f"rule sets overlap on {day.isoformat()}: {ids}", field=f"rulesets/{kind}")
+        raise _invalid(f"rule sets overlap on {day.isoformat()}: {ids}", f"rulesets/{kind}")
     return matches[0]
 
 
@@ -133,4 +149,4 @@ def check_no_overlap(sets: Iterable[RuleSet]) -> None:
         rs.sort(key=lambda r: r.valid_from)
         for a, b in pairwise(rs):
             if a.valid_to is None or a.valid_to >= b.valid_from:
-                raise InputError(f"{a.id} and {b.id} overlap", field=f"rulesets/{kind}")
+                raise _invalid(f"{a.id} and {b.id} overlap", f"rulesets/{kind}")

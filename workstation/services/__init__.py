@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kept out of start-up: the TUI paints before the database layer is imported
     from workstation.config import Settings
+    from workstation.services.audit import AuditService
+    from workstation.services.auth import AuthService
     from workstation.services.base import Clock, ServiceContext
+    from workstation.services.cases import CaseOps
+    from workstation.services.devices import DevicesService
+    from workstation.services.documents import DocumentsService
+    from workstation.services.ecd import PassengerService
+    from workstation.services.gate import GateService
+    from workstation.services.issuance import IssuanceService
+    from workstation.services.pib import PibService
+    from workstation.services.plp import PlpService
+    from workstation.services.reference import ReferenceService
+    from workstation.services.report import ReportService
 
 
 class Services:
@@ -22,74 +34,74 @@ class Services:
         return self.ctx.settings
 
     @cached_property
-    def auth(self):
+    def auth(self) -> AuthService:
         from workstation.services.auth import AuthService
 
         return AuthService(self.ctx)
 
     @cached_property
-    def cases(self):
+    def cases(self) -> CaseOps:
         from workstation.services.cases import CaseOps
 
         return CaseOps(self.ctx)
 
     # Workflow services: workstation/services/<name>.py defines <Name>Service(services).
     @cached_property
-    def ecd(self):
+    def ecd(self) -> PassengerService:
         from workstation.services.ecd import PassengerService
 
         return PassengerService(self)
 
     @cached_property
-    def pib(self):
+    def pib(self) -> PibService:
         from workstation.services.pib import PibService
 
         return PibService(self)
 
     @cached_property
-    def plp(self):
+    def plp(self) -> PlpService:
         from workstation.services.plp import PlpService
 
         return PlpService(self)
 
     @cached_property
-    def documents(self):
+    def documents(self) -> DocumentsService:
         from workstation.services.documents import DocumentsService
 
         return DocumentsService(self)
 
     @cached_property
-    def report(self):
+    def report(self) -> ReportService:
         from workstation.services.report import ReportService
 
         return ReportService(self)
 
     @cached_property
-    def gate(self):
+    def gate(self) -> GateService:
         from workstation.services.gate import GateService
 
         return GateService(self)
 
     @cached_property
-    def devices(self):
+    def devices(self) -> DevicesService:
         from workstation.services.devices import DevicesService
 
         return DevicesService(self)
 
     @cached_property
-    def reference(self):
+    def reference(self) -> ReferenceService:
         from workstation.services.reference import ReferenceService
 
         return ReferenceService(self)
 
     @cached_property
-    def issuance(self):
+    def issuance(self) -> IssuanceService:
         from workstation.services.issuance import IssuanceService
 
         return IssuanceService(self.ctx)
 
     @cached_property
-    def audit(self):
+    def audit(self) -> AuditService:
         from workstation.services.audit import AuditService
 
         return AuditService(self.ctx)

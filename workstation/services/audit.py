@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from workstation.services.base import Actor, ServiceContext, require_role
 @dataclass(frozen=True)
 class AuditRow:
     seq: int
-    ts: object
+    ts: dt.datetime
     actor_login: str
     action: str
     entity_type: str
@@ -27,7 +29,8 @@ class AuditService:
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
 
-    def verify(self, actor: Actor, progress=None) -> chain.ChainReport:
+    def verify(self, actor: Actor, progress: Callable[[int], None] | None = None) -> chain.ChainReport:
+        """Walk the hash chain (supervisor or admin); `progress(n)` is called with the entries checked so far."""
         require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="verify the audit log")
         with self.ctx.db.read() as s:
             return chain.verify_chain(s, progress=progress)

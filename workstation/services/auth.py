@@ -3,6 +3,7 @@ audited in the same transaction as the change it records."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -14,11 +15,13 @@ from functools import cached_property
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db import audit
 from db.audit import AuditActor
 from db.models import Office, User, UserRole, UserSession
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
 from workstation.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -35,23 +38,27 @@ LOCKED_MSG = "account locked after too many failed logins; a supervisor must unl
 
 
 def validate_login(login: str) -> str:
+    """The login, stripped. InputError LOGIN_FORMAT unless 3-32 of [a-z0-9._-] starting with a letter."""
     login = (login or "").strip()
     if not LOGIN_RE.fullmatch(login):
-        raise InputError("3-32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter",
-                         field="login")
+        raise InputError(code=ErrorCode.LOGIN_FORMAT, field="login", params={"value": login})
     return login
 
 
 def validate_password(password: str) -> str:
+    """The password unchanged. InputError WEAK_PASSWORD when shorter than MIN_PASSWORD characters,
+    INVALID_VALUE when it starts or ends with spaces."""
     if len(password or "") < MIN_PASSWORD:
-        raise InputError(f"at least {MIN_PASSWORD} characters", field="password")
+        raise InputError(code=ErrorCode.WEAK_PASSWORD, field="password", params={"limit": MIN_PASSWORD})
     if password.strip() != password:
-        raise InputError("must not start or end with spaces", field="password")
+        raise InputError("must not start or end with spaces", code=ErrorCode.INVALID_VALUE, field="password")
     return password
 
 
-def parse_roles(values: Iterable[str]) -> frozenset[Role]:
-    roles = set()
+def parse_roles(values: Iterable[str | Role]) -> frozenset[Role]:
+    """Roles from names (comma-separated allowed). InputError UNKNOWN_ROLE naming the bad one, REQUIRED when
+    none is given."""
+    roles: set[Role] = set()
     for v in values:
         for part in str(v).split(","):
             part = part.strip().lower()
@@ -61,9 +68,10 @@ def parse_roles(values: Iterable[str]) -> frozenset[Role]:
                 roles.add(Role(part))
             except ValueError:
                 allowed = ", ".join(r.value for r in Role)
-                raise InputError(f"unknown role {part!r} (one of {allowed})", field="role") from None
+                raise InputError(f"unknown role {part!r} (one of {allowed})", code=ErrorCode.UNKNOWN_ROLE,
+                                 field="role", params={"value": part, "options": allowed}) from None
     if not roles:
-        raise InputError("at least one role is required", field="role")
+        raise InputError("at least one role is required", code=ErrorCode.REQUIRED, field="role")
     return frozenset(roles)
 
 
@@ -90,9 +98,9 @@ class UserInfo:
 class SessionInfo:
     id: uuid.UUID
     login: str
-    started_at: object
-    last_seen_at: object
-    ended_at: object
+    started_at: dt.datetime
+    last_seen_at: dt.datetime
+    ended_at: dt.datetime | None
     end_reason: str | None
     client: str
 
@@ -120,7 +128,7 @@ class AuthService:
         s = self.ctx.settings
         return AuditActor(None, f"?{login}"[:32], None, s.office.code, s.unit_code)
 
-    def _ensure_office(self, session) -> None:
+    def _ensure_office(self, session: Session) -> None:
         office = self.ctx.settings.office
         if session.get(Office, office.code) is None:
             session.add(Office(code=office.code, name=office.name, address=office.address, city=office.city,
@@ -142,11 +150,11 @@ class AuthService:
         login = validate_login(login)
         validate_password(password)
         if not full_name.strip():
-            raise InputError("required", field="full_name")
+            raise InputError(code=ErrorCode.REQUIRED, field="full_name")
         pw_hash = self._ph.hash(password)
         with self.ctx.db.write() as s:
             if s.scalar(select(func.count()).select_from(User)):
-                raise Refusal("an administrator already exists; log in instead", code="ALREADY_SET_UP")
+                raise Refusal("an administrator already exists; log in instead", code=ErrorCode.ALREADY_SET_UP)
             self._ensure_office(s)
             user = User(login=login, full_name=full_name.strip(), nip=nip.strip(), password_hash=pw_hash,
                         office_code=self.ctx.settings.office.code)
@@ -165,13 +173,14 @@ class AuthService:
         role_set = parse_roles(roles)
         validate_password(password)
         if not full_name.strip():
-            raise InputError("required", field="full_name")
+            raise InputError(code=ErrorCode.REQUIRED, field="full_name")
         if nip and not re.fullmatch(r"[0-9]{18}", nip):
-            raise InputError("NIP is 18 digits", field="nip")
+            raise InputError(code=ErrorCode.NIP, field="nip", params={"value": nip})
         pw_hash = self._ph.hash(password)
         with self.ctx.db.write() as s:
             if s.scalar(select(User.id).where(User.login == login)):
-                raise InputError(f"{login!r} already exists", field="login")
+                raise InputError(f"{login!r} already exists", code=ErrorCode.DUPLICATE, field="login",
+                                 params={"value": login})
             self._ensure_office(s)
             user = User(login=login, full_name=full_name.strip(), nip=nip, password_hash=pw_hash,
                         office_code=self.ctx.settings.office.code)
@@ -189,7 +198,7 @@ class AuthService:
         with self.ctx.db.write() as s:
             user = self._get(s, login)
             if user.id == actor.user_id:
-                raise PermissionDenied("nobody changes their own roles (separation of duties)", code="SELF_GRANT")
+                raise PermissionDenied("nobody changes their own roles (separation of duties)", code=ErrorCode.SELF_GRANT)
             before = sorted(user.role_codes)
             user.roles = [UserRole(role_code=r.value, granted_by=actor.user_id) for r in sorted(role_set)]
             s.flush()
@@ -202,10 +211,10 @@ class AuthService:
         with self.ctx.db.read() as s:
             return [_info(u) for u in s.scalars(select(User).order_by(User.login))]
 
-    def _get(self, s, login: str) -> User:
-        user = s.scalar(select(User).where(User.login == login))
+    def _get(self, s: Session, login: str) -> User:
+        user: User | None = s.scalar(select(User).where(User.login == login))
         if user is None:
-            raise NotFound(f"no user {login!r}", field="login")
+            raise NotFound(f"no user {login!r}", code=ErrorCode.UNKNOWN_USER, field="login", params={"value": login})
         return user
 
     def unlock(self, actor: Actor, login: str) -> UserInfo:
@@ -213,7 +222,7 @@ class AuthService:
         with self.ctx.db.write() as s:
             user = self._get(s, login)
             if user.id == actor.user_id:
-                raise PermissionDenied("a supervisor cannot unlock their own account", code="SELF_UNLOCK")
+                raise PermissionDenied("a supervisor cannot unlock their own account", code=ErrorCode.SELF_UNLOCK)
             user.locked_at = None
             user.failed_logins = 0
             s.flush()
@@ -225,7 +234,8 @@ class AuthService:
         with self.ctx.db.write() as s:
             user = s.get(User, actor.user_id)
             if user is None or not self._verify(user.password_hash, old):
-                raise AuthenticationFailed("the current password is wrong", field="password")
+                raise AuthenticationFailed("the current password is wrong", code=ErrorCode.BAD_CREDENTIALS,
+                                           field="password")
             user.password_hash = self._ph.hash(new)
             audit.append(s, actor.audit, "user.password", "user", user.id, {}, now=self.ctx.now())
 
@@ -236,8 +246,8 @@ class AuthService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _fail(self, s, user: User, reason: str) -> None:
-        """Count a failure; the Nth locks the account. Both audited."""
+    def _fail(self, s: Session, user: User, reason: str) -> bool:
+        """Count a failure; the Nth locks the account. Both audited. True when the account is now locked."""
         user.failed_logins += 1
         data = {"login": user.login, "reason": reason, "failed_logins": user.failed_logins}
         audit.append(s, self._anon(user.login), "auth.failure", "user", user.id, data, now=self.ctx.now())
@@ -245,6 +255,7 @@ class AuthService:
             user.locked_at = self.ctx.now()
             audit.append(s, self._anon(user.login), "auth.locked", "user", user.id,
                          {"login": user.login, "failed_logins": user.failed_logins}, now=self.ctx.now())
+        return user.locked_at is not None
 
     def login(self, login: str, password: str, client: str | None = None) -> Actor:
         login = (login or "").strip()
@@ -259,19 +270,19 @@ class AuthService:
             if user is None:
                 audit.append(s, self._anon(login), "auth.failure", "user", login or "-",
                              {"login": login, "reason": "unknown_login"}, now=self.ctx.now())
-                err = AuthenticationFailed("wrong login or password", code="BAD_CREDENTIALS")
+                err = AuthenticationFailed("wrong login or password", code=ErrorCode.BAD_CREDENTIALS)
             elif not user.active:
                 audit.append(s, self._anon(login), "auth.failure", "user", user.id,
                              {"login": login, "reason": "inactive"}, now=self.ctx.now())
-                err = AuthenticationFailed("this account is disabled", code="INACTIVE")
+                err = AuthenticationFailed("this account is disabled", code=ErrorCode.INACTIVE)
             elif user.locked_at is not None:
                 audit.append(s, self._anon(login), "auth.failure", "user", user.id,
                              {"login": login, "reason": "locked"}, now=self.ctx.now())
-                err = AccountLocked(LOCKED_MSG, code="LOCKED")
+                err = AccountLocked(LOCKED_MSG, code=ErrorCode.LOCKED)
             elif not ok or user.password_hash != pw_hash:
-                self._fail(s, user, "bad_password")
-                err = (AccountLocked(LOCKED_MSG, code="LOCKED") if user.locked_at is not None
-                       else AuthenticationFailed("wrong login or password", code="BAD_CREDENTIALS"))
+                locked = self._fail(s, user, "bad_password")
+                err = (AccountLocked(LOCKED_MSG, code=ErrorCode.LOCKED) if locked
+                       else AuthenticationFailed("wrong login or password", code=ErrorCode.BAD_CREDENTIALS))
             else:
                 user.failed_logins = 0
                 sess = UserSession(user_id=user.id, client=(client or client_label())[:200],
@@ -307,16 +318,15 @@ class AuthService:
             user = s.get(User, actor.user_id)
             sess = s.get(UserSession, actor.session_id) if actor.session_id else None
             if user is None or sess is None or sess.ended_at is not None:
-                raise AuthenticationFailed("this session was ended; log in again", code="SESSION_ENDED")
+                raise AuthenticationFailed("this session was ended; log in again", code=ErrorCode.SESSION_ENDED)
             if user.locked_at is not None:
-                raise AccountLocked(LOCKED_MSG, code="LOCKED")
+                raise AccountLocked(LOCKED_MSG, code=ErrorCode.LOCKED)
             if ok:
                 user.failed_logins = 0
                 sess.last_seen_at = self.ctx.now()
                 audit.append(s, actor.audit, "auth.unlock_screen", "session", sess.id, {}, now=self.ctx.now())
                 return True
-            self._fail(s, user, "bad_password_idle_lock")
-            if user.locked_at is not None:
+            if self._fail(s, user, "bad_password_idle_lock"):
                 sess.ended_at = self.ctx.now()
                 sess.end_reason = "locked"
                 audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": "locked"},
@@ -348,13 +358,13 @@ class AuthService:
     def end_session(self, actor: Actor, session_id: uuid.UUID, reason: str) -> None:
         require_role(actor, Role.SUPERVISOR, action="end sessions")
         if not reason.strip():
-            raise InputError("a reason is required", field="reason")
+            raise InputError("a reason is required", code=ErrorCode.REQUIRED, field="reason")
         with self.ctx.db.write() as s:
             sess = s.get(UserSession, session_id)
             if sess is None:
-                raise NotFound("no such session", field="session")
+                raise NotFound(code=ErrorCode.UNKNOWN_SESSION, field="session")
             if sess.ended_at is not None:
-                raise Refusal("that session has already ended", code="ALREADY_ENDED")
+                raise Refusal("that session has already ended", code=ErrorCode.ALREADY_ENDED)
             sess.ended_at = self.ctx.now()
             sess.end_reason = "ended_by_supervisor"
             sess.ended_by = actor.user_id
@@ -365,7 +375,7 @@ class AuthService:
         """Dual authorisation: a second, different user with the supervisor role confirms with their
         password. Returns that supervisor (the caller records both in the audit entry of the change)."""
         if login.strip() == actor.login:
-            raise PermissionDenied("the confirming supervisor must be a different user", code="SAME_USER")
+            raise PermissionDenied("the confirming supervisor must be a different user", code=ErrorCode.SAME_USER)
         with self.ctx.db.read() as s:
             user = s.scalar(select(User).where(User.login == login.strip()))
             pw_hash = user.password_hash if user else self._dummy_hash
@@ -378,7 +388,8 @@ class AuthService:
                 else:
                     audit.append(s, actor.audit, "auth.confirm_failure", "user", login or "-",
                                  {"login": login, "purpose": purpose}, now=self.ctx.now())
-            raise AuthenticationFailed("supervisor confirmation failed", code="CONFIRM_FAILED")
+            raise AuthenticationFailed("supervisor confirmation failed", code=ErrorCode.CONFIRM_FAILED)
         if Role.SUPERVISOR.value not in user.role_codes:
-            raise PermissionDenied(f"{login} is not a supervisor", code="ROLE_REQUIRED")
+            raise PermissionDenied(f"{login} is not a supervisor", code=ErrorCode.ROLE_REQUIRED,
+                                   params={"login": login, "roles": Role.SUPERVISOR.value})
         return self._actor(user, None)

@@ -3,17 +3,21 @@ device manager is built from the workstation's configuration."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from db import audit
 from db.audit import AuditActor
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
 from workstation.services.base import Actor, require_role
 
+if TYPE_CHECKING:
+    from workstation.services import Services
+
 
 class DevicesService:
-    def __init__(self, services):
+    def __init__(self, services: Services):
         self.services = services
         self.ctx = services.ctx
 
@@ -39,9 +43,9 @@ class DevicesService:
             from workstation.errors import PermissionDenied
 
             raise PermissionDenied("a manual barrier command needs another user, a supervisor, to confirm",
-                                   code="DUAL_AUTHORIZATION")
+                                   code=ErrorCode.DUAL_AUTHORIZATION)
         if not reason.strip():
-            raise InputError("a reason is required", field="reason")
+            raise InputError("a reason is required", field="reason", code=ErrorCode.REQUIRED)
         with self.ctx.db.write() as s:
             audit.append(s, actor.audit, "device.barrier_override", "device", device,
                          {"command": command, "reason": reason.strip(), "confirmed_by": confirmed_by.login},

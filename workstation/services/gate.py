@@ -2,7 +2,12 @@
 checked against the releases (SPPB of an import declaration, an approved PLP movement). A match opens the
 barrier and records the movement; a bad check digit, an unknown container, no release, or a scanner's
 suspicion flag keep it shut and flag the case. A supervisor may override, with a second person confirming.
-Every container presented is logged (gate_events, append-only) and audited."""
+Every container presented is logged (gate_events, append-only) and audited.
+
+The releases are looked up once per truck, before any write (PLP: its approved lines by container number; PIB:
+workstation.services.pib.queries.release_for_container, bounded by the cases awaiting gate-out). Recording the
+movement then re-checks only what the look-up returned, by key: the case version and state (PIB), the line
+(PLP) — so the office-wide write lock is never held for a search."""
 
 from __future__ import annotations
 
@@ -10,16 +15,23 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from db import audit
 from db.models import Case, GateEvent, ScanResultRecord
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
 from workstation.domain.identifiers import container_number_valid
 from workstation.errors import InputError, PermissionDenied
-from workstation.services.base import Actor, require_role
+from workstation.services.base import Actor, ServiceContext, require_role
+
+if TYPE_CHECKING:
+    from db.audit import AuditActor
+    from workstation.services import Services
 
 INVALID_CONTAINER_NUMBER = "INVALID_CONTAINER_NUMBER"
 NO_RELEASE = "NO_RELEASE"
@@ -48,21 +60,24 @@ class GateDecision:
 
 
 class GateService:
-    def __init__(self, services):
+    def __init__(self, services: Services):
         self.services = services
         self.ctx = services.ctx
 
     # -- releases from the workflows -----------------------------------------------------------------------
     def _releases(self, number: str, tps: str | None) -> list[Release]:
+        """What releases container `number` at this gate's TPS: an approved PLP movement, then an SPPB. Each is
+        one indexed look-up; called outside the write lock."""
         found: list[Release] = []
         r = self.services.plp.release_for_container(number, tps)
         if r is not None:
             found.append(Release("PLP", r.plp_number, r.direction, r.case_id, r))
-        pib = _optional(self.services, "pib")
-        if pib is not None and hasattr(pib, "release_for_container"):
-            r = pib.release_for_container(number)
-            if r is not None:
-                found.append(Release("SPPB", r.sppb_number, "OUT", r.case_id, r))
+        pib_queries = _pib_queries()
+        if pib_queries is not None:
+            with self.ctx.db.read() as s:
+                sppb = pib_queries.release_for_container(s, number)
+            if sppb is not None:
+                found.append(Release("SPPB", sppb.sppb_number, "OUT", sppb.case_id, sppb))
         return found
 
     # -- scanner results -------------------------------------------------------------------------------------
@@ -70,13 +85,11 @@ class GateService:
         """Store a scanner's result (devices.events.ScanResult) and attach it to the case the container
         belongs to. Idempotent by scan id."""
         container = (event.container or "").strip().upper() or None
+        rel = self._releases(container, None) if container else []  # looked up before the write lock
+        case_id = rel[0].case_id if rel else None
         with self.ctx.db.write() as s:
             if s.scalar(select(ScanResultRecord.id).where(ScanResultRecord.scan_id == event.scan_id)):
                 return None
-            case_id = None
-            if container:
-                rel = self._releases(container, None)
-                case_id = rel[0].case_id if rel else None
             rec = ScanResultRecord(scan_id=event.scan_id, scanned_at=event.scanned_at or event.at, device=event.device,
                                    container=container, plate=getattr(event, "plate", None),
                                    image_ref=getattr(event, "image_ref", None), verdict=getattr(event, "verdict", None),
@@ -86,14 +99,14 @@ class GateService:
             s.flush()
             if case_id is not None:
                 case = s.get(Case, case_id)
-                if rec.suspicious and SCANNER_SUSPICION not in (case.flags or []):
+                if case is not None and rec.suspicious and SCANNER_SUSPICION not in (case.flags or []):
                     case.flags = sorted({*(case.flags or []), SCANNER_SUSPICION})
             audit.append(s, _system(self.ctx), "scanner.result", "container", container or event.scan_id,
                          {"scan_id": event.scan_id, "suspicious": rec.suspicious, "verdict": rec.verdict,
                           "case_id": str(case_id) if case_id else None}, now=self.ctx.now())
             return rec.id
 
-    def _recent_scan(self, s, number: str) -> ScanResultRecord | None:
+    def _recent_scan(self, s: Session, number: str) -> ScanResultRecord | None:
         since = self.ctx.now() - dt.timedelta(minutes=self.ctx.settings.gate.scanner_window_minutes)
         return s.scalars(select(ScanResultRecord).where(ScanResultRecord.container == number,
                                                         ScanResultRecord.scanned_at >= since)
@@ -103,11 +116,14 @@ class GateService:
     def check(self, actor: Actor, text: str, *, plate: str | None = None, read_by: str = "gate",
               gate: str | None = None, record: bool = True) -> GateDecision:
         """Decide for one container read. With `record`, an OPEN decision also records the movement on the
-        release (PLP gate-out/in, SPPB gate-out) — the caller opens the barrier."""
+        release (PLP gate-out/in, SPPB gate-out) — the caller opens the barrier. The releases are looked up
+        once, outside the write lock. Raises PermissionDenied (ROLE_REQUIRED) unless an officer or supervisor,
+        InputError (REQUIRED) for an empty read, ConflictError (VERSION_CONFLICT) when the released case
+        changed between the look-up and the write (the truck is read again)."""
         require_role(actor, Role.OFFICER, Role.SUPERVISOR, action="work the gate")
         number = "".join(text.split()).upper()
         if not number:
-            raise InputError("no container number", field="container")
+            raise InputError("no container number", field="container", code=ErrorCode.REQUIRED)
         gate_name = gate or self.ctx.settings.gate.barrier or "gate"
         tps = self.ctx.settings.gate.tps
         reasons: list[str] = []
@@ -129,7 +145,7 @@ class GateService:
         is_open = not reasons
         recorded = False
         notes: list[str] = []
-        if is_open and record:
+        if is_open and record and release is not None:  # open means a release was found
             self._record_movement(actor, release, number, plate, read_by)
             recorded = True
         event_id = self._log(actor, gate_name, tps, number, plate, read_by, "OPEN" if is_open else "SHUT", reasons,
@@ -139,11 +155,14 @@ class GateService:
         return GateDecision(number, is_open, tuple(reasons), release, scan, event_id, recorded, tuple(notes))
 
     def _record_movement(self, actor: Actor, release: Release, number: str, plate: str | None, read_by: str) -> None:
+        """Record the movement the look-up found; the write checks only that release by key."""
         if release.kind == "PLP":
-            self.services.plp.record_gate_move(actor, number, tps=self.ctx.settings.gate.tps,
-                                               truck_plate=plate, read_by=read_by)
+            move = (self.services.plp.record_gate_out if release.direction == "OUT"
+                    else self.services.plp.record_gate_in)
+            move(actor, number, tps=release.detail.tps, truck_plate=plate, read_by=read_by)
         else:
-            self.services.pib.record_gate_out(actor, number, truck_plate=plate, read_by=read_by)
+            note = f"gate-out {number} ({read_by})" + (f", truck {plate}" if plate else "")
+            self.services.pib.release(actor, release.case_id, release.detail.version, note=note[:500])
 
     def _log(self, actor: Actor, gate: str, tps: str | None, number: str, plate: str | None, read_by: str,
              decision: str, reasons: Iterable[str], release: Release | None) -> uuid.UUID:
@@ -173,9 +192,10 @@ class GateService:
         supervisor (dual authorisation). The movement is not recorded as a release: the log says OVERRIDE."""
         require_role(actor, Role.SUPERVISOR, action="override the gate")
         if Role.SUPERVISOR not in confirmed_by.roles or confirmed_by.user_id == actor.user_id:
-            raise PermissionDenied("a gate override needs a second supervisor to confirm", code="DUAL_AUTHORIZATION")
+            raise PermissionDenied("a gate override needs a second supervisor to confirm",
+                                   code=ErrorCode.DUAL_AUTHORIZATION)
         if not reason.strip():
-            raise InputError("a reason is required", field="reason")
+            raise InputError("a reason is required", field="reason", code=ErrorCode.REQUIRED)
         number = "".join(text.split()).upper()
         gate_name = gate or self.ctx.settings.gate.barrier or "gate"
         event_id = self._log(actor, gate_name, self.ctx.settings.gate.tps, number, plate, "manual", "OVERRIDE",
@@ -187,14 +207,15 @@ class GateService:
             return list(s.scalars(select(GateEvent).order_by(GateEvent.at.desc()).limit(limit)))
 
 
-def _optional(services, name: str):
+def _pib_queries() -> ModuleType | None:
     try:
-        return getattr(services, name)
-    except ImportError:  # a build without that workflow
+        from workstation.services.pib import queries
+    except ImportError:  # a build without the PIB workflow
         return None
+    return queries
 
 
-def _system(ctx):
+def _system(ctx: ServiceContext) -> AuditActor:
     from db.audit import AuditActor
 
     return AuditActor(None, "system", None, ctx.settings.office.code, ctx.settings.unit_code)

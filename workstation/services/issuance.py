@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -19,8 +20,14 @@ from printing import signing
 from printing.content import DocumentContent, OfficeInfo
 from printing.seal import seal
 from workstation.domain.codes import DocumentStatus, Role
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, NotFound, PermissionDenied, Refusal
 from workstation.services.base import Actor, ServiceContext
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from db.audit import AuditActor
 
 ContentBuilder = Callable[[str, dt.date], DocumentContent]
 DRAFT_NUMBER = "(DRAFT - nomor diberikan saat terbit)"
@@ -53,7 +60,7 @@ class OfficeKeyMissing(Refusal):
 class IssuanceService:
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
-        self._key = None
+        self._key: Ed25519PrivateKey | None = None
         self._key_lock = threading.Lock()
 
     # -- the office key ----------------------------------------------------------------------------------
@@ -72,12 +79,12 @@ class IssuanceService:
                 pub = signing.public_key_b64(signing.load_private_key(path))
                 if row.signing_public_key and row.signing_public_key != pub:
                     raise OfficeKeyMissing(
-                        f"the key file {path} is not this office's registered signing key", code="KEY_MISMATCH")
+                        f"the key file {path} is not this office's registered signing key", code=ErrorCode.KEY_MISMATCH)
             else:
                 if row.signing_public_key:
                     raise OfficeKeyMissing(
                         f"this office's signing key file {path} is missing; restore it from backup",
-                        code="KEY_MISSING")
+                        code=ErrorCode.KEY_MISSING)
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 pub = signing.public_key_b64(signing.generate_key(path))
             if row.signing_public_key != pub:
@@ -86,13 +93,13 @@ class IssuanceService:
                              {"public_key": pub}, now=self.ctx.now())
             return pub
 
-    def _private_key(self):
+    def _private_key(self) -> Ed25519PrivateKey:
         with self._key_lock:
             if self._key is None:
                 path = self.ctx.settings.effective_key_file
                 if not path.exists():
                     raise OfficeKeyMissing(f"no signing key at {path}; run `workstation db upgrade` to set up",
-                                           code="KEY_MISSING")
+                                           code=ErrorCode.KEY_MISSING)
                 self._key = signing.load_private_key(path)
             return self._key
 
@@ -103,7 +110,7 @@ class IssuanceService:
     # -- issuing -----------------------------------------------------------------------------------------
     def issue_in(self, s: Session, actor: Actor, doc_type: str, build: ContentBuilder, *,
                  case_id: uuid.UUID | None = None, supersedes: IssuedDocument | None = None,
-                 audit_data: dict | None = None) -> IssuedDocument:
+                 audit_data: dict[str, Any] | None = None) -> IssuedDocument:
         """Issue inside the caller's write transaction (so the business change, the document and the audit
         entry commit together). `build(number, issue_date)` returns the content."""
         settings = self.ctx.settings
@@ -120,10 +127,13 @@ class IssuanceService:
             version = 1
         content = build(number, issue_date)
         if content.number != number or content.doc_type != doc_type:
-            raise InputError("document content does not carry its number/type", field="content")
+            raise InputError("document content does not carry its number/type", field="content",
+                             code=ErrorCode.INVALID_DOCUMENT,
+                             params={"reason": "document content does not carry its number/type"})
         sealed = seal(content, self._private_key())
         digest = sealed.content_hash
-        row = dict(id=uuid7(), doc_type=doc_type, number=number, version=version, seq=seq, year=issue_date.year,
+        doc_id = uuid7()
+        row: dict[str, Any] = dict(id=doc_id, doc_type=doc_type, number=number, version=version, seq=seq, year=issue_date.year,
                    office_code=actor.office_code, unit_code=unit, case_id=case_id,
                    supersedes_id=supersedes.id if supersedes else None, issue_date=issue_date,
                    issued_at=self.ctx.now(), issued_by=actor.user_id, issued_by_login=actor.login,
@@ -131,11 +141,11 @@ class IssuanceService:
                    content_hash=digest, signature=sealed.signature,
                    status=DocumentStatus.ISSUED.value)
         s.execute(_INSERT_DOCUMENT, [row])  # Core insert: append-only row, no ORM bookkeeping
-        audit.append(s, actor.audit, "document.issue", "document", row["id"],
+        audit.append(s, actor.audit, "document.issue", "document", doc_id,
                      {"doc_type": doc_type, "number": number, "version": version, "content_hash": digest,
                       "case_id": str(case_id) if case_id else None, **(audit_data or {})}, now=self.ctx.now())
-        return IssuedDocument(row["id"], doc_type, number, version, seq, issue_date, digest, row["signature"],
-                              row["status"], case_id)
+        return IssuedDocument(doc_id, doc_type, number, version, seq, issue_date, digest, sealed.signature,
+                              DocumentStatus.ISSUED.value, case_id)
 
     def preview(self, build: ContentBuilder) -> str:
         """What a document would say, as text, before it is issued: no number is taken, nothing is written."""
@@ -143,7 +153,7 @@ class IssuanceService:
 
         return render_text(build(DRAFT_NUMBER, self.ctx.today()))
 
-    def issue(self, actor: Actor, doc_type: str, build: ContentBuilder, **kw) -> IssuedDocument:
+    def issue(self, actor: Actor, doc_type: str, build: ContentBuilder, **kw: Any) -> IssuedDocument:
         with self.ctx.db.write() as s:
             return self.issue_in(s, actor, doc_type, build, **kw)
 
@@ -151,14 +161,14 @@ class IssuanceService:
         """Voiding needs a second user, a supervisor (dual authorisation). The document keeps its number and
         content; only its status changes (the trigger allows nothing else)."""
         if not reason.strip():
-            raise InputError("a reason is required", field="reason")
+            raise InputError("a reason is required", field="reason", code=ErrorCode.REQUIRED)
         if Role.SUPERVISOR not in confirmed_by.roles or confirmed_by.user_id == actor.user_id:
             raise PermissionDenied("voiding needs a different user with the supervisor role to confirm",
-                                   code="DUAL_AUTHORIZATION")
+                                   code=ErrorCode.DUAL_AUTHORIZATION)
         with self.ctx.db.write() as s:
             doc = self._get(s, number)
             if doc.status == DocumentStatus.VOID:
-                raise Refusal(f"{number} is already void", code="ALREADY_VOID")
+                raise Refusal(f"{number} is already void", code=ErrorCode.ALREADY_VOID, params={"number": number})
             doc.status = DocumentStatus.VOID.value
             doc.voided_at = self.ctx.now()
             doc.voided_by = actor.user_id
@@ -180,7 +190,8 @@ class IssuanceService:
         q = q.where(Document.version == version) if version else q.order_by(Document.version.desc())
         doc = s.scalars(q.limit(1)).first()
         if doc is None:
-            raise NotFound(f"no issued document {number!r}", field="number", code="UNKNOWN")
+            raise NotFound(f"no issued document {number!r}", field="number", code=ErrorCode.UNKNOWN_DOCUMENT,
+                           params={"number": number})
         return doc
 
     def content(self, number: str, version: int | None = None) -> str:
@@ -193,7 +204,7 @@ class IssuanceService:
             return [_issued(d) for d in s.scalars(q)]
 
 
-def _system(ctx: ServiceContext):
+def _system(ctx: ServiceContext) -> AuditActor:
     from db.audit import AuditActor
 
     return AuditActor(None, "system", None, ctx.settings.office.code, ctx.settings.unit_code)

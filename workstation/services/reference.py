@@ -7,24 +7,31 @@ import datetime as dt
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from db import audit
 from db.models import ExchangeRate, RuleSetRecord
 from workstation.domain.codes import Role
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
 from workstation.rules.rates import RateRow, RateTable, parse_rates_csv
 from workstation.rules.ruleset import RuleSet
 from workstation.services.base import Actor, require_role
 
+if TYPE_CHECKING:
+    from workstation.services import Services
+
 
 class ReferenceService:
-    def __init__(self, services):
+    def __init__(self, services: Services):
         self.services = services
         self.ctx = services.ctx
         self._lock = threading.Lock()
-        self._rates: tuple[tuple[int, object], RateTable] | None = None
+        # (row count, latest import time) of the stored rates -> the table built from them
+        self._rates: tuple[tuple[Any, ...], RateTable] | None = None
 
     # -- exchange rates ----------------------------------------------------------------------------------
     def import_rates(self, actor: Actor, path: str | Path | None = None, *, text: str | None = None,
@@ -35,18 +42,23 @@ class ReferenceService:
         require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="import exchange rates")
         if text is None:
             if path is None:
-                raise InputError("no rates file given", field="file")
+                raise InputError("no rates file given", code=ErrorCode.REQUIRED, field="file")
             try:
                 text = Path(path).read_text(encoding="utf-8-sig")
             except FileNotFoundError:
-                raise InputError("file not found", field=str(path)) from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"cannot read: {exc}", field=str(path)) from None
+                raise InputError("file not found", code=ErrorCode.FILE_UNREADABLE, field=str(path),
+                                 params={"reason": "file not found"}) from None
+            except UnicodeDecodeError:
+                raise InputError(code=ErrorCode.NOT_UTF8, field=str(path)) from None
+            except OSError as exc:
+                raise InputError(code=ErrorCode.FILE_UNREADABLE, field=str(path),
+                                 params={"reason": exc.strerror or str(exc)}) from None
         label = source or (Path(path).name if path else "rates")
         rows, labels = parse_rates_csv(text, source=label)
         with self.ctx.db.write() as s:
             stored = {(r.currency, r.valid_from): r for r in s.scalars(select(ExchangeRate))}
-            added, unchanged = [], 0
+            added: list[tuple[RateRow, str]] = []
+            unchanged = 0
             for row, where in zip(rows, labels, strict=True):
                 old = stored.get((row.currency, row.valid_from))
                 if old is None:
@@ -55,7 +67,8 @@ class ReferenceService:
                     unchanged += 1
                 else:
                     raise InputError(f"{row.currency} from {row.valid_from} is stored with rate {old.rate_idr} "
-                                     f"to {old.valid_to}; refusing to change it", field=f"{label}:{where}")
+                                     f"to {old.valid_to}; refusing to change it", code=ErrorCode.INVALID_VALUE,
+                                     field=f"{label}:{where}")
             # the merged table must still have no overlapping periods
             RateTable([*(RateRow(r.currency, r.rate_idr, r.valid_from, r.valid_to) for r in stored.values()),
                        *(r for r, _ in added)],
@@ -83,7 +96,7 @@ class ReferenceService:
         return table
 
     # -- rule sets ---------------------------------------------------------------------------------------
-    def record_ruleset(self, s, ruleset: RuleSet) -> None:
+    def record_ruleset(self, s: Session, ruleset: RuleSet) -> None:
         """Keep the text of a rule set a decision used (once per id + hash), inside the caller's write."""
         if s.get(RuleSetRecord, (ruleset.id, ruleset.sha256)) is None:
             s.add(RuleSetRecord(id=ruleset.id, sha256=ruleset.sha256, kind=ruleset.kind,
@@ -107,7 +120,7 @@ def demo_rates_csv(today: dt.date, weeks_back: int = 20, weeks_ahead: int = 4) -
     return "\n".join(lines) + "\n"
 
 
-def seed_demo(services) -> None:
+def seed_demo(services: Services) -> None:
     from workstation.services.base import cli_actor
 
     services.reference.import_rates(cli_actor(services.settings), text=demo_rates_csv(services.ctx.today()),

@@ -1,0 +1,436 @@
+"""Classify and validate one scanned string: the decoder behind `workstation scan decode` and the screens.
+
+Pure: no I/O, no clock unless none is given (`today`), no project import but the domain. It lives in the
+domain (beside the check digits of `identifiers`) because it says what a scanned payload means, and both the
+device drivers (devices/) and the services need it; devices may import the domain but not the rules.
+The output shape is CONTRACTS.md "scan decode --json":
+`{"kind", "symbology", "valid", "value", "detail"}`.
+
+Recognised kinds, tried in this order:
+
+* ``ecd``        ``ECD:<ecd_id>`` references a stored e-CD; ``ECD1:<base64url(zlib(ecd/1 JSON))>`` carries one
+                 offline. The offline form is decoded with a cap on the inflated size (a zip bomb is refused),
+                 parsed and validated by ``workstation.domain.ecd.EcdDocument``.
+* ``mrz``        ICAO 9303 TD3 (passport): two lines of 44 characters joined by a newline (an 88-character run
+                 without the newline is accepted too). Each field's check digit and the composite one are checked.
+* ``pib_aju``    the PIB submission number (nomor aju / CAR): 26 digits. Our reading, segment by segment:
+                 ``OOOOOO MMMMMM YYYYMMDD NNNNNN`` = office code (6) + submitting module / applicant id (6) +
+                 submission date (8) + daily sequence (6); e.g. ``040101 001234 20261120 000001``. The source
+                 documents (seed 003) do not spell the layout out; the 6-6-8-6 split is the one printed on
+                 CEISA forms. Valid when the date is a real calendar date and the sequence is not zero. The office
+                 segment is reported, not checked against the PIB's office (the example PIB in CONTRACTS.md
+                 carries office 040300 with an aju starting 040101).
+* ``container``  ISO 6346: owner code (3 letters), category (U, J or Z), serial (6 digits), check digit.
+                 Spaces and hyphens are ignored (``CSQU 305438-3``). Ten characters (no check digit) are
+                 recognised but invalid, with the expected digit in the detail.
+* ``unknown``    anything else.
+
+An AIM symbology identifier (ISO/IEC 15424, ``]`` + code character + modifier) at the start is stripped and
+reported as ``symbology``. The AIM table (a standard, like ISO 6346) lives here because text typed by a
+keyboard-wedge scanner or given to `workstation scan decode` carries it too; devices/aim.py applies it to raw
+frame bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from workstation.domain.identifiers import iso6346_check_digit, mrz_check_digit
+
+# --- limits (technical safety limits, not rule figures) ------------------------------------------------
+#: Longest text accepted at all. A QR code holds at most 7,089 digits; anything longer is not a scan.
+MAX_SCAN_TEXT = 8192
+#: Largest inflated e-CD JSON. A real ecd/1 document is a few kB; this refuses decompression bombs.
+MAX_ECD_JSON_BYTES = 256 * 1024
+
+# --- AIM symbology identifiers (ISO/IEC 15424) ----------------------------------------------------------
+
+#: code character -> (symbology name used in JSON, allowed modifier characters or None for any alphanumeric)
+AIM_SYMBOLOGIES: dict[str, tuple[str, str | None]] = {
+    "A": ("CODE39", "0123456789AB"),
+    "B": ("TELEPEN", "0123"),
+    "C": ("CODE128", "0124"),
+    "D": ("CODE_ONE", None),
+    "E": ("EAN_UPC", "01234"),
+    "F": ("CODABAR", "0124"),
+    "G": ("CODE93", "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+    "H": ("CODE11", "0123"),
+    "I": ("ITF", "0134"),
+    "K": ("CODE16K", "012345"),
+    "L": ("PDF417", "0123456"),
+    "M": ("MSI", "01"),
+    "N": ("ANKER", "0"),
+    "O": ("CODABLOCK", "0456"),
+    "P": ("PLESSEY", "0"),
+    "Q": ("QR", "0123456"),
+    "R": ("STRAIGHT_2OF5_2BAR", "01"),
+    "S": ("STRAIGHT_2OF5_3BAR", "0123"),
+    "T": ("CODE49", "012456"),
+    "U": ("MAXICODE", "01234"),
+    "X": ("OTHER", None),
+    "Z": ("NON_BARCODE", None),
+    "d": ("DATAMATRIX", "0123456789ABC"),
+    "e": ("GS1_DATABAR", "0"),
+    "h": ("HANXIN", "012"),
+    "z": ("AZTEC", "0123456789ABC"),
+}
+
+# Modifiers that announce GS1 element strings (FNC1 in first position).
+_GS1_MODIFIERS = {"C": "1", "Q": "35", "d": "25", "z": "15", "e": "0"}
+_ALNUM = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+class AimError(ValueError):
+    """A ``]`` prefix that is not a valid AIM symbology identifier."""
+
+
+@dataclass(frozen=True)
+class AimId:
+    code: str
+    modifier: str
+    symbology: str
+
+    @property
+    def prefix(self) -> str:
+        return f"]{self.code}{self.modifier}"
+
+    @property
+    def gs1(self) -> bool:
+        return self.modifier in _GS1_MODIFIERS.get(self.code, "")
+
+
+def parse_aim(prefix: str) -> AimId:
+    """Parse a three-character AIM identifier (``]Q1``). Raises AimError naming what is wrong."""
+    if len(prefix) < 3 or prefix[0] != "]":
+        raise AimError("AIM identifier must be ']' + code character + modifier")
+    code, modifier = prefix[1], prefix[2]
+    entry = AIM_SYMBOLOGIES.get(code)
+    if entry is None:
+        raise AimError(f"unknown AIM code character {code!r}")
+    name, allowed = entry
+    if modifier not in _ALNUM or (allowed is not None and modifier not in allowed):
+        raise AimError(f"invalid AIM modifier {modifier!r} for {name}")
+    return AimId(code, modifier, name)
+
+
+def split_aim(text: str) -> tuple[AimId | None, str]:
+    """Strip a valid AIM prefix. A text that does not start with one is returned whole."""
+    if text.startswith("]") and len(text) >= 3:
+        try:
+            return parse_aim(text[:3]), text[3:]
+        except AimError:
+            return None, text
+    return None, text
+
+
+# --- result -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanDecode:
+    kind: str  # container | mrz | ecd | pib_aju | unknown
+    symbology: str | None
+    valid: bool
+    value: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    #: The validated EcdDocument for an offline e-CD (not part of the JSON output).
+    document: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def recognised(self) -> bool:
+        return self.kind != "unknown"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "symbology": self.symbology,
+            "valid": self.valid,
+            "value": self.value,
+            "detail": self.detail,
+        }
+
+
+def unusable_reason(text: str) -> str | None:
+    """Why a text cannot be a scan at all (the CLI's exit 2), or None. The decoder itself never raises."""
+    if not text.strip():
+        return "empty"
+    if len(text) > MAX_SCAN_TEXT:
+        return f"longer than {MAX_SCAN_TEXT} characters"
+    for ch in text:
+        # CR/LF/TAB are layout; GS (0x1D) separates GS1 element strings.
+        if (ord(ch) < 0x20 and ch not in "\r\n\t\x1d") or ch == "\x7f":
+            return f"control character U+{ord(ch):04X}"
+    return None
+
+
+def decode_scan(text: str, *, today: dt.date | None = None) -> ScanDecode:
+    """Classify and validate one scanned string (AIM prefix allowed). Never raises for a str."""
+    aim, body = split_aim(text)
+    symbology = aim.symbology if aim else None
+    reason = unusable_reason(body)
+    if reason is not None:
+        return ScanDecode("unknown", symbology, False, "", {"error": reason})
+    body = body.strip()
+    upper = body.upper()
+    if upper.startswith("ECD1:"):
+        return _decode_ecd_offline(body[5:], symbology)
+    if upper.startswith("ECD:"):
+        return _decode_ecd_reference(body[4:].strip(), symbology)
+    mrz_lines = _mrz_lines(body)
+    if mrz_lines is not None:
+        return _decode_mrz(mrz_lines, symbology, today or dt.date.today())
+    if re.fullmatch(r"[0-9]{26}", body):
+        return _decode_aju(body, symbology)
+    compact = re.sub(r"[\s-]", "", upper)
+    if re.fullmatch(r"[A-Z]{4}[0-9]{6,7}", compact):
+        return _decode_container(compact, symbology)
+    return ScanDecode("unknown", symbology, False, body, {})
+
+
+# --- containers (ISO 6346) -----------------------------------------------------------------------------
+
+
+def _decode_container(number: str, symbology: str | None) -> ScanDecode:
+    expected = iso6346_check_digit(number[:10])
+    given = int(number[10]) if len(number) == 11 else None
+    detail: dict[str, Any] = {
+        "owner_code": number[:3],
+        "category": number[3],
+        "serial": number[4:10],
+        "check_digit": given,
+        "check_digit_expected": expected,
+    }
+    errors = []
+    if number[3] not in "UJZ":
+        errors.append("category must be U, J or Z")
+    if given is None:
+        errors.append("check digit missing")
+    elif given != expected:
+        errors.append(f"check digit {given} does not match {expected}")
+    if errors:
+        detail["error"] = "; ".join(errors)
+    return ScanDecode("container", symbology, not errors, number, detail)
+
+
+# --- passports (ICAO 9303 TD3) -------------------------------------------------------------------------
+
+_MRZ_CHARS = re.compile(r"[A-Z0-9<]+")
+TD3_LINE = 44
+
+
+def _mrz_lines(body: str) -> tuple[str, str] | None:
+    """Two TD3 lines if the text looks like a passport MRZ (even a damaged one), else None."""
+    lines = [ln.strip() for ln in body.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
+    if len(lines) == 1 and len(lines[0]) == 2 * TD3_LINE:
+        lines = [lines[0][:TD3_LINE], lines[0][TD3_LINE:]]
+    if len(lines) != 2:
+        return None
+    l1, l2 = lines
+    if not l1.startswith("P") or "<" not in l1 or not _MRZ_CHARS.fullmatch(l1 + l2):
+        return None
+    return l1, l2
+
+
+def _check(field_text: str, digit: str) -> bool:
+    if digit == "<":
+        # ICAO 9303 allows a filler as check digit only for an all-filler (empty) optional field.
+        return set(field_text) <= {"<"}
+    return digit.isdigit() and mrz_check_digit(field_text) == int(digit)
+
+
+def _mrz_date(yymmdd: str, *, birth: bool, today: dt.date) -> dt.date | None:
+    if not yymmdd.isdigit():
+        return None
+    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    year = 2000 + yy
+    try:
+        value = dt.date(year, mm, dd)
+        if birth and value > today:  # nobody is born in the future: previous century
+            value = dt.date(year - 100, mm, dd)
+    except ValueError:
+        return None
+    return value
+
+
+def _names(field_text: str) -> tuple[str, str]:
+    surname, _, given = field_text.partition("<<")
+    return surname.replace("<", " ").strip(), given.replace("<", " ").strip()
+
+
+def _decode_mrz(lines: tuple[str, str], symbology: str | None, today: dt.date) -> ScanDecode:
+    l1, l2 = lines
+    value = f"{l1}\n{l2}"
+    if len(l1) != TD3_LINE or len(l2) != TD3_LINE:
+        return ScanDecode(
+            "mrz",
+            symbology,
+            False,
+            value,
+            {"error": f"TD3 lines must be {TD3_LINE} characters (got {len(l1)} and {len(l2)})"},
+        )
+    surname, given = _names(l1[5:44])
+    birth = _mrz_date(l2[13:19], birth=True, today=today)
+    expiry = _mrz_date(l2[21:27], birth=False, today=today)
+    checks = {
+        "document_number": _check(l2[0:9], l2[9]),
+        "birth_date": _check(l2[13:19], l2[19]),
+        "expiry_date": _check(l2[21:27], l2[27]),
+        "personal_number": _check(l2[28:42], l2[42]),
+        "composite": _check(l2[0:10] + l2[13:20] + l2[21:43], l2[43]),
+    }
+    detail: dict[str, Any] = {
+        "document_type": l1[0:2].replace("<", ""),
+        "issuing_state": l1[2:5].replace("<", ""),
+        "surname": surname,
+        "given_names": given,
+        "document_number": l2[0:9].replace("<", ""),
+        "nationality": l2[10:13].replace("<", ""),
+        "birth_date": birth.isoformat() if birth else None,
+        "sex": l2[20] if l2[20] in "MF" else "X",
+        "expiry_date": expiry.isoformat() if expiry else None,
+        "personal_number": l2[28:42].replace("<", ""),
+        "checks": checks,
+        "expired": bool(expiry and expiry < today),
+    }
+    errors = [f"{name} check digit" for name, ok in checks.items() if not ok]
+    if birth is None:
+        errors.append("birth date is not a date")
+    if expiry is None:
+        errors.append("expiry date is not a date")
+    if errors:
+        detail["error"] = "; ".join(errors)
+    return ScanDecode("mrz", symbology, not errors, value, detail)
+
+
+# --- PIB submission number (nomor aju) -----------------------------------------------------------------
+
+
+def _decode_aju(number: str, symbology: str | None) -> ScanDecode:
+    office, module_id, date_s, seq_s = number[0:6], number[6:12], number[12:20], number[20:26]
+    detail: dict[str, Any] = {"office": office, "module_id": module_id, "date": None, "sequence": int(seq_s)}
+    errors = []
+    try:
+        detail["date"] = dt.date(int(date_s[:4]), int(date_s[4:6]), int(date_s[6:])).isoformat()
+    except ValueError:
+        errors.append(f"date {date_s} is not a calendar date")
+    if int(seq_s) == 0:
+        errors.append("sequence is zero")
+    if errors:
+        detail["error"] = "; ".join(errors)
+    return ScanDecode("pib_aju", symbology, not errors, number, detail)
+
+
+# --- e-CD ----------------------------------------------------------------------------------------------
+
+# The e-CD id as workstation.domain.ecd.EcdDocument accepts it.
+_ECD_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+def _decode_ecd_reference(ecd_id: str, symbology: str | None) -> ScanDecode:
+    detail: dict[str, Any] = {"mode": "reference", "ecd_id": ecd_id}
+    valid = bool(_ECD_ID_RE.fullmatch(ecd_id))
+    if not valid:
+        detail["error"] = "e-CD id must be 1-64 letters, digits, '.', '_', '/' or '-'"
+    return ScanDecode("ecd", symbology, valid, ecd_id, detail)
+
+
+class _EcdStageError(Exception):
+    def __init__(self, stage: str, message: str, path: str | None = None):
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+        self.path = path
+
+
+def inflate_ecd_payload(payload: str) -> bytes:
+    """base64url → zlib-inflated JSON bytes, refusing anything over MAX_ECD_JSON_BYTES."""
+    payload = payload.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]*={0,2}", payload) or not payload.rstrip("="):
+        raise _EcdStageError("base64", "payload is not base64url")
+    padded = payload.rstrip("=")
+    padded += "=" * (-len(padded) % 4)
+    try:
+        compressed = base64.urlsafe_b64decode(padded)
+    except (binascii.Error, ValueError):
+        raise _EcdStageError("base64", "payload is not base64url") from None
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(compressed, MAX_ECD_JSON_BYTES + 1)
+    except zlib.error as exc:
+        raise _EcdStageError("zlib", f"not zlib data ({exc})") from None
+    if len(data) > MAX_ECD_JSON_BYTES or inflater.unconsumed_tail:
+        raise _EcdStageError("size", f"inflates to more than {MAX_ECD_JSON_BYTES} bytes")
+    if not inflater.eof:
+        raise _EcdStageError("zlib", "zlib stream is truncated")
+    if inflater.unused_data:
+        raise _EcdStageError("zlib", "bytes after the end of the zlib stream")
+    return data
+
+
+def _reject_float(text: str) -> Decimal:
+    raise _EcdStageError("json", f"number {text} is a float; amounts are decimal strings")
+
+
+def parse_ecd_json(data: bytes) -> dict[str, Any]:
+    """JSON object of an offline e-CD (floats refused: money is never float)."""
+    try:
+        doc = json.loads(data.decode("utf-8"), parse_float=_reject_float)
+    except UnicodeDecodeError:
+        raise _EcdStageError("json", "not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise _EcdStageError("json", f"not JSON ({exc.msg} at {exc.pos})") from None
+    if not isinstance(doc, dict):
+        raise _EcdStageError("json", "not a JSON object")
+    return doc
+
+
+def _validate_ecd(data: bytes) -> Any:
+    # Lazy: the e-CD model belongs to the domain package and is heavy (pydantic); only offline e-CDs need it.
+    try:
+        from workstation.domain.ecd import EcdDocument
+    except ImportError:
+        raise _EcdStageError("schema", "e-CD schema (workstation.domain.ecd) is not available") from None
+    from pydantic import ValidationError
+
+    try:
+        return EcdDocument.model_validate_json(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = ".".join(str(p) for p in err.get("loc", ()))
+        raise _EcdStageError("schema", err.get("msg", "invalid"), path or None) from None
+
+
+def _decode_ecd_offline(payload: str, symbology: str | None) -> ScanDecode:
+    detail: dict[str, Any] = {"mode": "offline", "ecd_id": None, "format": None}
+    document = None
+    try:
+        data = inflate_ecd_payload(payload)
+        detail["json_bytes"] = len(data)
+        doc = parse_ecd_json(data)
+        ecd_id, fmt = doc.get("ecd_id"), doc.get("format")
+        detail["ecd_id"] = ecd_id if isinstance(ecd_id, str) else None
+        detail["format"] = fmt if isinstance(fmt, str) else None
+        document = _validate_ecd(data)
+    except _EcdStageError as exc:
+        detail["stage"] = exc.stage
+        detail["error"] = exc.message
+        if exc.path:
+            detail["field"] = exc.path
+        return ScanDecode("ecd", symbology, False, detail["ecd_id"] or "", detail)
+    return ScanDecode("ecd", symbology, True, detail["ecd_id"] or "", detail, document=document)
+
+
+def encode_ecd_offline(document_json: bytes | str) -> str:
+    """The `ECD1:` text for an ecd/1 JSON document (used by tests, simulators and the demo)."""
+    if isinstance(document_json, str):
+        document_json = document_json.encode("utf-8")
+    packed = base64.urlsafe_b64encode(zlib.compress(document_json, 9)).rstrip(b"=")
+    return "ECD1:" + packed.decode("ascii")

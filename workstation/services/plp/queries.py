@@ -1,0 +1,118 @@
+"""Typed look-ups over the PLP tables for the daily report: requests opened on a day, container/package lines
+overdue at a gate at the end of the day, and containers in a TPS past the storage limit (BTD).
+
+Each function takes an open `Session` and plain values (the day and its UTC bounds `start` <= t < `end`),
+reads with `select`s bounded by an index (migration 0005) and returns frozen dataclasses. Due times come from
+the request's own rule set, as the PLP service computes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Case
+from db.models_plp import PlpLine, PlpRequestRow, TpsContainer
+from workstation.errors import InputError, Refusal
+from workstation.rules.pib import tps_storage_deadline
+from workstation.rules.plp import gate_in_due, gate_out_due
+from workstation.rules.ruleset import RuleSet, ruleset_by_id, ruleset_for
+
+KIND = "PLP"
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    """A line that should have passed a gate by the end of the day: OUT at the origin (approved, not out), or
+    IN at the destination (out, not in)."""
+
+    case_id: uuid.UUID
+    reference: str  # the PLP letter number, or the request reference before one was issued
+    seq: int
+    what: str  # the container number, or the B/L of a package line
+    gate: str  # OUT | IN: the movement that is late
+    tps: str  # where it is due
+    due_at: dt.datetime  # UTC
+
+
+@dataclass(frozen=True)
+class StoredPastLimit:
+    """BTD: a container stored in a TPS at the end of the day, past the storage limit counted from its first
+    storage (a PLP move carries the first-storage time over)."""
+
+    number: str
+    tps: str
+    first_stored_at: dt.datetime  # UTC
+    limit_on: dt.date  # the last day it may lie in a TPS
+
+
+def opened(s: Session, day: dt.date) -> int:
+    """PLP requests opened on `day` (business date, office zone). ix_cases_opened."""
+    return int(s.scalar(select(func.count()).select_from(Case).where(Case.opened_on == day, Case.kind == KIND)) or 0)
+
+
+@cache
+def _plp_ruleset(ruleset_id: str, rulesets_dir: Path | str | None) -> RuleSet:
+    return ruleset_by_id(ruleset_id, rulesets_dir)
+
+
+def overdue_lines(s: Session, end: dt.datetime, *, rulesets_dir: Path | str | None = None
+                  ) -> tuple[OverdueLine, ...]:
+    """Lines overdue at `end` (UTC, the end of the report day): approved before `end`, not out by `end`, past
+    the gate-out time; or out before `end`, not in by `end`, past the gate-in time. Candidates are the lines
+    open now (ix_plp_lines_state) and those that moved only after `end` (ix_plp_lines_out_at / _in_at): a
+    bounded set, whatever the history."""
+    rows = s.execute(
+        select(PlpLine, PlpRequestRow, Case.reference)
+        .join(PlpRequestRow, PlpRequestRow.case_id == PlpLine.case_id).join(Case, Case.id == PlpLine.case_id)
+        .where(or_(PlpLine.state.in_(("APPROVED", "OUT")), PlpLine.out_at >= end, PlpLine.in_at >= end))).all()
+    out = []
+    for line, req, reference in rows:
+        if req.decided_at is None or req.decided_at >= end or line.state in ("PENDING", "REJECTED", "CANCELLED"):
+            continue
+        rs = _plp_ruleset(req.ruleset, rulesets_dir)
+        if line.out_at is None or line.out_at >= end:
+            gate, tps, due = "OUT", req.origin_tps, gate_out_due(req.decided_at, ruleset=rs)
+        elif line.in_at is None or line.in_at >= end:
+            gate, tps, due = "IN", req.destination_tps, gate_in_due(line.out_at, ruleset=rs)
+        else:
+            continue
+        if end > due:
+            out.append(OverdueLine(line.case_id, req.plp_number or reference, line.seq,
+                                   line.container_number or line.bl_awb or "-", gate, tps, due))
+    return tuple(sorted(out, key=lambda o: (o.due_at, o.reference, o.seq)))
+
+
+def stored_past_limit(s: Session, day: dt.date, end: dt.datetime, *, zone: dt.tzinfo,
+                      rulesets_dir: Path | str | None = None) -> tuple[StoredPastLimit, ...]:
+    """Containers in a TPS at `end` (left_at NULL or later) whose storage limit (first storage day in `zone`
+    + the pib rule set's TPS days) is before `day`. Two range scans of ix_plp_tps_containers_left
+    (left_at, first_stored_at); the candidates are at most what the yards hold."""
+    base = select(TpsContainer.number, TpsContainer.tps_code, TpsContainer.first_stored_at)
+    cut = end - dt.timedelta(days=1)  # stored at least a day before the day's end: the limit is >= 1 day
+    rows = [*s.execute(base.where(TpsContainer.left_at.is_(None), TpsContainer.first_stored_at < cut,
+                                  TpsContainer.stored_at < end)),
+            *s.execute(base.where(TpsContainer.left_at >= end, TpsContainer.first_stored_at < cut,
+                                  TpsContainer.stored_at < end))]
+    out = []
+    for number, tps, first in rows:
+        first_day = first.astimezone(zone).date()
+        try:
+            limit = tps_storage_deadline(first_day, ruleset=_pib_ruleset(first_day, day, rulesets_dir))
+        except (Refusal, InputError):  # no pib rule set at all: no limit to judge by
+            continue
+        if day > limit:
+            out.append(StoredPastLimit(number, tps, first, limit))
+    return tuple(sorted(out, key=lambda c: (c.limit_on, c.tps, c.number)))
+
+
+def _pib_ruleset(day: dt.date, fallback: dt.date, rulesets_dir: Path | str | None) -> RuleSet:
+    try:
+        return ruleset_for("pib", day, rulesets_dir)
+    except Refusal:
+        return ruleset_for("pib", fallback, rulesets_dir)
