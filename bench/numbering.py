@@ -67,10 +67,13 @@ def _raw_factory(url: str) -> Callable[[], Callable[[], None]]:
     if u.get_backend_name() == "postgresql":
         import psycopg
 
-        conninfo = u.set(drivername="postgresql").render_as_string(hide_password=False)
+        # the same server options as the engine's: the URL's (search_path) and a durable commit
+        options = " ".join(filter(None, [u.query.get("options", ""), "-c synchronous_commit=on"]))
+        conninfo = u.set(drivername="postgresql").difference_update_query(["options"]).render_as_string(
+            hide_password=False)
 
         def open_pg() -> Callable[[], None]:
-            conn = psycopg.connect(conninfo, options="-c synchronous_commit=on")  # psycopg's default: BEGIN first
+            conn = psycopg.connect(conninfo, options=options)  # psycopg's default mode: it sends BEGIN first
 
             def op() -> None:
                 conn.execute(RAW_UPDATE).fetchone()
@@ -148,6 +151,8 @@ def _round_trips(url: str, services, actor, raw_make) -> dict[str, int]:
     build = _builder(svc)
     key = numbering.CounterKey("040300", "", "NUM", 2026)
     out = {}
+    with db.write() as s:  # not the year's first number (that one also inserts the row)
+        numbering.next_seq(s, key)
     with PgRoundTrips(dbapi) as trips, db.write() as s:
         numbering.next_seq(s, key)
     out["number"] = trips.count

@@ -5,12 +5,17 @@
 lock. Either way writers are serialised, which the audit hash chain and gapless numbering need, and the
 lock is held only for the length of one service call. Commits once at the end, rolls back on any error.
 
-Round trips on PostgreSQL (issue #17): an official number costs three — `BEGIN; SELECT pg_advisory_xact_lock`
-sent as one simple query, the counter's `UPDATE … RETURNING`, `COMMIT`. There is no pre-ping on checkout:
-disconnects are handled the "optimistic" way SQLAlchemy documents (a statement that meets a dead connection
-invalidates it and every other pooled connection older than it; `pool_recycle` retires old connections), and
-`write()` retries its first round trip once on a fresh connection, since nothing has been done yet. A read that
-meets a dead connection raises `DatabaseUnavailable` with one clear line; the next one gets a new connection.
+Round trips on PostgreSQL (issue #17): an official number costs two — `BEGIN; SELECT pg_advisory_xact_lock(…);
+UPDATE counters … RETURNING` sent as one simple query, then `COMMIT`. The lock is taken lazily, by the
+transaction's first statement: sent in the same query when that statement has no parameters (the simple query
+protocol takes several statements but no parameters; db.numbering renders its counter statement so), in a
+round trip of its own just before it otherwise. Nothing runs before the lock, so serialisation is unchanged.
+There is no pre-ping: a pooled connection is checked at checkout by looking whether its socket is readable (an
+idle connection has nothing to say; a server that restarted has sent "terminating connection" and closed it),
+which costs a system call, not a round trip, and replaces it transparently. A connection that dies while in use
+raises DatabaseUnavailable with one clear line (SQLAlchemy has then invalidated it and every older pooled
+connection: the "optimistic" handling its "Dealing with Disconnects" documents), and `pool_recycle` retires
+connections before firewalls or PgBouncer drop them silently.
 
 SQLite statistics: `PRAGMA optimize` when a connection is opened (mask 0x10002, SQLite's advice for long-lived
 connections), when it is closed (`Database.dispose()` closes them all), and after the first write once a day;
@@ -21,14 +26,16 @@ a benchmark having run `ANALYZE`.
 from __future__ import annotations
 
 import logging
+import select
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workstation.errors import DatabaseUnavailable
@@ -52,9 +59,9 @@ OPTIMIZE_EVERY_S = 24 * 3600
 # SQLite: rows ANALYZE samples per index; keeps the first analysis of a large store to milliseconds.
 SQLITE_ANALYSIS_LIMIT = 1000
 
-# The lock and the start of the transaction in one simple query (one round trip). Literals only: the simple
-# query protocol takes no parameters. Keyed by schema as well, so two installations (or parallel test runs) in
-# one database do not serialise each other.
+# The start of the transaction and the lock, sent ahead of the transaction's first statement. Literals only:
+# the simple query protocol takes no parameters. Keyed by schema as well, so two installations (or parallel test
+# runs) in one database do not serialise each other.
 _PG_BEGIN_LOCKED = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}, hashtext(current_schema()))"
 
 
@@ -120,12 +127,25 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _pg_alive(dbapi_connection, _record, _proxy) -> None:
+    """Checkout: an idle connection's socket has nothing to read unless the server closed it (a restart sends
+    FATAL "terminating connection" and hangs up). Replace such a connection now — a select(), no round trip;
+    the pool retries with a new one (SQLAlchemy's DisconnectionError protocol)."""
+    try:
+        readable = bool(select.select([dbapi_connection.fileno()], [], [], 0)[0])
+    except Exception:
+        readable = True
+    if readable:
+        log.info("pooled database connection closed by the server; reconnecting")
+        raise DisconnectionError("the server closed this idle connection")
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_SIZE,
                 max_overflow: int = DEFAULT_MAX_OVERFLOW) -> Engine:
     """An engine for `url` (sqlite:///PATH or postgresql+psycopg://…).
 
     PostgreSQL: at most `pool_size` idle connections kept and `pool_size + max_overflow` open at once per
-    process; no pre-ping. SQLite keeps SQLAlchemy's own pooling (a file has no connection limit to respect).
+    process; no pre-ping (a dead idle connection is found at checkout without a round trip). SQLite keeps SQLAlchemy's own pooling (a file has no connection limit to respect).
     Raises DatabaseUnavailable for any other back end."""
     u = make_url(url)
     backend = u.get_backend_name()
@@ -145,6 +165,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_S
             pool_recycle=POOL_RECYCLE_S,
             connect_args={"connect_timeout": 5, "options": options},
         )
+        event.listen(engine, "checkout", _pg_alive)
     else:
         raise DatabaseUnavailable(f"unsupported database back end {backend!r}", field="database_url")
     return engine
@@ -164,15 +185,49 @@ class Database:
         self.backend = self.engine.dialect.name  # "sqlite" | "postgresql"
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
         write_options: dict = {"ws_write": True}
+        # PostgreSQL: write connections whose transaction has not started yet (no BEGIN, no lock sent).
+        self._lock_pending: weakref.WeakSet = weakref.WeakSet()
         if self.backend == "postgresql":
             # psycopg would send its own BEGIN in a round trip of its own; in autocommit mode it sends none and
-            # write() opens the transaction itself, together with the lock. commit()/rollback() still end it
-            # (psycopg looks at the server's transaction status), and SQLAlchemy restores the default mode
+            # the first statement opens the transaction, together with the lock. commit()/rollback() still end
+            # it (psycopg looks at the server's transaction status), and SQLAlchemy restores the default mode
             # when the connection goes back to the pool.
             write_options["isolation_level"] = "AUTOCOMMIT"
+            event.listen(self.engine, "do_execute", self._pg_execute)
+            event.listen(self.engine, "do_execute_no_params", self._pg_execute_no_params)
+            event.listen(self.engine, "do_executemany", self._pg_execute)
         self._write = sessionmaker(bind=self.engine.execution_options(**write_options), expire_on_commit=False,
                                    autoflush=True)
         self._optimized_at = time.monotonic()  # SQLite: the connect hook optimises each new connection
+
+    # -- PostgreSQL: the lock goes out with the transaction's first statement ----------------------------------
+    def _pg_execute(self, cursor, statement, parameters, context) -> bool | None:
+        """do_execute / do_executemany: send BEGIN and the lock first if this write has not yet. A statement
+        without parameters (and without a '%', which psycopg would read as a placeholder escape) shares their
+        query; any other one follows in a round trip of its own."""
+        if context.root_connection not in self._lock_pending:
+            return None  # SQLAlchemy executes the statement itself
+        self._lock_pending.discard(context.root_connection)
+        if getattr(cursor, "name", None):  # a server-side cursor declares; the lock needs a plain one
+            cursor.connection.execute(_PG_BEGIN_LOCKED)
+            return None
+        if parameters or context.executemany or "%" in statement:
+            cursor.execute(_PG_BEGIN_LOCKED)
+            return None
+        return self._pg_execute_no_params(cursor, statement, context, pending=False)
+
+    def _pg_execute_no_params(self, cursor, statement, context, *, pending: bool = True) -> bool | None:
+        if pending:
+            if context.root_connection not in self._lock_pending:
+                return None
+            self._lock_pending.discard(context.root_connection)
+        if getattr(cursor, "name", None):
+            cursor.connection.execute(_PG_BEGIN_LOCKED)
+            return None
+        cursor.execute(f"{_PG_BEGIN_LOCKED}; {statement}")  # one simple query, one round trip
+        cursor.nextset()  # past BEGIN
+        cursor.nextset()  # past the lock: the cursor now holds the statement's own result
+        return True  # executed
 
     @property
     def display_url(self) -> str:
@@ -205,36 +260,29 @@ class Database:
         finally:
             session.close()  # ends the transaction; loaded objects stay readable (detached, not expired)
 
-    def _begin_write(self) -> Session:
-        """A session in a write transaction holding the write lock. On PostgreSQL a connection found dead
-        on this first round trip is replaced once, transparently: nothing has been sent yet."""
-        for attempt in (1, 2):
-            session = self._write()
-            try:
-                session.begin()
-                if self.backend == "postgresql":
-                    session.connection().exec_driver_sql(_PG_BEGIN_LOCKED)
-                else:
-                    session.connection()  # BEGIN IMMEDIATE (the "begin" listener)
-                return session
-            except DBAPIError as exc:
-                session.close()
-                if exc.connection_invalidated and attempt == 1:
-                    log.warning("database connection lost (%s); reconnecting", _reason(exc))
-                    continue
-                if exc.connection_invalidated:
-                    raise self._lost(exc) from exc
-                if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
-                    raise DatabaseBusy("the database is busy; try again", field="database") from None
-                raise
-            except BaseException:
-                session.close()
-                raise
-        raise AssertionError("unreachable")
+    def _begin_write(self) -> tuple[Session, Connection]:
+        """A session in a write transaction: SQLite has taken BEGIN IMMEDIATE; PostgreSQL has checked out a
+        connection and sends BEGIN and the lock with the first statement."""
+        session = self._write()
+        try:
+            session.begin()
+            conn = session.connection()  # SQLite: BEGIN IMMEDIATE (the "begin" listener)
+            if self.backend == "postgresql":
+                self._lock_pending.add(conn)
+            return session, conn
+        except OperationalError as exc:
+            session.close()
+            if "locked" in str(exc.orig).lower():
+                raise DatabaseBusy("the database is busy; try again", field="database") from None
+            raise DatabaseUnavailable(f"cannot reach {self.display_url}: {_reason(exc)}",
+                                      field="database_url") from None
+        except BaseException:
+            session.close()
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        session = self._begin_write()
+        session, conn = self._begin_write()
         try:
             yield session
             # Statements that must be the very last before COMMIT register here.
@@ -252,6 +300,7 @@ class Database:
             session.rollback()
             raise
         finally:
+            self._lock_pending.discard(conn)  # a transaction that executed nothing never sent BEGIN
             session.close()
         if self.backend == "sqlite" and time.monotonic() - self._optimized_at > OPTIMIZE_EVERY_S:
             self.optimize()
@@ -300,7 +349,7 @@ class PgRoundTrips:
         self._pgconn.untrace()
         self._file.seek(0)
         for raw in self._file.read().decode(errors="replace").splitlines():
-            direction, _, kind, *rest = [*raw.split("\t"), ""]
+            direction, _, kind, *rest = [*raw.split("\t"), "", "", ""]  # a long query may wrap lines
             if direction == "B" and kind == "ReadyForQuery":
                 self.count += 1
             elif direction == "F" and kind in ("Query", "Parse"):

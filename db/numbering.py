@@ -8,14 +8,17 @@ A number is reserved by advancing the counter row and reading the new value in O
 - unique: writers are serialised by Database.write() (BEGIN IMMEDIATE / the advisory lock), and the UPDATE
   would in any case wait for the row lock and read the last committed value (PostgreSQL re-checks the row
   after the wait), never a stale one;
-- three round trips per number on PostgreSQL (BEGIN + lock, this statement, COMMIT); when the number is all a
-  transaction writes, the counter statement is the last before COMMIT.
+- two round trips per number on PostgreSQL when the number is the transaction's first statement: the counter
+  statement travels with BEGIN and the lock (db/engine.py), then COMMIT. For that it is sent as text with its
+  values inlined (quoted by psycopg): the simple query protocol that carries several statements takes no
+  parameters. When the number is all a transaction writes, it is the last statement before COMMIT.
 
 The row stays locked until COMMIT (PostgreSQL); writers are serialised anyway, so that costs no concurrency."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -65,12 +68,27 @@ def _params(key: CounterKey) -> dict:
     return {"o": key.office_code, "u": key.unit_code, "d": key.doc_type, "y": key.year}
 
 
+@lru_cache(maxsize=1024)
+def _pg_advance_sql(key: CounterKey) -> str:
+    """_ADVANCE for PostgreSQL with the key's values inlined, quoted by psycopg (E'' when needed)."""
+    from psycopg import sql
+
+    stmt = sql.SQL("UPDATE {t} SET last_value = last_value + 1 WHERE office_code = {o} AND unit_code = {u} "
+                   "AND doc_type = {d} AND year = {y} RETURNING last_value").format(
+        t=sql.Identifier(Counter.__tablename__), o=sql.Literal(key.office_code), u=sql.Literal(key.unit_code),
+        d=sql.Literal(key.doc_type), y=sql.Literal(int(key.year)))
+    return stmt.as_string(None)
+
+
 def next_seq(session: Session, key: CounterKey) -> int:
     """Reserve the next number (1, 2, …) for `key` in this write transaction; it is only taken if the
     transaction commits. Call it inside Database.write()."""
     conn = session.connection()
     params = _params(key)
-    seq = conn.execute(_ADVANCE, params).scalar()
+    if conn.dialect.name == "postgresql":
+        seq = conn.exec_driver_sql(_pg_advance_sql(key)).scalar()
+    else:
+        seq = conn.execute(_ADVANCE, params).scalar()
     if seq is None:  # first number of this kind this year
         seq = conn.execute(_FIRST[conn.dialect.name], params).scalar_one()
     return int(seq)

@@ -80,7 +80,7 @@ def _setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
         data_dir, level = settings.data_dir, settings.log_level
         if getattr(args, "command", None) == "demo" and getattr(args, "dir", None):
             data_dir = Path(args.dir)  # the demo keeps its log beside its database
-    except WorkstationError:
+    except Exception:  # e.g. an unreadable config file: the command itself reports it, in one line
         data_dir, level = None, "INFO"
     logs.setup(data_dir, level=level, console=not tui)
 

@@ -73,7 +73,7 @@ def test_the_counter_is_read_and_advanced_by_one_statement(services, admin):
     statements: list[str] = []
 
     def record(conn, cursor, statement, *a):
-        statements.append(" ".join(statement.split()))
+        statements.append(" ".join(statement.replace('"', "").split()))
 
     event.listen(services.ctx.db.engine, "before_cursor_execute", record)
     try:

@@ -53,3 +53,49 @@ async def test_find_preview_reprint_and_void(services, users, make_app):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, DocumentModal)  # unknown number: message, no empty viewer
+
+
+async def test_a_jammed_printer_leaves_the_screen_and_other_writes_free(services, users, make_app, monkeypatch):
+    """P on a CUPS queue whose printer hangs: the dialog still answers, another write goes through, and when
+    the printer gives up the job is kept in the queue and the officer reads why."""
+    import threading
+
+    from printing import output
+    from printing.output import PrinterError
+    from workstation.config import with_overrides
+
+    services.issuance.ensure_office_key()
+    doc = services.issuance.issue(users[Role.EXAMINER], "SPPB", _sppb(services))
+    printer = services.settings.printer.model_copy(update={"cups_queue": "kantor-a4"})
+    services.ctx.settings = with_overrides(services.settings, printer=printer)
+    release, entered = threading.Event(), threading.Event()
+
+    def jammed(pdf, queue, **kw):
+        entered.set()
+        assert release.wait(20)
+        raise PrinterError("lp did not answer within 30 s", field=f"printer {queue}")
+
+    monkeypatch.setattr(output, "send_to_cups", jammed)
+    app = make_app()
+    notes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "agus")
+        app.push_screen(DocumentModal(doc.number))
+        await settle(app, pilot)
+        original_notify = app.notify
+        monkeypatch.setattr(app, "notify", lambda message, **kw: (notes.append(message), original_notify(message, **kw)))
+        await pilot.press("p")
+        for _ in range(200):
+            if entered.is_set():
+                break
+            await pilot.pause(0.02)
+        assert entered.is_set()
+        # while the printer hangs: another session issues a document (a write); the dialog stays up
+        other = services.issuance.issue(users[Role.EXAMINER], "SPPB", _sppb(services, "Budi"))
+        assert other.number != doc.number
+        assert isinstance(app.screen, DocumentModal)
+        release.set()
+        await settle(app, pilot)
+        assert any("kept in the print queue" in n for n in notes)
+        [job] = services.documents.failed_jobs()
+        assert job.number == doc.number and job.target == "kantor-a4"

@@ -12,7 +12,7 @@ import json
 from sqlalchemy import event
 
 from bench import daily_report as B
-from tests.services.test_queries_pib import BIG_TABLES, captured
+from tests.services.test_queries_pib import BIG_TABLES, captured, plans
 from workstation.services.base import cli_actor
 
 
@@ -77,3 +77,5 @@ def test_the_report_costs_the_same_with_five_times_the_history(services):
     B.check(services.report.daily_report_data(cli_actor(services.settings), B.DAY))
     assert before > 0
     assert after <= before * 1.10, (before, after)
+    # and with the planner's statistics of the grown store, no statement reads a big table whole
+    assert plans(services, lambda _s: services.report.daily_report_data(cli_actor(services.settings), B.DAY)) == []

@@ -125,6 +125,28 @@ def test_a_pib_past_its_determination_sla_is_a_breach(services, demo, clock, tmp
     text = _text(out).replace("\n", "")
     assert research.aju[:20] in text and "RESEARCH" in text
 
+    # dewi determines it that day: the breach is gone at the end of that day, and stays on the days before
+    services.pib.determine(demo["dewi"], research.case.id, services.pib.get(sup, research.case.id).version,
+                           services.pib.determination_from_form([]))
+    assert research.aju not in {b.case_ref for b in services.report.daily_report_data(sup, later).sla_breaches}
+    before = services.report.daily_report_data(sup, later - dt.timedelta(days=1)).sla_breaches
+    assert research.aju in {b.case_ref for b in before}
+
+
+def test_an_sptnp_unpaid_past_its_due_date_is_a_breach(services, demo, clock):
+    sup = demo["agus"]
+    sptnp_case = next(d for d in _pibs(services, sup) if d.case.state == "SPTNP")
+    (bill,) = [b for b in sptnp_case.billings if b.kind == "SPTNP"]
+
+    def overdue(day):
+        return [(b.case_ref, b.stage) for b in services.report.daily_report_data(sup, day).sla_breaches
+                if b.stage.startswith("SPTNP")]
+
+    clock.advance(days=(bill.due_on - services.ctx.today()).days)
+    assert overdue(services.ctx.today()) == []  # the due date itself is still in time
+    clock.advance(days=1)
+    assert overdue(services.ctx.today()) == [(sptnp_case.aju, f"SPTNP {bill.code}")]
+
 
 def test_the_report_queries_are_bounded_by_indexes(services, demo):
     sup = demo["agus"]

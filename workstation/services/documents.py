@@ -109,9 +109,10 @@ class DocumentsService:
         """Render the issued document `number` from its stored content and send it to a file (`out`), a CUPS
         queue (`printer`, else printer.cups_queue) or the receipt printer (`receipt`). The n-th print is marked
         SALINAN / COPY n-1. A job already queued for this document and target is taken over (its copy number
-        too). Raises InputError (NO_PRINTER, NOT_A_RECEIPT, a bad path), NotFound (UNKNOWN_DOCUMENT), or
-        PrinterError: PRINT_QUEUED when the printer failed and the job is kept for retry, PRINT_FAILED for a
-        file that could not be written (not queued)."""
+        too). Raises InputError (NO_PRINTER, NOT_A_RECEIPT, INVALID_VALUE for a bad path or queue name: nothing
+        written), NotFound (UNKNOWN_DOCUMENT), or PrinterError PRINT_QUEUED when the printer failed and the job
+        is kept for retry. A file that could not be written after all (disk full) raises its error and its job
+        is CANCELLED, not queued. The void mark is the document's status when the copy number is fixed."""
         kind, target = self._target(out, printer, receipt)
         from printing.output import PrinterError
 

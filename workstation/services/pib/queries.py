@@ -36,6 +36,10 @@ STATE_SPPB = "SPPB"  # SPPB issued, not yet out of the gate
 LEVY_KEYS = (("BM", "bm_idr"), ("PPN", "ppn_idr"), ("PPnBM", "ppnbm_idr"), ("PPh", "pph_idr"),
              ("Cukai", "excise_idr"))
 FINE = "Denda"
+# The upper bound of "later than the day" ranges. A one-sided range looks to SQLite's planner like a quarter of
+# the table, and once the statistics of a long history are in, it reads the table whole instead; with both
+# bounds it takes the index (tests/services/test_queries_growth.py checks the plans on an analysed store).
+LAST_DATE = dt.date(9999, 12, 31)
 
 
 # -- the gate ------------------------------------------------------------------------------------------------
@@ -177,7 +181,8 @@ def determination_breaches(s: Session, day: dt.date, *, rulesets_dir: Path | str
     base = (select(PibCase.case_id, PibCase.aju, PibCase.registered_on, Case.state, Case.assigned_to)
             .join(Case, Case.id == PibCase.case_id))
     rows = [*s.execute(base.where(PibCase.determined_on.is_(None), PibCase.registered_on < day)),
-            *s.execute(base.where(PibCase.determined_on > day, PibCase.registered_on < day))]
+            *s.execute(base.where(PibCase.determined_on > day, PibCase.determined_on <= LAST_DATE,
+                                  PibCase.registered_on < day))]
     logins = _logins(s, (r.assigned_to for r in rows))
     out = []
     for r in rows:
@@ -197,7 +202,8 @@ def uncleared_goods(s: Session, day: dt.date, *, rulesets_dir: Path | str | None
     base = (select(PibCase.case_id, PibCase.aju, PibCase.first_storage_on, Case.state, Case.assigned_to,
                    Case.opened_on).join(Case, Case.id == PibCase.case_id))
     rows = [r for r in (*s.execute(base.where(PibCase.sppb_on.is_(None), PibCase.first_storage_on < day)),
-                        *s.execute(base.where(PibCase.sppb_on > day, PibCase.first_storage_on < day)))
+                        *s.execute(base.where(PibCase.sppb_on > day, PibCase.sppb_on <= LAST_DATE,
+                                              PibCase.first_storage_on < day)))
             if r.opened_on <= day]
     logins = _logins(s, (r.assigned_to for r in rows))
     out = []
@@ -220,7 +226,8 @@ def overdue_billings(s: Session, day: dt.date) -> tuple[OverdueBilling, ...]:
             .join(PibCase, PibCase.case_id == PibBilling.case_id).join(Case, Case.id == PibBilling.case_id)
             .where(PibBilling.kind == "SPTNP"))
     rows = [r for r in (*s.execute(base.where(PibBilling.paid_on.is_(None), PibBilling.due_on < day)),
-                        *s.execute(base.where(PibBilling.paid_on > day, PibBilling.due_on < day)))
+                        *s.execute(base.where(PibBilling.paid_on > day, PibBilling.paid_on <= LAST_DATE,
+                                              PibBilling.due_on < day)))
             if r.issued_on <= day]
     logins = _logins(s, (r.assigned_to for r in rows))
     return tuple(sorted((OverdueBilling(r.case_id, r.aju, r.code, int(r.total_idr), r.due_on,
