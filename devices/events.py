@@ -40,7 +40,7 @@ class BarcodeScanned(DeviceEvent):
 @dataclass(frozen=True)
 class MrzRead(DeviceEvent):
     text: str  # the two TD3 lines joined by "\n"
-    valid: bool  # every check digit right (workstation.rules.scan)
+    valid: bool  # every check digit right (workstation.domain.scan)
     detail: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 

@@ -201,3 +201,47 @@ def test_plp_lines_late_at_a_gate_and_containers_past_the_tps_limit(services, us
     clock.advance(days=32)  # 30 days in a TPS, counted from first storage (in at 22:00 WIB: 2 days over)
     btd = services.report.daily_report_data(sup, services.ctx.today()).btd
     assert [(b.ref, b.kind, b.place, b.days_over) for b in btd] == [("CSQU3054383", "TPS", "MTI1", 2)]
+
+
+def test_an_ecd_billing_paid_at_the_counter_is_collected_per_levy(services, demo):
+    """The counter's billing of the day (the demo's reassessment) is billed per levy; once siti records the
+    payment, the same levies show as collected."""
+    sup, siti = demo["agus"], demo["siti"]
+    today = services.ctx.today()
+    row = next(r for r in services.ecd.queue().rows if r.state == "BILLED")
+    billing = services.ecd.get(row.case_id).billing
+    assert billing is not None and billing.amount_idr > 0
+    # levy keys of the e-CD billing -> the report's labels (workstation/services/ecd/queries.py LEVY_KEYS)
+    ecd_levies = {"BM": billing.levies["import_duty_idr"], "PPN": billing.levies["vat_idr"]}
+
+    def levies():
+        data = services.report.daily_report_data(sup, today)
+        return {r.label: (r.assessed_idr, r.collected_idr) for r in data.levies}, \
+            {r.label: (r.assessed_idr, r.collected_idr) for r in data.duties}
+
+    before, duties = levies()
+    assert duties["ECD"] == (billing.amount_idr, 0)
+    services.ecd.record_payment(siti, row.case_id, services.ecd.get(row.case_id).version,
+                                billing_code=billing.code, receipt_number="NTPN1234567890AB",
+                                amount_idr=billing.amount_idr, channel="CASH")
+    after, duties = levies()
+    assert duties["ECD"] == (billing.amount_idr, billing.amount_idr)
+    for levy, amount in ecd_levies.items():
+        assert after[levy][0] == before[levy][0]  # billed: unchanged
+        assert after[levy][1] == before[levy][1] + amount  # collected: the e-CD's share added
+
+
+@pytest.mark.parametrize("days_later", [0, 31, 62])
+def test_the_report_agrees_with_the_pib_queue_flags(services, demo, clock, days_later):
+    """For the current day, the report's PIB breaches and BTD are exactly the PIB queue's SLA_BREACH,
+    SPTNP_OVERDUE and BTD flags: one definition, read two ways (the queue per case, the report by index)."""
+    sup = demo["agus"]
+    clock.advance(days=days_later)
+    queue = services.pib.queue(sup, include_closed=True)
+    data = services.report.daily_report_data(sup, services.ctx.today())
+    late = {b.case_ref for b in data.sla_breaches if b.kind == "PIB" and not b.stage.startswith("SPTNP")}
+    unpaid = {b.case_ref for b in data.sla_breaches if b.stage.startswith("SPTNP")}
+    assert late == {r.aju for r in queue if "SLA_BREACH" in r.flags}
+    assert unpaid == {r.aju for r in queue if "SPTNP_OVERDUE" in r.flags}
+    assert {b.ref for b in data.btd if b.kind == "PIB"} == {r.aju for r in queue if "BTD" in r.flags}
+    assert late or days_later == 0 or unpaid  # the later days do have breaches to compare

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from db.models import Case
 from db.models_passenger import EcdBilling, EcdPayment
+from workstation.domain.codes import CaseKind
 
-KIND = "ECD"
+KIND = CaseKind.ECD.value
 # The levies of a billing row's `levies` JSON (workstation.domain.ecd Assessment.levies), in report order, with
 # the label the report prints: the same labels as the PIB's, so the report adds them up per levy.
 LEVY_KEYS = (("BM", "import_duty_idr"), ("PPN", "vat_idr"), ("PPnBM", "luxury_tax_idr"), ("PPh", "income_tax_idr"))

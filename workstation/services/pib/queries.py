@@ -7,8 +7,8 @@ an index (migration 0005; the plans are checked in tests/services/test_queries_p
 dataclasses. None loads the cases of past days into Python: what is summed is summed in SQL, and what needs a
 rule-set date (due dates) is computed on the few rows still open on the day.
 
-Stored values are spelled out here (state "SPPB", billing kinds "DECLARED" / "SPTNP"): they are the database's
-values, which never change, and reading them here keeps this module free of the service package."""
+States come from workstation.domain.pib (names equal the stored values); the module imports nothing of the service
+package, so the service may call it."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from db.models import Case, Document, User
 from db.models_pib import Bc11Line, PibBilling, PibCase
+from workstation.domain.codes import CaseKind
+from workstation.domain.pib import PibState
 from workstation.errors import Refusal
 from workstation.rules import pib as rules
 from workstation.rules.ruleset import RuleSet, ruleset_for
 
-KIND = "PIB"
-STATE_SPPB = "SPPB"  # SPPB issued, not yet out of the gate
+KIND = CaseKind.PIB.value
+BILLING_DECLARED, BILLING_SPTNP = "DECLARED", "SPTNP"  # pib_billings.kind
 
 # The levies of a billing row's `levies` JSON, in report order, with the label the report prints (codes of the
 # levies, never translated). `fine_idr` is a column of its own.
@@ -68,7 +70,7 @@ def release_for_container(s: Session, number: str) -> SppbRelease | None:
         .join(PibCase, PibCase.case_id == Case.id)
         .join(Bc11Line, and_(Bc11Line.number == PibCase.bc11_number, Bc11Line.date == PibCase.bc11_date,
                              Bc11Line.pos == PibCase.bc11_pos, Bc11Line.subpos == PibCase.bc11_subpos))
-        .where(Case.kind == KIND, Case.state == STATE_SPPB)
+        .where(Case.kind == KIND, Case.state == PibState.SPPB.value)  # SPPB issued, not yet out of the gate
         .order_by(Case.created_at, Case.id)).all()
     for case_id, version, aju, containers in rows:
         if number in ("".join(str(c).split()).upper() for c in containers or ()):
@@ -147,7 +149,7 @@ def duties(s: Session, day: dt.date) -> tuple[LevyAmount, ...]:
     out = []
     none = (0,) * (len(LEVY_KEYS) + 1)  # a kind billed but not paid on the day (or the reverse)
     for kind in sorted(set(billed) | set(paid)):
-        label = "PIB" if kind == "DECLARED" else kind
+        label = KIND if kind == BILLING_DECLARED else kind
         for i, levy in enumerate([name for name, _ in LEVY_KEYS] + [FINE]):
             b = int(billed.get(kind, none)[i] or 0)
             p = int(paid.get(kind, none)[i] or 0)
@@ -224,7 +226,7 @@ def overdue_billings(s: Session, day: dt.date) -> tuple[OverdueBilling, ...]:
     base = (select(PibBilling.case_id, PibCase.aju, PibBilling.code, PibBilling.total_idr, PibBilling.due_on,
                    Case.assigned_to, PibBilling.issued_on)
             .join(PibCase, PibCase.case_id == PibBilling.case_id).join(Case, Case.id == PibBilling.case_id)
-            .where(PibBilling.kind == "SPTNP"))
+            .where(PibBilling.kind == BILLING_SPTNP))
     rows = [r for r in (*s.execute(base.where(PibBilling.paid_on.is_(None), PibBilling.due_on < day)),
                         *s.execute(base.where(PibBilling.paid_on > day, PibBilling.paid_on <= LAST_DATE,
                                               PibBilling.due_on < day)))

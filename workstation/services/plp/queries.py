@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from db.models import Case
 from db.models_plp import PlpLine, PlpRequestRow, TpsContainer
+from workstation.domain.codes import CaseKind
+from workstation.domain.plp import LINE_OPEN, LineState
 from workstation.errors import InputError, Refusal
 from workstation.rules.pib import tps_storage_deadline
 from workstation.rules.plp import gate_in_due, gate_out_due
 from workstation.rules.ruleset import RuleSet, ruleset_by_id, ruleset_for
 
-KIND = "PLP"
+KIND = CaseKind.PLP.value
 # The upper bound of "after the day" ranges: with both bounds SQLite's planner takes the index even when the
 # statistics of a long history are in (see workstation/services/pib/queries.py LAST_DATE).
 LAST_TIME = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
@@ -72,13 +74,14 @@ def overdue_lines(s: Session, end: dt.datetime, *, rulesets_dir: Path | str | No
     bounded set, whatever the history. One statement per index (an OR of the three lets a planner read the
     cases whole); the case reference is read only for the late lines without a PLP number."""
     base = select(PlpLine, PlpRequestRow).join(PlpRequestRow, PlpRequestRow.case_id == PlpLine.case_id)
-    rows = {line.id: (line, req) for cond in (PlpLine.state.in_(("APPROVED", "OUT")),
+    rows = {line.id: (line, req) for cond in (PlpLine.state.in_([s.value for s in LINE_OPEN]),
                                               and_(PlpLine.out_at >= end, PlpLine.out_at < LAST_TIME),
                                               and_(PlpLine.in_at >= end, PlpLine.in_at < LAST_TIME))
             for line, req in s.execute(base.where(cond)).all()}
     late = []
     for line, req in rows.values():
-        if req.decided_at is None or req.decided_at >= end or line.state in ("PENDING", "REJECTED", "CANCELLED"):
+        if req.decided_at is None or req.decided_at >= end or line.state in (
+                LineState.PENDING, LineState.REJECTED, LineState.CANCELLED):
             continue
         rs = _plp_ruleset(req.ruleset, rulesets_dir)
         if line.out_at is None or line.out_at >= end:
