@@ -183,28 +183,6 @@ def test_payment_receipt_on_the_receipt_printer_through_a_pty(services, users, i
     assert services.documents.failed_jobs() == []
 
 
-def test_daily_report_from_real_data(services, users, issued, tmp_path):
-    from db.models import Case
-
-    with services.ctx.db.write() as s:
-        services.cases.open(s, users[Role.OFFICER], kind="ECD", reference="ECD-1", state="RELEASED", lane="red",
-                            summary={"duty_assessed_idr": 1448000, "duty_paid_idr": 1448000})
-        services.cases.open(s, users[Role.OFFICER], kind="ECD", reference="ECD-2", state="RELEASED", lane="green")
-        c = services.cases.open(s, users[Role.EXAMINER], kind="PIB", reference="PIB-1", state="INSPECTION")
-        c.flags = ["SLA_BREACH"]
-    data = services.report.daily_report_data(users[Role.SUPERVISOR], services.ctx.today())
-    assert {(r.label, r.count) for r in data.lanes} == {("green", 1), ("red", 1)}
-    assert [(r.label, r.count) for r in data.doc_types] == [("SPPB", 1)]
-    assert [(d.label, d.assessed_idr, d.collected_idr) for d in data.duties if d.label == "ECD"] == [
-        ("ECD", 1448000, 1448000)]
-    assert [b.case_ref for b in data.sla_breaches] == ["PIB-1"]
-    out = services.report.daily_report(users[Role.SUPERVISOR], services.ctx.today(), tmp_path / "d.pdf")
-    assert "SPPB" in _text(out)
-    with pytest.raises(WorkstationError):
-        services.report.daily_report_data(users[Role.OFFICER], services.ctx.today())
-    del Case
-
-
 def _cli(env, *args):
     full = {k: v for k, v in os.environ.items() if not k.startswith("WORKSTATION_")}
     full.update(env)
