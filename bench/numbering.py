@@ -174,7 +174,7 @@ def bench_backend(label: str, url: str, data_dir: Path, n: int, rounds: int, thr
     services, actor = _setup(url, data_dir, max(thread_counts))
     with services.ctx.db.engine.begin() as c:
         c.execute(text("INSERT INTO counters (office_code, unit_code, doc_type, year, last_value) "
-                       "VALUES ('999999', '', 'RAW', 2026, 0)"))
+                       "VALUES ('999999', '', 'RAW', 2026, 1)"))
     build = _builder(services)
     key = numbering.CounterKey("040300", "", "NUM", 2026)
     raw_make = _raw_factory(url)

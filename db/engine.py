@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import select
 import time
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,8 +144,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_S
     """An engine for `url` (sqlite:///PATH or postgresql+psycopg://…).
 
     PostgreSQL: at most `pool_size` idle connections kept and `pool_size + max_overflow` open at once per
-    process; no pre-ping (a dead idle connection is found at checkout without a round trip). SQLite keeps SQLAlchemy's own pooling (a file has no connection limit to respect).
-    Raises DatabaseUnavailable for any other back end."""
+    process; no pre-ping (a dead idle connection is found at checkout without a round trip). SQLite keeps
+    SQLAlchemy's own pooling (a file has no connection limit to respect). Raises DatabaseUnavailable for any
+    other back end."""
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
@@ -185,8 +185,9 @@ class Database:
         self.backend = self.engine.dialect.name  # "sqlite" | "postgresql"
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
         write_options: dict = {"ws_write": True}
-        # PostgreSQL: write connections whose transaction has not started yet (no BEGIN, no lock sent).
-        self._lock_pending: weakref.WeakSet = weakref.WeakSet()
+        # PostgreSQL: write connections whose transaction has not started yet (no BEGIN, no lock sent). A plain
+        # set: write() always removes its connection when it ends.
+        self._lock_pending: set[Connection] = set()
         if self.backend == "postgresql":
             # psycopg would send its own BEGIN in a round trip of its own; in autocommit mode it sends none and
             # the first statement opens the transaction, together with the lock. commit()/rollback() still end
@@ -199,6 +200,13 @@ class Database:
         self._write = sessionmaker(bind=self.engine.execution_options(**write_options), expire_on_commit=False,
                                    autoflush=True)
         self._optimized_at = time.monotonic()  # SQLite: the connect hook optimises each new connection
+
+    @classmethod
+    def from_settings(cls, settings) -> Database:
+        """The process's database as configured: `effective_database_url`, and on PostgreSQL a pool of
+        `database_pool_size` connections plus `database_max_overflow` in a burst (workstation.config)."""
+        return cls(settings.effective_database_url, pool_size=settings.database_pool_size,
+                   max_overflow=settings.database_max_overflow)
 
     # -- PostgreSQL: the lock goes out with the transaction's first statement ----------------------------------
     def _pg_execute(self, cursor, statement, parameters, context) -> bool | None:
@@ -282,6 +290,10 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        """The one write transaction: serialised with every other writer (see the module's docstring),
+        committed once at the end, rolled back on any error. Never commit inside it. Raises DatabaseBusy
+        (SQLite still locked after 30 s) and DatabaseUnavailable (server unreachable, or the connection lost
+        while in use: nothing was committed)."""
         session, conn = self._begin_write()
         try:
             yield session

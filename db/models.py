@@ -82,6 +82,8 @@ class Office(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
     signing_public_key: Mapped[str | None] = mapped_column(String(100))
+    # PEM of the office's self-signed PAdES certificate (printing.pades): the trust root for issued PDFs.
+    signing_certificate: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -172,8 +174,25 @@ class AuditEntry(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly the bytes hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256(office secret, row_hash): NULL on rows written before 0006 or where the key file is absent
+    row_mac: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+
+
+class AuditAnchor(Base):
+    """The chain's head (head_seq, head_hash) signed with the office's Ed25519 key: at least daily and on
+    demand (and at every sync). Append-only (triggers); `audit verify` checks every anchor against the chain."""
+
+    __tablename__ = "audit_anchors"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    anchored_at: Mapped[dt.datetime]
+    head_seq: Mapped[int] = mapped_column(BigInteger)  # 0: the chain was empty
+    head_hash: Mapped[str] = mapped_column(String(64))
+    office_code: Mapped[str] = mapped_column(String(6))
+    reason: Mapped[str] = mapped_column(String(20))  # daily | manual | sync
+    public_key: Mapped[str] = mapped_column(String(100))  # base64 raw Ed25519 public key that signed it
+    signature: Mapped[str] = mapped_column(String(200))  # base64url, over db.audit.anchor_message(...)
 
 
 # --- numbering and documents ---------------------------------------------------------------------------

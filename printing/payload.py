@@ -84,6 +84,29 @@ def try_parse_payload(text: str) -> Payload | None:
         return None
 
 
+# An issued document is tens of kilobytes; a long LHP a few hundred. Anything far larger is not ours, and reading
+# it whole (a device, /dev/urandom) must not exhaust memory.
+MAX_PDF_BYTES = 32 * 1024 * 1024
+
+
+def read_pdf(path: str | Path) -> bytes:
+    """A PDF file's bytes, at most MAX_PDF_BYTES. Missing, unreadable, too large, or not starting with the
+    PDF header → InputError naming the file."""
+    name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PDF_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError("file not found", field=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", field=name) from None
+    if len(data) > MAX_PDF_BYTES:
+        raise InputError(f"larger than {MAX_PDF_BYTES // (1024 * 1024)} MB: not an issued document", field=name)
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise InputError("not a readable PDF", field=name)
+    return data
+
+
 def extract_payload(source: bytes | str | Path) -> str:
     """The payload stored in a PDF's information dictionary. `source` is the PDF's bytes or its path.
     Unreadable or non-PDF input, or a PDF without a payload → InputError naming the file."""
@@ -92,16 +115,11 @@ def extract_payload(source: bytes | str | Path) -> str:
     if isinstance(source, bytes | bytearray):
         name = "pdf"
         data = bytes(source)
+        if not data.lstrip()[:5] == b"%PDF-":
+            raise InputError("not a readable PDF", field=name)
     else:
         name = str(source)
-        try:
-            data = Path(source).read_bytes()
-        except FileNotFoundError:
-            raise InputError("file not found", field=name) from None
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror}", field=name) from None
-    if not data.lstrip()[:5] == b"%PDF-":
-        raise InputError("not a readable PDF", field=name)
+        data = read_pdf(source)
     try:
         reader = PdfReader(io.BytesIO(data))
         info = reader.metadata

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from printing.content import (
@@ -32,6 +33,9 @@ from printing.payload import PDF_INFO_KEY
 from printing.qr import qr_matrix
 from printing.seal import check_payload
 from workstation.errors import InputError
+
+if TYPE_CHECKING:
+    from pyhanko.sign.signers import SimpleSigner
 
 FONT = "WSD-Sans"
 FONT_BOLD = "WSD-Sans-Bold"
@@ -646,10 +650,13 @@ def render_pdf(
     copy_number: int = 0,
     void: bool = False,
     invariant: bool = False,
+    signer: SimpleSigner | None = None,
 ) -> bytes:
     """Render an issued document. `payload` is its verification payload (QR + PDF metadata) and must belong
     to this content. `copy_number` 0 is the original; N ≥ 1 prints "SALINAN / COPY ke-N". `invariant` gives
-    byte-identical output for identical input (tests)."""
+    byte-identical output for identical input (tests). With `signer` (printing.pades.make_signer: the office's
+    PAdES identity) the PDF is signed PAdES B-B over the whole file: every PDF that leaves the system is; the
+    signature adds the signing time, so only the content before it is byte-stable."""
     if isinstance(copy_number, bool) or not isinstance(copy_number, int) or copy_number < 0:
         raise InputError("copy number must be an int ≥ 0", field="copy_number")
     check_payload(content, payload)
@@ -660,7 +667,7 @@ def render_pdf(
         copy_number=copy_number,
         void=void,
     )
-    return build_pdf(
+    pdf = build_pdf(
         content_story(content),
         decor,
         title=f"{content.title} {content.number}",
@@ -669,6 +676,11 @@ def render_pdf(
         keywords=f"{content.doc_type} {content.number}",
         invariant=invariant,
     )
+    if signer is None:
+        return pdf
+    from printing.pades import sign_pdf
+
+    return sign_pdf(pdf, signer, reason=f"{content.doc_type} {content.number}", location=content.issue_place)
 
 
 __all__ = [

@@ -1,7 +1,8 @@
 """The verification decision, pure: a payload (from the QR or the PDF metadata, or none when verifying by number),
 what the store holds for that number (the caller reads the database), and the office public key.
 
-Precedence: UNKNOWN (nothing stored) < TAMPERED (anything disagrees) < VOID (voided, otherwise intact) < VALID."""
+Precedence: UNKNOWN (nothing stored) < TAMPERED (anything disagrees) < VOID (voided, otherwise intact) < VALID.
+A TAMPERED result names the check that failed (Check)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -19,6 +20,9 @@ from printing.payload import Payload, parse_payload
 from printing.signing import verify_signature
 from workstation.domain.canonical import content_hash as hash_json
 from workstation.errors import InputError
+
+if TYPE_CHECKING:
+    from printing.content import DocumentContent
 
 
 class VerifyStatus(StrEnum):
@@ -42,12 +46,26 @@ class StoredDocument:
     status: str = "ISSUED"
 
 
+class Check(StrEnum):
+    """The checks of `verify`, in the order they run; a TAMPERED result names the one that failed. `signature`
+    and `byte range` are the PAdES checks of a PDF file (printing.pades); `payload` compares the payload the file
+    (or QR) carries with the stored document; `stored hash` checks that the stored content still hashes to the
+    stored hash and that the office seal (Ed25519) over number + hash verifies."""
+
+    SIGNATURE = "signature"
+    BYTE_RANGE = "byte range"
+    PAYLOAD = "payload"
+    STORED_HASH = "stored hash"
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     status: VerifyStatus
     reason: str  # one English sentence for the CLI / UI
     code: str  # machine code: OK, VOIDED, NOT_FOUND, PAYLOAD_MALFORMED, CONTENT_HASH_MISMATCH, ...
     number: str | None = None
+    check: Check | None = None  # the check that failed (TAMPERED only)
+    fields: tuple[tuple[str, str], ...] = ()  # the stored key fields (label, value), for comparing a paper copy
 
     @property
     def exit_code(self) -> int:
@@ -55,7 +73,9 @@ class VerifyResult:
         return 0 if self.status is VerifyStatus.VALID else 1
 
     def line(self) -> str:
-        return f"{self.status.value}: {self.number or '?'}: {self.reason}"
+        """One line: `STATUS: NUMBER: reason`, with `<check> check failed: ` before the reason when one did."""
+        failed = f"{self.check.value} check failed: " if self.check else ""
+        return f"{self.status.value}: {self.number or '?'}: {failed}{self.reason}"
 
 
 def _no_float(text: str) -> Decimal:
@@ -71,8 +91,64 @@ def _stored_hash(content: str | Mapping[str, Any]) -> str | None:
         return None
 
 
-def _tampered(code: str, reason: str, number: str | None) -> VerifyResult:
-    return VerifyResult(VerifyStatus.TAMPERED, reason, code, number)
+def _tampered(check: Check, code: str, reason: str, number: str | None) -> VerifyResult:
+    return VerifyResult(VerifyStatus.TAMPERED, reason, code, number, check)
+
+
+# Labels of the field rows that name the party of a document (importer, passenger, applicant, …).
+_PARTY_LABELS = ("importir", "nama", "pemohon", "ppjk", "penumpang", "pengusaha", "pengangkut")
+_AMOUNT_LABELS = ("(usd)", "(rp)", "rupiah", "jumlah", "pungutan", "bea masuk", "kekurangan", "kelebihan", "sanksi",
+                  "denda", "nilai", "total")
+_MONEY_PREFIXES = ("rp", "usd", "idr")
+_TOTAL_ROWS = ("total", "jumlah")
+
+
+def key_fields(content: DocumentContent) -> tuple[tuple[str, str], ...]:
+    """What a person compares with a paper copy: number, date, type, title, the party rows and the amounts
+    (field rows about money, table rows that total, receipt amounts and total in rupiah), as (label, value)
+    pairs in content order. Values are the stored text on one line."""
+    from printing.content import Fields, Table
+    from printing.fmt import rupiah
+
+    out: list[tuple[str, str]] = [
+        ("Nomor / Number", content.number),
+        ("Tanggal / Date", content.issue_date.isoformat()),
+        ("Jenis / Type", content.doc_type),
+        ("Judul / Title", content.title),
+    ]
+    def key_row(label: str, value: str) -> None:
+        low, value = label.lower(), " ".join(value.split())
+        if (low.startswith(_PARTY_LABELS) or any(h in low for h in _AMOUNT_LABELS)
+                or value.lower().startswith(_MONEY_PREFIXES)):
+            out.append((label, value))
+
+    for block in content.blocks:
+        if isinstance(block, Fields):
+            for row in block.rows:
+                key_row(row.label, row.value)
+        elif isinstance(block, Table):
+            for cells in block.rows:
+                if len(cells) > 1 and cells[0].strip().lower().startswith(_TOTAL_ROWS):
+                    out.append((" ".join(cells[0].split()), " ".join(cells[-1].split())))
+    if content.receipt is not None:
+        for line in content.receipt.lines:
+            key_row(line.label, line.value)
+        out.extend((a.label, rupiah(a.amount_idr)) for a in content.receipt.amounts)
+        if content.receipt.total_idr is not None:
+            out.append(("Total", rupiah(content.receipt.total_idr)))
+    return tuple(out)
+
+
+def stored_fields(stored: StoredDocument | None) -> tuple[tuple[str, str], ...]:
+    """key_fields of a stored document; () when there is none or its content is unreadable."""
+    from printing.content import load_content
+
+    if stored is None:
+        return ()
+    try:
+        return key_fields(load_content(stored.content if isinstance(stored.content, str) else dict(stored.content)))
+    except InputError:
+        return ()
 
 
 def verify_document(
@@ -80,7 +156,9 @@ def verify_document(
     stored: StoredDocument | None,
     public_key: str | Ed25519PublicKey | None,
 ) -> VerifyResult:
-    """Decide VALID / TAMPERED / UNKNOWN / VOID. `payload` is None when verifying by document number alone."""
+    """Decide VALID / TAMPERED / UNKNOWN / VOID from what a file or QR carries and what the store holds.
+    `payload` is None when verifying by document number alone. The PDF file's own checks (signature, byte
+    range) run before, in printing.pades; this runs the `payload` check then the `stored hash` check."""
     from printing.content import load_content
 
     parsed: Payload | None = None
@@ -88,7 +166,8 @@ def verify_document(
         try:
             parsed = parse_payload(payload)
         except InputError as exc:
-            return _tampered("PAYLOAD_MALFORMED", f"the verification payload is malformed ({exc})", None)
+            return _tampered(Check.PAYLOAD, "PAYLOAD_MALFORMED", f"the verification payload is malformed ({exc})",
+                             None)
     else:
         parsed = payload
     number = parsed.number if parsed else (stored.number if stored else None)
@@ -96,31 +175,18 @@ def verify_document(
     if stored is None:
         return VerifyResult(VerifyStatus.UNKNOWN, "no document with this number was issued here", "NOT_FOUND", number)
 
-    # 1. The store itself: content still hashes to the stored hash, and the content is what the row says.
-    recomputed = _stored_hash(stored.content)
-    if recomputed is None:
-        return _tampered("CONTENT_UNREADABLE", "the stored content is not valid document JSON", number)
-    if recomputed != stored.content_hash:
-        return _tampered("CONTENT_HASH_MISMATCH", "the stored content does not match its recorded hash", number)
+    fields: tuple[tuple[str, str], ...] = ()
+    content = None
     try:
         content = load_content(stored.content if isinstance(stored.content, str) else dict(stored.content))
-    except InputError as exc:
-        return _tampered("CONTENT_UNREADABLE", f"the stored content is not a valid document ({exc})", number)
-    for name, inside, row in (
-        ("number", content.number, stored.number),
-        ("doc_type", content.doc_type, stored.doc_type),
-        ("issue_date", content.issue_date, stored.issue_date),
-    ):
-        if inside != row:
-            return _tampered("STORE_MISMATCH", f"the stored {name} differs from the one in the content", number)
+        fields = key_fields(content)
+    except InputError:
+        pass  # reported by the stored-hash check below
 
-    # 2. The office signature over number + hash.
-    if public_key is None:
-        return _tampered("NO_PUBLIC_KEY", "no office public key to check the signature with", number)
-    if not verify_signature(public_key, stored.number, stored.content_hash, stored.signature):
-        return _tampered("SIGNATURE_INVALID", "the office signature does not verify", number)
+    def tampered(check: Check, code: str, reason: str) -> VerifyResult:
+        return VerifyResult(VerifyStatus.TAMPERED, reason, code, number, check, fields)
 
-    # 3. The presented payload agrees with the store, field by field.
+    # 1. payload: what the file or QR carries agrees with the store, field by field.
     if parsed is not None:
         for name, presented, held in (
             ("number", parsed.number, stored.number),
@@ -131,8 +197,30 @@ def verify_document(
         ):
             if presented != held:
                 code = "PAYLOAD_MISMATCH_" + name.upper().replace(" ", "_")
-                return _tampered(code, f"the {name} on the document differs from the issued one", number)
+                return tampered(Check.PAYLOAD, code, f"the {name} on the document differs from the issued one")
+
+    # 2. stored hash: the stored content still hashes to the stored hash, says what the row says, and the hash
+    # is the one the office sealed.
+    recomputed = _stored_hash(stored.content)
+    if recomputed is None or content is None:
+        return tampered(Check.STORED_HASH, "CONTENT_UNREADABLE", "the stored content is not a valid document")
+    if recomputed != stored.content_hash:
+        return tampered(Check.STORED_HASH, "CONTENT_HASH_MISMATCH",
+                        "the stored content does not match its recorded hash")
+    for name, inside, row in (
+        ("number", content.number, stored.number),
+        ("doc_type", content.doc_type, stored.doc_type),
+        ("issue_date", content.issue_date, stored.issue_date),
+    ):
+        if inside != row:
+            return tampered(Check.STORED_HASH, "STORE_MISMATCH",
+                            f"the stored {name} differs from the one in the content")
+    if public_key is None:
+        return tampered(Check.STORED_HASH, "NO_PUBLIC_KEY", "no office public key to check the seal with")
+    if not verify_signature(public_key, stored.number, stored.content_hash, stored.signature):
+        return tampered(Check.STORED_HASH, "SEAL_INVALID", "the office seal over the stored hash does not verify")
 
     if str(stored.status).upper() == "VOID":
-        return VerifyResult(VerifyStatus.VOID, "the document was issued but has been voided", "VOIDED", number)
-    return VerifyResult(VerifyStatus.VALID, "the document matches the issued original", "OK", number)
+        return VerifyResult(VerifyStatus.VOID, "the document was issued but has been voided", "VOIDED", number,
+                            None, fields)
+    return VerifyResult(VerifyStatus.VALID, "the document matches the issued original", "OK", number, None, fields)

@@ -29,6 +29,15 @@ def test_postgresql_pool_is_small_by_default_and_configurable():
     assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (1, 0)
 
 
+def test_the_database_takes_its_pool_from_the_settings(tmp_path):
+    from workstation.config import load_settings
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'database_url = "{PG_SAMPLE_URL}"\ndatabase_pool_size = 1\ndatabase_max_overflow = 2\n')
+    db = Database.from_settings(load_settings(cfg, data_dir=tmp_path))
+    assert (db.url, db.engine.pool.size(), db.engine.pool._max_overflow) == (PG_SAMPLE_URL, 1, 2)
+
+
 def test_pool_settings_are_validated(tmp_path):
     from workstation.config import load_settings
 

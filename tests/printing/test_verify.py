@@ -54,7 +54,7 @@ def test_content_rehashed_without_the_key_is_tampered(sppb, public_key):
     stored = sppb.stored(content=text, content_hash=sha256_hex(text))
     result = verify_document(None, stored, public_key)
     assert result.status is VerifyStatus.TAMPERED
-    assert result.code == "SIGNATURE_INVALID"
+    assert result.code == "SEAL_INVALID" and result.check == "stored hash"
 
 
 def test_edited_pdf_payload_is_tampered(sppb, public_key):
@@ -93,7 +93,7 @@ def test_forged_signature_is_tampered(sppb, other_key, public_key):
     # A whole document sealed by another key, stored as if it were ours:
     other = seal(sppb.content, other_key)
     stored = sppb.stored(signature=other.signature)
-    assert verify_document(other.payload, stored, public_key).code == "SIGNATURE_INVALID"
+    assert verify_document(other.payload, stored, public_key).code == "SEAL_INVALID"
     # ...and it is valid for the key that did sign it.
     assert verify_document(other.payload, stored, public_key_b64(other_key)).status is VerifyStatus.VALID
 
@@ -140,3 +140,23 @@ def test_result_line_is_one_line(sppb, public_key):
     line = verify_document(sppb.sealed.payload, sppb.stored(), public_key).line()
     assert line.startswith("VALID: SPPB-040300-2026-000123: ")
     assert "\n" not in line
+
+
+def test_key_fields_name_the_party_and_the_amounts(payment, sppb):
+    from printing.verify import key_fields
+
+    fields = dict(key_fields(payment.content))
+    assert fields["Nomor / Number"] == payment.content.number and fields["Jenis / Type"] == payment.content.doc_type
+    assert fields["Tanggal / Date"] == payment.content.issue_date.isoformat()
+    assert fields["Nama"] == "Andi Wijaya"
+    assert fields["Total"] == "Rp884.000" and fields["PPN"] == "Rp484.000"
+    assert dict(key_fields(sppb.content))["Importir"] == "PT Sinar Data Nusantara"
+
+
+def test_a_failed_check_is_named_in_the_line(sppb, public_key):
+    p = parse_payload(sppb.sealed.payload)
+    forged = build_payload(p.number, p.doc_type, p.issue_date.replace(day=1), p.content_hash, p.signature)
+    result = verify_document(forged, sppb.stored(), public_key)
+    assert result.check == "payload"
+    assert result.line().startswith(f"TAMPERED: {p.number}: payload check failed: ")
+    assert dict(result.fields)["Importir"] == "PT Sinar Data Nusantara"  # the stored fields, to compare

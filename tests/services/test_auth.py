@@ -159,3 +159,106 @@ def test_dual_authorisation_needs_a_different_supervisor(users, services):
         auth.confirm_supervisor(users[Role.OFFICER], "agus", "wrong-one", "clear")
     confirmer = auth.confirm_supervisor(users[Role.OFFICER], "agus", PASSWORD, "clear")
     assert confirmer.login == "agus"
+
+
+# -- issue #11 item 3: every write checks the session, the account and the roles against the database ----------
+def test_a_write_after_the_session_ended_is_refused(users, services):
+    officer = users[Role.OFFICER]
+    services.auth.end_session(users[Role.SUPERVISOR], officer.session_id, "left the counter open")
+    before = len(_actions(services))
+    with pytest.raises(AuthenticationFailed) as refused:
+        services.auth.change_password(officer, PASSWORD, "another-secret-1")
+    assert refused.value.code is ErrorCode.SESSION_ENDED
+    assert len(_actions(services)) == before  # nothing written: the refusal rolled the change back
+    assert services.auth.login("siti", PASSWORD)  # the password did not change
+
+
+def test_a_revoked_role_is_refused_at_the_next_write(users, services):
+    sup = users[Role.SUPERVISOR]
+    services.auth.set_roles(users[Role.ADMIN], "agus", ["officer"])
+    assert services.auth.heartbeat(sup) is False
+    with pytest.raises(PermissionDenied) as refused:
+        services.auth.end_session(sup, users[Role.OFFICER].session_id, "revoked but still acting")
+    assert refused.value.code is ErrorCode.ROLE_REVOKED and refused.value.params["roles"] == "supervisor"
+    assert services.auth.heartbeat(users[Role.OFFICER]) is True  # the officer's session was not ended
+
+
+def test_a_locked_out_user_cannot_act_in_an_open_session(users, services):
+    officer = users[Role.OFFICER]
+    for _ in range(services.settings.max_failed_logins):
+        with pytest.raises(AuthenticationFailed):
+            services.auth.login("siti", "bad-password")
+    assert services.auth.heartbeat(officer) is False
+    with pytest.raises(AccountLocked) as refused:
+        services.auth.change_password(officer, PASSWORD, "another-secret-1")
+    assert refused.value.code is ErrorCode.LOCKED
+
+
+def test_a_deactivated_user_cannot_act_nor_log_in(users, services):
+    admin, officer = users[Role.ADMIN], users[Role.OFFICER]
+    with pytest.raises(PermissionDenied):
+        services.auth.deactivate(users[Role.SUPERVISOR], "siti")
+    with pytest.raises(PermissionDenied) as own:
+        services.auth.deactivate(admin, "admin")
+    assert own.value.code is ErrorCode.SELF_DEACTIVATE
+    info = services.auth.deactivate(admin, "siti", "left the service")
+    assert not info.active
+    assert services.auth.heartbeat(officer) is False
+    with services.ctx.db.read() as s:
+        assert s.get(UserSession, officer.session_id).end_reason == "deactivated"
+    with pytest.raises(AuthenticationFailed) as refused:
+        services.auth.change_password(officer, PASSWORD, "another-secret-1")
+    assert refused.value.code is ErrorCode.SESSION_ENDED
+    with pytest.raises(AuthenticationFailed) as login:
+        services.auth.login("siti", PASSWORD)
+    assert login.value.code is ErrorCode.INACTIVE
+    with pytest.raises(Refusal) as again:
+        services.auth.deactivate(admin, "siti")
+    assert again.value.code is ErrorCode.ALREADY_INACTIVE
+    services.auth.logout(officer)  # leaving is never refused
+    assert "user.deactivate" in _actions(services)
+
+
+def test_an_inactive_user_with_an_open_session_is_refused(users, services):
+    """Deactivated behind the service's back (a session left open): the write still checks `active`."""
+    from sqlalchemy import update
+
+    with services.ctx.db.write() as s:
+        s.execute(update(User).where(User.login == "budi").values(active=False))
+    with pytest.raises(AuthenticationFailed) as refused:
+        services.auth.change_password(users[Role.INSPECTOR], PASSWORD, "another-secret-1")
+    assert refused.value.code is ErrorCode.INACTIVE
+
+
+def test_cli_user_deactivate(users, services, settings, monkeypatch, capsys):
+    from workstation.cli import main
+
+    monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
+    monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
+    assert main(["user", "deactivate", "budi", "--reason", "moved office"]) == 0
+    assert capsys.readouterr().out.strip() == "deactivated budi"
+    assert services.auth.heartbeat(users[Role.INSPECTOR]) is False
+    assert main(["user", "deactivate", "nobody"]) == 1
+
+
+# -- issue #11 item 5: a login name that matches no user is kept as a keyed hash, never as typed -------------------
+def test_unknown_login_is_audited_as_a_keyed_hash(users, services):
+    import hashlib
+
+    typed = "Rahasia-Sekali-99"  # a password typed into the login field
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            services.auth.login(typed, "whatever")
+    with pytest.raises(AuthenticationFailed):
+        services.auth.confirm_supervisor(users[Role.OFFICER], typed, "whatever", "void")
+    with services.ctx.db.read() as s:
+        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.action.in_(["auth.failure",
+                                                                              "auth.confirm_failure"]))))
+    stored = " ".join(f"{e.actor_login} {e.entity_id} {e.payload}" for e in rows)
+    assert typed not in stored and typed.lower() not in stored
+    digest = services.auth.login_digest(typed)
+    assert digest != hashlib.sha256(typed.encode()).hexdigest()[:20]  # keyed: not a plain hash anyone can try
+    assert stored.count(digest) >= 6  # the same digest each time: repeated attempts can be counted
+    assert services.audit.verify(users[Role.SUPERVISOR]).ok

@@ -1,4 +1,5 @@
-"""`workstation audit verify`: walk the hash chain; exit 1 naming the first broken entry."""
+"""`workstation audit verify`: walk the hash chain and its signed anchors; exit 1 naming the first broken entry.
+`workstation audit anchor`: sign the chain's current head with the office key now."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import sys
 def register(sub) -> None:
     p = sub.add_parser("audit", help="the audit log")
     s = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    s.add_parser("verify", help="verify the audit hash chain").set_defaults(handler=verify)
+    s.add_parser("verify", help="verify the audit hash chain and its signed anchors").set_defaults(handler=verify)
+    s.add_parser("anchor", help="sign the audit chain's current head with the office key").set_defaults(
+        handler=anchor)
+
+
+def _safe(text: object) -> str:
+    """Stored text is printed as text: no terminal escapes from a tampered row."""
+    return "".join(c if c.isprintable() else "?" for c in str(text))
 
 
 def verify(args) -> int:
@@ -25,8 +33,28 @@ def verify(args) -> int:
     if progress:
         sys.stderr.write("\r")
     if report.ok:
-        print(f"audit chain OK: {report.entries} entries")
+        print(f"audit chain OK: {report.entries} entries; head #{report.head_seq} {report.head_hash[:16]}")
+        a = report.last_anchor
+        if a is None:
+            print("  no signed anchor yet (run `workstation audit anchor` on the office machine)")
+        else:
+            print(f"  {report.anchors} signed anchors; last #{a.seq} of {a.anchored_at} ({a.reason}) "
+                  f"signs head #{a.head_seq}; {report.unanchored} entries since")
+        print(f"  entry MACs: {report.macs}")
         return 0
-    print(f"audit chain BROKEN at entry #{report.broken_seq}: {report.problem}")
-    print(f"  {report.entry_summary}")
+    where = f"entry #{report.broken_seq}" if report.broken_seq is not None else "an anchor"
+    print(f"audit chain BROKEN at {where}: {_safe(report.problem)}")
+    if report.entry_summary:
+        print(f"  {_safe(report.entry_summary)}")
+    print(f"  last good head #{report.head_seq} {report.head_hash[:16]}; {report.anchors} anchors")
     return 1
+
+
+def anchor(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    a = services.audit.anchor(cli_actor(services.settings), reason="manual")
+    print(f"anchor #{a.seq} of {a.anchored_at}: head #{a.head_seq} {a.head_hash[:16]} signed")
+    return 0

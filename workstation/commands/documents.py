@@ -15,8 +15,10 @@ def register(sub) -> None:
     p.add_argument("--retry-failed", action="store_true", help="retry every print kept in the print queue")
     p.add_argument("--failed", action="store_true", help="list the prints kept in the print queue")
     p.set_defaults(handler=print_cmd)
-    v = sub.add_parser("verify", help="check an issued document (PDF or number): VALID / TAMPERED / UNKNOWN / VOID")
-    v.add_argument("target", metavar="FILE.pdf|DOCNO")
+    v = sub.add_parser("verify", help="check an issued document (PDF or number): VALID / TAMPERED / UNKNOWN / VOID; "
+                                      "a PDF's checks: signature, byte range, payload, stored hash")
+    v.add_argument("target", metavar="FILE.pdf|DOCNO|QR", help="a PDF file, a document number, or the text of a "
+                   "scanned QR code (WSD1|…)")
     v.set_defaults(handler=verify_cmd)
 
 
@@ -45,11 +47,22 @@ def print_cmd(args: argparse.Namespace) -> int:
 
 
 def verify_cmd(args: argparse.Namespace) -> int:
+    from printing.payload import PAYLOAD_VERSION
     from workstation.commands.common import services_from
 
     services = services_from(args)
     target = args.target
-    as_file = target.lower().endswith(".pdf") or Path(target).is_file()
-    result = services.documents.verify_pdf(target) if as_file else services.documents.verify_number(target)
+    if target.startswith(PAYLOAD_VERSION + "|"):  # a scanned QR of a paper copy
+        result = services.documents.verify_payload(target)
+    elif target.lower().endswith(".pdf") or Path(target).is_file():
+        result = services.documents.verify_pdf(target)
+    else:
+        result = services.documents.verify_number(target)
     print(result.line())
+    # The stored key fields, so a person can compare a paper copy (and see what a forged file claims to be).
+    # Stored content has no control characters (printing.content refuses them), so it prints as is.
+    if result.fields:
+        print("issued / diterbitkan:")
+        for label, value in result.fields:
+            print(f"  {label}: {value}")
     return result.exit_code

@@ -1,4 +1,4 @@
-"""`workstation user add|list|unlock` — run as the operating-system user (audited as cli:<user>)."""
+"""`workstation user add|list|unlock|deactivate` — run as the operating-system user (audited as cli:<user>)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def register(sub) -> None:
     u = s.add_parser("unlock", help="unlock an account locked by failed logins")
     u.add_argument("login")
     u.set_defaults(handler=unlock)
+    d = s.add_parser("deactivate", help="disable an account: no more logins, its open sessions end at once")
+    d.add_argument("login")
+    d.add_argument("--reason", default="", help="why (kept in the audit log)")
+    d.set_defaults(handler=deactivate)
 
 
 def _password(args) -> str:
@@ -74,4 +78,14 @@ def unlock(args) -> int:
     services = services_from(args)
     services.auth.unlock(cli_actor(services.settings), args.login)
     print(f"unlocked {args.login}")
+    return 0
+
+
+def deactivate(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.base import cli_actor
+
+    services = services_from(args)
+    info = services.auth.deactivate(cli_actor(services.settings), args.login, args.reason)
+    print(f"deactivated {info.login}")
     return 0

@@ -70,6 +70,10 @@ class ErrorCode(StrEnum):
     UNKNOWN_ROLE = "UNKNOWN_ROLE"
     NIP = "NIP"
     UNKNOWN_SESSION = "UNKNOWN_SESSION"
+    ROLE_REVOKED = "ROLE_REVOKED"
+    SELF_DEACTIVATE = "SELF_DEACTIVATE"
+    ALREADY_INACTIVE = "ALREADY_INACTIVE"
+    AUDIT_KEY_MISSING = "AUDIT_KEY_MISSING"
 
     # -- any case ----------------------------------------------------------------------------------------
     UNKNOWN_CASE = "UNKNOWN_CASE"
@@ -92,6 +96,7 @@ class ErrorCode(StrEnum):
     NOT_A_RECEIPT = "NOT_A_RECEIPT"  # the document has no receipt part for the receipt printer
     KEY_MISSING = "KEY_MISSING"
     KEY_MISMATCH = "KEY_MISMATCH"
+    KEY_INVALID = "KEY_INVALID"  # a key file that is unreadable, too open, or not the expected kind of key
     UNKNOWN = "UNKNOWN"
     DEVICE_UNAVAILABLE = "DEVICE_UNAVAILABLE"
 

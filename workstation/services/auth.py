@@ -4,6 +4,8 @@ audited in the same transaction as the change it records."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import re
 import socket
@@ -30,10 +32,11 @@ from workstation.errors import (
     PermissionDenied,
     Refusal,
 )
-from workstation.services.base import Actor, ServiceContext, require_role
+from workstation.services.base import Actor, ServiceContext, office_secret, require_any_role, require_role
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{2,31}$")
 MIN_PASSWORD = 8
+LOGIN_LABEL = b"WSA1-UNKNOWN-LOGIN"
 LOCKED_MSG = "account locked after too many failed logins; a supervisor must unlock it"
 
 
@@ -125,8 +128,23 @@ class AuthService:
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _anon(self, login: str) -> AuditActor:
+        """Not logged in, naming an existing user's login."""
         s = self.ctx.settings
         return AuditActor(None, f"?{login}"[:32], None, s.office.code, s.unit_code)
+
+    @cached_property
+    def _login_secret(self) -> bytes:
+        return office_secret(self.ctx.settings, LOGIN_LABEL)
+
+    def login_digest(self, typed: str) -> str:
+        """What the audit log keeps of a typed login that matches no user: a keyed hash (HMAC-SHA256 under a
+        per-office secret, 20 hex digits), never the text — people type their password into the login field.
+        The same text gives the same digest, so repeated attempts can still be told apart and counted."""
+        return hmac.new(self._login_secret, typed.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:20]
+
+    def _unknown(self, digest: str) -> AuditActor:
+        s = self.ctx.settings
+        return AuditActor(None, f"?#{digest}"[:32], None, s.office.code, s.unit_code)
 
     def _ensure_office(self, session: Session) -> None:
         office = self.ctx.settings.office
@@ -230,6 +248,8 @@ class AuthService:
             return _info(user)
 
     def change_password(self, actor: Actor, old: str, new: str) -> None:
+        """One's own password (any role; the write checks the session as every write does)."""
+        require_any_role(actor, action="change the password")
         validate_password(new)
         with self.ctx.db.write() as s:
             user = s.get(User, actor.user_id)
@@ -268,8 +288,9 @@ class AuthService:
         with self.ctx.db.write() as s:
             user = s.scalar(select(User).where(User.login == login))
             if user is None:
-                audit.append(s, self._anon(login), "auth.failure", "user", login or "-",
-                             {"login": login, "reason": "unknown_login"}, now=self.ctx.now())
+                digest = self.login_digest(login)
+                audit.append(s, self._unknown(digest), "auth.failure", "user", f"#{digest}",
+                             {"login_hmac": digest, "reason": "unknown_login"}, now=self.ctx.now())
                 err = AuthenticationFailed("wrong login or password", code=ErrorCode.BAD_CREDENTIALS)
             elif not user.active:
                 audit.append(s, self._anon(login), "auth.failure", "user", user.id,
@@ -304,8 +325,9 @@ class AuthService:
                 return
             sess.ended_at = self.ctx.now()
             sess.end_reason = reason
+            # check=False: ending one's own session is never refused (a deactivated user still logs out)
             audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": reason},
-                         now=self.ctx.now())
+                         now=self.ctx.now(), check=False)
 
     def unlock_screen(self, actor: Actor, password: str) -> bool:
         """Idle lock: the same user re-enters the password. Failures count toward the account lockout;
@@ -330,19 +352,50 @@ class AuthService:
                 sess.ended_at = self.ctx.now()
                 sess.end_reason = "locked"
                 audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": "locked"},
-                             now=self.ctx.now())
+                             now=self.ctx.now(), check=False)
         return False
 
     def heartbeat(self, actor: Actor) -> bool:
-        """Mark the session alive; False when a supervisor ended it (the app then returns to login)."""
+        """Mark the session alive. False when it may no longer act — ended (by a supervisor), its user
+        deactivated or locked out, or a role it claims revoked: the same check every write makes. The app
+        then locks and returns to the login screen."""
         if actor.session_id is None:
             return True
         with self.ctx.db.write() as s:
+            try:
+                audit.check_actor(s, actor.audit)
+            except (AuthenticationFailed, PermissionDenied):
+                return False
             sess = s.get(UserSession, actor.session_id)
-            if sess is None or sess.ended_at is not None:
+            if sess is None:
                 return False
             sess.last_seen_at = self.ctx.now()
             return True
+
+    def deactivate(self, actor: Actor, login: str, reason: str = "") -> UserInfo:
+        """Disable an account (admin): it can no longer log in, and its open sessions end at once (every
+        write and heartbeat checks the user is active). The user row and its history stay. PermissionDenied
+        SELF_DEACTIVATE for one's own account, Refusal ALREADY_INACTIVE, NotFound UNKNOWN_USER."""
+        require_role(actor, Role.ADMIN, action="deactivate users")
+        with self.ctx.db.write() as s:
+            user = self._get(s, login)
+            if user.id == actor.user_id:
+                raise PermissionDenied("nobody deactivates their own account", code=ErrorCode.SELF_DEACTIVATE)
+            if not user.active:
+                raise Refusal(f"{login} is already deactivated", code=ErrorCode.ALREADY_INACTIVE,
+                              params={"login": login})
+            user.active = False
+            ended = list(s.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                               UserSession.ended_at.is_(None))))
+            for sess in ended:
+                sess.ended_at = self.ctx.now()
+                sess.end_reason = "deactivated"
+                sess.ended_by = actor.user_id
+            s.flush()
+            audit.append(s, actor.audit, "user.deactivate", "user", user.id,
+                         {"login": login, "reason": reason.strip(), "sessions_ended": len(ended)},
+                         now=self.ctx.now())
+            return _info(user)
 
     # -- sessions (supervisor) ---------------------------------------------------------------------------
     def list_sessions(self, actor: Actor, active_only: bool = True) -> list[SessionInfo]:
@@ -385,9 +438,13 @@ class AuthService:
                 u = s.scalar(select(User).where(User.login == login.strip()))
                 if u is not None and not ok:
                     self._fail(s, u, f"bad_password_confirm:{purpose}"[:60])
+                elif u is None:  # the typed text may be a password: keep only its keyed hash
+                    digest = self.login_digest(login.strip())
+                    audit.append(s, actor.audit, "auth.confirm_failure", "user", f"#{digest}",
+                                 {"login_hmac": digest, "purpose": purpose}, now=self.ctx.now())
                 else:
-                    audit.append(s, actor.audit, "auth.confirm_failure", "user", login or "-",
-                                 {"login": login, "purpose": purpose}, now=self.ctx.now())
+                    audit.append(s, actor.audit, "auth.confirm_failure", "user", u.id,
+                                 {"login": u.login, "purpose": purpose}, now=self.ctx.now())
             raise AuthenticationFailed("supervisor confirmation failed", code=ErrorCode.CONFIRM_FAILED)
         if Role.SUPERVISOR.value not in user.role_codes:
             raise PermissionDenied(f"{login} is not a supervisor", code=ErrorCode.ROLE_REQUIRED,

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
+import secrets
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from db.audit import AuditActor
+from db import audit as chain
+from db.audit import AuditActor, ChainKey
 from db.engine import Database
 from workstation.config import Settings
 from workstation.domain.codes import Role
@@ -41,7 +45,9 @@ class Actor:
 
     @property
     def audit(self) -> AuditActor:
-        return AuditActor(self.user_id, self.login, self.session_id, self.office_code, self.unit_code)
+        """The actor as the audit chain records it; its roles are checked against the database on write."""
+        return AuditActor(self.user_id, self.login, self.session_id, self.office_code, self.unit_code,
+                          frozenset(r.value for r in self.roles))
 
 
 def cli_actor(settings: Settings) -> Actor:
@@ -63,11 +69,76 @@ def require_role(actor: Actor, *roles: Role, action: str = "") -> None:
                                params={"login": actor.login, "roles": need, "action": action})
 
 
+class OfficeKeyFile:
+    """The office's Ed25519 key file (the one IssuanceService signs documents with), loaded on first use
+    and kept; absent on a machine that has none yet (then the chain has no MAC and no anchor)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._key: ChainKey | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ChainKey | None:
+        if self._key is not None:
+            return self._key
+        path = self.settings.effective_key_file
+        if not path.exists():
+            return None
+        from printing import signing
+
+        with self._lock:
+            if self._key is None:
+                self._key = ChainKey(signing.load_private_key(path), self.settings.office.code, self.settings.zone)
+        return self._key
+
+
+def office_secret(settings: Settings, label: bytes) -> bytes:
+    """A per-office secret for one purpose: derived from the office key when this machine has it, else from a
+    random secret kept beside where the key file goes (created once, mode 0600)."""
+    path = settings.effective_key_file
+    if path.exists():
+        from printing import signing
+
+        key = signing.load_private_key(path)
+        from cryptography.hazmat.primitives import serialization
+
+        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+        return chain.derive_secret(raw, label)
+    secret_path = path.with_name(path.name + ".secret")
+    if not secret_path.exists():
+        secret_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            try:
+                os.fchmod(fd, 0o600)
+                os.write(fd, secrets.token_bytes(32))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    return chain.derive_secret(secret_path.read_bytes(), label)
+
+
+def require_any_role(actor: Actor, action: str = "") -> None:
+    """For what every officer may do (print, issue through a workflow, change one's password): the actor must
+    still hold some role. PermissionDenied ROLE_REQUIRED otherwise; the write then checks the roles against the
+    database (db.audit.check_actor)."""
+    require_role(actor, *Role, action=action)
+
+
 @dataclass
 class ServiceContext:
     db: Database
     settings: Settings
     clock: Clock = field(default=system_clock)
+
+    def __post_init__(self) -> None:
+        self.office_key = OfficeKeyFile(self.settings)
+        # every audit append on this database MACs its row and anchors the day with this key
+        chain.register_key_source(self.db.engine, self.office_key)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -18,7 +18,7 @@ from db import audit
 from db.models import Document, DocumentPrint, Office, PrintJob, uuid7
 from printing.content import load_content
 from printing.seal import payload_of
-from printing.verify import StoredDocument, VerifyResult, verify_document
+from printing.verify import Check, StoredDocument, VerifyResult, VerifyStatus, stored_fields, verify_document
 from workstation.domain.codes import DocumentStatus
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, WorkstationError
@@ -161,9 +161,12 @@ class DocumentsService:
         return PrintOutcome(number, job.copy_number, kind, target, detail)
 
     def _precheck(self, number: str, kind: str, target: str) -> None:
-        """What would fail for certain, checked before a copy number is given out. Raises InputError."""
+        """What would fail for certain, checked before a copy number is given out. Raises InputError, or
+        OfficeKeyMissing (KEY_MISSING / KEY_MISMATCH) when a PDF could not be signed."""
         from printing import output
 
+        if kind != "escpos":  # a PDF goes out only signed: a missing PAdES key is refused before a copy number
+            self.services.issuance.pades_signer()
         if kind == "file":
             directory = Path(target).parent
             if not directory.is_dir():
@@ -235,7 +238,10 @@ class DocumentsService:
                 if close:
                     close()
             return job.target
-        pdf = render_pdf(content, payload=payload, copy_number=job.copy_number, void=job.void)
+        # Signed here, outside any transaction: every PDF that leaves the system carries the office's PAdES
+        # signature (the signer is loaded once per process; a missing key is refused before any PDF goes out).
+        pdf = render_pdf(content, payload=payload, copy_number=job.copy_number, void=job.void,
+                         signer=self.services.issuance.pades_signer())
         if job.kind == "file":
             return str(output.write_file(pdf, job.target))
         return output.send_to_cups(pdf, job.target, title=job.number, lp=settings.lp_command)
@@ -310,10 +316,51 @@ class DocumentsService:
         return result if result.number else replace(result, number=number)
 
     def verify_pdf(self, path: str | Path) -> VerifyResult:
-        from printing.payload import extract_payload, try_parse_payload
+        """Verify an issued PDF file. Checks, in order, and a TAMPERED result names the one that failed:
+        signature (a valid PAdES signature by an office certificate stored here), byte range (it covers the
+        whole file), payload (the payload in the signed file matches the stored document), stored hash (the
+        stored content still hashes to the sealed hash). The result carries the stored key fields.
+        A missing, unreadable, oversized or non-PDF file → InputError (exit 2)."""
+        from printing import pades
+        from printing.payload import extract_payload, read_pdf, try_parse_payload
 
-        text = extract_payload(path)
+        data = read_pdf(path)
+        try:
+            text: str | None = extract_payload(data)
+        except InputError:
+            text = None  # damaged or carries no payload: the signature check below names why
+        parsed = try_parse_payload(text) if text else None
+        with self.ctx.db.read() as s:
+            certs = {o.code: o.signing_certificate
+                     for o in s.scalars(select(Office).where(Office.signing_certificate.is_not(None)))
+                     if o.signing_certificate}
+            stored, key = self._stored(s, parsed.number) if parsed else (None, None)
+            office = self._office_of(s, parsed.number) if parsed and stored else None
+        sig = pades.check_pdf(data, certs)
+        number = parsed.number if parsed else None
+        fields = stored_fields(stored)
+        if not sig.ok:
+            check = Check.SIGNATURE if sig.failed is pades.PadesCheck.SIGNATURE else Check.BYTE_RANGE
+            return VerifyResult(VerifyStatus.TAMPERED, sig.reason, sig.code, number, check, fields)
+        if stored is not None and sig.office != office:
+            return VerifyResult(VerifyStatus.TAMPERED, "the file was signed with another office's certificate",
+                                "SIGNATURE_OTHER_OFFICE", number, Check.SIGNATURE, fields)
+        if text is None:
+            return VerifyResult(VerifyStatus.TAMPERED, "the signed file carries no verification payload",
+                                "PAYLOAD_MISSING", None, Check.PAYLOAD)
+        return verify_document(text, stored, key)
+
+    def verify_payload(self, text: str) -> VerifyResult:
+        """Verify a paper copy by its scanned QR payload (`WSD1|…`): the payload check, then the stored-hash
+        check. The result carries the stored key fields for the person to compare with the paper."""
+        from printing.payload import try_parse_payload
+
         parsed = try_parse_payload(text)
         with self.ctx.db.read() as s:
             stored, key = self._stored(s, parsed.number) if parsed else (None, None)
         return verify_document(text, stored, key)
+
+    @staticmethod
+    def _office_of(s: Session, number: str) -> str | None:
+        return s.scalar(select(Document.office_code).where(Document.number == number)
+                        .order_by(Document.version.desc()).limit(1))

@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
@@ -25,7 +26,9 @@ from workstation.errors import InputError, NotFound, PermissionDenied, Refusal
 from workstation.services.base import Actor, ServiceContext
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from pyhanko.sign.signers import SimpleSigner
 
     from db.audit import AuditActor
 
@@ -61,6 +64,7 @@ class IssuanceService:
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
         self._key: Ed25519PrivateKey | None = None
+        self._signer: SimpleSigner | None = None
         self._key_lock = threading.Lock()
 
     # -- the office key ----------------------------------------------------------------------------------
@@ -91,7 +95,65 @@ class IssuanceService:
                 row.signing_public_key = pub
                 audit.append(s, _system(self.ctx), "office.signing_key", "office", office.code,
                              {"public_key": pub}, now=self.ctx.now())
+            self._ensure_pades(s, row)
             return pub
+
+    def _ensure_pades(self, s: Session, row: Office) -> None:
+        """The office's PAdES identity (printing.pades): a P-256 key file beside the seal key and its self-signed
+        certificate in `offices.signing_certificate`. Same rules as the seal key: a key file without a
+        certificate gets one (a set-up interrupted before COMMIT); a certificate whose key file is gone is
+        KEY_MISSING, a key file that the certificate does not certify KEY_MISMATCH — never silently replaced,
+        since PDFs signed with the old key would stop verifying."""
+        from printing import pades
+
+        path = pades.pades_key_path(self.ctx.settings.effective_key_file)
+        if path.exists():
+            key = _load_pades_key(path)
+            if row.signing_certificate:
+                if not pades.key_matches_certificate(key, row.signing_certificate):
+                    raise OfficeKeyMissing(f"the key file {path} is not this office's registered PAdES key",
+                                           code=ErrorCode.KEY_MISMATCH)
+                return
+        else:
+            if row.signing_certificate:
+                raise OfficeKeyMissing(f"this office's PAdES key file {path} is missing; restore it from backup",
+                                       code=ErrorCode.KEY_MISSING)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                key = pades.generate_key(path)
+            except InputError as exc:
+                raise InputError(exc.message, field=exc.field, code=ErrorCode.KEY_INVALID) from None
+        row.signing_certificate = pades.make_certificate(key, office_name=row.name, office_code=row.code,
+                                                         now=self.ctx.now())
+        s.flush()
+        audit.append(s, _system(self.ctx), "office.pades_certificate", "office", row.code,
+                     {"certificate_sha256": _sha256_hex(row.signing_certificate)}, now=self.ctx.now())
+
+    def pades_signer(self) -> SimpleSigner:
+        """The office's PAdES signer for issued PDFs (printing.render.render_pdf(signer=…)), loaded once per
+        process: the key file and the certificate stored for this office. No key file → KEY_MISSING, no
+        certificate → KEY_MISSING (run `workstation db upgrade`), key and certificate disagree → KEY_MISMATCH."""
+        from printing import pades
+
+        with self._key_lock:
+            if self._signer is None:
+                code = self.ctx.settings.office.code
+                with self.ctx.db.read() as s:
+                    row = s.get(Office, code)
+                    cert = row.signing_certificate if row is not None else None
+                if not cert:
+                    raise OfficeKeyMissing(f"office {code} has no PAdES certificate; run `workstation db upgrade`",
+                                           code=ErrorCode.KEY_MISSING)
+                path = pades.pades_key_path(self.ctx.settings.effective_key_file)
+                if not path.exists():
+                    raise OfficeKeyMissing(f"no PAdES key at {path}; restore it from backup",
+                                           code=ErrorCode.KEY_MISSING)
+                key = _load_pades_key(path)
+                if not pades.key_matches_certificate(key, cert):
+                    raise OfficeKeyMissing(f"the key file {path} is not this office's registered PAdES key",
+                                           code=ErrorCode.KEY_MISMATCH)
+                self._signer = pades.make_signer(key, cert)
+            return self._signer
 
     def _private_key(self) -> Ed25519PrivateKey:
         with self._key_lock:
@@ -202,6 +264,24 @@ class IssuanceService:
         with self.ctx.db.read() as s:
             q = select(Document).where(Document.case_id == case_id).order_by(Document.issued_at)
             return [_issued(d) for d in s.scalars(q)]
+
+
+def _load_pades_key(path: Path) -> EllipticCurvePrivateKey:
+    """printing.pades.load_key with the refusal catalogued (KEY_MISSING / KEY_INVALID)."""
+    from printing import pades
+
+    try:
+        return pades.load_key(path)
+    except InputError as exc:
+        if exc.code == ErrorCode.KEY_MISSING:
+            raise OfficeKeyMissing(exc.message, field=exc.field, code=ErrorCode.KEY_MISSING) from None
+        raise InputError(exc.message, field=exc.field, code=ErrorCode.KEY_INVALID) from None
+
+
+def _sha256_hex(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _system(ctx: ServiceContext) -> AuditActor:
