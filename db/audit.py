@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, Text, event, insert, select, type_coerce
+from sqlalchemy import Engine, Text, event, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from db.models import AuditAnchor, AuditEntry, Office, User, UserRole, UserSession
@@ -145,8 +145,12 @@ def check_actor(session: Session, actor: AuditActor) -> None:
     PermissionDenied ROLE_REVOKED. An actor without a session (the command line, the system) is not checked."""
     if actor.session_id is None:
         return
+    # One round trip: the session, its user and how many of the claimed roles the user holds now.
+    held_count = (select(func.count()).select_from(UserRole)
+                  .where(UserRole.user_id == UserSession.user_id, UserRole.role_code.in_(sorted(actor.roles)))
+                  .scalar_subquery())
     row = session.execute(
-        select(UserSession.ended_at, UserSession.user_id, User.active, User.locked_at)
+        select(UserSession.ended_at, UserSession.user_id, User.active, User.locked_at, held_count.label("held"))
         .join(User, User.id == UserSession.user_id).where(UserSession.id == actor.session_id)).first()
     if row is None or row.ended_at is not None or row.user_id != actor.user_id:
         raise AuthenticationFailed("this session was ended; log in again", code=ErrorCode.SESSION_ENDED)
@@ -154,9 +158,9 @@ def check_actor(session: Session, actor: AuditActor) -> None:
         raise AuthenticationFailed("this account is disabled", code=ErrorCode.INACTIVE)
     if row.locked_at is not None:
         raise AccountLocked("this account is locked; a supervisor must unlock it", code=ErrorCode.LOCKED)
-    held = set(session.scalars(select(UserRole.role_code).where(UserRole.user_id == actor.user_id)))
-    missing = sorted(set(actor.roles) - held)
-    if missing:
+    if row.held != len(actor.roles):
+        held = set(session.scalars(select(UserRole.role_code).where(UserRole.user_id == actor.user_id)))
+        missing = sorted(set(actor.roles) - held)
         raise PermissionDenied(f"{actor.login} no longer holds the {', '.join(missing)} role; log in again",
                                code=ErrorCode.ROLE_REVOKED,
                                params={"login": actor.login, "roles": ", ".join(missing)})
@@ -395,7 +399,10 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     Never raises on tampered content: an unreadable row is reported as tampered."""
     key = key or chain_key(session)
     trusted = _trusted_keys(session, key)
-    anchors = list(session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq)))
+    try:
+        anchors = list(session.scalars(select(AuditAnchor).order_by(AuditAnchor.seq)))
+    except Exception as exc:  # a tampered anchor row the driver cannot read back (e.g. a text time on SQLite)
+        return ChainReport(False, 0, None, f"the anchors cannot be read (tampered): {type(exc).__name__}")
     info: AnchorInfo | None = None
     by_head: dict[int, list[AuditAnchor]] = {}
     for a in anchors:

@@ -5,6 +5,7 @@ supervisor's daily report. Pure: no database, no Textual. Modules are imported w
     content       DocumentContent and its blocks: what the store keeps as canonical JSON
     seal          seal(content, key) -> SealedDocument; check_payload
     signing       office Ed25519 key file, sign / verify_signature
+    pades         office PAdES key + certificate, sign_pdf, check_pdf (signature, byte range)
     payload       WSD1 payload build / parse; extract_payload(pdf)
     verify        verify_document(payload, stored, public_key) -> VALID / TAMPERED / UNKNOWN / VOID
     render        render_pdf(content, payload=..., copy_number=, void=, invariant=)

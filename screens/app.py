@@ -245,8 +245,7 @@ class WorkstationApp(App):
         # The heartbeat makes the check every write makes (session open, account active and unlocked, roles
         # still held): when it fails, leave at once. logout() ends the session row if it is still open (a
         # revoked role leaves it open); an ended one stays as the supervisor ended it.
-        await self.logout("refused", self.tr("Your session was ended, or your account or roles changed. "
-                                             "Log in again."))
+        await self.logout("refused", self.tr("Your session was ended by a supervisor."))
 
     # -- sections ------------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -121,6 +121,28 @@ def test_reads_after_a_write_are_in_a_transaction_again(settings, services):
         db.dispose()
 
 
+@requires_pg
+def test_a_failed_commit_raises_sqlalchemys_error_and_keeps_no_number(settings, services):
+    """COMMIT is sent before the session's bookkeeping; when it fails (here a deferred foreign key), the
+    caller still gets SQLAlchemy's IntegrityError, nothing is committed and the number is handed out again."""
+    from sqlalchemy.exc import IntegrityError
+
+    db, _ = _single_connection(settings.effective_database_url)
+    key = numbering.CounterKey("040300", "", "CF", 2026)
+    try:
+        with db.write() as s:
+            assert numbering.next_seq(s, key) == 1
+        with pytest.raises(IntegrityError), db.write() as s:
+            assert numbering.next_seq(s, key) == 2
+            s.execute(text("CREATE TEMP TABLE t_deferred (id int PRIMARY KEY, ref int REFERENCES t_deferred (id) "
+                           "DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"))
+            s.execute(text("INSERT INTO t_deferred VALUES (1, 99)"))  # refused only at COMMIT
+        with db.write() as s:
+            assert numbering.next_seq(s, key) == 2
+    finally:
+        db.dispose()
+
+
 def _terminate(pid: int) -> None:
     admin = pg_admin_engine()
     try:

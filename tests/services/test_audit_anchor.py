@@ -284,3 +284,11 @@ def test_cli_verify_names_a_tampered_row_exit_1(cli, services, users):
     assert code == 1 and "Traceback" not in err
     assert out.splitlines()[0].startswith("audit chain BROKEN at entry #2") and "NaN" in out
 
+
+
+def test_a_tampered_anchor_row_is_named_never_crashes(services, office_key, users):
+    if BACKEND != "sqlite":
+        pytest.skip("PostgreSQL's types refuse the value themselves")
+    _raw(services, "audit_anchors", "UPDATE audit_anchors SET anchored_at = 'soon'")
+    report = _verify(services, users)
+    assert not report.ok and "anchors cannot be read" in report.problem

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -376,3 +377,21 @@ def test_cli_verifies_a_scanned_paper_qr_and_prints_the_key_fields(services, iss
     p = subprocess.run([sys.executable, "-m", "workstation", "verify", forged], capture_output=True, text=True,
                        env=env, timeout=120)
     assert p.returncode == 1 and "payload check failed" in p.stdout.splitlines()[0]
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler's pdfsig not installed (Debian poppler-utils; "
+                    ".ci/setup-qrscan.sh installs it)")
+def test_a_standard_reader_sees_the_signature_and_every_change(signed, tmp_path):
+    # poppler's pdfsig reports what a reader's signature panel shows: valid, whole document, or not.
+    def panel(data: bytes) -> str:
+        path = tmp_path / "panel.pdf"
+        path.write_bytes(data)
+        return subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, timeout=60).stdout
+
+    _, data = signed
+    shown = panel(data)
+    assert "ETSI.CAdES.detached" in shown and "Signature is Valid" in shown
+    assert "Total document signed" in shown and "Not total document signed" not in shown
+    assert "Not total document signed" in panel(_overlay_amount(data, incremental=True))
+    assert "Not total document signed" in panel(data + b"\n")
+    assert "Signature is Valid" not in panel(_flip(data, len(data) // 3, 0x01))

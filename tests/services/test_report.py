@@ -86,6 +86,13 @@ def test_the_day_of_an_sptnp_shows_its_duty_billed_then_paid(services, demo, tmp
     out = services.report.daily_report(sup, today, tmp_path / "day.pdf")
     text = _text(out)
     assert "SPTNP" in text and rupiah(bill.total_idr) in text
+    # the report leaves the office signed like every other PDF it issues (issue #11)
+    from db.models import Office
+    from printing.pades import check_pdf
+
+    with services.ctx.db.read() as s:
+        cert = s.get(Office, services.settings.office.code).signing_certificate
+    assert check_pdf(out.read_bytes(), cert).ok
 
     # dewi's SPTNP is paid the same day: the report now shows it collected
     services.pib.pay_sptnp(dewi, sptnp_case.case.id, sptnp_case.case.version, billing_code=bill.code,

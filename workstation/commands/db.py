@@ -26,6 +26,9 @@ def upgrade(args) -> int:
     pub = Services(ServiceContext(db=db, settings=settings)).issuance.ensure_office_key()
     print(f"{db.display_url}: {before or 'empty'} -> {after} (head)")
     print(f"office {settings.office.code} signing key: {settings.effective_key_file} (public {pub[:16]}…)")
+    from printing.pades import pades_key_path
+
+    print(f"office {settings.office.code} PAdES key: {pades_key_path(settings.effective_key_file)} (back it up with the signing key)")
     return 0
 
 

@@ -121,7 +121,11 @@ class ReportService:
         from printing.output import write_file
 
         data = self.daily_report_data(actor, day)
-        path = write_file(render_daily_report(data), out)
+        from printing.pades import sign_pdf
+
+        pdf = sign_pdf(render_daily_report(data), self.services.issuance.pades_signer(),
+                       reason=f"Laporan harian {day.isoformat()}", location=self.ctx.settings.office.name)
+        path = write_file(pdf, out)
         with self.ctx.db.write() as s:
             audit.append(s, actor.audit, "report.daily", "report", day.isoformat(), {"out": str(path)},
                          now=self.ctx.now())
