@@ -10,7 +10,7 @@ from db.audit import AuditActor
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
-from workstation.services.base import Actor, require_role
+from workstation.services.base import Actor, require_any_role, require_role
 
 if TYPE_CHECKING:
     from workstation.services import Services
@@ -28,6 +28,8 @@ class DevicesService:
 
     def record_barrier_command(self, actor: Actor | None, device: str, command: str, result: Any) -> None:
         """Called for every barrier command whatever its fate (the manager guarantees once per command)."""
+        if actor is not None:
+            require_any_role(actor, action="operate the barrier")
         who = actor.audit if actor is not None else AuditActor(None, "system", None, self.ctx.settings.office.code,
                                                                self.ctx.settings.unit_code)
         data = {"command": command, "ok": bool(getattr(result, "ok", False)),

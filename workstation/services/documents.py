@@ -22,7 +22,7 @@ from printing.verify import Check, StoredDocument, VerifyResult, VerifyStatus, s
 from workstation.domain.codes import DocumentStatus
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, WorkstationError
-from workstation.services.base import Actor
+from workstation.services.base import Actor, require_any_role
 
 if TYPE_CHECKING:
     from workstation.services import Services
@@ -113,6 +113,7 @@ class DocumentsService:
         written), NotFound (UNKNOWN_DOCUMENT), or PrinterError PRINT_QUEUED when the printer failed and the job
         is kept for retry. A file that could not be written after all (disk full) raises its error and its job
         is CANCELLED, not queued. The void mark is the document's status when the copy number is fixed."""
+        require_any_role(actor, action="print documents")
         kind, target = self._target(out, printer, receipt)
         from printing.output import PrinterError
 
@@ -284,6 +285,7 @@ class DocumentsService:
     def retry_failed(self, actor: Actor) -> tuple[int, int]:
         """Try every waiting job again (each with its own copy number when it kept one). Returns (printed,
         still failing); a job another session is retrying at the same time counts in neither."""
+        require_any_role(actor, action="print documents")
         done = failing = 0
         for job in self.failed_jobs():
             try:

@@ -23,7 +23,7 @@ from printing.seal import seal
 from workstation.domain.codes import DocumentStatus, Role
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, NotFound, PermissionDenied, Refusal
-from workstation.services.base import Actor, ServiceContext
+from workstation.services.base import Actor, ServiceContext, require_any_role
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -216,12 +216,14 @@ class IssuanceService:
         return render_text(build(DRAFT_NUMBER, self.ctx.today()))
 
     def issue(self, actor: Actor, doc_type: str, build: ContentBuilder, **kw: Any) -> IssuedDocument:
+        require_any_role(actor, action="issue documents")
         with self.ctx.db.write() as s:
             return self.issue_in(s, actor, doc_type, build, **kw)
 
     def void(self, actor: Actor, number: str, reason: str, confirmed_by: Actor) -> IssuedDocument:
         """Voiding needs a second user, a supervisor (dual authorisation). The document keeps its number and
         content; only its status changes (the trigger allows nothing else)."""
+        require_any_role(actor, action="void documents")
         if not reason.strip():
             raise InputError("a reason is required", field="reason", code=ErrorCode.REQUIRED)
         if Role.SUPERVISOR not in confirmed_by.roles or confirmed_by.user_id == actor.user_id:
