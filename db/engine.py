@@ -300,8 +300,6 @@ class Database:
             # Statements that must be the very last before COMMIT register here.
             for hook in session.info.pop(BEFORE_COMMIT, []):
                 hook(session)
-            if self.backend == "postgresql":
-                self._pg_commit_first(session, conn)
             session.commit()
         except OperationalError as exc:
             session.rollback()
@@ -318,29 +316,6 @@ class Database:
             session.close()
         if self.backend == "sqlite" and time.monotonic() - self._optimized_at > OPTIMIZE_EVERY_S:
             self.optimize()
-
-    def _pg_commit_first(self, session: Session, conn: Connection) -> None:
-        """Send COMMIT straight away, then let the session do its bookkeeping (its own commit then finds the
-        transaction ended and sends nothing). Every writer waits for the lock until this COMMIT, so the
-        session's commit machinery no longer runs while they wait (issue #17: numbers per second at 8
-        threads). Only when that is safe: everything flushed, and no ORM before_commit listener (it could
-        still write, and would then write outside the transaction)."""
-        if session.dispatch.before_commit:
-            return
-        session.flush()
-        if session.new or session.dirty or session.deleted:
-            return
-        dialect = conn.dialect
-        dbapi_connection = conn.connection.dbapi_connection
-        try:
-            dbapi_connection.commit()  # type: ignore[union-attr]
-        except dialect.loaded_dbapi.Error as exc:
-            # what SQLAlchemy would have raised: a DBAPIError, the connection invalidated if it died
-            lost = dialect.is_disconnect(exc, dbapi_connection, None)
-            if lost:
-                conn.invalidate(exc)
-            raise DBAPIError.instance("COMMIT", None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost,
-                                      dialect=dialect) from exc
 
     def optimize(self) -> None:
         """SQLite: `PRAGMA optimize` now (re-analyses what the planner used and has gone stale); no-op on

@@ -7,14 +7,17 @@
   commanded (`confirmed=False`).
 * ``modbus``  Modbus RTU on RS-485 (e.g. CAME): a coil opens, a coil closes (pulsed), and one holding
   register tells the state through the configured `status_map` (CAME 40101: 16 open, 17 closed,
-  32 opening, 33 closing). Driven by pymodbus's serial client.
+  32 opening, 33 closing). A vehicle detector (induction loop or light curtain) wired to the controller is
+  read as one discrete input (`loop_input`, 1 = occupied). Driven by pymodbus's serial client.
 * ``ascii``   a plain line protocol for controllers with a serial console (and our simulator):
   host sends ``OPEN``, ``CLOSE``, ``STATUS?``; the device answers ``OK OPEN``, ``OK CLOSE``, ``ERR <text>``,
   ``STATUS <OPEN|CLOSED|OPENING|CLOSING|FAULT>`` and may send ``STATUS …`` lines on its own when the state
-  changes. Lines end with the framing suffix (CR LF by default).
+  changes; a controller with a vehicle detector sends ``LOOP OCCUPIED`` / ``LOOP CLEAR`` when it changes.
+  Lines end with the framing suffix (CR LF by default).
 
 Commands are "open", "close" and "status". The manager runs them on the port's own thread and reports each
-one to its `on_command` hook (the audit trail).
+one to its `on_command` hook (the audit trail). The detector's changes are `BarrierLoop` events: the manager
+closes a barrier opened for one vehicle when it has passed (devices/manager.py, auto-close).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import logging
 from typing import Any
 
 from devices.base import DeviceSilent, FrameError, Link, StreamDriver
-from devices.events import BarrierStatus, CommandResult, DeviceEvent
+from devices.events import BarrierLoop, BarrierStatus, CommandResult, DeviceEvent
 from devices.framing import Framer, IdleFramer, encode_frame
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,7 @@ class _BarrierDriver(StreamDriver):
 class LcusBarrierDriver(_BarrierDriver):
     def framer(self) -> Framer:
         # The board sends nothing; whatever arrives is noise gathered in bursts and logged once per burst.
-        return IdleFramer(0.05)
+        return IdleFramer(0.05, self.spec.max_frame)
 
     def handle(self, payload: bytes, at: dt.datetime) -> list[DeviceEvent]:
         raise FrameError(f"unexpected {len(payload)} bytes from a relay board")
@@ -130,6 +133,11 @@ class AsciiBarrierDriver(_BarrierDriver):
                 self._reported = True
                 return [BarrierStatus(self.name, at, state, raw=word, source=self._source)]
             return []
+        if text.startswith("LOOP "):
+            word = text[5:].strip().upper()
+            if word not in ("OCCUPIED", "CLEAR"):
+                raise FrameError(f"unknown loop state {word[:20]!r}")
+            return [BarrierLoop(self.name, at, word == "OCCUPIED")]
         if text.startswith(("OK", "ERR")):
             return []  # a reply; `execute` reads it through `transact`
         raise FrameError(f"unexpected barrier line {text[:40]!r}")
@@ -229,6 +237,14 @@ class ModbusBarrier:
         if rr.isError():
             raise DeviceSilent(f"Modbus exception {getattr(rr, 'exception_code', '?')} on {fn_name}")
         return rr
+
+    def read_loop(self) -> bool | None:
+        """True when a vehicle is on the detector; None when no `loop_input` is configured."""
+        m = self.spec.modbus
+        if m.loop_input is None:
+            return None
+        rr = self._call("read_discrete_inputs", m.loop_input, count=1)
+        return bool(rr.bits[0])
 
     def read_status(self) -> tuple[str, int]:
         m = self.spec.modbus

@@ -54,7 +54,7 @@ class StreamDriver:
         self.name: str = spec.name
 
     def framer(self) -> Framer:
-        return self.spec.framing.build()
+        return self.spec.framing.build(self.spec.max_frame)
 
     def handle(self, payload: bytes, at: dt.datetime) -> list[DeviceEvent]:
         raise NotImplementedError

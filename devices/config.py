@@ -18,7 +18,7 @@ Example (TOML):
     port = "/dev/serial/by-id/usb-FTDI_USB-RS485-if00-port0"
     baud = 9600
     parity = "E"
-    modbus = { unit_id = 1, open_coil = 0, close_coil = 1, status_register = 100 }
+    modbus = { unit_id = 1, open_coil = 0, close_coil = 1, status_register = 100, loop_input = 0 }
 
 Strings that stand for bytes (suffix, prefix, start, end) are taken as Latin-1 text: TOML's "\\r\\n",
 "\\u0002" give the control bytes.
@@ -46,6 +46,18 @@ from workstation.errors import ConfigError
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
+# The longest frame each kind of device sends, in bytes: a partial frame past it is line noise and is dropped,
+# so a babbling line holds at most this much (devices/framing.py). `framing.max_length` overrides it.
+DEFAULT_MAX_FRAME = 8192
+MAX_FRAME_BYTES = {
+    "barcode": 8192,  # a QR code holds up to 7,089 digits (version 40, numeric), plus prefix and AIM id
+    "mrz": 512,  # TD3: 2 x 44 characters and a CR LF; TD1: 3 x 30; room for a reader's own header
+    "barrier": 256,  # ASCII status lines are about 20 bytes; a relay board sends nothing
+    "scanner": 8192,  # one JSON result record (ids, container, plate, image path, unknown keys)
+    "eseal": 1024,  # one JSON or ESEAL| read, about 150 bytes
+}
+
+
 def _as_bytes(value: str) -> bytes:
     return value.encode("latin-1")
 
@@ -63,7 +75,8 @@ class FramingSpec(_Model):
     length_bytes: int = Field(2, ge=1, le=8)
     length_format: Literal["binary", "ascii"] = "binary"
     idle_gap: float = Field(0.05, gt=0, le=10)
-    max_length: int = Field(8192, ge=16, le=1_048_576)
+    # None: the device kind's maximum (MAX_FRAME_BYTES); a framer never holds more than this of a partial frame
+    max_length: int | None = Field(None, ge=16, le=1_048_576)
 
     @field_validator("suffix", "prefix", "start", "end")
     @classmethod
@@ -98,15 +111,17 @@ class FramingSpec(_Model):
             }
         return {}
 
-    def build(self) -> Framer:
+    def build(self, default_max: int = DEFAULT_MAX_FRAME) -> Framer:
+        """The framer; `default_max` (bytes) applies when `max_length` is not set (the kind's maximum)."""
         p = self.params()
+        limit = self.max_length or default_max
         if self.mode == "suffix":
-            return DelimitedFramer(p["suffix"], p["prefix"], max_length=self.max_length)
+            return DelimitedFramer(p["suffix"], p["prefix"], max_length=limit)
         if self.mode == "etx":
-            return DelimitedFramer(p["end"], p["start"], restart_on_start=True, max_length=self.max_length)
+            return DelimitedFramer(p["end"], p["start"], restart_on_start=True, max_length=limit)
         if self.mode == "length":
-            return LengthFramer(max_length=self.max_length, **p)
-        return IdleFramer(self.idle_gap, self.max_length)
+            return LengthFramer(max_length=limit, **p)
+        return IdleFramer(self.idle_gap, limit)
 
 
 class _DeviceBase(_Model):
@@ -139,6 +154,11 @@ class _SerialBase(_DeviceBase):
         if v is not None and not v.strip():
             raise ValueError("port must not be empty")
         return v
+
+    @property
+    def max_frame(self) -> int:
+        """Bytes: the longest frame accepted from this device (framing.max_length or the kind's maximum)."""
+        return self.framing.max_length or MAX_FRAME_BYTES.get(getattr(self, "kind", ""), DEFAULT_MAX_FRAME)
 
     @property
     def bits_per_byte(self) -> float:
@@ -213,6 +233,7 @@ class ModbusParams(_Model):
     status_map: dict[int, Literal["open", "closed", "opening", "closing", "fault"]] = Field(
         default_factory=lambda: dict(DEFAULT_STATUS_MAP)
     )
+    loop_input: int | None = Field(None, ge=0, le=65535)  # discrete input of the vehicle detector, 1 = occupied
     timeout: float = Field(0.5, gt=0, le=10)
 
 

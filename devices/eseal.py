@@ -19,6 +19,7 @@ from devices.scanner import parse_iso_time
 
 _STATES = ("sealed", "opened", "tampered")
 _SEAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_BATTERY = re.compile(r"[0-9]{1,3}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
 
 
 def eseal_from_record(record: Any, *, device: str, at: dt.datetime) -> ESealRead:
@@ -34,7 +35,7 @@ def eseal_from_record(record: Any, *, device: str, at: dt.datetime) -> ESealRead
     if battery in (None, "", "-"):
         battery = None
     else:
-        if isinstance(battery, str) and battery.isdigit():
+        if isinstance(battery, str) and _BATTERY.fullmatch(battery):
             battery = int(battery)
         if not isinstance(battery, int) or isinstance(battery, bool) or not 0 <= battery <= 100:
             raise FrameError("battery must be a whole percentage 0-100")
@@ -58,6 +59,8 @@ def parse_eseal_line(payload: bytes) -> dict[str, Any]:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise FrameError(f"e-seal line is not JSON ({exc.msg})") from None
+        except (ValueError, RecursionError):  # a number past Python's digit limit; nesting past the stack
+            raise FrameError("e-seal line is not a JSON record this driver reads") from None
     if text.startswith("ESEAL|"):
         parts = text.split("|")
         if len(parts) != 5:

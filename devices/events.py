@@ -53,6 +53,14 @@ class BarrierStatus(DeviceEvent):
 
 
 @dataclass(frozen=True)
+class BarrierLoop(DeviceEvent):
+    """The barrier's vehicle detector under the arm (induction loop or light curtain): occupied or clear.
+    A vehicle has passed when it goes occupied, then clear, after the arm opened."""
+
+    occupied: bool
+
+
+@dataclass(frozen=True)
 class ScanResult(DeviceEvent):
     scan_id: str
     scanned_at: dt.datetime | None
@@ -91,6 +99,8 @@ class DeviceHealth:
     last_event_at: dt.datetime | None = None
     port: str | None = None
     detail: str | None = None  # e.g. the barrier's last state
+    dropped_bytes: int = 0  # noise and over-long frames dropped since start (devices/framing.py)
+    confirmed: bool = True  # False when `detail` is the last commanded barrier state, not the device's report
 
 
 @dataclass(frozen=True)
@@ -108,3 +118,4 @@ class CommandResult:
     at: dt.datetime
     state: str | None = None  # barrier state after the command, when known
     error: str | None = None
+    reason: str | None = None  # why it was sent: the caller's reason, or "passage" / "timeout" (auto-close)

@@ -20,6 +20,16 @@ that cannot be understood and noise bytes between frames are logged once (with t
 Barrier commands are never queued across a reconnect: a command for a device that is not connected fails at
 once, and one not started before its deadline (`command_timeout`) expires unexecuted. Every command, whatever
 its fate, is passed once to `on_command(device, command, result)` — the service layer writes the audit entry.
+
+Auto-close. `barrier_command(name, "open", close_after=S)` lets one vehicle through: the port's thread closes
+the barrier itself when the vehicle detector (a `BarrierLoop` event: occupied, then clear) says it has passed,
+or after S seconds while the detector is clear (at once for a device without one). Any other command cancels
+it. The close is a command like any other (result reason "passage" or "timeout"), audited through
+`on_command`. It survives a reconnect: a barrier left open when its port dropped is closed when it is back.
+
+Bounded buffers. A read takes at most `READ_MAX` bytes; the framer bounds what it holds (devices/framing.py);
+bytes dropped are counted in the device's health (`dropped_bytes`), and noise is logged at most once per
+`NOISE_LOG_INTERVAL` per device, with what was skipped in between.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ from devices.events import (
     ERROR,
     STARTING,
     STOPPED,
+    BarrierLoop,
     BarrierStatus,
     CommandResult,
     DeviceEvent,
@@ -56,6 +67,7 @@ from devices.events import (
 from devices.framing import Frame, Item, Noise
 from devices.mrz import MrzDriver
 from devices.scanner import FolderScanner, ScannerLineDriver
+from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
 
 log = logging.getLogger("devices")
@@ -64,6 +76,11 @@ OnEvent = Callable[[DeviceEvent], None]
 OnCommand = Callable[[str, str, CommandResult], None]
 
 _PREVIEW = 48  # bytes of a bad frame shown in the log
+READ_MAX = 65536  # bytes per read: at 115200 baud about 5 s of line, far more than a frame
+NOISE_LOG_INTERVAL = 10.0  # seconds: a noisy line logs one warning per interval, with a count of the rest
+LOOP_POLL = 0.2  # seconds between Modbus detector reads while a vehicle is awaited (a truck takes seconds)
+AUTO_CLOSE_REASONS = ("passage", "timeout")  # the reason of a close the manager sent by itself
+HEALTH_EVERY = 1.0  # seconds: a changing dropped-bytes count is announced (DeviceHealthChanged) at most this often
 
 
 def _preview(data: bytes) -> str:
@@ -106,6 +123,17 @@ class _Command:
     command: str
     deadline: float
     future: Future[CommandResult]
+    close_after: float | None = None  # "open": close again after the vehicle passed, or after this long
+    reason: str | None = None
+
+
+@dataclasses.dataclass
+class _AutoClose:
+    """An open barrier waiting for its one vehicle (monotonic times)."""
+
+    deadline: float  # close then, unless a vehicle is on the detector
+    occupied_seen: bool = False
+    passed: bool = False
 
 
 class _Worker(threading.Thread):
@@ -117,6 +145,8 @@ class _Worker(threading.Thread):
         self._stop_evt = threading.Event()
         self._commands: queue.Queue[_Command | None] = queue.Queue()
         self._last_down: str | None = None
+        self._auto: _AutoClose | None = None
+        self._loop_occupied = False
 
     # --- control from other threads
     def stop(self) -> None:
@@ -127,9 +157,11 @@ class _Worker(threading.Thread):
     def _wake(self) -> None:
         """Cut a blocking read short (commands, stop)."""
 
-    def submit(self, command: str, timeout: float) -> Future[CommandResult]:
+    def submit(
+        self, command: str, timeout: float, *, close_after: float | None = None, reason: str | None = None
+    ) -> Future[CommandResult]:
         fut: Future[CommandResult] = Future()
-        self._commands.put(_Command(command, time.monotonic() + timeout, fut))
+        self._commands.put(_Command(command, time.monotonic() + timeout, fut, close_after, reason))
         self._wake()
         return fut
 
@@ -207,6 +239,8 @@ class _Worker(threading.Thread):
             self._run_command(cmd)
 
     def _run_command(self, cmd: _Command) -> None:
+        if cmd.command != "status":
+            self._auto = None  # any open or close replaces a pending auto-close
         if time.monotonic() > cmd.deadline:
             result = CommandResult(self.name_, cmd.command, False, utcnow(), error="expired before it could run")
         else:
@@ -214,11 +248,43 @@ class _Worker(threading.Thread):
                 result = self._execute(cmd.command)
             except (OSError, EOFError) as exc:
                 result = CommandResult(self.name_, cmd.command, False, utcnow(), error=f"port lost: {exc}")
-                self.manager._finish_command(cmd.future, result)
+                self.manager._finish_command(cmd.future, dataclasses.replace(result, reason=cmd.reason))
                 raise
             except (DeviceSilent, FrameError) as exc:
                 result = CommandResult(self.name_, cmd.command, False, utcnow(), error=str(exc))
-        self.manager._finish_command(cmd.future, result)
+        if cmd.command == "open" and result.ok and cmd.close_after is not None:
+            # a vehicle already on the detector is the one let through: its leaving is the passage
+            self._auto = _AutoClose(time.monotonic() + cmd.close_after, occupied_seen=self._loop_occupied)
+        self.manager._finish_command(cmd.future, dataclasses.replace(result, reason=cmd.reason))
+
+    # --- auto-close, on the thread
+    def _loop_changed(self, occupied: bool) -> None:
+        was, self._loop_occupied = self._loop_occupied, occupied
+        auto = self._auto
+        if auto is None:
+            return
+        if occupied:
+            auto.occupied_seen = True
+        elif was and auto.occupied_seen:
+            auto.passed = True
+
+    def _auto_close_due(self) -> None:
+        auto = self._auto
+        if auto is None:
+            return
+        if auto.passed:
+            reason = AUTO_CLOSE_REASONS[0]
+        elif time.monotonic() >= auto.deadline and not self._loop_occupied:
+            reason = AUTO_CLOSE_REASONS[1]  # no vehicle came, or the device has no detector
+        else:
+            return
+        self._auto = None
+        log.info("device %s: closing after %s", self.name_, reason)
+        self._run_command(_Command("close", time.monotonic() + self.spec.command_timeout, Future(), None, reason))
+
+    def _wait_slice(self, longest: float) -> float:
+        """How long the thread may block: short while an auto-close is pending."""
+        return min(longest, 0.1) if self._auto is not None else longest
 
     def _fail_pending(self, reason: str) -> None:
         while True:
@@ -242,6 +308,10 @@ class _SerialWorker(_Worker):
         self._opener = opener
         self._port: Any = None
         self._port_lock = threading.Lock()
+        self._dropped_seen = 0
+        self._noise_logged_at = -NOISE_LOG_INTERVAL
+        self._noise_quiet_runs = 0  # noise runs not logged since the last warning
+        self._noise_quiet_bytes = 0
 
     def _wake(self) -> None:
         with self._port_lock:
@@ -267,12 +337,15 @@ class _SerialWorker(_Worker):
         dropped = self.framer.reset()
         if dropped:
             log.warning("device %s: dropped %d bytes of an unfinished frame at disconnect", self.name_, len(dropped))
+        self._count_dropped()
         self.driver.disconnected()
+        self._loop_occupied = False  # unknown until the device says again
 
     def _serve(self) -> None:
         next_poll = time.monotonic()
         while not self.stopping:
             self._run_commands()
+            self._auto_close_due()
             if self.driver.polls and time.monotonic() >= next_poll:
                 self._poll()
                 next_poll = time.monotonic() + self.spec.poll_interval
@@ -293,22 +366,46 @@ class _SerialWorker(_Worker):
         port = self._port
         if port is None:
             raise OSError("port closed")
-        data = port.read(max(1, port.in_waiting))
+        data = port.read(min(max(1, port.in_waiting), READ_MAX))
         now = time.monotonic()
         items = self.framer.feed(data, now) if data else self.framer.tick(now)
-        return self._dispatch(items, is_reply)
+        reply = self._dispatch(items, is_reply)
+        self._count_dropped(quiet=not data)
+        return reply
+
+    def _count_dropped(self, quiet: bool = False) -> None:
+        total = self.framer.dropped_bytes
+        if total != self._dropped_seen:
+            self._dropped_seen = total
+            self.manager._set_dropped(self.name_, total)
+        elif quiet and total:
+            self.manager._set_dropped(self.name_)  # the last count of a burst is announced too
+
+    def _log_noise(self, item: Noise) -> None:
+        now = time.monotonic()
+        if now - self._noise_logged_at < NOISE_LOG_INTERVAL:
+            self._noise_quiet_runs += 1
+            self._noise_quiet_bytes += item.size
+            return
+        since = ""
+        if self._noise_quiet_runs:
+            since = f" (and {self._noise_quiet_bytes} bytes in {self._noise_quiet_runs} runs not logged before it)"
+        log.warning(
+            "device %s: skipped %d noise bytes (%s): %s%s",
+            self.name_,
+            item.size,
+            item.reason,
+            _preview(item.data),
+            since,
+        )
+        self._noise_logged_at = now
+        self._noise_quiet_runs = self._noise_quiet_bytes = 0
 
     def _dispatch(self, items: list[Item], is_reply: Callable[[bytes], bool] | None) -> bytes | None:
         reply = None
         for item in items:
             if isinstance(item, Noise):
-                log.warning(
-                    "device %s: skipped %d noise bytes (%s): %s",
-                    self.name_,
-                    len(item.data),
-                    item.reason,
-                    _preview(item.data),
-                )
+                self._log_noise(item)
                 continue
             assert isinstance(item, Frame)
             if is_reply is not None and reply is None:
@@ -359,6 +456,8 @@ class _SerialWorker(_Worker):
         return not self._stop_evt.wait(seconds)
 
     def emit(self, event: DeviceEvent) -> None:
+        if isinstance(event, BarrierLoop):
+            self._loop_changed(event.occupied)
         self.manager._emit(event)
 
 
@@ -375,6 +474,7 @@ class _ModbusWorker(_Worker):
         with contextlib.suppress(Exception):
             self.device.close()
         self._reported = None
+        self._loop_occupied = False
 
     def _read_status(self, source: str) -> str:
         state, raw = self.device.read_status()
@@ -383,6 +483,12 @@ class _ModbusWorker(_Worker):
             self.manager._emit(BarrierStatus(self.name_, utcnow(), state, raw=raw, source=source))
         return state
 
+    def _read_loop(self) -> None:
+        occupied = self.device.read_loop()
+        if occupied is not None and occupied != self._loop_occupied:
+            self._loop_changed(occupied)
+            self.manager._emit(BarrierLoop(self.name_, utcnow(), occupied))
+
     def _serve(self) -> None:
         next_poll = time.monotonic()
         while not self.stopping:
@@ -390,15 +496,21 @@ class _ModbusWorker(_Worker):
             if now >= next_poll:
                 try:
                     self._read_status("poll")
+                    self._read_loop()
                 except DeviceSilent as exc:
                     if self.manager.health(self.name_).state != ERROR:
                         log.warning("device %s: %s", self.name_, exc)
                     self.manager._set_health(self.name_, ERROR, error=str(exc))
                 else:
                     self.manager._set_health(self.name_, CONNECTED)
-                next_poll = time.monotonic() + self.spec.poll_interval
+                # while a vehicle is awaited the detector is read often enough to see it pass
+                interval = self.spec.poll_interval
+                if self._auto is not None:
+                    interval = min(interval, LOOP_POLL)
+                next_poll = time.monotonic() + interval
+            self._auto_close_due()
             try:
-                cmd = self._commands.get(timeout=max(0.0, min(next_poll - time.monotonic(), 0.5)))
+                cmd = self._commands.get(timeout=max(0.0, self._wait_slice(min(next_poll - time.monotonic(), 0.5))))
             except queue.Empty:
                 continue
             if cmd is not None:
@@ -467,6 +579,7 @@ class DeviceManager:
             for s in self._specs.values()
         }
         self._started = False
+        self._dropped_announced: dict[str, tuple[float, int]] = {}  # name: (monotonic time, count) last announced
 
     # --- lifecycle
     def start(self) -> None:
@@ -522,32 +635,45 @@ class DeviceManager:
         return dict(self._specs)
 
     # --- barrier commands
-    def barrier_command(self, name: str, command: str) -> CommandResult:
-        """Run "open", "close" or "status" on a barrier and wait for the outcome (from any thread)."""
+    def barrier_command(
+        self, name: str, command: str, *, close_after: float | None = None, reason: str | None = None
+    ) -> CommandResult:
+        """Run "open", "close" or "status" on a barrier and wait for the outcome (from any thread).
+
+        `close_after` (seconds, "open" only): let one vehicle through — the barrier closes by itself when the
+        vehicle detector reports it passed, or after that long while the detector is clear (module docstring).
+        `reason` is carried to the result and the audit (e.g. the container released, "refused")."""
         spec = self._specs.get(name)
         if spec is None:
-            raise InputError(f"unknown device {name!r}", field="device")
+            raise InputError(f"unknown device {name!r}", field="device", code=ErrorCode.UNKNOWN,
+                             params={"device": name})
         if spec.kind != "barrier":
-            raise InputError(f"{name} is not a barrier", field="device")
+            raise InputError(f"{name} is not a barrier", field="device", code=ErrorCode.INVALID_VALUE,
+                             params={"device": name})
         if command not in COMMANDS:
-            raise InputError(f"barrier command must be one of {', '.join(COMMANDS)}", field="command")
+            raise InputError(f"barrier command must be one of {', '.join(COMMANDS)}", field="command",
+                             code=ErrorCode.NOT_ONE_OF, params={"options": ", ".join(COMMANDS)})
+        if close_after is not None and (command != "open" or not close_after > 0):
+            raise InputError("close_after applies to open, in seconds above zero", field="close_after",
+                             code=ErrorCode.INVALID_VALUE)
         worker = self._workers.get(name)
         state = self.health(name).state
         if worker is None or state not in (CONNECTED, ERROR):
-            result = CommandResult(name, command, False, utcnow(), error=f"device {state}")
+            result = CommandResult(name, command, False, utcnow(), error=f"device {state}", reason=reason)
             self._audit(result)
             return result
-        fut = worker.submit(command, spec.command_timeout)
+        fut = worker.submit(command, spec.command_timeout, close_after=close_after, reason=reason)
         pulse = max(spec.lcus.pulse_ms, spec.modbus.pulse_ms) / 1000
         try:
             # Generous: the command itself may wait `command_timeout` for a reply, twice (command + status).
             return fut.result(timeout=2 * spec.command_timeout + pulse + spec.modbus.timeout * 3 + 1)
         except FutureTimeout:
             # The thread still owns the command and will audit what really happened.
-            return CommandResult(name, command, False, utcnow(), error="no answer from the device thread")
+            return CommandResult(name, command, False, utcnow(), error="no answer from the device thread",
+                                 reason=reason)
 
-    def open_barrier(self, name: str) -> CommandResult:
-        return self.barrier_command(name, "open")
+    def open_barrier(self, name: str, *, close_after: float | None = None) -> CommandResult:
+        return self.barrier_command(name, "open", close_after=close_after)
 
     def close_barrier(self, name: str) -> CommandResult:
         return self.barrier_command(name, "close")
@@ -580,6 +706,23 @@ class DeviceManager:
             self._health[name] = new
         self._deliver(DeviceHealthChanged(name, utcnow(), new))
 
+    def _set_dropped(self, name: str, total: int | None = None) -> None:
+        """A device's count of dropped bytes grew (`total`): kept in its health at once, announced by a
+        DeviceHealthChanged at most once per HEALTH_EVERY. Without `total` (the line went quiet): announce a
+        count still unannounced."""
+        now = time.monotonic()
+        with self._lock:
+            health = self._health[name]
+            if total is not None and total != health.dropped_bytes:
+                health = dataclasses.replace(health, dropped_bytes=total)
+                self._health[name] = health
+            last_time, last_total = self._dropped_announced.get(name, (-HEALTH_EVERY, 0))
+            announce = health.dropped_bytes != last_total and now - last_time >= HEALTH_EVERY
+            if announce:
+                self._dropped_announced[name] = (now, health.dropped_bytes)
+        if announce:
+            self._deliver(DeviceHealthChanged(name, utcnow(), health))
+
     def _emit(self, event: DeviceEvent) -> None:
         with self._lock:
             old = self._health.get(event.device)
@@ -587,6 +730,7 @@ class DeviceManager:
                 changes: dict[str, Any] = {"last_event_at": event.at}
                 if isinstance(event, BarrierStatus):
                     changes["detail"] = event.state
+                    changes["confirmed"] = event.confirmed
                 self._health[event.device] = dataclasses.replace(old, **changes)
         self._deliver(event)
 

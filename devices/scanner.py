@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,17 @@ from devices.events import DeviceEvent, ScanResult
 log = logging.getLogger(__name__)
 
 _VERDICTS = {"clear": False, "suspect": True}
+# The longest value of each field the result table stores (db.models.ScanResultRecord): a longer one is a bad
+# frame, rejected here rather than failing the write later.
+_MAX_CHARS = {"scan_id": 64, "container": 20, "plate": 16, "image": 300, "image_ref": 300}
+# Control, format (bidi overrides, zero-width) and lone surrogate characters are never part of a value.
+_BAD_CATEGORIES = ("Cc", "Cf", "Cs")
+
+
+def _clean_text(key: str, value: str) -> str:
+    if any(unicodedata.category(ch) in _BAD_CATEGORIES for ch in value):
+        raise FrameError(f"{key} contains a control character")
+    return value
 
 
 def parse_iso_time(value: Any) -> dt.datetime | None:
@@ -42,13 +54,18 @@ def parse_iso_time(value: Any) -> dt.datetime | None:
         return None
     if not isinstance(value, str):
         raise FrameError("time must be an ISO 8601 string")
+    if len(value) > 64:
+        raise FrameError("time is too long for an ISO 8601 time")
     try:
         t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise FrameError(f"time {value!r} is not ISO 8601") from None
+        raise FrameError(f"time {value[:40]!r} is not ISO 8601") from None
     if t.tzinfo is None:
         raise FrameError("time needs a UTC offset")
-    return t.astimezone(dt.UTC)
+    try:
+        return t.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        raise FrameError("time is out of range") from None
 
 
 def _opt_str(record: dict[str, Any], key: str) -> str | None:
@@ -57,7 +74,10 @@ def _opt_str(record: dict[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise FrameError(f"{key} must be a string")
-    return value.strip()
+    value = _clean_text(key, value.strip())
+    if len(value) > _MAX_CHARS.get(key, 300):
+        raise FrameError(f"{key} is longer than {_MAX_CHARS.get(key, 300)} characters")
+    return value
 
 
 def scan_result_from_record(
@@ -114,6 +134,8 @@ def parse_scan_line(payload: bytes) -> dict[str, Any]:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FrameError(f"scanner line is not JSON ({exc.msg})") from None
+        except (ValueError, RecursionError):  # a number past Python's digit limit; nesting past the stack
+            raise FrameError("scanner line is not a JSON record this driver reads") from None
         if not isinstance(record, dict):
             raise FrameError("scan result must be a JSON object")
         return record
@@ -202,10 +224,10 @@ class FolderScanner:
                     raise FrameError("result file larger than 1 MiB")
                 try:
                     record = json.loads(path.read_bytes().decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, a huge number, deep nesting
                     if now - st.st_mtime < self.settle:
                         continue  # perhaps still being written by a scanner that does not rename
-                    raise FrameError(f"not a JSON file ({exc})") from None
+                    raise FrameError(f"not a JSON file ({str(exc)[:80] or type(exc).__name__})") from None
                 event = scan_result_from_record(
                     record, device=self.device, at=at, source="folder", base_dir=self.folder
                 )

@@ -1,6 +1,8 @@
 """The Textual application: login → sections per role (MODES), status bar, command palette, remappable
 bindings (every Binding has an id; config `keymap` overrides), idle lock, session heartbeat, two languages.
-Services are injected (built in a thread worker so the first paint never waits on the database)."""
+Services are injected (built in a thread worker so the first paint never waits on the database). Started from
+the command line the app gets a BootConfig (workstation/bootconfig.py: no pydantic before the first paint) and
+the same worker validates the full Settings first."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events
 from textual.app import App
@@ -18,11 +20,12 @@ from textual.binding import Binding
 
 from screens.commands import SectionCommands
 from screens.sections import BY_NAME, SECTIONS, load_screen_class, sections_for
-from workstation.config import Settings
-from workstation.errors import WorkstationError
+from workstation.bootconfig import BootConfig
+from workstation.errors import ConfigError, WorkstationError
 from workstation.i18n import N_, Translator
 
 if TYPE_CHECKING:
+    from workstation.config import Settings
     from workstation.services import Services
     from workstation.services.base import Actor
 
@@ -49,13 +52,17 @@ class WorkstationApp(App):
         Binding("f12", "toggle_language", N_("Language"), id="ws.language"),
     ]
 
-    def __init__(self, settings: Settings, *, services: Services | None = None,
+    def __init__(self, settings: Settings | BootConfig, *, services: Services | None = None,
                  services_factory: Callable[[Settings], Services] | None = None,
                  demo_accounts: list[tuple[str, str, str]] | None = None, exit_on: str | None = None,
                  clock: Callable[[], dt.datetime] | None = None):
+        """`settings`: the validated Settings, or a BootConfig (the command line) that the start-up worker
+        turns into Settings before it opens the database; until then `self.settings` is the BootConfig, which
+        has what the login screen and the status bar read."""
         super().__init__()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.settings = settings
+        self.settings: Settings | BootConfig = settings
+        self._boot = settings if isinstance(settings, BootConfig) else None
         self.translator = Translator(settings.language)
         self.services: Services | None = services  # None until opened by the start-up worker
         self._services_factory = services_factory
@@ -67,6 +74,7 @@ class WorkstationApp(App):
         self.devices = None
         self.demo_simulators: dict = {}  # demo only: simulated devices the screens may drive
         self.services_error: str | None = None
+        self.config_error: str | None = None  # the one-line ConfigError of the full validation (exit status 2)
         self._section_modes: list[str] = []
         self._monotonic = time.monotonic  # replaced in tests to simulate idle time
         self._last_activity = self._monotonic()
@@ -87,7 +95,11 @@ class WorkstationApp(App):
         return self.translator(message, **kw)
 
     def action_toggle_language(self) -> None:
-        self.translator.set_language("en" if self.translator.lang == "id" else "id")
+        self._set_language("en" if self.translator.lang == "id" else "id")
+        self.notify(self.tr("Language: English") if self.translator.lang == "en" else "Bahasa: Indonesia")
+
+    def _set_language(self, lang: str) -> None:
+        self.translator.set_language(lang)
         for stack in self._screen_stacks.values():
             for screen in stack:
                 refresh = getattr(screen, "refresh_language", None)
@@ -95,7 +107,6 @@ class WorkstationApp(App):
                     refresh()
                 for bar in screen.query("KeyBar"):
                     bar.refresh_keys()
-        self.notify(self.tr("Language: English") if self.translator.lang == "en" else "Bahasa: Indonesia")
 
     # -- start-up ------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -117,12 +128,19 @@ class WorkstationApp(App):
 
     def _open_services(self) -> None:
         try:
+            if self._boot is not None:
+                try:
+                    settings = self._boot.settings()  # pydantic's imports land here, after the first paint
+                except ConfigError as exc:
+                    self.call_from_thread(self._config_failed, str(exc))
+                    return
+                self.call_from_thread(self._settings_validated, settings)
             factory = self._services_factory
             if factory is None:
                 from workstation.services import open_services
 
                 factory = open_services
-            services = factory(self.settings)
+            services = factory(self.full_settings)
         except WorkstationError as exc:
             self.call_from_thread(self._services_failed, str(exc))
             return
@@ -169,6 +187,29 @@ class WorkstationApp(App):
         if self.devices is not None:
             self.devices.stop()
 
+    @property
+    def full_settings(self) -> Settings:
+        """The validated Settings: always so once the services are open (no one logs in before)."""
+        return cast("Settings", self.settings)
+
+    def _settings_validated(self, settings: Settings) -> None:
+        """Replace the boot values; the language or keymap only differ when the boot reader misread them."""
+        boot, self.settings = self.settings, settings
+        if settings.keymap and dict(settings.keymap) != dict(boot.keymap):
+            self.set_keymap(settings.keymap)
+        if settings.language != self.translator.lang:
+            self._set_language(settings.language)
+
+    def _config_failed(self, message: str) -> None:
+        """Invalid configuration: the same one line as the command line gives, on the login screen; the
+        command exits with status 2 when the app ends (at once under --exit-on)."""
+        self.config_error = self.services_error = message
+        login = self._login_screen()
+        if login is not None:
+            login.services_failed(message)
+        if self.exit_on:
+            self.exit(return_code=2)  # the command prints the line (commands/tui.py), once
+
     def _services_failed(self, message: str) -> None:
         self.services_error = message
         login = self._login_screen()
@@ -194,7 +235,7 @@ class WorkstationApp(App):
             self._section_modes.append(sec.name)
         self._last_activity = self._monotonic()
         self._locked = False
-        self._heartbeat_timer = self.set_interval(self.settings.session_heartbeat_seconds, self._heartbeat)
+        self._heartbeat_timer = self.set_interval(self.full_settings.session_heartbeat_seconds, self._heartbeat)
         self.switch_mode("home")
 
     async def logout(self, reason: str = "logout", message: str | None = None) -> None:
@@ -277,7 +318,7 @@ class WorkstationApp(App):
     def check_idle_lock(self) -> None:
         if self.actor is None or self._locked:
             return
-        if self._monotonic() - self._last_activity >= self.settings.idle_lock_minutes * 60:
+        if self._monotonic() - self._last_activity >= self.full_settings.idle_lock_minutes * 60:
             self.action_lock()
 
     def action_lock(self) -> None:

@@ -1,9 +1,15 @@
 """The smart gate: a container read (barcode/OCR reader, scanner record, or typed) is checked against the
-releases; the barrier opens on a match and stays shut otherwise, with the reasons on screen. A supervisor may
-override with a second supervisor's confirmation. The gate log shows what happened."""
+releases; the barrier opens for that one truck on a match (and closes again after it passed, or after
+`[gate] close_after_s`) and is closed at once on a refusal, with the reasons on screen. A supervisor may
+override with a second supervisor's confirmation. The barrier line shows the state the device reports, never
+the last command. The gate log shows what happened."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -19,13 +25,24 @@ REASON_TEXT = {
     "SCANNER_SUSPICION": N_("scanner flagged the container"),
 }
 
+BARRIER_TEXT = {
+    "open": N_("OPEN"),
+    "closed": N_("closed"),
+    "opening": N_("opening…"),
+    "closing": N_("closing…"),
+    "fault": N_("FAULT"),
+    "unknown": N_("state unknown"),
+}
+
 
 class GateScreen(SectionScreen):
     TITLE_TEXT = N_("Smart gate")
     CSS_PATH = "gate.tcss"
     BINDINGS = [
         Binding("slash", "type_container", N_("Type"), id="gate.type"),
-        Binding("k", "close_barrier", N_("Close barrier"), id="gate.close"),
+        # An F-key: a letter would type into the container field. F4 (hangar) is not an officer's section; a
+        # supervisor reaches the hangar from any other screen. Remap with keymap = {"gate.close" = "…"}.
+        Binding("f4", "close_barrier", N_("Close barrier"), id="gate.close"),
         Binding("v", "override", N_("Override"), id="gate.override"),
         Binding("r", "reload", N_("Refresh"), id="gate.reload"),
         Binding("f5", "demo_truck", N_("Demo: a truck arrives"), id="gate.demo_truck"),
@@ -46,7 +63,15 @@ class GateScreen(SectionScreen):
         super().__init__()
         self.last_container: str | None = None
         self.last_decision = None
-        self.barrier_state = "-"
+        self.barrier_state = "-"  # as the device last reported it (BarrierStatus), never as last commanded
+        self.barrier_confirmed = True  # False: a relay board without feedback (the state is the commanded one)
+        self.loop_occupied: bool | None = None  # the vehicle detector, when the device has one
+        self.dropped_bytes = 0
+        # Barrier commands run on worker threads: they go to the device in the order they were asked, and one
+        # overtaken by a newer request is not sent at all (an old "open" never follows a newer refusal's close).
+        self._barrier_lock = threading.Lock()
+        self._barrier_asked = 0
+        self._barrier_sent = 0
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="gate-decision")
@@ -63,16 +88,45 @@ class GateScreen(SectionScreen):
         self.query_one("#gate-log", DataTable).add_columns(tr("Time"), tr("Container"), tr("Gate"), tr("Release"),
                                                           tr("Reasons"))
         self.query_one("#gate-decision", Static).update(self.tr("Waiting for a container…"))
+        self._barrier_from_health()
         self._barrier_line()
         self.action_reload()
 
-    def _barrier_line(self) -> None:
+    def _manager(self) -> Any:
+        bridge = self.wapp.devices
+        return bridge.manager if bridge is not None else None
+
+    def _barrier_from_health(self) -> None:
+        """The last state the device reported before this screen was shown (events only reach the screen shown)."""
+        manager, name = self._manager(), self.wapp.settings.gate.barrier
+        if manager is None or not name or name not in manager.specs:
+            return
+        health = manager.health(name)
+        if health.state not in ("connected", "error"):
+            self.barrier_state = "unknown"  # not connected: nothing is known of the arm
+        elif health.detail:
+            self.barrier_state = health.detail
+            self.barrier_confirmed = health.confirmed
+        self.dropped_bytes = health.dropped_bytes
+
+    def barrier_text(self) -> str:
+        """The barrier line, plain text: its state as the device reports it (tests read this)."""
         name = self.wapp.settings.gate.barrier
         if not name:
-            self.query_one("#gate-barrier", Static).update(self.tr("Barrier: none configured (gate.barrier)"))
-            return
+            return self.tr("Barrier: none configured (gate.barrier)")
+        state = self.tr(BARRIER_TEXT.get(self.barrier_state, self.barrier_state))
+        if not self.barrier_confirmed:
+            state = self.tr("{state} (as commanded: the device reports nothing)", state=state)
         label = self.tr("Barrier")
-        self.query_one("#gate-barrier", Static).update(f"{label} {name}: {self.barrier_state}")
+        parts = [f"{label} {name}: {state}"]
+        if self.loop_occupied:
+            parts.append(self.tr("vehicle under the arm"))
+        if self.dropped_bytes:
+            parts.append(self.tr("{n} noise bytes dropped", n=self.dropped_bytes))
+        return " · ".join(parts)
+
+    def _barrier_line(self) -> None:
+        self.query_one("#gate-barrier", Static).update(escape(self.barrier_text()))
 
     def action_reload(self) -> None:
         gate = self.services.gate
@@ -88,12 +142,23 @@ class GateScreen(SectionScreen):
 
     # -- reads ---------------------------------------------------------------------------------------------
     def on_device_event_message(self, message) -> None:
-        from devices.events import BarcodeScanned, BarrierStatus, ScanResult
-        from workstation.rules.scan import decode_scan
+        from devices.events import BarcodeScanned, BarrierLoop, BarrierStatus, DeviceHealthChanged, ScanResult
+        from workstation.domain.scan import decode_scan
 
         event = message.event
-        if isinstance(event, BarrierStatus) and event.device == self.wapp.settings.gate.barrier:
+        barrier = self.wapp.settings.gate.barrier
+        if isinstance(event, BarrierStatus) and event.device == barrier:
             self.barrier_state = event.state
+            self.barrier_confirmed = event.confirmed
+            self._barrier_line()
+        elif isinstance(event, BarrierLoop) and event.device == barrier:
+            self.loop_occupied = event.occupied
+            self._barrier_line()
+        elif isinstance(event, DeviceHealthChanged) and event.device == barrier:
+            if event.health.state not in ("connected", "error"):
+                self.barrier_state = "unknown"  # the port is gone: nothing is known of the arm
+                self.loop_occupied = None
+            self.dropped_bytes = event.health.dropped_bytes
             self._barrier_line()
         elif isinstance(event, BarcodeScanned):
             decoded = decode_scan(event.text)
@@ -132,33 +197,43 @@ class GateScreen(SectionScreen):
         if d.open:
             rel = d.release
             word = self.tr("OPEN")
-            text = (f"[b reverse green] {word} [/] [b]{d.container}[/b]\n"
-                    f"{rel.kind} {rel.reference} ({rel.direction})" if rel else d.container)
-            self._barrier("open")
+            text = (f"[b reverse green] {word} [/] [b]{escape(d.container)}[/b]\n"
+                    f"{escape(rel.kind)} {escape(rel.reference)} ({rel.direction})" if rel else escape(d.container))
         else:
             word = self.tr("SHUT")
-            lines = [f"[b reverse red] {word} [/] [b]{d.container}[/b]"]
-            lines += [f"  {code}: {self.tr(REASON_TEXT.get(code, code))}" for code in d.reasons]
+            lines = [f"[b reverse red] {word} [/] [b]{escape(d.container)}[/b]"]
+            lines += [f"  {code}: {escape(self.tr(REASON_TEXT.get(code, code)))}" for code in d.reasons]
             text = "\n".join(lines)
+        # open for this one truck, or closed at once: a refused truck never finds the barrier open
+        self._barrier(self.services.gate.move_barrier, d)
         self.query_one("#gate-decision", Static).update(text)
         self.action_reload()
 
-    def _barrier(self, command: str) -> None:
-        bridge, name = self.wapp.devices, self.wapp.settings.gate.barrier
-        if bridge is None or bridge.manager is None or not name:
+    def _barrier(self, fn: Any, *args: Any) -> None:
+        """Run a GateService barrier call (`fn(actor, manager, *args)`) off the UI thread, in request order."""
+        manager = self._manager()
+        if manager is None or not self.wapp.settings.gate.barrier:
             return  # no barrier on this workstation: the officer opens by hand
-        self.call_service(bridge.manager.barrier_command, name, command, group="gate-barrier",
-                          on_result=self._barrier_result, exclusive=False, latest_only=True)
+        self._barrier_asked += 1
+        ticket, actor = self._barrier_asked, self.actor
+
+        def run() -> Any:
+            with self._barrier_lock:
+                if ticket < self._barrier_sent:
+                    return None  # a newer request already went out: this one is stale
+                self._barrier_sent = ticket
+                return fn(actor, manager, *args)
+
+        self.call_service(run, group="gate-barrier", on_result=self._barrier_result, exclusive=False,
+                          latest_only=False)
 
     def _barrier_result(self, result) -> None:
-        if not result.ok:
-            self.notify(self.tr("Barrier: {err}", err=result.error), severity="error")
-        elif result.state:
-            self.barrier_state = result.state
-            self._barrier_line()
+        # the state shown comes from the device's own status reports (BarrierStatus), not from this answer
+        if result is not None and not result.ok:
+            self.notify(self.tr("Barrier: {err}", err=result.error or "?"), severity="error", markup=False)
 
     def action_close_barrier(self) -> None:
-        self._barrier("close")
+        self._barrier(self.services.gate.close_barrier)
 
     def action_override(self) -> None:
         number = self.last_container
@@ -178,8 +253,8 @@ class GateScreen(SectionScreen):
                 def done(d) -> None:
                     word = self.tr("OVERRIDE")
                     self.query_one("#gate-decision", Static).update(
-                        f"[b reverse yellow] {word} [/] [b]{d.container}[/b] — {reason}")
-                    self._barrier("open")
+                        f"[b reverse yellow] {word} [/] [b]{escape(d.container)}[/b] — {escape(reason)}")
+                    self._barrier(self.services.gate.move_barrier, d)
                     self.action_reload()
 
                 self.call_service(gate.override, actor, number, supervisor, reason, group="gate-ovr", on_result=done)

@@ -65,7 +65,11 @@ class LoginScreen(AppAccess, Screen):
             self.app.push_screen(FirstRunScreen(), callback=self._first_admin_created)
 
     def services_failed(self, message: str) -> None:
-        self._message(self.tr("Database unavailable: {err}", err=message), error=True)
+        if self.wapp.config_error:
+            # the line `workstation` prints for the same file: "office.code: office code must be 6 digits"
+            self._message(message, error=True)
+        else:
+            self._message(self.tr("Database unavailable: {err}", err=message), error=True)
 
     def _first_admin_created(self, login: str | None) -> None:
         if login:

@@ -29,8 +29,28 @@ class _Parser(argparse.ArgumentParser):
     """argparse prints usage plus a message; the contract wants one line naming the problem."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        say(f"{self.prog}: error: {message}")
         raise SystemExit(2)
+
+
+def say(line: str) -> None:
+    """One line on stderr, whatever the text holds: a bad value's line breaks, terminal escapes and lone
+    surrogates are shown escaped (workstation.inputs.one_line), so the line can neither break nor fail."""
+    from workstation.inputs import one_line
+
+    sys.stderr.write(one_line(line, limit=1000) + "\n")
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """The one line for a bug. A database error is named by its driver's first line only: SQLAlchemy's text
+    carries the SQL statement and every parameter (names, passports, birth dates), never printed."""
+    if hasattr(exc, "statement") and hasattr(exc, "orig"):  # sqlalchemy.exc.StatementError and subclasses
+        orig = getattr(exc, "orig", None)
+        first = (str(orig).strip().splitlines() or [""])[0] if orig is not None else ""
+        detail = f"{type(exc).__name__} ({type(orig).__name__}: {first})" if orig is not None else type(exc).__name__
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    return f"workstation: internal error: {detail} (set WORKSTATION_DEBUG=1 for details)"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -74,10 +94,11 @@ def _setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
     from workstation import logs
 
     try:
-        from workstation.config import load_settings
+        # the boot values (tomllib and the environment): pydantic would cost the TUI's first paint ~0.15 s
+        from workstation.bootconfig import read_boot
 
-        settings = load_settings(getattr(args, "config", None))
-        data_dir, level = settings.data_dir, settings.log_level
+        boot = read_boot(getattr(args, "config", None))
+        data_dir, level = boot.data_dir, boot.log_level
         if getattr(args, "command", None) == "demo" and getattr(args, "dir", None):
             data_dir = Path(args.dir)  # the demo keeps its log beside its database
     except Exception:  # e.g. an unreadable config file: the command itself reports it, in one line
@@ -101,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = handler(args)
     except WorkstationError as exc:
-        sys.stderr.write(f"workstation: {exc}\n")
+        say(f"workstation: {exc}")
         code = exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("workstation: interrupted\n")
@@ -110,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A bug, not bad input: one line for the user, the traceback when asked for.
         if os.environ.get("WORKSTATION_DEBUG"):
             raise
-        sys.stderr.write(f"workstation: internal error: {type(exc).__name__}: {exc} (set WORKSTATION_DEBUG=1 for details)\n")
+        say(internal_error_line(exc))
         code = 70
     return int(code or 0)
 

@@ -6,28 +6,21 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+# The file and its path are found by bootconfig (no pydantic: the TUI reads its boot values there first).
+from workstation.bootconfig import APP_NAME, config_path, read_config_file, user_config_file, user_data_dir
 from workstation.errors import ConfigError
 
-APP_NAME = "workstation"
+__all__ = ["APP_NAME", "Settings", "config_path", "load_settings", "user_config_file", "user_data_dir",
+           "with_overrides"]
 DEFAULT_NUMBER_FORMAT = "{seq:06d}/{doc_type}/{office}/{year}"
 DEFAULT_UNIT_NUMBER_FORMAT = "{seq:06d}/{doc_type}/{office}-{unit}/{year}"
-
-
-def user_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def user_config_file() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
 
 
 class _Section(BaseModel):
@@ -87,6 +80,8 @@ class GateSettings(_Section):
     barrier: str | None = Field(None, description="name of the barrier device this workstation drives")
     tps: str | None = Field(None, description="the TPS whose gate this is (PLP movements)")
     scanner_window_minutes: int = Field(120, ge=1, le=1440, description="scanner results this recent count")
+    close_after_s: float = Field(30.0, gt=0, le=600, description="seconds an opened barrier waits for its truck "
+                                 "before closing (at once when its vehicle detector reports the passage)")
 
 
 class Settings(BaseSettings):
@@ -181,27 +176,9 @@ def _first_error(exc: ValidationError) -> ConfigError:
     return ConfigError(msg, field=loc)
 
 
-def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("WORKSTATION_CONFIG")
-    if env:
-        return Path(env)
-    default = user_config_file()
-    return default if default.exists() else None
-
-
 def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """Read the TOML file (if any) and the environment. `overrides` win over both (tests, demo)."""
-    file_values: dict[str, Any] = {}
-    p = config_path(path)
-    if p is not None:
-        try:
-            file_values = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("configuration file not found", field=str(p)) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"not valid TOML ({exc})", field=str(p)) from None
+    file_values = read_config_file(config_path(path))
     try:
         settings = Settings(**file_values)
     except ValidationError as exc:

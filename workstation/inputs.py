@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from workstation.domain.errors import ErrorCode
+from workstation.domain.jsondoc import check_text, hostile_character, hostile_text_error
 from workstation.errors import InputError
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -38,12 +38,16 @@ def _blank(value: Any) -> bool:
 
 
 def text(value: Any, field: str, *, max_len: int = 200, required: bool = True) -> str:
-    """One line of text with runs of white space collapsed; "" when empty and not required.
+    """One line of text with runs of white space collapsed (tabs and line breaks become one space); "" when
+    empty and not required. The character policy is workstation.domain.jsondoc.hostile_character: controls,
+    invisible formatting characters (zero-width, bidi overrides such as U+202E) and lone surrogates are refused.
 
-    Raises InputError REQUIRED, TOO_LONG (limit), CONTROL_CHARACTERS."""
-    if _CONTROL.search(str(value or "").replace("\t", " ").replace("\n", " ").replace("\r", " ")):
-        raise _fail(ErrorCode.CONTROL_CHARACTERS, field)
-    out = " ".join(str(value or "").split())
+    Raises InputError REQUIRED, TOO_LONG (limit), CONTROL_CHARACTERS, FORMAT_CHARACTERS (char)."""
+    raw = str(value or "")
+    found = hostile_character(raw)
+    if found:
+        raise hostile_text_error(found[0], found[1], field)
+    out = " ".join(raw.split())
     if required and not out:
         raise _fail(ErrorCode.REQUIRED, field)
     if len(out) > max_len:
@@ -303,4 +307,120 @@ def version(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(ErrorCode.VERSION_REQUIRED, "version")
     return value
+
+
+
+# --- searches -------------------------------------------------------------------------------------------------
+LIKE_ESCAPE = "\\"
+
+
+def search(value: Any, field: str = "search", *, max_len: int = 100) -> str:
+    """A search field: like `text` (same character policy, one line, trimmed), "" when empty.
+    Raises InputError TOO_LONG, CONTROL_CHARACTERS, FORMAT_CHARACTERS."""
+    return text(value, field, max_len=max_len, required=False)
+
+
+def like_pattern(value: str, *, match: str = "contains") -> tuple[str, str]:
+    """(pattern, escape) for `column.ilike(pattern, escape=escape)` that finds `value` literally: '%', '_' and
+    the escape character itself lose their wildcard meaning ('%%' finds a name with two percent signs, not
+    everyone). `match`: "contains", "prefix" or "exact". Same on SQLite and PostgreSQL."""
+    body = value.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    if match == "contains":
+        return f"%{body}%", LIKE_ESCAPE
+    if match == "prefix":
+        return f"{body}%", LIKE_ESCAPE
+    if match == "exact":
+        return body, LIKE_ESCAPE
+    raise ValueError(f"unknown match {match!r}")
+
+
+# --- files and command-line arguments -----------------------------------------------------------------------
+# The most any one file of each kind may hold; a larger one (or /dev/urandom) is refused unread, not read whole.
+FILE_LIMITS = {
+    "json": 8 * 1024 * 1024,  # ecd/1, pib/1, plp/1 (a PIB of 1,000 items is under 1 MB)
+    "csv": 32 * 1024 * 1024,  # rates, tariff book (BTKI: ~11,000 posts), lartas, manifests, TPS registry
+    "script": 1024 * 1024,  # device simulator scripts
+    "text": 1024 * 1024,  # a password, a scan read from stdin
+}
+MAX_ARGUMENT = 255  # a path or a name on the command line (PATH_MAX aside, nothing of ours is longer)
+
+
+def short(value: Any, limit: int = 120) -> str:
+    """`value` as text of at most `limit` characters, for naming it in a message: a longer one keeps its
+    start and its end (a path's file name) around '…'."""
+    raw = str(value)
+    if len(raw) <= limit:
+        return raw
+    head = limit // 4
+    return raw[:head] + "…" + raw[len(raw) - (limit - head - 1):]
+
+
+def argument(value: Any, field: str, *, max_len: int = MAX_ARGUMENT) -> str:
+    """A command-line argument (a document number, a login, a path): same character policy, no tabs or line
+    breaks, at most `max_len` characters. Raises InputError REQUIRED, TOO_LONG, CONTROL_CHARACTERS,
+    FORMAT_CHARACTERS."""
+    raw = str(value or "")
+    if not raw.strip():
+        raise _fail(ErrorCode.REQUIRED, field)
+    check_text(raw, field, line_breaks=False)
+    if len(raw) > max_len:
+        raise _fail(ErrorCode.TOO_LONG, field, limit=max_len)
+    return raw
+
+
+def read_file(path: str, field: str | None = None, *, kind: str = "json", stdin: Any = None) -> bytes:
+    """The bytes of file `path` ('-': standard input), at most FILE_LIMITS[kind] bytes (read no further).
+    The error names `field`, else the path (shortened). Raises InputError TOO_LONG / CONTROL_CHARACTERS (the
+    path itself), FILE_UNREADABLE (reason: missing, a directory, permission, name too long), FILE_TOO_LARGE."""
+    import sys
+
+    limit = FILE_LIMITS[kind]
+    name = field or short(path)
+    argument(path, name, max_len=4096)
+    try:
+        if path == "-":
+            source = stdin or getattr(sys.stdin, "buffer", sys.stdin)  # a text stream when replaced (tests)
+            data = source.read(limit + 1)
+            if isinstance(data, str):
+                data = data.encode("utf-8", "surrogatepass")
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(limit + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"cannot read: {reason}", code=ErrorCode.FILE_UNREADABLE, field=name,
+                         params={"reason": reason}) from None
+    if len(data) > limit:
+        raise InputError(code=ErrorCode.FILE_TOO_LARGE, field=name, params={"limit": f"{limit // 1024} KB"})
+    return data
+
+
+def read_text_file(path: str, field: str | None = None, *, kind: str = "csv") -> str:
+    """`read_file` decoded as UTF-8 (a BOM dropped; UTF-16 and bad bytes refused, NOT_UTF8), every line put
+    through the character policy (tabs allowed: CSV cells are checked again by their parsers)."""
+    from workstation.domain.jsondoc import decode_utf8
+
+    name = field or short(path)
+    body = decode_utf8(read_file(path, name, kind=kind), source=name)
+    found = hostile_character(body.replace("\t", " "))
+    if found:
+        line = body[: body.index(chr(int(found[1][2:], 16)))].count("\n") + 1
+        raise hostile_text_error(found[0], found[1], f"{name}:{line}")
+    return body
+
+
+def one_line(message: Any, limit: int = 400) -> str:
+    """`message` made safe to print as ONE terminal line: line breaks, tabs, controls, invisible formatting
+    characters and lone surrogates shown as escapes (\\n, \\x1b, \\u202e), cut to `limit` characters."""
+    out = []
+    for ch in str(message):
+        if ch.isprintable():  # False for controls, format characters (Cf), surrogates, unassigned
+            out.append(ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    line = "".join(out)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 

@@ -402,17 +402,50 @@ class ESealSim(_FramedReaderSim):
 
 
 class BarrierMechanism:
-    """The arm: closed → opening → open → closing → closed, each move taking `travel` seconds."""
+    """The arm: closed → opening → open → closing → closed, each move taking `travel` seconds; and the vehicle
+    detector under it (an induction loop), occupied while a vehicle drives through.
+
+    `auto_pass` (seconds): after each open command a simulated truck drives through once the arm is up and
+    that long has passed, occupying the loop for `pass_time` seconds (the demo's trucks)."""
 
     CODES = {"open": 16, "closed": 17, "opening": 32, "closing": 33, "fault": 99}
 
-    def __init__(self, travel: float = 1.0, on_change: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        travel: float = 1.0,
+        on_change: Callable[[str], None] | None = None,
+        *,
+        auto_pass: float | None = None,
+        pass_time: float = 0.3,
+    ):
         self.travel = travel
         self._state = "closed"
         self._until = 0.0
         self._lock = threading.Lock()
         self.on_change = on_change
         self.commands: list[str] = []  # every command received, for tests
+        self.auto_pass = auto_pass
+        self.pass_time = pass_time
+        self._loop = False  # set by the script (`loop occupied`)
+        self._vehicle: tuple[float, float] | None = None  # (on the loop from, off it at), monotonic
+
+    def occupied(self) -> bool:
+        """Whether a vehicle is on the loop now."""
+        with self._lock:
+            now = time.monotonic()
+            if self._vehicle is not None and now >= self._vehicle[1]:
+                self._vehicle = None
+            return self._loop or (self._vehicle is not None and now >= self._vehicle[0])
+
+    def set_loop(self, occupied: bool) -> None:
+        with self._lock:
+            self._loop = occupied
+
+    def vehicle_passes(self, delay: float = 0.0, duration: float | None = None) -> None:
+        """A vehicle reaches the loop in `delay` seconds and leaves it `duration` seconds later."""
+        with self._lock:
+            start = time.monotonic() + delay
+            self._vehicle = (start, start + (self.pass_time if duration is None else duration))
 
     def _settle(self, now: float) -> str | None:
         if self._state in ("opening", "closing") and now >= self._until:
@@ -436,6 +469,9 @@ class BarrierMechanism:
             if self._state == "fault":
                 return False
             target = "open" if what == "open" else "closed"
+            if what == "open" and self.auto_pass is not None:
+                start = time.monotonic() + self.travel + self.auto_pass
+                self._vehicle = (start, start + self.pass_time)
             if self._state == target:
                 return True
             self._state = "opening" if what == "open" else "closing"
@@ -459,11 +495,36 @@ class BarrierMechanism:
 
 class _BarrierSimBase(Simulator):
     kind = "barrier"
-    verbs_help = "state open|closed|opening|closing|fault | travel SECONDS | status"
+    verbs_help = (
+        "state open|closed|opening|closing|fault | travel SECONDS | status | loop occupied|clear"
+        " | pass [SECONDS] | autopass SECONDS|off"
+    )
 
-    def __init__(self, travel: float, out: Out | None):
+    def __init__(self, travel: float, out: Out | None, auto_pass: float | None = None):
         Simulator.__init__(self, out)
-        self.mechanism = BarrierMechanism(travel, on_change=self._changed)
+        self.mechanism = BarrierMechanism(travel, on_change=self._changed, auto_pass=auto_pass)
+
+    def do_loop(self, rest: str) -> None:
+        """loop occupied|clear: a vehicle stops on the detector, or leaves it."""
+        word = rest.strip().lower()
+        if word not in ("occupied", "clear"):
+            raise ScriptError("loop needs occupied or clear")
+        self.mechanism.set_loop(word == "occupied")
+
+    def do_pass(self, rest: str) -> None:
+        """pass [SECONDS]: a vehicle drives through now, on the loop for SECONDS (default 0.3)."""
+        try:
+            duration = float(rest) if rest.strip() else None
+        except ValueError:
+            raise ScriptError("pass takes seconds") from None
+        self.mechanism.vehicle_passes(0.0, duration)
+
+    def do_autopass(self, rest: str) -> None:
+        word = rest.strip().lower()
+        try:
+            self.mechanism.auto_pass = None if word in ("off", "") else float(word)
+        except ValueError:
+            raise ScriptError("autopass needs seconds or off") from None
 
     def _changed(self, state: str) -> None:
         self.out(f"barrier {state}")
@@ -499,10 +560,11 @@ class BarrierSim(_BarrierSimBase):
         lcus_mode: str = "latch",
         link: str | None = None,
         out: Out | None = None,
+        auto_pass: float | None = None,
     ):
         if protocol not in ("ascii", "lcus"):
             raise ValueError("protocol must be ascii or lcus (modbus: ModbusBarrierSim)")
-        _BarrierSimBase.__init__(self, travel, out)
+        _BarrierSimBase.__init__(self, travel, out, auto_pass)
         self.port = port or PtyPort(link)
         self.protocol = protocol
         self.lcus_mode = lcus_mode
@@ -510,6 +572,7 @@ class BarrierSim(_BarrierSimBase):
         self._framer = DelimitedFramer(b"\r", max_length=256) if protocol == "ascii" else None
         self._lcus_buf = bytearray()
         self._reported = self.mechanism.state()
+        self._loop_reported = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"sim-barrier-{protocol}", daemon=True)
         self._thread.start()
@@ -527,6 +590,10 @@ class BarrierSim(_BarrierSimBase):
                 if state != self._reported:  # the controller announces every change by itself
                     self._reported = state
                     self._reply(f"STATUS {state.upper()}")
+                occupied = self.mechanism.occupied()
+                if occupied != self._loop_reported:  # and every change of its vehicle detector
+                    self._loop_reported = occupied
+                    self._reply("LOOP OCCUPIED" if occupied else "LOOP CLEAR")
 
     def _reply(self, text: str) -> None:
         with contextlib.suppress(OSError):
@@ -599,7 +666,8 @@ class ModbusBarrierSim(_BarrierSimBase):
     """A CAME-style Modbus RTU barrier: pymodbus's serial server on one end of a pty bridge.
 
     Coil `open_coil` on → open, coil `close_coil` on → close; holding register `status_register` answers
-    the arm's state with the CAME codes (16 open, 17 closed, 32 opening, 33 closing).
+    the arm's state with the CAME codes (16 open, 17 closed, 32 opening, 33 closing); discrete input 0 is the
+    vehicle detector (1 = occupied).
     """
 
     def __init__(
@@ -613,8 +681,9 @@ class ModbusBarrierSim(_BarrierSimBase):
         baud: int = 9600,
         link: str | None = None,
         out: Out | None = None,
+        auto_pass: float | None = None,
     ):
-        super().__init__(travel, out)
+        super().__init__(travel, out, auto_pass)
         self.unit_id = unit_id
         self.open_coil = open_coil
         self.close_coil = close_coil
@@ -662,6 +731,9 @@ class ModbusBarrierSim(_BarrierSimBase):
                 self.mechanism.command("close")
         elif fc in (3, 4) and address <= self.status_register < address + count:
             registers[self.status_register - start] = self.mechanism.CODES[self.mechanism.state()]
+        elif fc == 2 and start == 0:
+            # discrete inputs are packed 16 to a register, input 0 in the lowest bit
+            registers[0] = (registers[0] & ~1) | int(self.mechanism.occupied())
         return None
 
     def _run(self) -> None:
@@ -715,9 +787,10 @@ def make_simulator(kind: str, **options: Any) -> Simulator:
     if kind == "barrier":
         protocol = options.get("protocol") or "ascii"
         travel = options.get("travel", 1.0)
+        auto_pass = options.get("auto_pass")
         if protocol == "modbus":
-            return ModbusBarrierSim(travel=travel, link=link, out=out)
-        return BarrierSim(protocol=protocol, travel=travel, link=link, out=out)
+            return ModbusBarrierSim(travel=travel, link=link, out=out, auto_pass=auto_pass)
+        return BarrierSim(protocol=protocol, travel=travel, link=link, out=out, auto_pass=auto_pass)
     raise ValueError(f"unknown simulator kind {kind!r}")
 
 

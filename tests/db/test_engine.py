@@ -41,13 +41,12 @@ def test_the_database_takes_its_pool_from_the_settings(tmp_path):
 def test_pool_settings_are_validated(tmp_path):
     from workstation.config import load_settings
 
-    s = load_settings(None, data_dir=tmp_path, database_pool_size=1, database_max_overflow=0)
-    assert (s.database_pool_size, s.database_max_overflow) == (1, 0)
-    assert (load_settings(None, data_dir=tmp_path).database_pool_size,
-            load_settings(None, data_dir=tmp_path).database_max_overflow) == (2, 3)
+    defaults = load_settings(None, data_dir=tmp_path)
+    assert (defaults.database_pool_size, defaults.database_max_overflow) == (2, 3)
     cfg = tmp_path / "c.toml"
     cfg.write_text("database_pool_size = 1\ndatabase_max_overflow = 0\n")
-    assert load_settings(cfg, data_dir=tmp_path).database_max_overflow == 0
+    s = load_settings(cfg, data_dir=tmp_path)
+    assert (s.database_pool_size, s.database_max_overflow) == (1, 0)
     cfg.write_text("database_pool_size = 0\n")
     with pytest.raises(ConfigError) as e:
         load_settings(cfg)

@@ -100,3 +100,80 @@ async def test_a_slow_check_never_overwrites_the_newer_containers_decision(servi
         assert screen.last_decision.container == "MSKU9070323"
         assert "MSKU9070323" in str(screen.query_one("#gate-decision").render())
         assert {e.container for e in services.gate.recent(10)} == {"CSQU3054383", "MSKU9070323"}
+
+
+async def test_the_barrier_closes_after_the_passage_and_at_once_on_a_refusal(services, users, clock, tmp_path):
+    """#11 item 9, on the demo's barrier simulator (ASCII protocol on a pty): a released truck opens the barrier,
+    drives through the loop and the barrier closes by itself; the next truck (gate-in at the destination) finds
+    it open and the one after, refused, closes it at once. The barrier line says what the device reports; the
+    close key is an F-key that types nothing into the container field. Every command is audited."""
+    import json
+
+    from sqlalchemy import select
+
+    from db.models import AuditEntry
+    from devices.sim.simulators import make_simulator
+    from screens.app import WorkstationApp
+
+    services.issuance.ensure_office_key()
+    for code in ("KOJA", "MTI1"):
+        services.plp.save_tps(users[Role.SUPERVISOR], code, code, f"PT {code}", "IDTPP", 1000)
+    _approved(services, users, services.plp)
+    reader = make_simulator("barcode", link=str(tmp_path / "ocr"), aim=None)
+    barrier = make_simulator("barrier", link=str(tmp_path / "gate"), protocol="ascii", travel=0.05, auto_pass=0.3)
+    devices = [{"name": "gate-ocr", "kind": "barcode", "port": str(tmp_path / "ocr"), "baud": 115200},
+               {"name": "gate-1", "kind": "barrier", "protocol": "ascii", "port": str(tmp_path / "gate"), "baud": 9600,
+                "poll_interval": 0.1}]
+    gate_cfg = services.settings.gate.model_copy(update={"barrier": "gate-1", "tps": "KOJA", "close_after_s": 60})
+    services.ctx.settings = with_overrides(services.settings, devices=devices, gate=gate_cfg)
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+
+    def line() -> str:
+        return str(app.screen.query_one("#gate-barrier").render())
+
+    def audited() -> list[tuple[str, str, str | None]]:
+        with services.ctx.db.read() as s:
+            rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "device.barrier_command")
+                             .order_by(AuditEntry.seq)).all()
+            return [(r.actor_login, json.loads(r.payload)["command"], json.loads(r.payload)["reason"]) for r in rows]
+
+    try:
+        async with app.run_test(size=(100, 24)) as pilot:
+            await login(app, pilot, "siti")
+            await pilot.press("f7")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, GateScreen)
+            assert await _until(pilot, lambda: "gate-1●" in app.device_summary and screen.barrier_state == "closed")
+            assert "Palang gate-1: tertutup" in line()
+            # 1. released: open for this truck, which drives through the loop; the barrier closes by itself
+            reader.scan("CSQU3054383")
+            assert await _until(pilot, lambda: screen.last_decision is not None and screen.last_decision.open)
+            assert await _until(pilot, lambda: "BUKA" in line())  # the device reported the arm up
+            assert await _until(pilot, lambda: len(audited()) == 2 and screen.barrier_state == "closed")
+            assert "tertutup" in line()
+            assert [a[1:] for a in audited()][1] == ("close", "passage")
+            # 2. the destination's gate-in opens it again (no truck drives through this time) ...
+            barrier.do_autopass("off")
+            cfg = services.ctx.settings.gate.model_copy(update={"tps": "MTI1"})
+            services.ctx.settings = with_overrides(services.ctx.settings, gate=cfg)
+            reader.scan("CSQU3054383")
+            assert await _until(pilot, lambda: screen.barrier_state == "open")
+            assert "BUKA" in line()
+            # 3. ... and the next truck, refused, closes it at once: it never finds the barrier open
+            reader.scan("MSCU6639871")
+            assert await _until(pilot, lambda: not screen.last_decision.open)
+            assert await _until(pilot, lambda: screen.barrier_state == "closed")
+            assert "tertutup" in line() and "BUKA" not in line()
+            assert audited()[-1] == ("siti", "close", "refused: MSCU6639871")
+            assert barrier.mechanism.commands == ["open", "close", "open", "close"]
+            # the close key: an F-key, nothing typed into the container field
+            screen.query_one("#gate-container").focus()
+            await pilot.press("f4")
+            assert await _until(pilot, lambda: audited()[-1][2] == "closed by the officer")
+            assert screen.query_one("#gate-container").value == ""
+    finally:
+        reader.close()
+        barrier.close()
+    opens = [a for a in audited() if a[1] == "open"]
+    assert len(opens) == 2 and all(a[0] == "siti" and "CSQU3054383" in a[2] for a in opens)

@@ -161,3 +161,109 @@ def test_a_release_that_changed_since_the_look_up_is_not_recorded(services, user
     with pytest.raises(ConflictError):
         services.gate._record_movement(users[Role.OFFICER], release, "MSKU9070323", "B 7 XY", "gate")
     assert env.detail(cid).state == P.RELEASED
+
+
+# --- the barrier: one truck through, closed after it and at once on a refusal (#11 item 9) -------------------
+
+@pytest.fixture
+def barrier(services, users, gate, tmp_path):
+    """A real device manager on the demo's barrier simulator (ASCII protocol on a pty), every command audited
+    through DevicesService as the screens do it. Yields (manager, simulator)."""
+    import os
+
+    if os.name != "posix":
+        pytest.skip("pseudo-terminals are POSIX only")
+    from devices.config import parse_device_configs
+    from devices.manager import DeviceManager
+    from devices.sim.simulators import make_simulator
+
+    link = str(tmp_path / "gate-1")
+    sim = make_simulator("barrier", link=link, protocol="ascii", travel=0.05)
+    spec = {"name": "gate-1", "kind": "barrier", "protocol": "ascii", "port": link, "poll_interval": 0.05,
+            "read_timeout": 0.05, "reconnect_initial": 0.05}
+    officer = users[Role.OFFICER]
+    manager = DeviceManager(parse_device_configs([spec]), lambda e: None,
+                            lambda d, c, r: services.devices.record_barrier_command(officer, d, c, r))
+    manager.start()
+    try:
+        assert _until(lambda: manager.health("gate-1").detail == "closed")
+        yield manager, sim
+    finally:
+        manager.stop()
+        sim.close()
+
+
+def _until(cond, seconds: float = 10.0) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _barrier_audit(services) -> list[tuple[str, str, str | None]]:
+    import json
+
+    from db.models import AuditEntry
+
+    with services.ctx.db.read() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "device.barrier_command")
+                         .order_by(AuditEntry.seq)).all()
+        return [(r.actor_login, json.loads(r.payload)["command"], json.loads(r.payload)["reason"]) for r in rows]
+
+
+def _close_after(services, seconds: float) -> None:
+    cfg = services.ctx.settings.gate.model_copy(update={"close_after_s": seconds})
+    services.ctx.settings = with_overrides(services.ctx.settings, gate=cfg)
+
+
+def test_the_barrier_lets_one_truck_through_and_closes_after_its_passage(services, users, gate, barrier):
+    manager, sim = barrier
+    sim.do_autopass("0.2")  # the truck drives through the loop once the arm is up
+    _close_after(services, 60)
+    _approved(services, users, services.plp)
+    d = gate.check(users[Role.OFFICER], "CSQU3054383")
+    result = gate.move_barrier(users[Role.OFFICER], manager, d)
+    assert d.open and result.ok
+    assert _until(lambda: len(_barrier_audit(services)) == 2)
+    opened, closed = _barrier_audit(services)
+    assert opened[:2] == ("siti", "open") and "CSQU3054383" in opened[2] and "PLP" in opened[2]
+    assert closed == ("system", "close", "passage")  # the device closed it, not the officer
+    assert _until(lambda: manager.health("gate-1").detail == "closed")
+    assert sim.mechanism.commands == ["open", "close"]
+
+
+def test_without_a_passage_the_barrier_closes_after_the_configured_time(services, users, gate, barrier):
+    manager, sim = barrier
+    _close_after(services, 0.3)
+    _approved(services, users, services.plp)
+    assert gate.move_barrier(users[Role.OFFICER], manager, gate.check(users[Role.OFFICER], "CSQU3054383")).ok
+    assert _until(lambda: len(_barrier_audit(services)) == 2)
+    assert _barrier_audit(services)[1] == ("system", "close", "timeout")
+    assert sim.mechanism.commands == ["open", "close"]
+
+
+def test_a_refusal_closes_the_barrier_at_once(services, users, gate, barrier):
+    manager, sim = barrier
+    _close_after(services, 60)
+    _approved(services, users, services.plp)
+    assert gate.move_barrier(users[Role.OFFICER], manager, gate.check(users[Role.OFFICER], "CSQU3054383")).ok
+    assert _until(lambda: manager.health("gate-1").detail == "open")
+    refused = gate.check(users[Role.OFFICER], "MSCU6639871")  # the next truck: bad check digit
+    result = gate.move_barrier(users[Role.OFFICER], manager, refused)
+    assert not refused.open and result.ok and result.command == "close"
+    assert _barrier_audit(services)[-1] == ("siti", "close", "refused: MSCU6639871")
+    assert _until(lambda: manager.health("gate-1").detail == "closed")
+    assert sim.mechanism.commands == ["open", "close"]
+
+
+def test_moving_the_barrier_needs_a_gate_role_and_a_barrier(services, users, gate):
+    d = gate.check(users[Role.OFFICER], "MSCU6639871")
+    assert gate.move_barrier(users[Role.OFFICER], None, d) is None  # no device manager on this workstation
+    with pytest.raises(PermissionDenied):
+        gate.move_barrier(users[Role.EXAMINER], None, d)
+    with pytest.raises(PermissionDenied):
+        gate.close_barrier(users[Role.EXAMINER], None)

@@ -18,7 +18,7 @@ def upgrade(args) -> int:
     from workstation.services.base import ServiceContext
 
     settings = settings_from(args)
-    db = Database(settings.effective_database_url)
+    db = Database.from_settings(settings)
     db.check()
     before = migrate.current_revision(db.engine)
     migrate.upgrade(db.engine)
@@ -38,7 +38,7 @@ def current(args) -> int:
     from workstation.commands.common import settings_from
 
     settings = settings_from(args)
-    db = Database(settings.effective_database_url)
+    db = Database.from_settings(settings)
     db.check()
     rev = migrate.current_revision(db.engine)
     head = migrate.head_revision()

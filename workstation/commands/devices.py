@@ -47,11 +47,12 @@ def simulate_command(args: argparse.Namespace) -> int:
         raise InputError("only the scanner drops files", field="--folder")
     script = None
     if args.script:
-        try:
-            with open(args.script, encoding="utf-8") as fh:
-                script = fh.read().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read: {exc}", field="--script") from None
+        from workstation import inputs
+
+        # bounded and UTF-8 (inputs.read_file); control characters are the script language's to refuse
+        from workstation.domain.jsondoc import decode_utf8
+
+        script = decode_utf8(inputs.read_file(args.script, "--script", kind="script"), source="--script").splitlines()
 
     from devices.sim.simulators import ScriptError, make_simulator, read_stdin_lines
 

@@ -23,6 +23,7 @@ def register(sub) -> None:
 
 
 def print_cmd(args: argparse.Namespace) -> int:
+    from workstation import inputs
     from workstation.commands.common import services_from
     from workstation.errors import InputError
     from workstation.services.base import cli_actor
@@ -39,6 +40,7 @@ def print_cmd(args: argparse.Namespace) -> int:
         return 1 if failing else 0
     if not args.number:
         raise InputError("a document number is required", field="number")
+    inputs.argument(args.number, "number", max_len=NUMBER_MAX)
     r = services.documents.print_document(actor, args.number, out=args.out, printer=args.printer,
                                           receipt=args.receipt)
     mark = "original" if r.copy_number == 0 else f"SALINAN / COPY {r.copy_number}"
@@ -46,15 +48,35 @@ def print_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+NUMBER_MAX = 80  # a document number (the column's width)
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: not a file
+        return False
+
+
 def verify_cmd(args: argparse.Namespace) -> int:
     from printing.payload import PAYLOAD_VERSION
+    from workstation import inputs
     from workstation.commands.common import services_from
 
-    services = services_from(args)
-    target = args.target
+    # Checked before the database opens: no control or format characters, no line breaks, bounded length
+    # (a 300-character argument is a bad document number, not a crash of the file-system call).
+    target = inputs.argument(args.target, "target", max_len=4096)
     if target.startswith(PAYLOAD_VERSION + "|"):  # a scanned QR of a paper copy
+        kind = "payload"
+    elif target.lower().endswith(".pdf") or _is_file(target):
+        kind = "pdf"
+    else:
+        kind = "number"
+        target = inputs.argument(target, "DOCNO", max_len=NUMBER_MAX)
+    services = services_from(args)
+    if kind == "payload":
         result = services.documents.verify_payload(target)
-    elif target.lower().endswith(".pdf") or Path(target).is_file():
+    elif kind == "pdf":
         result = services.documents.verify_pdf(target)
     else:
         result = services.documents.verify_number(target)

@@ -83,28 +83,31 @@ def register(subparsers: Any) -> None:
 
 
 def _read_input(name: str) -> bytes:
-    from workstation.domain.errors import ErrorCode
-    from workstation.errors import InputError
+    """The bytes of FILE ('-': stdin), bounded (inputs.FILE_LIMITS['json']); InputError naming the file."""
+    from workstation import inputs
 
-    if name == "-":
-        return sys.stdin.buffer.read()
-    try:
-        with open(name, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise InputError(code=ErrorCode.FILE_UNREADABLE, field=name,
-                         params={"reason": exc.strerror or str(exc)}) from None
+    return inputs.read_file(name, kind="json")
 
 
 def run_assess(args: argparse.Namespace) -> int:
     import json
 
-    from workstation.domain.ecd import parse_ecd
+    from workstation import inputs
+    from workstation.commands.common import read_csv_text
+    from workstation.domain.ecd import ecd_from_obj
+    from workstation.domain.errors import ErrorCode
+    from workstation.domain.jsondoc import load_json
+    from workstation.errors import InputError
     from workstation.rules.ecd import assess
     from workstation.rules.rates import RateTable
 
-    doc = parse_ecd(_read_input(args.file), source=args.file)
-    rates = RateTable.from_csv_file(args.rates)
+    source = inputs.short(args.file)
+    obj = load_json(_read_input(args.file), source=source)
+    if isinstance(obj, list):
+        raise InputError("one e-CD expected, not an array", code=ErrorCode.INVALID_DOCUMENT, field=source,
+                         params={"reason": "one e-CD expected, not an array"})
+    doc = ecd_from_obj(obj)
+    rates = RateTable.from_csv_text(read_csv_text(args.rates), source=inputs.short(args.rates))
     decision = assess(doc, rates, rulesets_dir=args.rulesets_dir)
     if args.json:
         sys.stdout.write(json.dumps(decision.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -131,19 +134,13 @@ def run_assess(args: argparse.Namespace) -> int:
 
 def _documents(data: bytes, source: str) -> list:
     """One e-CD, or a JSON array of them (errors name the element: `[3].goods[0].value`)."""
-    import json
-
     from workstation.domain.ecd import ecd_from_obj
     from workstation.domain.errors import ErrorCode
+    from workstation.domain.jsondoc import load_json
     from workstation.errors import InputError
 
-    try:
-        obj = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise InputError(code=ErrorCode.INVALID_JSON, field=source,
-                         params={"reason": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}) from None
-    except UnicodeDecodeError:
-        raise InputError(code=ErrorCode.NOT_UTF8, field=source) from None
+    # The shared reader: duplicate keys, depth, long numbers, UTF-16, control characters refused; BOM dropped.
+    obj = load_json(data, source=source)
     if not isinstance(obj, list):
         return [ecd_from_obj(obj)]
     if not obj:
@@ -161,6 +158,8 @@ def _documents(data: bytes, source: str) -> list:
 
 def run_import(args: argparse.Namespace) -> int:
     """Each file on its own: a bad file is reported (one line) and skipped; the others are stored."""
+    from workstation import inputs
+    from workstation.cli import say
     from workstation.commands.common import services_from
     from workstation.errors import InputError, WorkstationError
     from workstation.services.base import cli_actor
@@ -169,18 +168,19 @@ def run_import(args: argparse.Namespace) -> int:
     actor = cli_actor(services.settings)
     worst = 0
     for path in args.files:
+        label = inputs.short(path)
         try:
-            docs = _documents(_read_input(path), path)
+            docs = _documents(_read_input(path), label)
             results = services.ecd.import_documents(actor, docs)
         except WorkstationError as exc:
-            where = exc.field if exc.field and exc.field.startswith(path) else f"{path}: {exc.field}" if exc.field \
-                else path
-            sys.stderr.write(f"workstation: {where}: {exc.message}\n")
+            where = exc.field if exc.field and exc.field.startswith(label) else f"{label}: {exc.field}" \
+                if exc.field else label
+            say(f"workstation: {where}: {exc.message}")
             worst = max(worst, 2 if isinstance(exc, InputError) else 1)
             continue
         for r in results:
             v = r.view
             what = "stored" if r.created else "unchanged"
             reasons = ", ".join(v.decision.reasons) or "-"
-            sys.stdout.write(f"{path}: {v.ecd_id} {what} {v.lane.upper()} ({reasons}) {v.decision.ruleset}\n")
+            sys.stdout.write(f"{inputs.one_line(label)}: {v.ecd_id} {what} {v.lane.upper()} ({reasons}) {v.decision.ruleset}\n")
     return worst

@@ -17,12 +17,14 @@ def register(sub) -> None:
 
 
 def import_manifest(args: argparse.Namespace) -> int:
-    from workstation.commands.common import services_from
+    from workstation import inputs
+    from workstation.commands.common import read_csv_text, services_from, source_label
     from workstation.services.base import cli_actor
 
+    texts = [read_csv_text(path) for path in args.files]  # every file bounded and checked before any is stored
     services = services_from(args)
     actor = cli_actor(services.settings)
-    for path in args.files:
-        counts = services.pib.import_manifest(actor, path)
-        print(f"{path}: {counts.added} lines added, {counts.unchanged} already stored")
+    for path, text in zip(args.files, texts, strict=True):
+        counts = services.pib.import_manifest(actor, text=text, source=source_label(path))
+        print(f"{inputs.one_line(inputs.short(path))}: {counts.added} lines added, {counts.unchanged} already stored")
     return 0

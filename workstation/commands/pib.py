@@ -8,9 +8,6 @@ import argparse
 import json
 import sys
 
-from workstation.domain.errors import ErrorCode
-from workstation.errors import InputError
-
 
 def add_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
     """Create the `pib` group and return its action sub-parsers (add `pib import` beside `assess`)."""
@@ -61,16 +58,12 @@ def add_import(actions: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=import_command)
 
 
-def read_document(path: str) -> bytes:
-    """The bytes of FILE, or of standard input for '-'; an unreadable file is bad input naming it."""
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read()
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        reason = exc.strerror or "cannot read"
-        raise InputError(reason, code=ErrorCode.FILE_UNREADABLE, field=path, params={"reason": reason}) from None
+def read_document(path: str) -> str:
+    """The text of FILE ('-': standard input): bounded, UTF-8 (a BOM dropped); an unreadable, oversized or
+    non-UTF-8 file is bad input naming it (commands/common.read_document_text)."""
+    from workstation.commands.common import read_document_text
+
+    return read_document_text(path)
 
 
 def assess_command(args: argparse.Namespace) -> int:
@@ -134,18 +127,21 @@ def _intake_json(result) -> dict:
 
 
 def import_command(args: argparse.Namespace) -> int:
-    from workstation.commands.common import services_from
+    from workstation import inputs
+    from workstation.cli import say
+    from workstation.commands.common import services_from, source_label
     from workstation.errors import WorkstationError
 
+    login = inputs.argument(args.as_login, "--as", max_len=32)  # logins are at most 32 characters
     services = services_from(args)
-    actor = services.pib.command_line_actor(args.as_login)
+    actor = services.pib.command_line_actor(login)
     status = 0
     for path in args.files:
         try:
-            result = services.pib.import_pib(actor, text=read_document(path), source=path)
+            result = services.pib.import_pib(actor, text=read_document(path), source=source_label(path))
         except WorkstationError as exc:
             # one bad file does not stop the others; the worst outcome decides the exit status
-            sys.stderr.write(f"workstation: {exc}\n")
+            say(f"workstation: {exc}")
             status = max(status, exc.exit_code)
             continue
         if not result.accepted:

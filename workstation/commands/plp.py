@@ -90,7 +90,9 @@ def check_command(args: argparse.Namespace) -> int:
 
 def import_command(args: argparse.Namespace) -> int:
     """Register requests one by one: a malformed file is reported and skipped; the others are stored."""
-    from workstation.commands.common import services_from
+    from workstation import inputs
+    from workstation.cli import say
+    from workstation.commands.common import services_from, source_label
     from workstation.commands.pib import read_document
     from workstation.errors import WorkstationError
     from workstation.services.base import cli_actor
@@ -99,25 +101,28 @@ def import_command(args: argparse.Namespace) -> int:
     actor = cli_actor(services.settings)
     failed = 0
     for path in args.files:
+        label = inputs.short(path)
         try:
-            d = services.plp.import_request(actor, read_document(path), source=path)
+            d = services.plp.import_request(actor, read_document(path), source=source_label(path))
         except WorkstationError as exc:
-            sys.stderr.write(f"workstation: {path}: {exc}\n")
+            say(f"workstation: {label}: {exc}")
             failed += 1
             continue
         refusals = f" ({', '.join(d.refusals)})" if d.refusals else ""
-        sys.stdout.write(f"{path}: {d.case.reference} {d.case.state}{refusals}\n")
+        sys.stdout.write(f"{inputs.one_line(label)}: {d.case.reference} {d.case.state}{refusals}\n")
     return 2 if failed else 0
 
 
 def tps_import_command(args: argparse.Namespace) -> int:
-    from workstation.commands.common import services_from
-    from workstation.commands.pib import read_document
+    from workstation import inputs
+    from workstation.commands.common import read_csv_text, services_from, source_label
     from workstation.services.base import cli_actor
 
+    text = read_csv_text(args.file)  # bounded, UTF-8, no control characters: before the database is opened
     services = services_from(args)
-    r = services.plp.import_tps(cli_actor(services.settings), read_document(args.file), source=args.file)
-    sys.stdout.write(f"{args.file}: {r.added} added, {r.changed} changed, {r.unchanged} unchanged\n")
+    r = services.plp.import_tps(cli_actor(services.settings), text, source=source_label(args.file))
+    sys.stdout.write(f"{inputs.one_line(inputs.short(args.file))}: {r.added} added, {r.changed} changed, "
+                     f"{r.unchanged} unchanged\n")
     return 0
 
 

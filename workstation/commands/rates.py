@@ -12,10 +12,13 @@ def register(sub) -> None:
 
 
 def import_rates(args) -> int:
-    from workstation.commands.common import services_from
+    from workstation import inputs
+    from workstation.commands.common import read_csv_text, services_from, source_label
     from workstation.services.base import cli_actor
 
+    text = read_csv_text(args.file)  # bounded, UTF-8, no control characters: before the database is opened
     services = services_from(args)
-    added, unchanged = services.reference.import_rates(cli_actor(services.settings), args.file)
-    print(f"{args.file}: {added} rates added, {unchanged} already stored")
+    added, unchanged = services.reference.import_rates(cli_actor(services.settings), text=text,
+                                                       source=source_label(args.file))
+    print(f"{inputs.one_line(inputs.short(args.file))}: {added} rates added, {unchanged} already stored")
     return 0

@@ -33,7 +33,11 @@ def decode_command(args: argparse.Namespace) -> int:
 
     text = args.text
     if text == "-":
-        text = sys.stdin.read()
+        from workstation import inputs
+        from workstation.domain.jsondoc import decode_utf8
+
+        # bounded: a scan is a few hundred characters, never a stream read whole
+        text = decode_utf8(inputs.read_file("-", "TEXT", kind="text"), source="TEXT")
         if text.endswith("\n"):
             text = text[:-1]
     _, body = split_aim(text)

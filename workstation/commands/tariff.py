@@ -20,17 +20,21 @@ def register(sub) -> None:
 
 
 def _report(label: str, counts) -> None:
-    print(f"{label}: {counts.added} added, {counts.changed} changed, {counts.unchanged} unchanged")
+    from workstation import inputs
+
+    print(f"{inputs.one_line(inputs.short(label))}: {counts.added} added, {counts.changed} changed, "
+          f"{counts.unchanged} unchanged")
 
 
 def import_tariff(args: argparse.Namespace) -> int:
-    from workstation.commands.common import services_from
+    from workstation.commands.common import read_csv_text, services_from, source_label
     from workstation.domain.errors import ErrorCode
     from workstation.errors import InputError
     from workstation.services.base import cli_actor
 
     if bool(args.file) == bool(args.sample):
         raise InputError("give a FILE or --sample (not both)", code=ErrorCode.REQUIRED, field="file")
+    text = read_csv_text(args.file) if args.file else None  # bounded and checked before the database opens
     services = services_from(args)
     actor = cli_actor(services.settings)
     if args.sample:
@@ -38,14 +42,16 @@ def import_tariff(args: argparse.Namespace) -> int:
         _report("sample tariff", tariff)
         _report("sample lartas", lartas)
         return 0
-    _report(args.file, services.pib.import_tariff(actor, args.file))
+    _report(args.file, services.pib.import_tariff(actor, text=text, source=source_label(args.file)))
     return 0
 
 
 def import_lartas(args: argparse.Namespace) -> int:
-    from workstation.commands.common import services_from
+    from workstation.commands.common import read_csv_text, services_from, source_label
     from workstation.services.base import cli_actor
 
+    text = read_csv_text(args.file)
     services = services_from(args)
-    _report(args.file, services.pib.import_lartas(cli_actor(services.settings), args.file))
+    _report(args.file, services.pib.import_lartas(cli_actor(services.settings), text=text,
+                                                  source=source_label(args.file)))
     return 0

@@ -1,4 +1,7 @@
-"""`workstation` (the TUI on the configured database) and `workstation demo`."""
+"""`workstation` (the TUI on the configured database) and `workstation demo`.
+Nothing of pydantic before the first paint: the app starts from the boot values (workstation/bootconfig.py)
+and validates the full settings in the worker that opens the database; an invalid key then ends the command
+with the same one line and exit status 2 as the other commands (tests/unit/test_startup.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +22,12 @@ def register(sub) -> None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from workstation.commands.common import settings_from
+    from workstation.bootconfig import read_boot
 
-    settings = settings_from(args)
+    boot = read_boot(getattr(args, "config", None))
     from screens.app import WorkstationApp
 
-    app = WorkstationApp(settings, exit_on=getattr(args, "exit_on", None))
+    app = WorkstationApp(boot, exit_on=getattr(args, "exit_on", None))
     app.run(headless=getattr(args, "headless", False))
     return _app_exit(app)
 
@@ -33,7 +36,7 @@ def run_demo(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from workstation.commands.common import settings_from
+    from workstation.bootconfig import read_boot
 
     demo_dir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="workstation-demo-"))
     demo_dir.mkdir(parents=True, exist_ok=True)
@@ -41,13 +44,13 @@ def run_demo(args: argparse.Namespace) -> int:
 
     # Simulated devices on pseudo-terminals: a counter QR reader, a gate OCR reader and a barrier.
     simulators, devices, gate = ({}, [], {}) if args.exit_on == "first-paint" else start_demo_devices(demo_dir)
-    settings = settings_from(args, database_url=f"sqlite:///{demo_dir / 'demo.sqlite'}", data_dir=demo_dir,
-                             demo=True, signing_key_file=demo_dir / "keys" / "office-demo.ed25519",
-                             devices=devices, **gate)
+    boot = read_boot(getattr(args, "config", None), database_url=f"sqlite:///{demo_dir / 'demo.sqlite'}",
+                     data_dir=demo_dir, demo=True, signing_key_file=demo_dir / "keys" / "office-demo.ed25519",
+                     devices=devices, **gate)
     from screens.app import WorkstationApp
 
     # The demo database is built behind the login screen, like any database connection.
-    app = WorkstationApp(settings, services_factory=build_demo, demo_accounts=DEMO_ACCOUNTS,
+    app = WorkstationApp(boot, services_factory=build_demo, demo_accounts=DEMO_ACCOUNTS,
                          exit_on=args.exit_on)
     app.demo_simulators = simulators
     try:
@@ -62,6 +65,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _app_exit(app) -> int:
+    if getattr(app, "config_error", None):
+        # an invalid setting found after the first paint: the line and status a one-shot command gives
+        sys.stderr.write(f"workstation: {app.config_error}\n")
+        return 2
     if app.return_code and getattr(app, "services_error", None):
         sys.stderr.write(f"workstation: {app.services_error}\n")
     return app.return_code or 0

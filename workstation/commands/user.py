@@ -29,9 +29,20 @@ def register(sub) -> None:
     d.set_defaults(handler=deactivate)
 
 
+LOGIN_MAX = 32  # logins are 3-32 characters (services.auth.validate_login); longer is bad input, not a query
+
+
+def _login(value: str) -> str:
+    from workstation import inputs
+
+    return inputs.argument(value, "login", max_len=LOGIN_MAX)
+
+
 def _password(args) -> str:
     if args.password_stdin:
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(4097)  # bounded: a password is not a stream
+        if len(line) > 4096:
+            raise InputError("longer than 4096 characters", field="password")
         if not line:
             raise InputError("no password on stdin", field="password")
         return line.rstrip("\r\n")
@@ -44,15 +55,19 @@ def _password(args) -> str:
 
 
 def add(args) -> int:
+    from workstation import inputs
     from workstation.commands.common import services_from
     from workstation.services.auth import parse_roles, validate_login
     from workstation.services.base import cli_actor
 
-    login = validate_login(args.login)  # before prompting: a bad login fails at once
+    login = validate_login(inputs.argument(args.login, "login", max_len=LOGIN_MAX))  # before prompting
+    name = inputs.text(args.name or login, "--name", max_len=200)  # the character policy; the column's width
+    if args.nip:
+        inputs.argument(args.nip, "--nip", max_len=18)
     roles = parse_roles(args.role)
     password = _password(args)
     services = services_from(args)
-    info = services.auth.create_user(cli_actor(services.settings), login, args.name or login, roles, password,
+    info = services.auth.create_user(cli_actor(services.settings), login, name, roles, password,
                                      nip=args.nip)
     if "admin" in roles:
         services.issuance.ensure_office_key()
@@ -61,13 +76,16 @@ def add(args) -> int:
 
 
 def list_users(args) -> int:
+    from workstation import inputs
     from workstation.commands.common import services_from
     from workstation.services.base import cli_actor
 
     services = services_from(args)
     for u in services.auth.list_users(cli_actor(services.settings)):
         state = "LOCKED" if u.locked else ("active" if u.active else "disabled")
-        print(f"{u.login:<16} {','.join(sorted(r.value for r in u.roles)):<32} {state:<8} {u.full_name}")
+        # stored text printed as text: a name's terminal escapes are shown escaped, never sent to the terminal
+        print(f"{inputs.one_line(u.login):<16} {','.join(sorted(r.value for r in u.roles)):<32} {state:<8} "
+              f"{inputs.one_line(u.full_name)}")
     return 0
 
 
@@ -75,17 +93,21 @@ def unlock(args) -> int:
     from workstation.commands.common import services_from
     from workstation.services.base import cli_actor
 
+    login = _login(args.login)
     services = services_from(args)
-    services.auth.unlock(cli_actor(services.settings), args.login)
-    print(f"unlocked {args.login}")
+    services.auth.unlock(cli_actor(services.settings), login)
+    print(f"unlocked {login}")
     return 0
 
 
 def deactivate(args) -> int:
+    from workstation import inputs
     from workstation.commands.common import services_from
     from workstation.services.base import cli_actor
 
+    login = _login(args.login)
+    reason = inputs.text(args.reason, "--reason", max_len=200, required=False)
     services = services_from(args)
-    info = services.auth.deactivate(cli_actor(services.settings), args.login, args.reason)
+    info = services.auth.deactivate(cli_actor(services.settings), login, reason)
     print(f"deactivated {info.login}")
     return 0

@@ -17,6 +17,9 @@ class ErrorCode(StrEnum):
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
     CONTROL_CHARACTERS = "CONTROL_CHARACTERS"
+    FORMAT_CHARACTERS = "FORMAT_CHARACTERS"  # invisible: zero-width, bidi overrides, BOM inside text
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    TOO_DEEP = "TOO_DEEP"  # JSON nested deeper than any document format needs
     NOT_A_NUMBER = "NOT_A_NUMBER"
     FLOAT_REFUSED = "FLOAT_REFUSED"
     NEGATIVE = "NEGATIVE"
@@ -155,6 +158,9 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.REQUIRED: "required",
     ErrorCode.TOO_LONG: "at most {limit} characters",
     ErrorCode.CONTROL_CHARACTERS: "control characters are not allowed",
+    ErrorCode.FORMAT_CHARACTERS: "invisible formatting characters are not allowed",
+    ErrorCode.FILE_TOO_LARGE: "larger than {limit}",
+    ErrorCode.TOO_DEEP: "nested deeper than {limit} levels",
     ErrorCode.NOT_A_NUMBER: "must be a number like 1200 or 1200.50",
     ErrorCode.FLOAT_REFUSED: "must be a decimal number written as text (not a float)",
     ErrorCode.NEGATIVE: "must not be negative",

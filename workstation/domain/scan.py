@@ -36,7 +36,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -164,10 +163,14 @@ def unusable_reason(text: str) -> str | None:
         return "empty"
     if len(text) > MAX_SCAN_TEXT:
         return f"longer than {MAX_SCAN_TEXT} characters"
-    for ch in text:
-        # CR/LF/TAB are layout; GS (0x1D) separates GS1 element strings.
-        if (ord(ch) < 0x20 and ch not in "\r\n\t\x1d") or ch == "\x7f":
-            return f"control character U+{ord(ch):04X}"
+    from workstation.domain.jsondoc import hostile_character
+
+    # The one character policy (controls, C1, invisible formatting, lone surrogates); CR/LF/TAB are layout
+    # and GS (0x1D) separates GS1 element strings.
+    found = hostile_character(text.replace("\x1d", " "))
+    if found is not None:
+        what = "control character" if found[0] == "CONTROL_CHARACTERS" else "invisible formatting character"
+        return f"{what} {found[1]}"
     return None
 
 
@@ -380,19 +383,22 @@ def _reject_float(text: str) -> Decimal:
 
 
 def parse_ecd_json(data: bytes) -> dict[str, Any]:
-    """JSON object of an offline e-CD (floats refused: money is never float)."""
+    """JSON object of an offline e-CD, read as every JSON document is (workstation.domain.jsondoc.load_json:
+    duplicate keys, deep nesting, long numbers, control and format characters refused); floats refused:
+    money is never float."""
+    from workstation.domain.errors import InputError
+    from workstation.domain.jsondoc import load_json
+
     try:
-        doc = json.loads(data.decode("utf-8"), parse_float=_reject_float)
-    except UnicodeDecodeError:
-        raise _EcdStageError("json", "not UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise _EcdStageError("json", f"not JSON ({exc.msg} at {exc.pos})") from None
+        doc = load_json(data, source="ecd", limit=MAX_ECD_JSON_BYTES, parse_float=_reject_float)
+    except InputError as exc:
+        raise _EcdStageError("json", exc.message, exc.field if exc.field not in (None, "ecd") else None) from None
     if not isinstance(doc, dict):
         raise _EcdStageError("json", "not a JSON object")
     return doc
 
 
-def _validate_ecd(data: bytes) -> Any:
+def _validate_ecd(doc: dict[str, Any]) -> Any:
     # Lazy: the e-CD model belongs to the domain package and is heavy (pydantic); only offline e-CDs need it.
     try:
         from workstation.domain.ecd import EcdDocument
@@ -401,7 +407,7 @@ def _validate_ecd(data: bytes) -> Any:
     from pydantic import ValidationError
 
     try:
-        return EcdDocument.model_validate_json(data)
+        return EcdDocument.model_validate(doc)  # the checked object, as `ecd import` validates it
     except ValidationError as exc:
         err = exc.errors()[0]
         path = ".".join(str(p) for p in err.get("loc", ()))
@@ -418,7 +424,7 @@ def _decode_ecd_offline(payload: str, symbology: str | None) -> ScanDecode:
         ecd_id, fmt = doc.get("ecd_id"), doc.get("format")
         detail["ecd_id"] = ecd_id if isinstance(ecd_id, str) else None
         detail["format"] = fmt if isinstance(fmt, str) else None
-        document = _validate_ecd(data)
+        document = _validate_ecd(doc)
     except _EcdStageError as exc:
         detail["stage"] = exc.stage
         detail["error"] = exc.message

@@ -113,7 +113,7 @@ def open_services(settings: Settings, *, migrate: bool = True, clock: Clock | No
     from db.engine import Database
     from workstation.services.base import ServiceContext, system_clock
 
-    db = Database(settings.effective_database_url)
+    db = Database.from_settings(settings)
     db.check()
     if migrate and not migrations.is_current(db.engine):
         migrations.upgrade(db.engine)

@@ -27,13 +27,22 @@ class DevicesService:
         return parse_device_configs(self.ctx.settings.devices)
 
     def record_barrier_command(self, actor: Actor | None, device: str, command: str, result: Any) -> None:
-        """Called for every barrier command whatever its fate (the manager guarantees once per command)."""
+        """Called for every barrier command whatever its fate (the manager guarantees once per command).
+        `result` is a devices.events.CommandResult: the entry keeps its outcome, the state the device reported
+        and the reason (the release or refusal it was sent for; "passage"/"timeout" when the barrier closed by
+        itself — then the actor is the system, not the officer at the screen)."""
+        from devices.manager import AUTO_CLOSE_REASONS
+
+        reason = getattr(result, "reason", None)
+        if reason in AUTO_CLOSE_REASONS:
+            actor = None
         if actor is not None:
             require_any_role(actor, action="operate the barrier")
         who = actor.audit if actor is not None else AuditActor(None, "system", None, self.ctx.settings.office.code,
                                                                self.ctx.settings.unit_code)
         data = {"command": command, "ok": bool(getattr(result, "ok", False)),
-                "state": getattr(result, "state", None), "error": getattr(result, "error", None)}
+                "state": getattr(result, "state", None), "error": getattr(result, "error", None),
+                "reason": reason}
         with self.ctx.db.write() as s:
             audit.append(s, who, "device.barrier_command", "device", device, data, now=self.ctx.now())
 

@@ -7,7 +7,12 @@ Every container presented is logged (gate_events, append-only) and audited.
 The releases are looked up once per truck, before any write (PLP: its approved lines by container number; PIB:
 workstation.services.pib.queries.release_for_container, bounded by the cases awaiting gate-out). Recording the
 movement then re-checks only what the look-up returned, by key: the case version and state (PIB), the line
-(PLP) — so the office-wide write lock is never held for a search."""
+(PLP) — so the office-wide write lock is never held for a search.
+
+The barrier lets one truck through: `move_barrier` opens it for an OPEN decision and the device manager closes
+it again when the vehicle detector reports the passage, or after `[gate] close_after_s` (devices/manager.py);
+a refusal closes it at once, so a refused truck never finds it open. Every command, the automatic close
+included, is audited with its reason (DevicesService.record_barrier_command)."""
 
 from __future__ import annotations
 
@@ -201,6 +206,33 @@ class GateService:
         event_id = self._log(actor, gate_name, self.ctx.settings.gate.tps, number, plate, "manual", "OVERRIDE",
                              [f"CONFIRMED_BY:{confirmed_by.login}", f"REASON:{reason.strip()[:60]}"], None)
         return GateDecision(number, True, (), None, None, event_id, False, (reason.strip(),))
+
+    # -- the barrier ---------------------------------------------------------------------------------------
+    def move_barrier(self, actor: Actor, manager: Any, decision: GateDecision, *,
+                     gate: str | None = None) -> Any:
+        """Move this gate's barrier for `decision`: an open decision (a release or an override) opens it for
+        one truck — it closes again after the passage, or after `gate.close_after_s` seconds; a refusal closes
+        it at once. Blocks until the device answered (call it off the UI thread). Returns the device's
+        CommandResult, or None when this workstation drives no barrier (`manager` None or no `gate.barrier`).
+        Raises PermissionDenied (ROLE_REQUIRED) unless an officer or supervisor."""
+        require_role(actor, Role.OFFICER, Role.SUPERVISOR, action="work the gate")
+        name = gate or self.ctx.settings.gate.barrier
+        if manager is None or not name:
+            return None
+        if decision.open:
+            why = "override" if decision.release is None else f"{decision.release.kind} {decision.release.reference}"
+            return manager.barrier_command(name, "open", close_after=self.ctx.settings.gate.close_after_s,
+                                           reason=f"{why}: {decision.container}"[:120])
+        return manager.barrier_command(name, "close", reason=f"refused: {decision.container}"[:120])
+
+    def close_barrier(self, actor: Actor, manager: Any, *, gate: str | None = None) -> Any:
+        """Close this gate's barrier now (the officer's key). Returns the CommandResult, None without a barrier.
+        Raises PermissionDenied (ROLE_REQUIRED) unless an officer or supervisor."""
+        require_role(actor, Role.OFFICER, Role.SUPERVISOR, action="work the gate")
+        name = gate or self.ctx.settings.gate.barrier
+        if manager is None or not name:
+            return None
+        return manager.barrier_command(name, "close", reason="closed by the officer")
 
     def recent(self, limit: int = 50) -> list[GateEvent]:
         with self.ctx.db.read() as s:
