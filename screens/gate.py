@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 
 from screens.base import SectionScreen
@@ -126,7 +127,7 @@ class GateScreen(SectionScreen):
         return " · ".join(parts)
 
     def _barrier_line(self) -> None:
-        self.query_one("#gate-barrier", Static).update(escape(self.barrier_text()))
+        self.query_one("#gate-barrier", Static).update(Content(self.barrier_text()))
 
     def action_reload(self) -> None:
         gate = self.services.gate
@@ -137,8 +138,9 @@ class GateScreen(SectionScreen):
         t = self.query_one("#gate-log", DataTable)
         t.clear()
         for e in events:
-            t.add_row(e.at.astimezone(zone).strftime("%H:%M:%S"), e.container, e.decision, e.release or "-",
-                      ",".join(e.reasons)[:30])
+            # stored text (a typed or read container) is shown as text, never as markup (#11 item 6)
+            t.add_row(e.at.astimezone(zone).strftime("%H:%M:%S"), Text(e.container), e.decision,
+                      Text(e.release or "-"), Text(",".join(e.reasons)[:30]))
 
     # -- reads ---------------------------------------------------------------------------------------------
     def on_device_event_message(self, message) -> None:
@@ -190,27 +192,35 @@ class GateScreen(SectionScreen):
         self.last_container = number
         # each check runs and is logged; only the newest container's decision is shown and moves the barrier
         self.call_service(gate.check, actor, number, plate=plate, read_by=read_by, group="gate-check",
-                          on_result=self._decided, exclusive=False, latest_only=True)
+                          on_result=self._decided, on_error=self._check_failed, exclusive=False, latest_only=True)
+
+    def _check_failed(self, exc: Exception) -> None:
+        # no decision (e.g. the release changed meanwhile): this truck is not let through, the barrier closes
+        self._barrier(self.services.gate.close_barrier, reason="check failed")
+        self.show_error(exc)
 
     def _decided(self, d) -> None:
         self.last_decision = d
+        # stored and read text (container, reference) goes in as text, never as markup (#11 item 6)
         if d.open:
             rel = d.release
             word = self.tr("OPEN")
-            text = (f"[b reverse green] {word} [/] [b]{escape(d.container)}[/b]\n"
-                    f"{escape(rel.kind)} {escape(rel.reference)} ({rel.direction})" if rel else escape(d.container))
+            parts: list[Any] = [(f" {word} ", "b reverse green"), " ", (d.container, "b")]
+            if rel:
+                parts.append(f"\n{rel.kind} {rel.reference} ({rel.direction})")
         else:
             word = self.tr("SHUT")
-            lines = [f"[b reverse red] {word} [/] [b]{escape(d.container)}[/b]"]
-            lines += [f"  {code}: {escape(self.tr(REASON_TEXT.get(code, code)))}" for code in d.reasons]
-            text = "\n".join(lines)
+            parts = [(f" {word} ", "b reverse red"), " ", (d.container, "b")]
+            parts += [f"\n  {code}: {self.tr(REASON_TEXT.get(code, code))}" for code in d.reasons]
+        text = Content.assemble(*parts)
         # open for this one truck, or closed at once: a refused truck never finds the barrier open
         self._barrier(self.services.gate.move_barrier, d)
         self.query_one("#gate-decision", Static).update(text)
         self.action_reload()
 
-    def _barrier(self, fn: Any, *args: Any) -> None:
-        """Run a GateService barrier call (`fn(actor, manager, *args)`) off the UI thread, in request order."""
+    def _barrier(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        """Run a GateService barrier call (`fn(actor, manager, *args, **kwargs)`) off the UI thread, in request
+        order."""
         manager = self._manager()
         if manager is None or not self.wapp.settings.gate.barrier:
             return  # no barrier on this workstation: the officer opens by hand
@@ -222,7 +232,7 @@ class GateScreen(SectionScreen):
                 if ticket < self._barrier_sent:
                     return None  # a newer request already went out: this one is stale
                 self._barrier_sent = ticket
-                return fn(actor, manager, *args)
+                return fn(actor, manager, *args, **kwargs)
 
         self.call_service(run, group="gate-barrier", on_result=self._barrier_result, exclusive=False,
                           latest_only=False)
@@ -252,8 +262,8 @@ class GateScreen(SectionScreen):
 
                 def done(d) -> None:
                     word = self.tr("OVERRIDE")
-                    self.query_one("#gate-decision", Static).update(
-                        f"[b reverse yellow] {word} [/] [b]{escape(d.container)}[/b] — {escape(reason)}")
+                    self.query_one("#gate-decision", Static).update(Content.assemble(
+                        (f" {word} ", "b reverse yellow"), " ", (d.container, "b"), f" — {reason}"))
                     self._barrier(self.services.gate.move_barrier, d)
                     self.action_reload()
 

@@ -342,6 +342,7 @@ FILE_LIMITS = {
     "script": 1024 * 1024,  # device simulator scripts
     "text": 1024 * 1024,  # a password, a scan read from stdin
 }
+MAX_CSV_LINE = 64 * 1024  # no CSV line of ours is near this; csv.reader refuses fields over 128 KB
 MAX_ARGUMENT = 255  # a path or a name on the command line (PATH_MAX aside, nothing of ours is longer)
 
 
@@ -401,11 +402,18 @@ def read_text_file(path: str, field: str | None = None, *, kind: str = "csv") ->
     from workstation.domain.jsondoc import decode_utf8
 
     name = field or short(path)
-    body = decode_utf8(read_file(path, name, kind=kind), source=name)
+    # Line ends normalised: CR LF and a lone CR (old Mac exports) become LF, so a CSV reader never meets a
+    # bare CR inside an unquoted field.
+    body = decode_utf8(read_file(path, name, kind=kind), source=name).replace("\r\n", "\n").replace("\r", "\n")
     found = hostile_character(body.replace("\t", " "))
     if found:
         line = body[: body.index(chr(int(found[1][2:], 16)))].count("\n") + 1
         raise hostile_text_error(found[0], found[1], f"{name}:{line}")
+    if kind == "csv" and len(body) > MAX_CSV_LINE:
+        for n, line in enumerate(body.split("\n"), 1):
+            if len(line) > MAX_CSV_LINE:  # the csv module refuses fields over 128 KB with csv.Error
+                raise InputError(f"line longer than {MAX_CSV_LINE} characters", code=ErrorCode.INVALID_CSV,
+                                 field=f"{name}:{n}", params={"reason": f"line longer than {MAX_CSV_LINE} characters"})
     return body
 
 

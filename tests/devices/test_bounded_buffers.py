@@ -215,3 +215,13 @@ def test_ten_megabytes_of_noise_on_a_pty(collector, make_manager, tmp_path, kind
         collector.wait(lambda: any(e.health.dropped_bytes == total for e in collector.of(DeviceHealthChanged, "dev")),
                        what="the final count announced")
         assert 1 <= sum("noise" in r.getMessage() for r in caplog.records) <= 2
+
+
+def test_a_folder_file_nested_past_the_stack_is_rejected_not_a_crash(tmp_path):
+    from devices.scanner import FolderScanner
+
+    (tmp_path / "deep.json").write_text("[" * 200_000)
+    (tmp_path / "huge.json").write_text('{"scan_id": ' + "9" * 5000 + "}")
+    outcomes = FolderScanner(tmp_path, device="x", settle=0).poll(now=time.time() + 10)
+    assert sorted((o.path.name, o.event) for o in outcomes) == [("deep.json", None), ("huge.json", None)]
+    assert (tmp_path / "rejected" / "deep.json").exists()

@@ -177,3 +177,56 @@ async def test_the_barrier_closes_after_the_passage_and_at_once_on_a_refusal(ser
         barrier.close()
     opens = [a for a in audited() if a[1] == "open"]
     assert len(opens) == 2 and all(a[0] == "siti" and "CSQU3054383" in a[2] for a in opens)
+
+
+async def test_a_typed_container_with_markup_is_shown_as_text(services, users, clock):
+    from screens.app import WorkstationApp
+
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti")
+        await pilot.press("f7")
+        await settle(app, pilot)
+        screen = app.screen
+        screen._check("[/]X[link=x]", None, "manual-gate")
+        assert await _until(pilot, lambda: screen.last_decision is not None)
+        await settle(app, pilot)
+        assert "[/]X[LINK=X]" in str(screen.query_one("#gate-decision").render())
+        assert screen.query_one("#gate-log").row_count == 1
+        await pilot.pause(0.1)  # the table row is rendered without a markup error
+        assert app.is_running
+
+
+async def test_a_check_that_fails_closes_the_barrier(services, users, clock, monkeypatch):
+    """No decision (the release changed between look-up and write): the truck is not let through and the
+    barrier closes at once, like on a refusal."""
+    from types import SimpleNamespace
+
+    from devices.events import CommandResult, utcnow
+    from screens.app import WorkstationApp
+    from workstation.domain.errors import ErrorCode
+    from workstation.errors import ConflictError
+
+    sent: list[tuple[str, str, str | None]] = []
+
+    class Manager:
+        specs: dict = {}
+
+        def barrier_command(self, name, command, *, close_after=None, reason=None):
+            sent.append((name, command, reason))
+            return CommandResult(name, command, True, utcnow(), state="closing", reason=reason)
+
+    def check(*a, **kw):
+        raise ConflictError("the case changed", code=ErrorCode.VERSION_CONFLICT)
+
+    monkeypatch.setattr(services.gate, "check", check)
+    gate_cfg = services.settings.gate.model_copy(update={"barrier": "gate-1"})
+    services.ctx.settings = with_overrides(services.settings, gate=gate_cfg)
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti")
+        app.devices = SimpleNamespace(manager=Manager(), stop=lambda: None, summary=lambda: "-")
+        await pilot.press("f7")
+        await settle(app, pilot)
+        app.screen._check("CSQU3054383", None, "manual-gate")
+        assert await _until(pilot, lambda: sent == [("gate-1", "close", "check failed")])

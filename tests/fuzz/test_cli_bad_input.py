@@ -92,6 +92,7 @@ CSV_ATTACKS = {
     "U+202E": "a,b\nx\u202e,2\n".encode(),
     "binary": bytes(range(256)) * 4,
     "empty": b"",
+    "a 200 KB field": b"a,b\n" + b"x" * 200_000 + b",2\n",
 }
 
 
@@ -281,7 +282,7 @@ def test_crafted_ecd1_codes_are_refused_not_crashed():
     ["user", "add", "budi", "--role", "officer", "--password-stdin", "--name", "n" * 300],
     ["user", "unlock", "l" * 300], ["user", "deactivate", "l" * 300], ["user", "unlock", "a\x00b"],
     ["pib", "import", "--as", "l" * 300, str(FIXTURES / "pib" / "intake_ok.json")],
-    ["scan", "decode", "x" * 5000], ["scan", "decode", "ABC\x00"], ["scan", "decode", "ABC\u202e"],
+    ["scan", "decode", "x" * 9000], ["scan", "decode", "ABC\x00"], ["scan", "decode", "ABC\u202e"],
 ])
 def test_bad_arguments_are_exit_2_one_line_nothing_written(argv, cli_db):
     before = cli_db()
@@ -301,3 +302,14 @@ def test_long_file_names_reach_no_column(cli_db, tmp_path):
     run = run_cli("plp", "import", str(path))
     assert_contract(run, "a long file name")
     assert run.code == 0, run
+
+
+@pytest.mark.parametrize("name", [e.name for e in ENTRIES if not e.json])
+def test_csv_line_ends_of_any_kind_are_read_alike(name, tmp_path, request):
+    """CR LF and lone CR line ends (old exports) read as LF lines: the same outcome, never a csv.Error."""
+    entry = BY_NAME[name]
+    counter = _counter_for(entry, request)
+    plain, _ = check(entry, entry.valid, tmp_path, counter, "LF")
+    for what, data in [("CR LF", entry.valid.replace(b"\n", b"\r\n")), ("CR", entry.valid.replace(b"\n", b"\r"))]:
+        code, err = check(entry, data, tmp_path, counter, what)
+        assert code == plain, (what, err)

@@ -47,9 +47,7 @@ def _config(tmp_path: Path, body: str = "") -> Path:
 
 @pytest.mark.parametrize("command", [
     "tui",
-    pytest.param("demo", marks=pytest.mark.xfail(
-        strict=True, reason="workstation/demo/__init__.py imports workstation.config for a type hint: to be moved "
-                            "under TYPE_CHECKING (then delete this mark)")),
+    "demo",
 ])
 def test_the_tui_paints_its_login_screen_without_pydantic(tmp_path, command):
     cfg = _config(tmp_path, '[office]\nname = "KPPBC Uji"\n')

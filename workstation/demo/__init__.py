@@ -3,8 +3,12 @@ newcomer can log in and see every screen working. Passwords are shown on the log
 
 from __future__ import annotations
 
-from workstation.config import Settings
+from typing import TYPE_CHECKING
+
 from workstation.domain.codes import Role
+
+if TYPE_CHECKING:
+    from workstation.config import Settings  # pydantic: not before the TUI's first paint (bootconfig.py)
 
 DEMO_PASSWORD = "demo12345"
 DEMO_USERS = [

@@ -135,24 +135,24 @@ def _parse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _clean(value: Any, path: str) -> Any:
-    """Every string (keys too) through the text policy; tab/CR/LF collapse to a space (one-line fields)."""
+def _clean(value: Any, path: str, source: str) -> Any:
+    """Every string (keys too) through the text policy; tab/CR/LF collapse to a space (one-line fields).
+    Errors name the JSON path, or `source` at the top."""
     if isinstance(value, str):
         found = hostile_character(value)
         if found:
-            raise hostile_text_error(found[0], found[1], path or "$")
+            raise hostile_text_error(found[0], found[1], path or source)
         return _LINE_BREAK_RE.sub(" ", value) if _LINE_BREAK_RE.search(value) else value
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
             found = hostile_character(key, line_breaks=False)
             if found:
-                raise hostile_text_error(found[0], found[1], f"{path or '$'} (a key)")
-            out[key] = _clean(item, where)
+                raise hostile_text_error(found[0], found[1], f"{path or source} (a key)")
+            out[key] = _clean(item, f"{path}.{key}" if path else str(key), source)
         return out
     if isinstance(value, list):
-        return [_clean(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [_clean(item, f"{path}[{i}]", source) for i, item in enumerate(value)]
     return value
 
 
@@ -179,7 +179,7 @@ def load_json(data: str | bytes, *, source: str = "$", limit: int = MAX_JSON_BYT
         reason = str(exc) or type(exc).__name__
         raise InputError(f"not valid JSON: {reason}", code=ErrorCode.INVALID_JSON, field=source,
                          params={"reason": reason}) from None
-    return _clean(raw, "")
+    return _clean(raw, "", source)
 
 # Plain digits only: no exponent, sign, NaN or Infinity. Bounds keep exact Decimal arithmetic small.
 _DECIMAL_RE = re.compile(r"(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?")

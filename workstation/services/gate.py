@@ -225,14 +225,15 @@ class GateService:
                                            reason=f"{why}: {decision.container}"[:120])
         return manager.barrier_command(name, "close", reason=f"refused: {decision.container}"[:120])
 
-    def close_barrier(self, actor: Actor, manager: Any, *, gate: str | None = None) -> Any:
-        """Close this gate's barrier now (the officer's key). Returns the CommandResult, None without a barrier.
-        Raises PermissionDenied (ROLE_REQUIRED) unless an officer or supervisor."""
+    def close_barrier(self, actor: Actor, manager: Any, *, gate: str | None = None,
+                      reason: str = "closed by the officer") -> Any:
+        """Close this gate's barrier now (the officer's key; a check that failed). Returns the CommandResult,
+        None without a barrier. Raises PermissionDenied (ROLE_REQUIRED) unless an officer or supervisor."""
         require_role(actor, Role.OFFICER, Role.SUPERVISOR, action="work the gate")
         name = gate or self.ctx.settings.gate.barrier
         if manager is None or not name:
             return None
-        return manager.barrier_command(name, "close", reason="closed by the officer")
+        return manager.barrier_command(name, "close", reason=reason[:120])
 
     def recent(self, limit: int = 50) -> list[GateEvent]:
         with self.ctx.db.read() as s:
