@@ -67,7 +67,8 @@ def start_demo_devices(demo_dir):
     sims = {
         "counter-qr": make_simulator("barcode", link=str(demo_dir / "counter-qr")),
         "gate-ocr": make_simulator("barcode", link=str(demo_dir / "gate-ocr"), aim=None),
-        "gate-1": make_simulator("barrier", link=str(demo_dir / "gate-1"), protocol="ascii", travel=1.0),
+        "gate-1": make_simulator("barrier", link=str(demo_dir / "gate-1"), protocol="ascii", travel=1.0,
+                                 auto_pass=3.0),  # a demo truck drives through 3 s after each open
     }
     devices = [
         {"name": "counter-qr", "kind": "barcode", "port": str(demo_dir / "counter-qr"), "baud": 115200},
