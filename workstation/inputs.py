@@ -380,10 +380,12 @@ def read_file(path: str, field: str | None = None, *, kind: str = "json", stdin:
     argument(path, name, max_len=4096)
     try:
         if path == "-":
-            source = stdin or getattr(sys.stdin, "buffer", sys.stdin)  # a text stream when replaced (tests)
-            data = source.read(limit + 1)
-            if isinstance(data, str):
-                data = data.encode("utf-8", "surrogatepass")
+            # the byte stream; a text stream when sys.stdin was replaced (tests, embedding); none when closed
+            source = stdin or getattr(sys.stdin, "buffer", None) or sys.stdin
+            if source is None:
+                raise _fail(ErrorCode.REQUIRED, name, "no standard input to read")
+            got = source.read(limit + 1)
+            data = got.encode("utf-8", "surrogatepass") if isinstance(got, str) else bytes(got)
         else:
             with open(path, "rb") as fh:
                 data = fh.read(limit + 1)
@@ -407,8 +409,8 @@ def read_text_file(path: str, field: str | None = None, *, kind: str = "csv") ->
     body = decode_utf8(read_file(path, name, kind=kind), source=name).replace("\r\n", "\n").replace("\r", "\n")
     found = hostile_character(body.replace("\t", " "))
     if found:
-        line = body[: body.index(chr(int(found[1][2:], 16)))].count("\n") + 1
-        raise hostile_text_error(found[0], found[1], f"{name}:{line}")
+        at = body[: body.index(chr(int(found[1][2:], 16)))].count("\n") + 1
+        raise hostile_text_error(found[0], found[1], f"{name}:{at}")
     if kind == "csv" and len(body) > MAX_CSV_LINE:
         for n, line in enumerate(body.split("\n"), 1):
             if len(line) > MAX_CSV_LINE:  # the csv module refuses fields over 128 KB with csv.Error

@@ -59,6 +59,31 @@ def first_string_replaced(doc: bytes, new: str, nth: int = 0) -> bytes:
     return json.dumps(walk(obj)).encode("ascii")
 
 
+def at_path(doc: bytes, path: tuple, value) -> bytes:
+    """`doc` with the member at `path` (keys and indexes) set to `value`, written as ASCII JSON."""
+    obj = json.loads(doc)
+    target = obj
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return json.dumps(obj).encode("ascii")
+
+
+# The text field of each format an attacker controls: a passenger's name, an importer's name, a TPS code.
+NAME_PATHS = {b"ecd/1": ("declarant", "name"), b"pib/1": ("importer", "name"), b"plp/1": ("origin", "tps")}
+
+
+DECIMAL_PATHS = {b"ecd/1": ("goods", 0, "value"), b"pib/1": ("items", 0, "cif"), b"plp/1": ("origin", "yor_pct")}
+
+
+def name_path(doc: bytes) -> tuple:
+    return next(p for fmt, p in NAME_PATHS.items() if fmt in doc)
+
+
+def decimal_path(doc: bytes) -> tuple:
+    return next(p for fmt, p in DECIMAL_PATHS.items() if fmt in doc)
+
+
 def json_attacks(doc: bytes) -> dict[str, bytes]:
     """The issue's bad JSON inputs, built from a valid document of the entry point's format."""
     return {
@@ -71,6 +96,19 @@ def json_attacks(doc: bytes) -> dict[str, bytes]:
         "UTF-16": doc.decode("utf-8").encode("utf-16"),
         "UTF-16 without BOM": doc.decode("utf-8").encode("utf-16-le"),
         "not UTF-8": doc.replace(b'"', b'"\xff', 1),
+        "NUL in the name": at_path(doc, name_path(doc), "Budi\x00Santoso"),
+        "BEL in the name": at_path(doc, name_path(doc), "Budi\x07"),
+        "ESC in the name": at_path(doc, name_path(doc), "\x1b[2JBudi"),
+        "C1 CSI in the name": at_path(doc, name_path(doc), "Budi\x9b2J"),
+        "U+202E in the name": at_path(doc, name_path(doc), "PT \u202eAMAJ"),
+        "U+2066 in the name": at_path(doc, name_path(doc), "PT \u2066AMAJ"),
+        "U+200B in the name": at_path(doc, name_path(doc), "Budi\u200bSantoso"),
+        "U+FEFF in the name": at_path(doc, name_path(doc), "Budi\ufeffSantoso"),
+        "a lone surrogate in the name": at_path(doc, name_path(doc), "Budi\udc80"),
+        "a surrogate in a decimal field": at_path(doc, decimal_path(doc), "12\ud800"),
+        "a 4301-digit decimal string": at_path(doc, decimal_path(doc), "9" * 4301),
+        "a 4301-digit JSON number in a decimal field": at_path(doc, decimal_path(doc), "@N@").replace(
+            b'"@N@"', b"9" * 4301),
         "NUL in a string": first_string_replaced(doc, "Budi\x00Santoso", 3),
         "ESC in a string": first_string_replaced(doc, "Budi \x1b[2J", 3),
         "U+202E in a string": first_string_replaced(doc, "Budi \u202eosotnaS", 3),

@@ -106,11 +106,11 @@ def import_command(args: argparse.Namespace) -> int:
             d = services.plp.import_request(actor, read_document(path), source=source_label(path))
         except WorkstationError as exc:
             say(f"workstation: {label}: {exc}")
-            failed += 1
+            failed = max(failed, exc.exit_code)  # 2 bad input, 1 a refusal (the worst decides)
             continue
         refusals = f" ({', '.join(d.refusals)})" if d.refusals else ""
         sys.stdout.write(f"{inputs.one_line(label)}: {d.case.reference} {d.case.state}{refusals}\n")
-    return 2 if failed else 0
+    return failed
 
 
 def tps_import_command(args: argparse.Namespace) -> int:
