@@ -152,7 +152,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_S
     if backend == "sqlite":
         if u.database and u.database != ":memory:":
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(u, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(u, echo=echo, hide_parameters=True,  # never a name or passport in a log line
+                               connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_listeners(engine)
     elif backend == "postgresql":
         # Keep options given in the URL (e.g. a search_path) and add ours.
@@ -160,6 +161,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_S
         engine = create_engine(
             u.difference_update_query(["options"]),
             echo=echo,
+            hide_parameters=True,
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_recycle=POOL_RECYCLE_S,

@@ -57,17 +57,26 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     return default if default.exists() else None
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration file is a few KB
+
+
 def read_config_file(path: Path | None) -> dict[str, Any]:
     """The TOML file's tables as a dict ({} without a file).
     Raises ConfigError (field = the path) when the file is missing or not valid TOML."""
     if path is None:
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:  # bounded: `--config /dev/urandom` must not hang or fill memory
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"larger than {MAX_CONFIG_BYTES // 1024} KB", field=str(path)[:120])
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
-        raise ConfigError("configuration file not found", field=str(path)) from None
+        raise ConfigError("configuration file not found", field=str(path)[:120]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML ({exc})", field=str(path)) from None
+        raise ConfigError(f"not valid TOML ({exc})", field=str(path)[:120]) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", field=str(path)[:120]) from None
 
 
 @dataclass(frozen=True)
