@@ -10,124 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
+from screens.widgets.form import FormField, FormModal
 from workstation.domain.codes import Role
+from workstation.domain.money import rupiah_or
 from workstation.i18n import N_
-
-# ==================================================================================================
-# A compact form dialog shared by the PIB screens
-# ==================================================================================================
-
-
-@dataclass
-class FormField:
-    name: str
-    label: str  # English source, translated when shown
-    value: str = ""
-    kind: str = "text"  # text | check | select
-    options: list[tuple[str, str]] = field(default_factory=list)  # (label, value) for select
-    max_length: int = 300
-
-
-class FormModal(Modal):
-    """One line per field; Ctrl+S submits. `submit(values)` runs off the UI thread; its error is shown in the
-    dialog (naming the field) and the values stay, so the officer corrects and submits again."""
-
-    DEFAULT_CSS = """
-    FormModal { align: center middle; }
-    FormModal > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-                           background: $surface; padding: 0 1; }
-    FormModal VerticalScroll { height: auto; max-height: 18; }
-    FormModal .form-row { height: 1; }
-    FormModal .form-row Label { width: 24; }
-    FormModal .form-row Input, FormModal .form-row Select { width: 1fr; }
-    FormModal .form-row Checkbox { width: 1fr; }
-    FormModal #form-error { color: $error; height: auto; }
-    FormModal #form-hint { color: $text-muted; height: 1; }
-    """
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="form.cancel"),
-        Binding("ctrl+s", "save", N_("Save"), id="form.save"),
-    ]
-
-    def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, Any]], Any],
-                 *, note: str = "") -> None:
-        super().__init__()
-        self._title, self._fields, self._submit, self._note = title, fields, submit, note
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static("[b]" + self._title + "[/b]")
-            if self._note:
-                yield Static(self._note, id="form-note")
-            with VerticalScroll():
-                for f in self._fields:
-                    with Horizontal(classes="form-row"):
-                        yield Label(self.tr(f.label))
-                        if f.kind == "check":
-                            yield Checkbox("", f.value in (True, "1", "yes", "true"), id=f"f-{f.name}", compact=True)
-                        elif f.kind == "select":
-                            yield Select(f.options, value=f.value or f.options[0][1], allow_blank=False,
-                                         id=f"f-{f.name}", compact=True)
-                        else:
-                            yield Input(f.value, id=f"f-{f.name}", max_length=f.max_length, compact=True)
-            yield Static(id="form-error")
-            yield Static(self.tr("Ctrl+S save · Esc cancel"), id="form-hint")
-
-    def on_mount(self) -> None:
-        first = self.query("Input, Select, Checkbox").first()
-        if first is not None:
-            first.focus()
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in self._fields:
-            w = self.query_one(f"#f-{f.name}")
-            out[f.name] = w.value
-        return out
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(Input))
-        if inputs and event.input is inputs[-1]:
-            self.action_save()
-        else:
-            self.focus_next()
-
-    def action_save(self) -> None:
-        values = self.values()
-        err = self.query_one("#form-error", Static)
-        err.update(self.tr("Saving…"))
-        self.background(lambda: self._submit(values), self.dismiss, self._failed, group="form-save")
-
-    def _failed(self, exc: Exception) -> None:
-        from rich.markup import escape
-
-        from workstation.errors import WorkstationError
-
-        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
-        self.query_one("#form-error", Static).update(escape(text))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 # ==================================================================================================
 # Helpers
 # ==================================================================================================
-
-
-def money(amount: int | None) -> str:
-    return "-" if amount is None else f"Rp{amount:,}".replace(",", ".")
 
 
 def short_aju(aju: str) -> str:
@@ -280,7 +179,7 @@ class ExaminerScreen(SectionScreen):
         bill = d.billing("SPTNP") or d.billing("DECLARED")
         if bill is not None:
             paid = tr("paid") + f" {day_text(bill.paid_on)}" if bill.paid_on else tr("unpaid")
-            lines.append(tr("Billing") + f" {bill.kind} {bill.code} {money(bill.total_idr)} ({paid})")
+            lines.append(tr("Billing") + f" {bill.kind} {bill.code} {rupiah_or(bill.total_idr)} ({paid})")
         if d.instruction:
             i = d.instruction
             lines.append(f"IP {i.document_number}: {i.inspector_login} {i.level_pct}% " + " ".join(i.containers))
@@ -288,7 +187,7 @@ class ExaminerScreen(SectionScreen):
             lines.append(f"LHP v{d.lhp.version} {d.lhp.content.get('conclusion', '')} ({d.lhp.author_login})")
         if d.determination:
             a = d.determination.assessment
-            lines.append(tr("Outcome") + f": {d.determination.outcome}  " + tr("fine") + f" {money(a['fine_idr'])}")
+            lines.append(tr("Outcome") + f": {d.determination.outcome}  " + tr("fine") + f" {rupiah_or(a['fine_idr'])}")
         self.query_one("#case-head", Static).update("\n".join(lines))
         t = self.query_one("#research", DataTable)
         t.clear()
@@ -378,7 +277,7 @@ class ExaminerScreen(SectionScreen):
             head = tr("{aju}: accepted, {state}.", aju=r.aju, state=r.state)
             if r.billing_code:
                 head += " " + tr("Billing code {code}, {amount}.", code=r.billing_code,
-                                 amount=money(r.billing_total_idr))
+                                 amount=rupiah_or(r.billing_total_idr))
         else:
             head = "[b red]" + tr("{aju}: REJECTED, rejection response {number}.", aju=r.aju,
                                    number=r.documents[0] if r.documents else "-") + "[/]"
@@ -659,10 +558,10 @@ class DetermineModal(Modal):
         self.query_one("#det-error", Static).update("")
         det = a.determined.totals if a.determined else a.declared.totals
         lines = [
-            tr("Declared total") + f": {money(a.declared.totals.total_idr)}   "
-            + tr("Determined total") + f": {money(det.total_idr)}",
-            tr("BM shortfall") + f": {money(a.bm_shortfall_idr)}   " + tr("Fine")
-            + f": {money(a.fine_idr)} ({a.fine_rate_pct}%)",
+            tr("Declared total") + f": {rupiah_or(a.declared.totals.total_idr)}   "
+            + tr("Determined total") + f": {rupiah_or(det.total_idr)}",
+            tr("BM shortfall") + f": {rupiah_or(a.bm_shortfall_idr)}   " + tr("Fine")
+            + f": {rupiah_or(a.fine_idr)} ({a.fine_rate_pct}%)",
             tr("Outcome") + f": [b]{a.outcome.value}[/b]   " + tr("Rule set") + f": {a.ruleset}",
         ]
         if a.lartas_missing:

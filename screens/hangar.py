@@ -18,7 +18,8 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
-from screens.examiner import FormField, FormModal, day_text, short_aju
+from screens.examiner import day_text, short_aju
+from screens.widgets.form import FormField, FormModal
 from workstation.i18n import N_
 
 CAPACITIES = [("PPJK", "PPJK"), ("IMPORTER", "IMPORTER")]

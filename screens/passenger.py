@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,12 +21,14 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal, SupervisorConfirmModal
+from screens.widgets.form import FormField, FormModal
 from workstation.domain.errors import ErrorCode
-from workstation.errors import InputError, WorkstationError
+from workstation.domain.money import rupiah_text
+from workstation.errors import InputError
 from workstation.i18n import N_
 
 REASON_WORDS = {
@@ -91,95 +92,6 @@ KIND_WORDS = {
 }
 QUEUE_FILTERS = {"all": N_("all lanes"), "red": N_("red lane"), "green": N_("green lane"), "open": N_("open")}
 WEDGE_STARTS = ("]", "E")  # first character of any e-CD scan a wedge reader types
-
-
-def _rp(amount: int | None) -> str:
-    return f"Rp{int(amount or 0):,}".replace(",", ".")
-
-
-def _field_name(field: str | None) -> str | None:
-    """The form field an error names: `cash[0].amount` → cash, `goods[0].value` → value."""
-    if not field:
-        return None
-    head = field.split("[")[0].split(".")[0]
-    if head == "goods" and "." in field:
-        return field.rsplit(".", 1)[1]
-    return head
-
-
-# ---------------------------------------------------------------------------------------------------------
-# A small form: one field per line; Enter moves on, Enter on the last field submits. The work runs in a thread;
-# the service's error shows under the form (naming the field, which gets the focus), nothing is lost.
-# ---------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FormField:
-    name: str
-    label: str
-    value: str = ""
-    placeholder: str = ""
-    password: bool = False
-
-
-class FormModal(Modal):
-    DEFAULT_CSS = """
-    FormModal { align: center middle; }
-    FormModal > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-                           background: $surface; padding: 0 1; }
-    FormModal .form-row { height: 1; }
-    FormModal .form-row Label { width: 24; }
-    FormModal .form-row Input { width: 1fr; background: $boost; }
-    FormModal #form-error { color: $error; height: auto; }
-    FormModal #form-help { color: $text-muted; height: auto; }
-    """
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="form.cancel")]
-
-    def __init__(self, title: str, fields: list[FormField], work: Callable[[dict[str, str]], Any], *,
-                 help_text: str = "") -> None:
-        super().__init__()
-        self.title_text, self.fields, self.work, self.help_text = title, fields, work, help_text
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.title_text, style="bold"))
-            if self.help_text:
-                yield Static(Text(self.help_text), id="form-help")
-            for f in self.fields:
-                with Horizontal(classes="form-row"):
-                    yield Label(f.label)
-                    yield Input(value=f.value, placeholder=f.placeholder, id=f"form-{f.name}", compact=True,
-                                password=f.password, max_length=500)
-            yield Static(id="form-error")
-
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
-
-    def values(self) -> dict[str, str]:
-        return {f.name: self.query_one(f"#form-{f.name}", Input).value for f in self.fields}
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(Input))
-        i = inputs.index(event.input)
-        if i < len(inputs) - 1:
-            inputs[i + 1].focus()
-            return
-        self.submit()
-
-    def submit(self) -> None:
-        values = self.values()
-        self.query_one("#form-error", Static).update(self.tr("Working…"))
-        self.background(lambda: self.work(values), self.dismiss, self._failed, group="form")
-
-    def _failed(self, exc: Exception) -> None:
-        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
-        self.query_one("#form-error", Static).update(Text(text))
-        name = _field_name(getattr(exc, "field", None))
-        target = self.query(f"#form-{name}") if name else None
-        if target:
-            target.first().focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class DocumentsListModal(Modal):
@@ -510,18 +422,20 @@ class CounterScreen(SectionScreen):
         cash = "; ".join(f"{c.currency} {c.amount}" + (" (BI)" if c.bearer_instrument else "") for c in doc.cash
                          if c.amount) or "-"
         cash_idr = Decimal(d.record.get("cash_idr", "0"))
-        out.append(cash + (f" ≈ {_rp(int(cash_idr))}" if cash_idr else "") + "\n")
+        out.append(cash + (f" ≈ {rupiah_text(int(cash_idr))}" if cash_idr else "") + "\n")
         a = d.assessment
         out.append(tr("Assessment") + ": ", style="bold")
         out.append(tr("goods USD {g} − allowance {al} = taxable {t}", g=a["goods_usd"], al=a["allowance_usd"],
                       t=a["taxable_usd"]) + "\n")
         if a["total_idr"]:
-            out.append(f"  CV {_rp(a['customs_value_idr'])} · BM {_rp(a['import_duty_idr'])} · PPN "
-                       f"{_rp(a['vat_idr'])} · PPnBM {_rp(a['luxury_tax_idr'])} · PPh {_rp(a['income_tax_idr'])} · ")
-            out.append(tr("total") + f" {_rp(a['total_idr'])}\n", style="bold")
+            levies = " · ".join(f"{label} {rupiah_text(int(a[key]))}" for label, key in (
+                ("CV", "customs_value_idr"), ("BM", "import_duty_idr"), ("PPN", "vat_idr"),
+                ("PPnBM", "luxury_tax_idr"), ("PPh", "income_tax_idr")))
+            out.append(f"  {levies} · ")
+            out.append(tr("total") + f" {rupiah_text(int(a['total_idr']))}\n", style="bold")
         if v.billing is not None:
             out.append(tr("Billing") + ": ", style="bold")
-            out.append(f"{v.billing.code} · {_rp(v.billing.amount_idr)} · {v.billing.document_number}")
+            out.append(f"{v.billing.code} · {rupiah_text(v.billing.amount_idr)} · {v.billing.document_number}")
             if v.payment is not None:
                 out.append("  " + tr("paid") + f" {v.payment.receipt_number} ({v.payment.channel})", style="bold")
             out.append("\n")
@@ -530,7 +444,7 @@ class CounterScreen(SectionScreen):
             extra = ""
             if r.cash_idr is not None:
                 declared = tr("declared") if r.cash_declared else tr("not declared")
-                extra = f" · {_rp(r.cash_idr)} · {declared} · {fine} {_rp(r.fine_idr)}"
+                extra = f" · {rupiah_text(r.cash_idr)} · {declared} · {fine} {rupiah_text(r.fine_idr or 0)}"
             out.append(f"{handed}: {r.code} → {r.receiver_name} ({r.receiver}) · {r.document_number}{extra}\n")
         if v.state in ("GREEN", "ASSESSED", "PAID"):
             blockers = v.release_blockers()

@@ -26,6 +26,7 @@ from textual.widgets import (
 
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
+from screens.widgets.form import FormField, FormModal
 from workstation.i18n import N_
 
 FILTERS = {"1": "open", "2": "moving", "3": "overdue", "4": "all"}
@@ -233,10 +234,25 @@ class WarehouseScreen(SectionScreen):
         v = self._selected_tps()
         if v is None:
             return
-        self.app.push_screen(OccupancyModal(v), lambda changed: changed and self.action_reload())
+        plp, actor = self.services.plp, self.actor
+
+        def save(values: dict) -> object:
+            return plp.record_occupancy(actor, v.code, teu=values.get("occupancy_teu") or None,
+                                        m3=values.get("occupancy_m3") or None)
+
+        self.app.push_screen(occupancy_form(self.tr, v, save), lambda changed: changed and self.action_reload())
 
     def action_edit_tps(self) -> None:
-        self.app.push_screen(TpsFormModal(self._selected_tps()), lambda changed: changed and self.action_reload())
+        plp, actor = self.services.plp, self.actor
+
+        def save(values: dict) -> object:
+            return plp.save_tps(actor, values["code"], values["name"], values["operator"], values["port"],
+                                values["capacity_teu"] or None, capacity_m3=values["capacity_m3"] or None,
+                                facilities=values["facilities"], occupancy_teu_entered=values["occupancy_teu"] or None,
+                                occupancy_m3_entered=values["occupancy_m3"] or None)
+
+        self.app.push_screen(tps_form(self.tr, self._selected_tps(), save),
+                             lambda changed: changed and self.action_reload())
 
 
 # ==========================================================================================================
@@ -412,17 +428,15 @@ class PlpRequestModal(Modal):
         d, seq = self.detail, self._seq()
         if d is None or seq is None or not self._can("move", direction):
             return
+        plp, actor = self.services.plp, self.actor
+        fn = plp.gate_out if direction == "OUT" else plp.gate_in
 
-        def record(values: tuple[str, list[str]] | None) -> None:
-            if not values:
-                return
-            plate, seals = values
-            plp, actor = self.services.plp, self.actor
-            fn = plp.gate_out if direction == "OUT" else plp.gate_in
-            self.background(lambda: fn(actor, d.case.id, d.case.version, seq, truck_plate=plate, seals=seals),
-                            self._show, self._failed, group="plpreq-act")
+        def record(values: dict) -> object:
+            return fn(actor, d.case.id, d.case.version, seq, truck_plate=values["truck_plate"],
+                      seals=values["seals"])
 
-        self.app.push_screen(MovementModal(direction, seq), record)
+        self.app.push_screen(movement_form(self.tr, direction, seq, record),
+                             lambda done: self._show(done) if done is not None else self._load())
 
     def action_cancel_request(self) -> None:
         d = self.detail
@@ -444,38 +458,13 @@ class PlpRequestModal(Modal):
             self.app.push_screen(DocumentModal(self.detail.documents[-1]))
 
 
-class MovementModal(Modal):
-    """Truck plate and seal numbers for a gate-out or gate-in recorded by hand."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="move.cancel")]
-
-    def __init__(self, direction: str, seq: int) -> None:
-        super().__init__()
-        self.direction, self.seq = direction, seq
-
-    def compose(self) -> ComposeResult:
-        title = self.tr("Gate-out at the origin") if self.direction == "OUT" else self.tr("Gate-in at the destination")
-        with Vertical(id="move-box"):
-            line = self.tr("line")
-            yield Static("[b]" + title + f"[/b] — {line} {self.seq}")
-            yield Label(self.tr("Truck plate"))
-            yield Input(id="move-plate", max_length=16, compact=True)
-            yield Label(self.tr("Seal numbers (comma separated)"))
-            yield Input(id="move-seals", max_length=200, compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#move-plate", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "move-plate":
-            self.query_one("#move-seals", Input).focus()
-            return
-        plate = self.query_one("#move-plate", Input).value
-        seals = [x for x in self.query_one("#move-seals", Input).value.split(",") if x.strip()]
-        self.dismiss((plate, seals))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def movement_form(tr, direction: str, seq: int, record) -> FormModal:
+    """Truck plate and seal numbers for a gate-out or gate-in recorded by hand; `record(values)` saves it."""
+    title = tr("Gate-out at the origin") if direction == "OUT" else tr("Gate-in at the destination")
+    return FormModal(f"{title} — {tr('line')} {seq}",
+                     [FormField("truck_plate", N_("Truck plate"), max_length=16, placeholder="B 1234 XYZ"),
+                      FormField("seals", N_("Seal numbers (comma separated)"), max_length=200)],
+                     record, id_prefix="move-")
 
 
 # ==========================================================================================================
@@ -641,110 +630,37 @@ class PlpEntryModal(Modal):
 # ==========================================================================================================
 
 
-class OccupancyModal(Modal):
-    """The operator's latest occupancy report for one TPS; both empty = computed from stored containers."""
-
-    CSS_PATH = "warehouse.tcss"
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="occ.cancel")]
-
-    def __init__(self, tps) -> None:
-        super().__init__()
-        self.tps_view = tps
-
-    def compose(self) -> ComposeResult:
-        v, tr = self.tps_view, self.tr
-        teu = str(v.teu_used) if v.source == "entered" and v.teu_used is not None else ""
-        m3 = str(v.m3_used) if v.m3_used is not None else ""
-        title = tr("Occupancy")
-        with Vertical(id="occ-box"):
-            yield Static(f"[b]{title}[/b] — {v.code} {escape(v.name)}")
-            yield Label(tr("TEU used of {capacity} (empty: computed from stored containers)",
-                           capacity=v.capacity_teu or 0))
-            yield Input(teu, id="occ-teu", max_length=7, compact=True, disabled=not v.capacity_teu)
-            yield Label(tr("m³ used of {capacity}", capacity=v.capacity_m3 or 0))
-            yield Input(m3, id="occ-m3", max_length=12, compact=True, disabled=not v.capacity_m3)
-            yield Static(id="occ-error")
-
-    def on_mount(self) -> None:
-        enabled = [w for w in self.query(Input) if not w.disabled]
-        if enabled:
-            enabled[0].focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        enabled = [w for w in self.query(Input) if not w.disabled]
-        if enabled and event.input is not enabled[-1]:
-            enabled[enabled.index(event.input) + 1].focus()
-            return
-        teu, m3 = self.query_one("#occ-teu", Input).value, self.query_one("#occ-m3", Input).value
-        plp, actor, code = self.services.plp, self.actor, self.tps_view.code
-        self.background(lambda: plp.record_occupancy(actor, code, teu=teu or None, m3=m3 or None), self.dismiss,
-                        lambda e: self.query_one("#occ-error", Static).update("[red]" + escape(str(e)) + "[/]"),
-                        group="occ")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class TpsFormModal(Modal):
-    """Add or change a TPS (supervisors and admins; the service refuses others with a clear message)."""
-
-    CSS_PATH = "warehouse.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="tpsform.cancel"),
-        Binding("ctrl+s", "save", N_("Save"), id="tpsform.save"),
-    ]
-    FIELDS = (("code", N_("Code")), ("name", N_("Name")), ("operator", N_("Operator")), ("port", N_("Port")),
+TPS_FIELDS = (("code", N_("Code")), ("name", N_("Name")), ("operator", N_("Operator")), ("port", N_("Port")),
               ("capacity_teu", N_("Yard capacity (TEU)")), ("capacity_m3", N_("Shed capacity (m³)")),
               ("facilities", N_("Facilities (LCL DG COLD)")), ("occupancy_teu", N_("TEU used (reported)")),
               ("occupancy_m3", N_("m³ used (reported)")))
 
-    def __init__(self, tps=None) -> None:
-        super().__init__()
-        self.tps_view = tps
 
-    def compose(self) -> ComposeResult:
-        v = self.tps_view
-        values = {} if v is None else {
-            "code": v.code, "name": v.name, "operator": v.operator, "port": v.port,
-            "capacity_teu": str(v.capacity_teu or ""), "capacity_m3": str(v.capacity_m3 or ""),
-            "facilities": " ".join(v.facilities),
-            "occupancy_teu": str(v.teu_used) if v.source == "entered" and v.teu_used is not None else "",
-            "occupancy_m3": str(v.m3_used) if v.m3_used is not None else ""}
-        with Vertical(id="tpsform-box"):
-            yield Static("[b]" + self.tr("TPS registry") + "[/b]")
-            for name, label in self.FIELDS:
-                with Horizontal(classes="plpnew-row"):
-                    yield Label(self.tr(label), classes="tpsform-label")
-                    yield Input(values.get(name, "IDTPP" if name == "port" else ""), id=f"tps-{name}",
-                                max_length=200, compact=True)
-            yield Static(id="tpsform-error")
-            yield Static(self.tr("Ctrl+S save · Esc cancel"), id="tpsform-hint")
+def occupancy_form(tr, v, save) -> FormModal:
+    """The operator's latest occupancy report for one TPS, one line per capacity it has; both empty =
+    computed from stored containers. `save(values)` records it (names as the service's fields)."""
+    fields = []
+    if v.capacity_teu:
+        teu = str(v.teu_used) if v.source == "entered" and v.teu_used is not None else ""
+        fields.append(FormField("occupancy_teu", N_("TEU used (reported)"), teu, max_length=7))
+    if v.capacity_m3:
+        fields.append(FormField("occupancy_m3", N_("m³ used (reported)"),
+                                str(v.m3_used) if v.m3_used is not None else "", max_length=12))
+    notes = ([tr("TEU used of {capacity} (empty: computed from stored containers)", capacity=v.capacity_teu)]
+             if v.capacity_teu else []) + ([tr("m³ used of {capacity}", capacity=v.capacity_m3)] if v.capacity_m3 else [])
+    note = " · ".join(notes)
+    return FormModal(f"{tr('Occupancy')} — {v.code} {v.name}", fields, save, note=note, id_prefix="occ-")
 
-    def on_mount(self) -> None:
-        self.query_one("#tps-code", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
-            self.action_save()
-        else:
-            self.focus_next()
-
-    def action_save(self) -> None:
-        values = {name: self.query_one(f"#tps-{name}", Input).value for name, _ in self.FIELDS}
-        plp, actor = self.services.plp, self.actor
-
-        def save():
-            return plp.save_tps(actor, values["code"], values["name"], values["operator"], values["port"],
-                                values["capacity_teu"] or None, capacity_m3=values["capacity_m3"] or None,
-                                facilities=values["facilities"], occupancy_teu_entered=values["occupancy_teu"] or None,
-                                occupancy_m3_entered=values["occupancy_m3"] or None)
-
-        self.background(save, self.dismiss,
-                        lambda e: self.query_one("#tpsform-error", Static).update("[red]" + escape(str(e)) + "[/]"),
-                        group="tpsform")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+def tps_form(tr, v, save) -> FormModal:
+    """Add (v None) or change a TPS; `save(values)` saves it (supervisors and admins: the service refuses
+    others with a clear message, shown under the form)."""
+    values = {} if v is None else {
+        "code": v.code, "name": v.name, "operator": v.operator, "port": v.port,
+        "capacity_teu": str(v.capacity_teu or ""), "capacity_m3": str(v.capacity_m3 or ""),
+        "facilities": " ".join(v.facilities),
+        "occupancy_teu": str(v.teu_used) if v.source == "entered" and v.teu_used is not None else "",
+        "occupancy_m3": str(v.m3_used) if v.m3_used is not None else ""}
+    fields = [FormField(name, label, values.get(name, "IDTPP" if name == "port" else ""), max_length=200)
+              for name, label in TPS_FIELDS]
+    return FormModal(tr("TPS registry"), fields, save, id_prefix="tps-")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, DataTable, Input, Select, TabbedContent
 
-from screens.examiner import DetermineModal, ExaminerScreen, FormModal
+from screens.examiner import DetermineModal, ExaminerScreen
 from screens.hangar import HangarScreen
+from screens.widgets.form import FormModal
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, settle
 from tests.services.test_pib_support import (
@@ -36,7 +37,7 @@ async def fill(app, pilot, **values) -> None:
     """Fill the open FormModal and save it (Ctrl+S)."""
     assert isinstance(app.screen, FormModal), type(app.screen)
     for name, value in values.items():
-        w = app.screen.query_one(f"#f-{name}")
+        w = app.screen.query_one(f"#form-{name}")
         if isinstance(w, Checkbox):
             w.value = bool(value)
         elif isinstance(w, Select):
@@ -130,7 +131,7 @@ async def test_full_red_lane_through_the_screens(env, make_app):
         assert "READY" in text_of(app, "#case-head")
         await pilot.press("n")
         await pilot.pause()
-        assert app.screen.query_one("#f-containers", Input).value == "CSQU3054383 MSKU9070323"  # from BC 1.1
+        assert app.screen.query_one("#form-containers", Input).value == "CSQU3054383 MSKU9070323"  # from BC 1.1
         await fill(app, pilot, inspector_login="budi", level_pct="30", packages="3 of 10 CT", memo="check brands")
         assert "INSPECTION" in text_of(app, "#case-head") and "budi 30%" in text_of(app, "#case-head")
 

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from db.models import Case
-from screens.warehouse import OccupancyModal, PlpEntryModal, PlpRequestModal, TpsFormModal, WarehouseScreen
+from screens.warehouse import PlpEntryModal, PlpRequestModal, WarehouseScreen
+from screens.widgets.form import FormModal
 from tests.e2e.conftest import login, settle
 from workstation.demo.plp import sample_tps_csv
 from workstation.domain.codes import Role
@@ -110,8 +111,9 @@ async def test_officer_reports_occupancy_but_may_not_change_the_register(service
         tps.move_cursor(row=[tps.get_row_at(i)[0] for i in range(tps.row_count)].index("JICT"))
         await pilot.press("o")
         await settle(app, pilot)
-        assert isinstance(app.screen, OccupancyModal)
-        app.screen.query_one("#occ-teu", Input).value = "8000"
+        assert isinstance(app.screen, FormModal)
+        assert not app.screen.query("#occ-occupancy_m3")  # JICT has a yard only: no shed line
+        app.screen.query_one("#occ-occupancy_teu", Input).value = "8000"
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, WarehouseScreen)
@@ -119,11 +121,11 @@ async def test_officer_reports_occupancy_but_may_not_change_the_register(service
         assert "JICT 66.6!" in str(app.screen.query_one("#plp-yor", Static).render())
         await pilot.press("e")
         await settle(app, pilot)
-        assert isinstance(app.screen, TpsFormModal)
+        assert isinstance(app.screen, FormModal)
         app.screen.query_one("#tps-name", Input).value = "JICT baru"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert "supervisor" in str(app.screen.query_one("#tpsform-error", Static).render())
+        assert "supervisor" in str(app.screen.query_one("#form-error", Static).render())
         assert services.plp.tps("JICT").name.startswith("Jakarta")
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from screens.warehouse import MovementModal, PlpRequestModal, WarehouseScreen
+from screens.warehouse import PlpRequestModal, WarehouseScreen
+from screens.widgets.form import FormModal
 from tests.e2e.conftest import login, settle
 from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
 
 
 async def _plate(app, pilot, plate: str, seals: str = "") -> None:
-    assert isinstance(app.screen, MovementModal)
-    app.screen.query_one("#move-plate").value = plate
+    assert isinstance(app.screen, FormModal)
+    app.screen.query_one("#move-truck_plate").value = plate
     app.screen.query_one("#move-seals").value = seals
     app.screen.query_one("#move-seals").focus()
     await pilot.press("enter")
@@ -76,7 +77,11 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         modal.query_one("#plp-lines").move_cursor(row=0)
         await pilot.press("o")
         await pilot.pause()
-        await _plate(app, pilot, "??")  # a bad plate: message, nothing recorded
+        await _plate(app, pilot, "??")  # a bad plate: said under its field, the form stays, nothing recorded
+        assert app.screen.query_one("#form-row-truck_plate").has_class("-invalid")
+        assert app.screen.query_one("#move-truck_plate").has_focus
+        await pilot.press("escape")
+        await settle(app, pilot)
         assert app.screen.detail.case.state == "APPROVED"
         await pilot.press("o")
         await pilot.pause()

@@ -130,6 +130,7 @@ def import_command(args: argparse.Namespace) -> int:
     from workstation import inputs
     from workstation.cli import say
     from workstation.commands.common import services_from, source_label
+    from workstation.domain.money import rupiah_or
     from workstation.errors import WorkstationError
 
     login = inputs.argument(args.as_login, "--as", max_len=32)  # logins are at most 32 characters
@@ -153,7 +154,7 @@ def import_command(args: argparse.Namespace) -> int:
         if result.unchanged:
             head += " (already received, unchanged)"
         elif result.accepted and result.billing_code:
-            head += f", billing code {result.billing_code}, Rp{result.billing_total_idr:,}"
+            head += f", billing code {result.billing_code}, {rupiah_or(result.billing_total_idr)}"
         elif result.registration_number:
             head += f", registered {result.registration_number}"
         lines = [head]

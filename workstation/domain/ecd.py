@@ -9,7 +9,6 @@ second and they need no validation; `Decision.to_json()` is exactly the contract
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -288,15 +287,12 @@ def ecd_from_obj(obj: Any) -> EcdDocument:
 
 
 def parse_ecd(data: str | bytes, *, source: str = "ecd") -> EcdDocument:
-    """Parse ecd/1 JSON text. Bad JSON names `source` and line:column; bad content the JSON path."""
-    try:
-        obj = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise InputError(code=ErrorCode.INVALID_JSON, field=source,
-                         params={"reason": f"{exc.msg} at line {exc.lineno} column {exc.colno}"}) from None
-    except UnicodeDecodeError:
-        raise InputError(code=ErrorCode.NOT_UTF8, field=source) from None
-    return ecd_from_obj(obj)
+    """Parse ecd/1 JSON text through the one bounded JSON reader (size, depth, duplicate keys, hostile
+    characters: workstation/domain/jsondoc.py). Bad JSON names `source` and line:column; bad content the JSON
+    path."""
+    from workstation.domain.jsondoc import load_json
+
+    return ecd_from_obj(load_json(data, source=source))
 
 
 # ---------------------------------------------------------------------------------------------------------

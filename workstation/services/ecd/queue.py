@@ -46,10 +46,11 @@ class QueueMixin(EcdBase):
                 base = base.where(Case.lane == lane)
             if state:
                 base = base.where(Case.state == state)
-            text = (search or "").strip()
+            text = inputs.search(search, "search")
             if text:
-                like = f"%{text.upper()}%"
-                base = base.where(or_(func.upper(EcdDeclaration.name).like(like), EcdDeclaration.passport == text.upper(),
+                like, esc = inputs.like_pattern(text.upper())
+                base = base.where(or_(func.upper(EcdDeclaration.name).like(like, escape=esc),
+                                      EcdDeclaration.passport == text.upper(),
                                       EcdDeclaration.ecd_id == text, EcdDeclaration.flight == text.upper()))
             rows = s.execute(base.order_by(EcdDeclaration.flight, Case.lane.desc(), EcdDeclaration.name)
                              .limit(limit)).all()
@@ -57,7 +58,7 @@ class QueueMixin(EcdBase):
 
     def search(self, query: str, *, day: dt.date | None = None, limit: int = 50) -> list[QueueRow]:
         """Counter search: e-CD id or passport (any day), flight or name (arrivals of the day ±1)."""
-        text = inputs.text(query, "search", max_len=100)
+        text = inputs.text(query, "search", max_len=100)  # the counter search needs something to look for
         upper = text.upper()
         day = day or self.ctx.today()
         near = (day - dt.timedelta(days=1), day + dt.timedelta(days=1))
@@ -73,7 +74,8 @@ class QueueMixin(EcdBase):
                 for d, c, t in s.execute(q.where(days, EcdDeclaration.flight == upper).limit(limit)).all():
                     found.setdefault(c.id, (d, c, t))
             if len(upper) >= 2 and not any(ch.isdigit() for ch in upper):  # names have no digits
-                for d, c, t in s.execute(q.where(days, func.upper(EcdDeclaration.name).like(f"%{upper}%"))
+                pattern, esc = inputs.like_pattern(upper)
+                for d, c, t in s.execute(q.where(days, func.upper(EcdDeclaration.name).like(pattern, escape=esc))
                                          .limit(limit)).all():
                     found.setdefault(c.id, (d, c, t))
         rows = [queue_row(d, c, t) for d, c, t in found.values()]
