@@ -6,13 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
-from db.models import Case, Document
-from db.models_pib import Bc11Line, PibCase
+from db.models import Case
 from workstation import inputs
 from workstation.domain.errors import ErrorCode
-from workstation.domain.pib import FLOW, PibState
+from workstation.domain.pib import FLOW
 from workstation.errors import Refusal
 from workstation.services.base import Actor
 from workstation.services.cases import CaseView, view
@@ -35,23 +32,13 @@ class ReleaseMixin(PibBase):
             return view(case)
 
     def release_for_container(self, number: str) -> ContainerRelease | None:
-        """A PIB with an SPPB whose BC 1.1 line carries this container: the gate may let it out.
-        (The gate is moving to a typed, index-bounded query of the PIB workflow; this stays until then.)"""
-        number = "".join((number or "").split()).upper()
+        """A PIB with an SPPB whose BC 1.1 line carries this container: the gate may let it out. One look-up
+        bounded by the cases awaiting gate-out (workstation/services/pib/queries.py)."""
+        from workstation.services.pib import queries
+
         with self.ctx.db.read() as s:
-            rows = s.execute(
-                select(PibCase, Case, Bc11Line)
-                .join(Case, Case.id == PibCase.case_id)
-                .join(Bc11Line, (Bc11Line.number == PibCase.bc11_number) & (Bc11Line.date == PibCase.bc11_date)
-                      & (Bc11Line.pos == PibCase.bc11_pos) & (Bc11Line.subpos == PibCase.bc11_subpos))
-                .where(Case.state == PibState.SPPB.value)).all()
-            for pc, case, line in rows:
-                if number in (line.containers or []):
-                    sppb = s.scalar(select(Document.number).where(Document.case_id == case.id,
-                                                                  Document.doc_type == "SPPB")
-                                    .order_by(Document.issued_at.desc()).limit(1))
-                    return ContainerRelease(case.id, sppb or "", pc.aju, case.version)
-        return None
+            r = queries.release_for_container(s, number)
+        return ContainerRelease(r.case_id, r.sppb_number, r.aju, r.version) if r else None
 
     def record_gate_out(self, actor: Actor, number: str, *, truck_plate: str | None = None,
                         read_by: str = "gate") -> CaseView:
