@@ -245,6 +245,9 @@ class PibRequest(Base):
     answered_at: Mapped[dt.datetime | None]
     answered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
+    # The PIB desk queue reads only the open (unanswered) requests (migration 0008).
+    __table_args__ = (Index("ix_pib_requests_open", "answered_at", "kind"),)
+
 
 class PibDetermination(Base):
     """The examiner's determination (penetapan) of HS, value and rates, with the assessment it produced, the

@@ -80,6 +80,9 @@ class WorkstationApp(App):
         self._last_activity = self._monotonic()
         self._locked = False
         self._heartbeat_timer = None
+        # Why the process ends ("quit", "sigterm", "sighup", "crash"): the session row's end reason
+        # (commands/tui.py ends the session with it once the app has stopped).
+        self.exit_reason: str | None = None
 
     def get_driver_class(self):
         """On the Linux console (TERM=linux), a driver that draws only glyphs its font has (screens/vt.py)."""
@@ -288,8 +291,37 @@ class WorkstationApp(App):
         # revoked role leaves it open); an ended one stays as the supervisor ended it.
         await self.logout("refused", self.tr("Your session was ended by a supervisor."))
 
+    def end_session_at_exit(self, reason: str | None = None) -> bool:
+        """The process is ending (quit, a signal, a crash): end the logged-in session row and audit it, on
+        this thread, so it is done before the process goes. Never raises (a dead database must not hide the
+        original exit). True when a session was ended."""
+        actor, services = self.actor, self.services
+        self.actor = None
+        if actor is None or services is None:
+            return False
+        try:
+            services.auth.logout(actor, reason or self.exit_reason or "exit")
+        except Exception:
+            log.exception("could not end the session at exit")
+            return False
+        return True
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q and the palette's "Quit": never while locked (check_action refuses it too, this is the
+        last guard for a caller that skips the check)."""
+        if self._locked:
+            return
+        self.exit_reason = self.exit_reason or "quit"
+        self.exit()
+
     # -- sections ------------------------------------------------------------------------------------------
+    # While the screen is locked nothing but the lock screen's own password field works: no quit, no palette,
+    # no section, language or logout key (log out from the lock screen needs the password).
+    _ACTIONS_WHILE_LOCKED = frozenset({"focus_next", "focus_previous"})
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._locked:
+            return action in self._ACTIONS_WHILE_LOCKED
         if action == "section":
             return self.actor is not None and parameters[0] in self._section_modes
         if action in ("logout", "lock"):

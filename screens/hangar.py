@@ -120,7 +120,8 @@ class HangarScreen(SectionScreen):
                 lines.append(tr("Memo") + f": {ip.memo}")
             if ip.sample_requested:
                 lines.append("[b]" + tr("Samples requested") + "[/b]")
-        lines.append(tr("Goods at") + f" {d.goods_location or '-'} " + tr("from") + f" {day_text(d.goods_ready_on)}")
+        lines.append(tr("Goods at") + f" {d.goods_location or '-'} " + tr("from") + f" {day_text(d.goods_ready_on)}   "
+                     + tr("In TPS since") + f" {day_text(d.first_storage_on)} ({d.sla.storage_days} " + tr("days") + ")")
         bap = f"BAP v{d.bap.version}" if d.bap else "[b red]" + tr("BAP fisik missing") + "[/]"
         ba = f"BA contoh v{d.sampling.version}" if d.sampling else "-"
         lhp = f"LHP v{d.lhp.version}" if d.lhp else tr("LHP not submitted")

@@ -6,6 +6,7 @@ with the same one line and exit status 2 as the other commands (tests/unit/test_
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 
@@ -28,7 +29,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from screens.app import WorkstationApp
 
     app = WorkstationApp(boot, exit_on=getattr(args, "exit_on", None))
-    app.run(headless=getattr(args, "headless", False))
+    run_app(app, headless=getattr(args, "headless", False))
     return _app_exit(app)
 
 
@@ -54,7 +55,7 @@ def run_demo(args: argparse.Namespace) -> int:
                          exit_on=args.exit_on)
     app.demo_simulators = simulators
     try:
-        app.run(headless=args.headless)
+        run_app(app, headless=args.headless)
     finally:
         for sim in simulators.values():
             sim.close()
@@ -62,6 +63,41 @@ def run_demo(args: argparse.Namespace) -> int:
     if not args.exit_on:
         print(f"demo database kept in {demo_dir}")
     return code
+
+
+# SIGTERM (shutdown, kill) and SIGHUP (the terminal or the SSH connection closed) end the app like a quit.
+EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def run_app(app, *, headless: bool = False) -> None:
+    """Run the TUI so that every way it ends — quit, SIGTERM, SIGHUP, an unhandled error — ends the logged-in
+    session row and audits it (`auth.logout` with reason "quit", "sigterm", "sighup" or "crash").
+
+    A signal asks the running app to exit (on its event loop, never from inside the handler); the session is
+    ended on this thread after the app has stopped, in a `finally`, so a crash of the app ends it too."""
+    previous = {sig: signal.getsignal(sig) for sig in EXIT_SIGNALS}
+
+    def on_signal(signum: int, _frame) -> None:
+        name = signal.Signals(signum).name.lower()
+        app.exit_reason = app.exit_reason or name
+        loop = app._loop  # set while app.run() is running
+        if loop is None or loop.is_closed():
+            raise SystemExit(128 + signum)  # not running (yet/any more): the finally below still runs
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=128 + signum))
+
+    for sig in EXIT_SIGNALS:
+        signal.signal(sig, on_signal)
+    try:
+        app.run(headless=headless)
+    except BaseException:
+        app.exit_reason = app.exit_reason or "crash"
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if app.exit_reason is None and (app.return_code or getattr(app, "_exception", None) is not None):
+            app.exit_reason = "crash"
+        app.end_session_at_exit()
 
 
 def _app_exit(app) -> int:

@@ -141,6 +141,8 @@ class ErrorCode(StrEnum):
     HS_NOT_IN_TARIFF = "HS_NOT_IN_TARIFF"
     RESULT_NOT_EXPECTED = "RESULT_NOT_EXPECTED"  # only a lab test has a result
     NOT_SIGNED = "NOT_SIGNED"  # minutes (BAP fisik, BA contoh) need both signatures
+    LHP_REASON_REQUIRED = "LHP_REASON_REQUIRED"  # SPPB on a mismatch LHP, or LHP goods left out: a written reason
+    UNDECLARED_INCOMPLETE = "UNDECLARED_INCOMPLETE"  # an undeclared LHP item determined without HS code or CIF
 
     # -- PLP ---------------------------------------------------------------------------------------------
     UNKNOWN_TPS = "UNKNOWN_TPS"

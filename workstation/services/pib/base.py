@@ -15,12 +15,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import numbering
 from db.models import Case, Document, User
 from db.models_pib import Bc11Line, LartasRule, PibCase, PibInstruction, PibSubmission, TariffPost
+from db.models_plp import TpsContainer
 from printing.documents import pib as docs
 from workstation import inputs
 from workstation.domain.codes import CaseKind, Role
@@ -260,6 +261,22 @@ class PibBase:
             return None
         return ManifestLine(r.number, r.date, r.pos, r.subpos, r.bl_number, r.bl_date, r.consignee, r.packages,
                             r.package_unit, tuple(r.containers or ()))
+
+    def _storage_start(self, s: Session, pc: PibCase) -> dt.date:
+        """THE start of a PIB's 30-day TPS clock (BTD), the one date every screen, queue and report uses: the
+        first storage in a TPS of any container of the PIB's BC 1.1 line, from the PLP registry's stored-container
+        records (the clock keeps counting across PLP moves), as a business date in the office's zone; the manifest
+        arrival date when the registry has none of them."""
+        line = self._manifest(s, pc.bc11_number, pc.bc11_date, pc.bc11_pos, pc.bc11_subpos)
+        numbers = sorted({c.strip().upper() for c in (line.containers if line else ()) if c})
+        first = None
+        if numbers:
+            first = s.scalar(select(func.min(TpsContainer.first_stored_at)).where(TpsContainer.number.in_(numbers)))
+        if first is None:
+            return pc.arrival_date
+        if first.tzinfo is None:  # stored in UTC without a zone (SQLite)
+            first = first.replace(tzinfo=dt.UTC)
+        return first.astimezone(self.ctx.settings.zone).date()
 
     def _user(self, s: Session, login: str, field: str) -> User:
         """An active user by login. Raises InputError UNKNOWN_USER naming `field`."""

@@ -142,10 +142,11 @@ class IntakeMixin(PibBase):
             pc.bc11_number, pc.bc11_date, pc.bc11_pos, pc.bc11_subpos = (
                 doc.bc11.number, doc.bc11.date, doc.bc11.pos, doc.bc11.subpos)
             pc.arrival_date = doc.arrival_date
-            pc.first_storage_on = doc.arrival_date
             pc.submission_version = submission
             pc.submitted_on = today
             pc.lartas = [f.as_json() for f in flags]
+            with s.no_autoflush:  # the BC 1.1 reference above is what it looks up
+                pc.first_storage_on = self._storage_start(s, pc)
             s.flush()
             sub = PibSubmission(case_id=case.id, version=submission, received_at=self.ctx.now(),
                                 received_by=actor.user_id, source=label[:200], document=body, content_hash=digest,

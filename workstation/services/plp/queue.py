@@ -105,12 +105,14 @@ class QueueMixin(PlpBase):
                 q = q.where(Case.state == PlpState.SUBMITTED)
             elif which in ("moving", "overdue"):
                 q = q.where(Case.state.in_((PlpState.APPROVED, PlpState.MOVING)))
-            if search.strip():
-                like = f"%{search.strip().upper()}%"
-                sub = select(PlpLine.case_id).where(PlpLine.container_number.like(like))
-                q = q.where(or_(Case.reference.like(like), PlpRequestRow.plp_number.like(like),
-                                PlpRequestRow.origin_tps.like(like), PlpRequestRow.destination_tps.like(like),
-                                func.upper(PlpRequestRow.operator).like(like), Case.id.in_(sub)))
+            search = inputs.search(search, "search")
+            if search:
+                like, esc = inputs.like_pattern(search.upper())  # '%' and '_' typed are literal
+                sub = select(PlpLine.case_id).where(PlpLine.container_number.like(like, escape=esc))
+                q = q.where(or_(Case.reference.like(like, escape=esc), PlpRequestRow.plp_number.like(like, escape=esc),
+                                PlpRequestRow.origin_tps.like(like, escape=esc),
+                                PlpRequestRow.destination_tps.like(like, escape=esc),
+                                func.upper(PlpRequestRow.operator).like(like, escape=esc), Case.id.in_(sub)))
             found = s.execute(q).all()
             by_case: dict[uuid.UUID, list[PlpLine]] = {}
             if found:

@@ -1,0 +1,192 @@
+"""Office scale: what each screen and report costs against the size of the store (issue #17).
+
+    python -m bench.scale [--sizes 10000,100000[,1000000]] [--pg URL] [--runs N] [--json] [--fresh] [--dir D]
+
+Without --pg the stores are SQLite files under --dir (the temp dir); with --pg URL they are scratch schemas in
+that PostgreSQL database. Timed per size, the sizes interleaved within each round so that a drift of the
+machine's speed touches them all alike:
+
+  daily report         services.report.daily_report_data(supervisor, day)  — every figure of one day
+  gate release look-up pib.queries.release_for_container(session, number)  — what the gate runs per truck
+  PIB desk queue       services.pib.queue(supervisor)                      — the examiners' open PIBs
+  e-CD queue           services.ecd.queue(day, flight=…)                   — the counter's queue of one flight
+  scan look-up         services.ecd.find(ecd_id)                           — a scanned e-CD and its decision
+
+p50 / p95 in ms per size, and the ratio of the largest size's p50 to the smallest's (goal ≤ 1.5: the history
+costs nothing). `--json` prints {"backend": …, "sizes": […], "operations": {name: {"p50_ms": {size: ms},
+"p95_ms": {size: ms}, "ratio": r}}}.
+
+The stores (built once, reused by later runs unless --fresh):
+  - the daily report's store (bench/daily_report.py loader, the same scratch files/schemas as
+    `python -m bench.daily_report`): `size` cases, 90 % e-CD / 10 % PIB over 400 days, all closed, plus the same
+    report day at every size (300 e-CDs, 30 PIBs opened, 40 PIBs open, 5 SPTNP overdue) — the daily report, the
+    gate look-up and the PIB desk queue run on it (the desk queue holds ~75 rows at every size);
+  - an e-CD store (bench/ecd.py loader) of `size` e-CDs with their declarations and decisions over 365 days and
+    40 flights — the e-CD queue and the scan look-up run on it (a flight's day holds ~`size`/14,600 e-CDs, so
+    the e-CD queue's result grows with the store: its ratio shows that growth, not the history's cost).
+Nothing here touches a real database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import daily_report as dr
+from bench import ecd as be
+from bench.common import machine
+
+DAY = dr.DAY
+GOAL_RATIO = 1.5
+
+
+def _pct(values: list[float], p: float) -> float:
+    xs = sorted(values)
+    k = max(0, min(len(xs) - 1, round(p / 100 * (len(xs) - 1))))
+    return xs[k]
+
+
+def _sqlite(directory: str, name: str) -> tuple[str, list[Path]]:
+    path = Path(directory) / name
+    return f"sqlite:///{path}", [Path(str(path) + s) for s in ("", "-wal", "-shm")]
+
+
+def stores(args, size: int) -> tuple[str, str, list[str]]:
+    """(daily-report store URL, e-CD store URL, notes on what was built) for one size, built when missing."""
+    notes = []
+    if args.pg:
+        daily_schema, ecd_schema = f"bench_daily_{size}", f"bench_scale_ecd_{size}"
+        if args.fresh:
+            dr._drop_pg(args.pg, daily_schema)
+            be._drop_pg(args.pg, ecd_schema)
+        daily_url = dr._pg_schema_url(args.pg, daily_schema)
+        ecd_url = be._pg_schema_url(args.pg, ecd_schema)
+    else:
+        daily_url, daily_files = _sqlite(args.dir, f"ws-bench-daily-{size}.sqlite")
+        ecd_url, ecd_files = _sqlite(args.dir, f"ws-bench-scale-ecd-{size}.sqlite")
+        if args.fresh:
+            for f in daily_files + ecd_files:
+                f.unlink(missing_ok=True)
+    label = f"{'PostgreSQL' if args.pg else 'SQLite'} {size:,}"
+    built = dr.prepare(daily_url, size, args.fresh, label + " (daily)")
+    if built:
+        notes.append(f"{label}: daily-report store built in {built:.0f} s")
+    engine, built = be.prepare(ecd_url, size, DAY, args.fresh, label + " (e-CD)")
+    engine.dispose()
+    if built:
+        notes.append(f"{label}: e-CD store built in {built:.0f} s")
+    return daily_url, ecd_url, notes
+
+
+def operations(daily, ecd, size: int) -> dict[str, Callable[[random.Random], object]]:
+    """The timed calls for one size; each takes a seeded Random for its probe."""
+    from workstation.services.base import cli_actor
+    from workstation.services.pib import queries as Q
+
+    actor = cli_actor(daily.settings)
+
+    def report(_rng):
+        data = daily.report.daily_report_data(actor, DAY)
+        dr.check(data)  # the same day at every size
+        return data
+
+    def gate(rng):
+        with daily.ctx.db.read() as s:
+            return Q.release_for_container(s, f"BNCU{rng.randrange(10**7):07d}")
+
+    def desk(_rng):
+        return daily.pib.queue(actor)
+
+    def ecd_queue(rng):
+        k = rng.randrange(size)
+        return ecd.ecd.queue(DAY - be.dt.timedelta(days=k % be.DAYS), flight=be.FLIGHTS[(k // be.DAYS) % len(be.FLIGHTS)])
+
+    def scan(rng):
+        found = ecd.ecd.find(be.ecd_id(rng.randrange(size)))
+        assert found is not None
+        return found
+
+    return {"daily report": report, "gate release look-up": gate, "PIB desk queue": desk,
+            "e-CD queue": ecd_queue, "scan look-up": scan}
+
+
+RUNS = {"daily report": 15, "gate release look-up": 200, "PIB desk queue": 60, "e-CD queue": 200,
+        "scan look-up": 200}
+
+
+def measure(args, sizes: list[int], tmp: Path) -> tuple[dict[str, dict[int, list[float]]], list[str]]:
+    notes: list[str] = []
+    ops: dict[int, dict] = {}
+    opened = []
+    for size in sizes:
+        daily_url, ecd_url, built = stores(args, size)
+        notes += built
+        daily = dr._services(daily_url, tmp / f"d{size}")
+        ecd = dr._services(ecd_url, tmp / f"e{size}")
+        opened += [daily, ecd]
+        ops[size] = operations(daily, ecd, size)
+    names = list(next(iter(ops.values())))
+    times: dict[str, dict[int, list[float]]] = {n: {s: [] for s in sizes} for n in names}
+    for name in names:
+        rngs = {s: random.Random(17) for s in sizes}
+        for size in sizes:  # warm-up: imports, rule sets, statement caches, pools
+            for _ in range(3):
+                ops[size][name](rngs[size])
+        runs = max(3, round(RUNS[name] * args.runs_scale))
+        for _ in range(runs):
+            for size in sizes:
+                t0 = time.perf_counter()
+                ops[size][name](rngs[size])
+                times[name][size].append((time.perf_counter() - t0) * 1000)
+    for svc in opened:
+        svc.ctx.db.dispose()
+    return times, notes
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="store sizes in cases, comma-separated")
+    parser.add_argument("--pg", default="", help="PostgreSQL URL: measure there (scratch schemas) instead of SQLite")
+    parser.add_argument("--runs", type=float, default=1.0, dest="runs_scale",
+                        help="scale the number of timed calls per operation (1 = 15 reports, 200 look-ups)")
+    parser.add_argument("--dir", default=tempfile.gettempdir(), help="where the scratch SQLite files live")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the scratch stores")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(x) for x in args.sizes.split(",") if x.strip()})
+    if not sizes or sizes[0] <= dr.FIXED:
+        raise SystemExit(f"sizes must exceed the report day's own {dr.FIXED} cases")
+    logging.disable(logging.WARNING)
+    backend = "postgresql" if args.pg else "sqlite"
+    with tempfile.TemporaryDirectory() as tmpdir:
+        times, notes = measure(args, sizes, Path(tmpdir))
+    small, large = sizes[0], sizes[-1]
+    out = {"backend": backend, "sizes": sizes, "operations": {}}
+    for name, per_size in times.items():
+        p50 = {s: round(_pct(v, 50), 3) for s, v in per_size.items()}
+        p95 = {s: round(_pct(v, 95), 3) for s, v in per_size.items()}
+        out["operations"][name] = {"p50_ms": p50, "p95_ms": p95,
+                                   "ratio": round(p50[large] / p50[small], 2) if p50[small] else None}
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for n in notes:
+        print(n, file=sys.stderr)
+    print(f"bench.scale — {backend} — {machine()}")
+    head = "".join(f"{s:>14,} p50 / p95" for s in sizes)
+    print(f"{'operation':<22}{head}{f'ratio {large:,}/{small:,}':>22}")
+    for name, o in out["operations"].items():
+        cells = "".join(f"{o['p50_ms'][s]:>13.2f} / {o['p95_ms'][s]:>6.2f} ms" for s in sizes)
+        flag = "" if o["ratio"] is not None and o["ratio"] <= GOAL_RATIO else "  > goal"
+        print(f"{name:<22}{cells}{o['ratio']:>22.2f}{flag}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
