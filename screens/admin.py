@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, SelectionList, Static
 
 from screens.base import Modal, SectionScreen
+from screens.widgets.text import cells
 from workstation.domain.codes import Role
 from workstation.i18n import N_
 
@@ -48,8 +49,8 @@ class AdminScreen(SectionScreen):
         t.clear()
         for u in users:
             state = self.tr("LOCKED") if u.locked else (self.tr("active") if u.active else self.tr("disabled"))
-            t.add_row(u.login, u.full_name[:22], u.nip or "-", ",".join(sorted(r.value for r in u.roles)), state,
-                      key=u.login)
+            t.add_row(*cells(u.login, u.full_name[:22], u.nip or "-", ",".join(sorted(r.value for r in u.roles)),
+                             state), key=u.login)
         t.focus()
 
     def action_new_user(self) -> None:

@@ -93,6 +93,17 @@ class WorkstationApp(App):
 
         return ConsoleDriver
 
+    # -- notifications -------------------------------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is shown as text, never as markup (#11 item 6): messages carry stored values
+        (a name, a printer, an error's detail). `markup` is ignored on purpose — widgets pass True by default
+        — and control characters are shown as escapes."""
+        from screens.widgets.text import clean
+
+        super().notify(clean(message, lines=True), title=clean(title), severity=severity,
+                       timeout=timeout, markup=False)
+
     # -- language ------------------------------------------------------------------------------------------
     def tr(self, message: str, **kw) -> str:
         return self.translator(message, **kw)

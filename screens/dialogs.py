@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from screens.base import Modal
+from screens.widgets.text import plain
 from workstation.i18n import N_
 
 DIALOG_CSS = """
@@ -30,8 +31,8 @@ class PromptModal(Modal):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"[b]{self._title}[/b]")
-            yield Label(self._label)
+            yield Static(plain(self._title, "bold"))
+            yield Label(plain(self._label))
             yield Input(value=self._value, id="prompt-input", max_length=500)
             yield Static(id="prompt-error", classes="error")
 

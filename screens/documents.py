@@ -55,12 +55,12 @@ class DocumentModal(Modal):
     def _show(self, text: str) -> None:
         from rich.text import Text
 
-        self.query_one("#doc-text", Static).update(Text(text))  # plain: document text is never markup
+        self.query_one("#doc-text", Static).update(plain(text, lines=True))  # document text is never markup
         keys = self.tr("P print again · T receipt · X void · Esc close")
         self._status(f"{self.number} — {keys}")
 
     def _status(self, text: str) -> None:
-        self.query_one("#doc-status", Static).update(text)
+        self.query_one("#doc-status", Static).update(plain(text))  # a document number is stored text
 
     def action_close(self) -> None:
         self.dismiss(None)

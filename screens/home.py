@@ -27,9 +27,9 @@ class HomeScreen(SectionScreen):
         actor = self.actor
         if actor is None:
             return
-        lines = [self.tr("Welcome, {name}.", name=actor.full_name), "",
-                 self.tr("Your sections:")]
+        # the user's name is stored text: plain, never markup (#11 item 6)
+        parts: list = [self.tr("Welcome, {name}.", name=actor.full_name), "\n\n", self.tr("Your sections:")]
         for sec in sections_for(actor.roles):
-            lines.append(f"  [b]{sec.key.upper():>3}[/b]  {self.tr(sec.title)}")
-        lines += ["", self.tr("Ctrl+P: command palette   F1: all keys   F11: lock   F10: log out   F12: language")]
-        self.query_one("#home-text", Static).update("\n".join(lines))
+            parts += ["\n  ", (f"{sec.key.upper():>3}", "bold"), f"  {self.tr(sec.title)}"]
+        parts += ["\n\n", self.tr("Ctrl+P: command palette   F1: all keys   F11: lock   F10: log out   F12: language")]
+        self.query_one("#home-text", Static).update(assemble(*parts))

@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from screens.base import Modal
+from screens.widgets.text import assemble
 
 
 class LockScreen(Modal):
@@ -19,7 +20,7 @@ class LockScreen(Modal):
     def compose(self) -> ComposeResult:
         actor = self.actor
         with Vertical(id="lock-box"):
-            yield Static("[b]" + self.tr("Screen locked") + f"[/b] — {actor.full_name} ({actor.login})")
+            yield Static(assemble((self.tr("Screen locked"), "bold"), f" — {actor.full_name} ({actor.login})"))
             yield Static(self.tr("Enter your password to continue. Your work is kept."))
             yield Input(id="lock-password", password=True)
             yield Static(id="lock-message")

@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from screens.base import AppAccess
 from screens.widgets.bottom import BottomBars
+from screens.widgets.text import assemble, plain
 from workstation.errors import WorkstationError
 from workstation.i18n import N_
 
@@ -47,7 +48,8 @@ class LoginScreen(AppAccess, Screen):
 
     def refresh_language(self) -> None:
         self.query_one("#login-title", Static).update(
-            "[b]" + self.tr("Customs Officer Workstation") + f"[/b]\nDJBC — {self.wapp.settings.office.name}")
+            assemble((self.tr("Customs Officer Workstation"), "bold"), "\n",
+                     f"DJBC — {self.wapp.settings.office.name}"))
         self.query_one("#login-label", Label).update(self.tr("Login"))
         self.query_one("#password-label", Label).update(self.tr("Password"))
         self.query_one("#login-button", Button).label = self.tr("Log in")
@@ -56,7 +58,7 @@ class LoginScreen(AppAccess, Screen):
 
     def _message(self, text: str, error: bool = False) -> None:
         msg = self.query_one("#login-message", Static)
-        msg.update(text)
+        msg.update(plain(text))  # may carry an error's text with what was typed: never markup
         msg.set_class(error, "error")
 
     def services_ready(self) -> None:
@@ -173,7 +175,7 @@ class FirstRunScreen(AppAccess, Screen):
             services.issuance.ensure_office_key()
             return info.login
 
-        self.background(work, self.dismiss, lambda e: msg.update(str(e)), group="firstrun")
+        self.background(work, self.dismiss, lambda e: msg.update(plain(e)), group="firstrun")
 
 
 def error_text(exc: Exception) -> str:

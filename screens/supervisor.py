@@ -9,6 +9,7 @@ from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPa
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
+from screens.widgets.text import assemble, cells
 from workstation.i18n import N_
 
 
@@ -66,21 +67,23 @@ class SupervisorScreen(SectionScreen):
         p = self.query_one("#prints", DataTable)
         p.clear()
         for j in jobs:
-            p.add_row(j.number, f"{j.target_kind}:{j.target}"[:24], str(j.attempts), j.last_error[:40])
+            p.add_row(*cells(j.number, f"{j.target_kind}:{j.target}"[:24], str(j.attempts), j.last_error[:40]))
         zone = self.wapp.settings.zone
         t = self.query_one("#sessions", DataTable)
         t.clear()
         for s in sessions:
-            t.add_row(s.login, _t(s.started_at, zone), _t(s.last_seen_at, zone), s.client[:40], key=str(s.id))
+            t.add_row(*cells(s.login, _t(s.started_at, zone), _t(s.last_seen_at, zone), s.client[:40]), key=str(s.id))
         a = self.query_one("#accounts", DataTable)
         a.clear()
         for u in users:
             state = self.tr("LOCKED") if u.locked else (self.tr("active") if u.active else self.tr("disabled"))
-            a.add_row(u.login, u.full_name[:24], ",".join(sorted(r.value for r in u.roles)), state, key=u.login)
+            a.add_row(*cells(u.login, u.full_name[:24], ",".join(sorted(r.value for r in u.roles)), state),
+                      key=u.login)
         au = self.query_one("#audit", DataTable)
         au.clear()
         for e in entries:
-            au.add_row(str(e.seq), _t(e.ts, zone), e.actor_login, e.action, f"{e.entity_type}:{e.entity_id[:12]}")
+            au.add_row(*cells(str(e.seq), _t(e.ts, zone), e.actor_login, e.action,
+                              f"{e.entity_type}:{e.entity_id[:12]}"))
 
     def _selected(self, table_id: str) -> str | None:
         table = self.query_one(table_id, DataTable)
@@ -150,6 +153,7 @@ class SupervisorScreen(SectionScreen):
             if report.ok:
                 status.update(self.tr("Audit chain intact: {n} entries.", n=report.entries))
             else:
-                status.update("[b red]" + self.tr("Audit chain BROKEN") + f"[/] — {report.entry_summary}: {report.problem}")
+                status.update(assemble((self.tr("Audit chain BROKEN"), "bold red"),
+                                       f" — {report.entry_summary}: {report.problem}"))
 
         self.call_service(svc.audit.verify, actor, progress=progress, group="sup-verify", on_result=finished)

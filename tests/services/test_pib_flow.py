@@ -234,7 +234,7 @@ def test_referral_to_enforcement_flags_the_case(env):
     d = env.detail(cid)
     assert "ENFORCEMENT" in d.sla.flags and d.requests[-1].kind == "ENFORCEMENT"
     assert not d.requests[-1].open  # a referral does not hold up the determination
-    env.determine(cid)
+    env.pib.determine(env.examiner, cid, d.version, [], note="undeclared lids referred to P2")
 
 
 def test_research_view_highlights_differences(env):

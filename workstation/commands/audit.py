@@ -15,8 +15,10 @@ def register(sub) -> None:
 
 
 def _safe(text: object) -> str:
-    """Stored text is printed as text: no terminal escapes from a tampered row."""
-    return "".join(c if c.isprintable() else "?" for c in str(text))
+    """Stored text is printed as text: no terminal escapes from a tampered row (shown escaped, one line)."""
+    from workstation.inputs import one_line
+
+    return one_line(text, limit=2000)
 
 
 def verify(args) -> int:
@@ -38,7 +40,7 @@ def verify(args) -> int:
         if a is None:
             print("  no signed anchor yet (run `workstation audit anchor` on the office machine)")
         else:
-            print(f"  {report.anchors} signed anchors; last #{a.seq} of {a.anchored_at} ({a.reason}) "
+            print(f"  {report.anchors} signed anchors; last #{a.seq} of {a.anchored_at} ({_safe(a.reason)}) "
                   f"signs head #{a.head_seq}; {report.unanchored} entries since")
         print(f"  entry MACs: {report.macs}")
         return 0

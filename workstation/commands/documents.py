@@ -31,8 +31,11 @@ def print_cmd(args: argparse.Namespace) -> int:
     services = services_from(args)
     actor = cli_actor(services.settings)
     if args.failed:
+        # stored text printed as text: a printer name's or an error's escapes are shown escaped (one_line)
+        safe = inputs.one_line
         for job in services.documents.failed_jobs():
-            print(f"{job.number}\t{job.target_kind}:{job.target}\tattempts {job.attempts}\t{job.last_error}")
+            print(f"{safe(job.number)}\t{safe(job.target_kind)}:{safe(job.target)}\tattempts {job.attempts}\t"
+                  f"{safe(job.last_error)}")
         return 0
     if args.retry_failed:
         done, failing = services.documents.retry_failed(actor)
@@ -44,7 +47,7 @@ def print_cmd(args: argparse.Namespace) -> int:
     r = services.documents.print_document(actor, args.number, out=args.out, printer=args.printer,
                                           receipt=args.receipt)
     mark = "original" if r.copy_number == 0 else f"SALINAN / COPY {r.copy_number}"
-    print(f"{r.number}: {mark} -> {r.target_kind} {r.detail}")
+    print(f"{inputs.one_line(r.number)}: {mark} -> {r.target_kind} {inputs.one_line(r.detail)}")
     return 0
 
 
@@ -80,11 +83,12 @@ def verify_cmd(args: argparse.Namespace) -> int:
         result = services.documents.verify_pdf(target)
     else:
         result = services.documents.verify_number(target)
-    print(result.line())
+    # A forged file's fields are whatever its maker wrote: every line through one_line (escapes shown, never
+    # sent to the terminal), even though issued content has no control characters (printing.content).
+    print(inputs.one_line(result.line(), limit=2000))
     # The stored key fields, so a person can compare a paper copy (and see what a forged file claims to be).
-    # Stored content has no control characters (printing.content refuses them), so it prints as is.
     if result.fields:
         print("issued / diterbitkan:")
         for label, value in result.fields:
-            print(f"  {label}: {value}")
+            print(f"  {inputs.one_line(label)}: {inputs.one_line(value, limit=2000)}")
     return result.exit_code

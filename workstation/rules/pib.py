@@ -47,6 +47,7 @@ from workstation.domain.pib import (
     PibItem,
 )
 from workstation.errors import InputError
+from workstation.rules.rates import quote_units
 from workstation.rules.ruleset import RuleSet, ruleset_for
 
 KIND = "pib"
@@ -155,10 +156,6 @@ class Storage(RuleModel):
     tps_max_days: Annotated[int, Field(ge=1)]
 
 
-class Ndpbm(RuleModel):
-    per_100_units: list[str]
-
-
 class Inspection(RuleModel):
     levels_pct: list[Annotated[int, Field(ge=1, le=100)]]
 
@@ -173,7 +170,6 @@ class PibRules(RuleModel):
 
     inspection: Inspection
     tariff: Tariff
-    ndpbm: Ndpbm
     rounding: RoundingRules
     fine: FineRules
     deadlines: Deadlines
@@ -209,10 +205,10 @@ def _ruleset(ruleset: RuleSet | None, day: dt.date) -> RuleSet:
 
 
 def idr_per_unit(ndpbm: Decimal, currency: str, *, ruleset: RuleSet) -> Decimal:
-    """Rupiah per one unit of `currency` from the NDPBM as quoted (JPY per 100 yen)."""
-    if currency in pib_rules(ruleset).ndpbm.per_100_units:
-        return ndpbm / _HUNDRED
-    return ndpbm
+    """Rupiah per one unit of `currency` from the NDPBM as quoted (JPY per 100 yen: the rates format says how
+    many units a quote is for, in one place — workstation.rules.rates.quote_units). `ruleset` is kept for the
+    callers' signature; the quote unit is not a rule-set figure."""
+    return ndpbm / quote_units(currency)
 
 
 def item_levies(item: PibItem, idr_per_unit: Decimal) -> ItemLevies:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -27,11 +28,12 @@ from workstation.domain.pib import (
     Outcome,
     PibAssessment,
     PibDocument,
+    PibItem,
     validation_input_error,
 )
 from workstation.errors import InputError, PermissionDenied, Refusal
 from workstation.rules import pib as rules
-from workstation.rules.pib_checks import lartas_for
+from workstation.rules.pib_checks import LhpInput, lartas_for
 from workstation.rules.ruleset import RuleSet
 from workstation.services.base import Actor, require_role
 from workstation.services.cases import view
@@ -70,8 +72,71 @@ def determination_from_form(rows: Sequence[Mapping[str, Any]]) -> list[Determine
     return out
 
 
+def undeclared_items(doc: PibDocument, lhp: LhpInput | None) -> list[PibItem]:
+    """The goods the inspector found and the PIB does not declare (LHP `undeclared`), as PIB items numbered
+    after the declared ones (seq = last declared seq + 1, + 2, …) so the examiner can determine them like any
+    item. Declared at nothing (CIF 0, every rate 0): what the examiner determines for them is all shortfall.
+    The HS code shown is the first declared item's until the examiner sets one."""
+    if lhp is None or not lhp.undeclared:
+        return []
+    last = max(i.seq for i in doc.items)
+    base = doc.items[0].hs_code
+    return [PibItem(seq=last + k, hs_code=base, description=g.description[:200], quantity=g.quantity, unit=g.unit,
+                    cif=Decimal(0), bm_rate=Decimal(0), ppn_rate=Decimal(0), ppnbm_rate=Decimal(0),
+                    pph_rate=Decimal(0), excise_idr=0, lartas_required=False)
+            for k, g in enumerate(lhp.undeclared, start=1)]
+
+
 class DeterminationMixin(PibBase):
     determination_from_form = staticmethod(determination_from_form)
+    undeclared_items = staticmethod(undeclared_items)
+
+    def _lhp(self, s: Session, case_id: uuid.UUID) -> LhpInput | None:
+        """The current LHP as the inspector recorded it, or None before one."""
+        r = self._current(s, PibReport, case_id, kind=docs.LHP)
+        if r is None:
+            return None
+        return LhpInput.model_validate({k: v for k, v in r.content.items() if k != "conclusion"})
+
+    def _from_lhp(self, s: Session, doc: PibDocument, lhp: LhpInput | None,
+                  items: Sequence[DeterminedItem]) -> tuple[PibDocument, list[DeterminedItem], list[int]]:
+        """The determination starts from the LHP's findings (#11 item 11): (the PIB with the undeclared goods the
+        examiner determined added as items, the examiner's items with the LHP's HS code and quantity laid under
+        each mismatched item the examiner did not set, the seqs of undeclared goods left out). An undeclared
+        item counts as determined once it has an HS code and a CIF; one with only some of them is refused
+        (InputError UNDECLARED_INCOMPLETE naming `items[seq=N]`)."""
+        added = {i.seq: i for i in undeclared_items(doc, lhp)}
+        given = {d.seq: d for d in items}
+        kept: list[PibItem] = []
+        left_out: list[int] = []
+        for seq, item in added.items():
+            d = given.get(seq)
+            if d is None or not d.overrides():
+                left_out.append(seq)
+                given.pop(seq, None)
+                continue
+            if d.hs_code is None or d.cif is None:
+                raise InputError(f"undeclared item {seq} needs an HS code and a CIF value",
+                                 code=ErrorCode.UNDECLARED_INCOMPLETE, field=f"items[seq={seq}]",
+                                 params={"seq": seq})
+            kept.append(item)
+        out = dict(given)
+        if lhp is not None:
+            declared = {i.seq: i for i in doc.items}
+            for found in lhp.items:
+                if found.match or found.seq not in declared:
+                    continue
+                d = out.get(found.seq) or DeterminedItem(seq=found.seq)
+                update: dict[str, Any] = {}
+                if d.hs_code is None and found.hs_code != declared[found.seq].hs_code \
+                        and self._tariff_rows(s, [found.hs_code]):
+                    update["hs_code"] = found.hs_code
+                if d.quantity is None and found.quantity != declared[found.seq].quantity:
+                    update["quantity"] = found.quantity
+                if update:
+                    out[found.seq] = d.model_copy(update=update)
+        full = doc.model_copy(update={"items": [*doc.items, *kept]}) if kept else doc
+        return full, [out[k] for k in sorted(out)], left_out
 
     def _effective_determination(self, s: Session, case_id: uuid.UUID, doc: PibDocument, pc: PibCase,
                                  items: Sequence[DeterminedItem]) -> Determination:
@@ -117,7 +182,7 @@ class DeterminationMixin(PibBase):
         require_role(actor, Role.EXAMINER, Role.SUPERVISOR, action="preview a determination")
         with self.ctx.db.read() as s:
             _, pc = self._load(s, case_id)
-            doc = self._doc(s, case_id)
+            doc, items, _ = self._from_lhp(s, self._doc(s, case_id), self._lhp(s, case_id), items)
             det = self._effective_determination(s, case_id, doc, pc, items)
             day = pc.registered_on or self.ctx.today()
             return rules.assess_pib(doc.model_copy(update={"determination": det}), ruleset=self.ruleset(day))
@@ -147,11 +212,20 @@ class DeterminationMixin(PibBase):
             if actor.user_id in authors:
                 raise PermissionDenied("you recorded this case's inspection report; another examiner must determine "
                                        "it", code=ErrorCode.SEPARATION_OF_DUTIES)
-            doc = self._doc(s, case_id)
+            lhp = self._lhp(s, case_id)
+            doc, items, left_out = self._from_lhp(s, self._doc(s, case_id), lhp, items)
             det = self._effective_determination(s, case_id, doc, pc, items)
             today = self.ctx.today()
             rs = self.ruleset(pc.registered_on or today)
             result = rules.assess_pib(doc.model_copy(update={"determination": det}), ruleset=rs)
+            mismatch = lhp is not None and lhp.conclusion == "MISMATCH"
+            # An SPPB on a mismatch LHP, or LHP goods left out of the determination, is the examiner's call
+            # and needs their written reason (stored with the determination and in the audit entry).
+            if not note and mismatch and (result.outcome == Outcome.SPPB or left_out):
+                why = (f"undeclared goods (item {', '.join(map(str, left_out))}) are not determined" if left_out
+                       else "the LHP found a mismatch")
+                raise Refusal(f"{why}: write the reason in the note", code=ErrorCode.LHP_REASON_REQUIRED,
+                              field="note", params={"items": left_out})
             issued: list[str] = []
             billing: list[str] = []
 
@@ -174,6 +248,7 @@ class DeterminationMixin(PibBase):
                 if case.assigned_to is None:
                     case.assigned_to = actor.user_id
                 return {"outcome": result.outcome.value, "ruleset": rs.id, "documents": list(issued),
+                        "lhp": lhp.conclusion if lhp else None, "undeclared_left_out": left_out, "note": note,
                         "bm_shortfall_idr": result.bm_shortfall_idr, "fine_idr": result.fine_idr,
                         "difference_total_idr": result.difference.total_idr}
 

@@ -62,9 +62,8 @@ class IntakeMixin(PibBase):
                                         ImporterBlock.lifted_at.is_(None)))}
         figures = self.figures(day)
         try:
-            # the rate table holds rupiah per unit; the NDPBM is quoted per 100 for the rule set's currencies
-            per = 100 if doc.currency in figures.ndpbm.per_100_units else 1
-            quoted = self.services.reference.rate_table().rate(doc.currency, day) * per
+            # compared as the decree quotes it (JPY per 100 yen): the rates format's one fact
+            quoted = self.services.reference.rate_table().quoted(doc.currency, day)
         except InputError:
             quoted = None
         return IntakeReference(

@@ -1,0 +1,61 @@
+"""Stored text on screen: always as text, never as markup (#11 item 6).
+
+A name such as `Budi [/] Santoso` or `[link=http://x]Siti[/link]` put into a markup string crashes the widget
+or becomes a live link. Every value that came from the database, a device or a user goes through `plain`
+(a `rich.text.Text`, which Static, Label, DataTable cells and notifications show literally) or, where a markup
+string is still built around it, through `esc`. Control and invisible format characters (ESC, BEL, U+202E…)
+are shown as escapes (`\\x1b`, `\\u202e`), so a name can neither drive the terminal nor reorder the line."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.text import Text
+
+
+def clean(value: object, *, lines: bool = False) -> str:
+    """`value` as a string with control and format characters shown as escapes; line breaks too (one value,
+    one line) unless `lines` (a message of several lines). None gives ""."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or (lines and ch == "\n"):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
+                       else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Stored text as a Rich `Text`: shown literally (no markup), controls escaped, in `style` if given."""
+    return Text(clean(value), style=style)
+
+
+def esc(value: object) -> str:
+    """Stored text for a markup string built around it: markup escaped, controls escaped."""
+    return escape(clean(value))
+
+
+def assemble(*parts: str | Text | tuple[str, str]) -> Text:
+    """A line of mixed parts: `Text` as is, `(text, style)` styled, a plain `str` cleaned and literal. Our own
+    fixed words are styled by tuple, never by markup, so nothing in a value is ever parsed."""
+    out = Text()
+    for part in parts:
+        if isinstance(part, Text):
+            out.append_text(part)
+        elif isinstance(part, tuple):
+            out.append(clean(part[0]), style=part[1])
+        else:
+            out.append(clean(part))
+    return out
+
+
+def cells(*values: object) -> list[object]:
+    """DataTable row cells: every `str` as literal text (a DataTable parses a plain `str` cell as markup);
+    numbers and renderables as they are."""
+    return [plain(v) if isinstance(v, str) else v for v in values]
