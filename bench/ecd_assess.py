@@ -1,12 +1,14 @@
-"""e-CD assessments per second, in process (goal: >= 20,000/s for `assess` on parsed documents).
+"""e-CD parse + assess per second, in process (goal, issue #17 item 8: >= 20,000/s end to end, CPU time).
 
 Run: python -m bench.ecd_assess [--docs N] [--runs R]
 
 A seeded, varied set of ecd/1 declarations (families, crew, pilgrims, several currencies, excise goods,
 cash, flags, both rule sets) is built once. Measured in the same run:
-  parse      baseline: ecd/1 JSON text -> validated EcdDocument (pydantic)
+  parse      baseline: ecd/1 JSON text -> validated EcdDocument (pydantic), `parse_ecd`
+  walked     the same through `jsondoc.load_json` (the text policy applied string by string: the parse before
+             issue #17 item 8; `parse_ecd` checks a clean document's text once and gives the same value)
   assess     decision for an already-parsed document (what the counter and `ecd import` call)
-  end-to-end parse + assess
+  end-to-end parse + assess (the goal)
 Each figure is the median of R runs over all N documents, in CPU time of this process (other load on a
 shared machine matters less) and in wall-clock time; ratios are against the parse baseline.
 """
@@ -22,7 +24,8 @@ import statistics
 import time
 from decimal import Decimal
 
-from workstation.domain.ecd import parse_ecd
+from workstation.domain.ecd import ecd_from_obj, parse_ecd
+from workstation.domain.jsondoc import load_json
 from workstation.rules.ecd import assess
 from workstation.rules.rates import RateRow, RateTable
 
@@ -106,12 +109,17 @@ def main() -> None:
     texts = make_docs(args.docs)
     rates = make_rates()
     parsed = [parse_ecd(t) for t in texts]
+    assert parsed == [ecd_from_obj(load_json(t, source="ecd")) for t in texts]  # the shortcut changes nothing
     decisions = [assess(d, rates) for d in parsed]  # warm caches (rule sets, rates) outside the timing
     lanes = sum(d.lane == "red" for d in decisions)
 
     def parse_only(items):
         for t in items:
             parse_ecd(t)
+
+    def parse_walked(items):
+        for t in items:
+            ecd_from_obj(load_json(t, source="ecd"))
 
     def assess_only(items):
         for d in items:
@@ -122,6 +130,7 @@ def main() -> None:
             assess(parse_ecd(t), rates)
 
     parse_rate = rate_per_second(parse_only, texts, args.runs)
+    walked_rate = rate_per_second(parse_walked, texts, args.runs)
     assess_rate = rate_per_second(assess_only, parsed, args.runs)
     e2e_rate = rate_per_second(end_to_end, texts, args.runs)
 
@@ -131,6 +140,7 @@ def main() -> None:
     print(f"{'what':<30}{'CPU /s':>10}{'us each':>9}{'vs parse':>10}{'wall /s':>10}{'vs parse':>10}")
     for label, (cpu, wall) in (
         ("parse ecd/1 JSON (baseline)", parse_rate),
+        ("parse, policy per string", walked_rate),
         ("assess parsed document", assess_rate),
         ("parse + assess (end to end)", e2e_rate),
     ):
@@ -138,8 +148,9 @@ def main() -> None:
             f"{label:<30}{cpu:>10,.0f}{1e6 / cpu:>9.1f}{cpu / parse_rate[0]:>10.2f}"
             f"{wall:>10,.0f}{wall / parse_rate[1]:>10.2f}"
         )
-    verdict = "meets" if assess_rate[0] >= GOAL else "MISSES"
-    print(f"assess {verdict} the goal of {GOAL:,}/s in CPU time ({assess_rate[0] / GOAL:.2f}x)")
+    verdict = "meets" if e2e_rate[0] >= GOAL else "MISSES"
+    print(f"parse + assess {verdict} the goal of {GOAL:,}/s in CPU time ({e2e_rate[0] / GOAL:.2f}x); "
+          f"assess alone {assess_rate[0] / GOAL:.2f}x")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from screens.base import Modal
 from screens.dialogs import PromptModal, SupervisorConfirmModal
+from screens.widgets.text import plain
 from workstation.i18n import N_
 
 
@@ -53,8 +54,6 @@ class DocumentModal(Modal):
         self.dismiss(None)
 
     def _show(self, text: str) -> None:
-        from rich.text import Text
-
         self.query_one("#doc-text", Static).update(plain(text, lines=True))  # document text is never markup
         keys = self.tr("P print again · T receipt · X void · Esc close")
         self._status(f"{self.number} — {keys}")

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,9 +21,11 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.text import cells, esc, plain
 from workstation.domain.codes import Role
 from workstation.domain.money import rupiah_or
 from workstation.i18n import N_
+from workstation.services.pib.determination import undeclared_items
 
 # ==================================================================================================
 # Helpers
@@ -138,12 +141,12 @@ class ExaminerScreen(SectionScreen):
             key = str(r.case_id)
             self.queue_rows[key] = r
             days = "-" if r.days is None else str(r.days)
-            t.add_row(short_aju(r.aju), r.importer_name[:16], r.state, r.registration_number or "-", days,
-                      " ".join(r.flags), key=key)
+            t.add_row(*cells(short_aju(r.aju), r.importer_name[:16], r.state, r.registration_number or "-", days,
+                             " ".join(r.flags)), key=key)
         b = self.query_one("#blocked", DataTable)
         b.clear()
         for x in blocked:
-            b.add_row(x.npwp, x.name[:20], x.reason[:28], x.blocked_by, key=x.npwp)
+            b.add_row(*cells(x.npwp, x.name[:20], x.reason[:28], x.blocked_by), key=x.npwp)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "ex-queue" and event.row_key.value:
@@ -168,9 +171,9 @@ class ExaminerScreen(SectionScreen):
         tr = self.tr
         d = detail
         lines = [
-            f"[b]{d.aju}[/b]  {d.state}  v{d.version}",
-            f"{d.importer_name} (NPWP {d.importer_npwp})",
-            tr("Registration") + f": {d.registration_number or '-'} {day_text(d.registered_on)}   "
+            f"[b]{esc(d.aju)}[/b]  {d.state}  v{d.version}",
+            f"{esc(d.importer_name)} (NPWP {esc(d.importer_npwp)})",
+            tr("Registration") + f": {esc(d.registration_number or '-')} {day_text(d.registered_on)}   "
             + tr("Days") + f": {'-' if d.sla.days_since_registration is None else d.sla.days_since_registration}"
             + "   " + tr("Due") + f": {day_text(d.sla.determination_due)}",
             tr("In TPS since") + f" {day_text(d.first_storage_on)} ({d.sla.storage_days} "
@@ -182,9 +185,9 @@ class ExaminerScreen(SectionScreen):
             lines.append(tr("Billing") + f" {bill.kind} {bill.code} {rupiah_or(bill.total_idr)} ({paid})")
         if d.instruction:
             i = d.instruction
-            lines.append(f"IP {i.document_number}: {i.inspector_login} {i.level_pct}% " + " ".join(i.containers))
+            lines.append(esc(f"IP {i.document_number}: {i.inspector_login} {i.level_pct}% " + " ".join(i.containers)))
         if d.lhp:
-            lines.append(f"LHP v{d.lhp.version} {d.lhp.content.get('conclusion', '')} ({d.lhp.author_login})")
+            lines.append(esc(f"LHP v{d.lhp.version} {d.lhp.content.get('conclusion', '')} ({d.lhp.author_login})"))
         if d.determination:
             a = d.determination.assessment
             lines.append(tr("Outcome") + f": {d.determination.outcome}  " + tr("fine") + f" {rupiah_or(a['fine_idr'])}")
@@ -197,23 +200,29 @@ class ExaminerScreen(SectionScreen):
             if r.tariff_bm_rate is not None and r.tariff_bm_rate != r.declared.bm_rate:
                 rate += f"/{format(r.tariff_bm_rate, 'f')}"
             diffs = " ".join(x.value for x in r.differences)
-            t.add_row(str(r.seq), r.declared.hs_code, found.hs_code if found else "-",
-                      f"{r.declared.quantity} {r.declared.unit}", f"{found.quantity} {found.unit}" if found else "-",
-                      rate, f"[b red]{diffs}[/]" if diffs else tr("match"), key=str(r.seq))
+            t.add_row(*cells(str(r.seq), r.declared.hs_code, found.hs_code if found else "-",
+                             f"{r.declared.quantity} {r.declared.unit}",
+                             f"{found.quantity} {found.unit}" if found else "-", rate),
+                      plain(diffs, "bold red") if diffs else tr("match"), key=str(r.seq))
+        # what the inspector found and the PIB does not declare: numbered after the declared items, as the
+        # determination form numbers them
+        for item in (undeclared_items(d.doc, d.lhp.lhp) if d.lhp else ()):
+            t.add_row(str(item.seq), "-", "-", "-", f"{item.quantity} {item.unit}", "-",
+                      "[b red]UNDECLARED[/] " + escape(item.description[:30]), key=str(item.seq))
         more: list[str] = []
         for p in d.lartas:
-            state = tr("permit") + f" {p.permit}" if p.permit else "[b red]" + tr("no permit") + "[/]"
-            more.append(f"LARTAS #{p.seq} {p.hs_code}: {p.permit_type} ({state})")
+            state = esc(tr("permit") + f" {p.permit}") if p.permit else "[b red]" + tr("no permit") + "[/]"
+            more.append(f"LARTAS #{p.seq} {esc(p.hs_code)}: {esc(p.permit_type)} ({state})")
         for q in d.requests:
             status = q.answer or (tr("open") if q.open else "-")
             due_word = tr("due")
             due = f" {due_word} {day_text(q.due_on)}" if q.due_on else ""
-            more.append(f"{q.kind}{due}: {q.text[:40]} → {status[:30]}" + (f" [{q.result}]" if q.result else ""))
+            more.append(esc(f"{q.kind}{due}: {q.text[:40]} → {status[:30]}" + (f" [{q.result}]" if q.result else "")))
         if d.documents:
-            more.append(tr("Documents") + ": " + ", ".join(f"{x.number}" + (f" v{x.version}" if x.version > 1 else "")
-                                                          for x in d.documents))
+            more.append(esc(tr("Documents") + ": " + ", ".join(f"{x.number}" + (f" v{x.version}" if x.version > 1 else "")
+                                                              for x in d.documents)))
         if d.submissions and not d.submissions[-1].accepted:
-            more += [f"{p.code.value} {p.field}: {p.message}" for p in d.submissions[-1].problems]
+            more += [esc(f"{p.code.value} {p.field}: {p.message}") for p in d.submissions[-1].problems]
         self.query_one("#case-more", Static).update("\n".join(more))
         self.refresh_bindings()
 
@@ -494,22 +503,39 @@ class DetermineModal(Modal):
         super().__init__()
         self.detail = detail
         self.hs_max_length = hs_max_length  # digits of a tariff post (rule set)
+        lhp = detail.lhp.lhp if detail.lhp else None
+        # the form starts from the LHP: a mismatched item shows the inspector's HS code, undeclared goods
+        # are rows of their own (HS code and CIF to determine, empty = left out, which needs a note)
+        self.found = {i.seq: i for i in (lhp.items if lhp else ()) if not i.match}
+        self.added = undeclared_items(detail.doc, lhp)
 
     def compose(self) -> ComposeResult:
         tr = self.tr
         with Vertical():
-            yield Static("[b]" + tr("Determination") + f"[/b] {self.detail.aju}")
+            yield Static("[b]" + tr("Determination") + f"[/b] {esc(self.detail.aju)}")
             yield Static(tr("Item · HS code · CIF · BM % · permit"))
             with VerticalScroll():
                 for item in self.detail.doc.items:
+                    found = self.found.get(item.seq)
+                    if found is not None:
+                        yield Static("[b red]LHP[/] " + escape(f"#{item.seq}: {found.hs_code} {found.quantity} "
+                                                               f"{found.unit} {found.description[:40]}"))
                     with Horizontal(classes="det-row"):
-                        yield Label(f"{item.seq}. {item.description[:18]}")
-                        yield Input(item.hs_code, id=f"hs-{item.seq}", classes="det-hs",
+                        yield Label(plain(f"{item.seq}. {item.description[:18]}"))
+                        yield Input(found.hs_code if found else item.hs_code, id=f"hs-{item.seq}", classes="det-hs",
                                     max_length=self.hs_max_length, compact=True)
                         yield Input(format(item.cif, "f"), id=f"cif-{item.seq}", classes="det-cif", compact=True)
                         yield Input(format(item.bm_rate, "f"), id=f"bm-{item.seq}", classes="det-bm", compact=True)
                         yield Input(item.lartas_permit or "", id=f"permit-{item.seq}", classes="det-permit",
                                     compact=True)
+                for item in self.added:
+                    with Horizontal(classes="det-row"):
+                        yield Label(f"{item.seq}. [b red]+[/]" + escape(item.description[:16]))
+                        yield Input("", id=f"hs-{item.seq}", classes="det-hs", max_length=self.hs_max_length,
+                                    compact=True, placeholder="HS")
+                        yield Input("", id=f"cif-{item.seq}", classes="det-cif", compact=True, placeholder="CIF")
+                        yield Input("", id=f"bm-{item.seq}", classes="det-bm", compact=True, placeholder="BM %")
+                        yield Input("", id=f"permit-{item.seq}", classes="det-permit", compact=True)
                 with Horizontal(classes="det-row"):
                     yield Label(tr("Note"))
                     yield Input(id="det-note", max_length=2000, compact=True)
@@ -538,6 +564,13 @@ class DetermineModal(Modal):
                 row["bm_rate"] = bm
             if permit and permit != (item.lartas_permit or ""):
                 row["lartas_permit"] = permit
+            out.append(row)
+        for item in self.added:  # undeclared goods: whatever the examiner typed (all empty = left out)
+            row = {"seq": str(item.seq)}
+            for key, prefix in (("hs_code", "hs"), ("cif", "cif"), ("bm_rate", "bm"), ("lartas_permit", "permit")):
+                value = self.query_one(f"#{prefix}-{item.seq}", Input).value.strip()
+                if value:
+                    row[key] = value
             out.append(row)
         return out
 

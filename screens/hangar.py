@@ -20,6 +20,7 @@ from screens.base import SectionScreen
 from screens.dialogs import PromptModal
 from screens.examiner import day_text, short_aju
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.text import cells, esc, plain
 from workstation.i18n import N_
 
 CAPACITIES = [("PPJK", "PPJK"), ("IMPORTER", "IMPORTER")]
@@ -90,8 +91,8 @@ class HangarScreen(SectionScreen):
         t.clear()
         for r in rows:
             days = "-" if r.days is None else str(r.days)
-            t.add_row(short_aju(r.aju), r.importer_name[:14], f"{r.level_pct}%", " ".join(r.containers)[:24],
-                      r.inspector_login or "-", days, " ".join(r.flags), key=str(r.case_id))
+            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], f"{r.level_pct}%", " ".join(r.containers)[:24],
+                             r.inspector_login or "-", days, " ".join(r.flags)), key=str(r.case_id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "hg-queue" and event.row_key.value:
@@ -111,16 +112,16 @@ class HangarScreen(SectionScreen):
         self.detail = detail
         tr = self.tr
         d, ip = detail, detail.instruction
-        lines = [f"[b]{d.aju}[/b]  {d.state}  {d.importer_name}"]
+        lines = [f"[b]{esc(d.aju)}[/b]  {d.state}  {esc(d.importer_name)}"]
         if ip:
-            lines.append(f"IP {ip.document_number}: {ip.level_pct}%  " + " ".join(ip.containers))
+            lines.append(esc(f"IP {ip.document_number}: {ip.level_pct}%  " + " ".join(ip.containers)))
             if ip.packages:
-                lines.append(tr("Packages") + f": {ip.packages}")
+                lines.append(esc(tr("Packages") + f": {ip.packages}"))
             if ip.memo:
-                lines.append(tr("Memo") + f": {ip.memo}")
+                lines.append(esc(tr("Memo") + f": {ip.memo}"))
             if ip.sample_requested:
                 lines.append("[b]" + tr("Samples requested") + "[/b]")
-        lines.append(tr("Goods at") + f" {d.goods_location or '-'} " + tr("from") + f" {day_text(d.goods_ready_on)}   "
+        lines.append(tr("Goods at") + f" {esc(d.goods_location or '-')} " + tr("from") + f" {day_text(d.goods_ready_on)}   "
                      + tr("In TPS since") + f" {day_text(d.first_storage_on)} ({d.sla.storage_days} " + tr("days") + ")")
         bap = f"BAP v{d.bap.version}" if d.bap else "[b red]" + tr("BAP fisik missing") + "[/]"
         ba = f"BA contoh v{d.sampling.version}" if d.sampling else "-"
@@ -134,20 +135,20 @@ class HangarScreen(SectionScreen):
         c = self.query_one("#lhp-containers", DataTable)
         c.clear()
         for n, x in enumerate(self.draft["containers"]):
-            c.add_row(x["number"], f"{x['size']}/{x['type']}", x.get("seal_number") or "-", x["seal_condition"],
-                      key=str(n))
+            c.add_row(*cells(x["number"], f"{x['size']}/{x['type']}", x.get("seal_number") or "-",
+                             x["seal_condition"]), key=str(n))
         t = self.query_one("#lhp-items", DataTable)
         t.clear()
         for n, x in enumerate(self.draft["items"]):
-            t.add_row(str(x["seq"]), x["packages_examined"], x["description"][:20], f"{x['quantity']} {x['unit']}",
-                      x["origin"], x["hs_code"], self.tr("match") if x["match"] else "[b red]" + self.tr("mismatch") + "[/]",
-                      key=str(n))
+            t.add_row(*cells(str(x["seq"]), x["packages_examined"], x["description"][:20],
+                             f"{x['quantity']} {x['unit']}", x["origin"], x["hs_code"]),
+                      self.tr("match") if x["match"] else "[b red]" + self.tr("mismatch") + "[/]", key=str(n))
         extra = []
         for u in self.draft["undeclared"]:
             extra.append(self.tr("Undeclared") + f": {u['description']} {u['quantity']} {u['unit']}")
         if self.draft["photos"]:
             extra.append(self.tr("Photos") + ": " + ", ".join(self.draft["photos"]))
-        self.query_one("#lhp-extra", Static).update("\n".join(extra))
+        self.query_one("#lhp-extra", Static).update(plain("\n".join(extra), lines=True))
 
     # -- which keys apply ---------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

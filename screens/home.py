@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from screens.base import SectionScreen
 from screens.sections import sections_for
+from screens.widgets.text import assemble
 from workstation.i18n import N_
 
 

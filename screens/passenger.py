@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal, SupervisorConfirmModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.text import cells
 from workstation.domain.errors import ErrorCode
 from workstation.domain.money import rupiah_text
 from workstation.errors import InputError
@@ -118,7 +119,7 @@ class DocumentsListModal(Modal):
         t = self.query_one(DataTable)
         t.add_columns(self.tr("Number"), self.tr("Type"))
         for d in self.documents:
-            t.add_row(d.number, d.doc_type, key=d.number)
+            t.add_row(*cells(d.number, d.doc_type), key=d.number)
         t.move_cursor(row=max(0, t.row_count - 1))
         t.focus()
 
@@ -313,7 +314,8 @@ class CounterScreen(SectionScreen):
             self.open_case(rows[0].case_id)
             return
         for r in rows:
-            table.add_row(r.flight or "-", r.name[:20], r.passport, r.lane, r.state, r.ecd_id, key=str(r.case_id))
+            table.add_row(*cells(r.flight or "-", r.name[:20], r.passport, r.lane, r.state, r.ecd_id),
+                          key=str(r.case_id))
         table.display = True
         table.focus()
 
@@ -445,6 +447,9 @@ class CounterScreen(SectionScreen):
             if r.cash_idr is not None:
                 declared = tr("declared") if r.cash_declared else tr("not declared")
                 extra = f" · {rupiah_text(r.cash_idr)} · {declared} · {fine} {rupiah_text(r.fine_idr or 0)}"
+                if r.cash_declared_idr and r.cash_excess_idr:  # counted above a declaration: the discrepancy
+                    extra += (" · " + tr("declared") + f" {rupiah_text(r.cash_declared_idr)}, "
+                              + tr("not declared") + f" {rupiah_text(r.cash_excess_idr)}")
             out.append(f"{handed}: {r.code} → {r.receiver_name} ({r.receiver}) · {r.document_number}{extra}\n")
         if v.state in ("GREEN", "ASSESSED", "PAID"):
             blockers = v.release_blockers()
@@ -732,7 +737,8 @@ class CounterScreen(SectionScreen):
         table.clear()
         for r in rows:
             reasons = ",".join(SHORT_REASONS.get(x, x) for x in r.reasons) or "-"
-            table.add_row(r.flight or "-", r.name[:18], r.passport, r.lane, r.state, reasons[:24], key=str(r.case_id))
+            table.add_row(*cells(r.flight or "-", r.name[:18], r.passport, r.lane, r.state, reasons[:24]),
+                          key=str(r.case_id))
         flight = self.queue_flight or tr("all flights")
         counts = tr("{day}: red {red} · green {green} · {flight} · {filter}", day=data.day.isoformat(),
                     red=data.lanes.get("red", 0), green=data.lanes.get("green", 0), flight=flight,

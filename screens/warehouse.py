@@ -27,6 +27,7 @@ from textual.widgets import (
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.text import cells, esc, plain
 from workstation.i18n import N_
 
 FILTERS = {"1": "open", "2": "moving", "3": "overdue", "4": "all"}
@@ -155,8 +156,8 @@ class WarehouseScreen(SectionScreen):
         t = self.query_one("#plp-queue", DataTable)
         t.clear()
         for r in rows:
-            t.add_row(r.reference, r.state, f"{r.origin}→{r.destination}", f"{r.approved}/{r.lines}",
-                      str(r.moved_in), str(r.overdue or ""), r.plp_number or "-", key=str(r.case_id))
+            t.add_row(*cells(r.reference, r.state, f"{r.origin}→{r.destination}", f"{r.approved}/{r.lines}",
+                             str(r.moved_in), str(r.overdue or ""), r.plp_number or "-"), key=str(r.case_id))
         label = self.tr("Occupancy %")
         self.query_one("#plp-yor", Static).update(f"[b]{label}[/b] " + escape(occupancy_strip(tps)))
         p = self.query_one("#plp-tps", DataTable)
@@ -166,10 +167,10 @@ class WarehouseScreen(SectionScreen):
             teu = f"{v.teu_used}/{v.capacity_teu}" if v.capacity_teu else "-"
             m3 = f"{v.m3_used if v.m3_used is not None else '?'}/{v.capacity_m3}" if v.capacity_m3 else "-"
             mark = "!" if v.over_threshold else ""
-            p.add_row(v.code, teu, _pct(v.yor_pct) + (mark if v.yor_pct is not None and v.yor_pct >= v.threshold_pct
+            p.add_row(plain(v.code), teu, _pct(v.yor_pct) + (mark if v.yor_pct is not None and v.yor_pct >= v.threshold_pct
                                                       else ""),
                       m3, _pct(v.sor_pct) + (mark if v.sor_pct is not None and v.sor_pct >= v.threshold_pct else ""),
-                      str(v.threshold_pct), ",".join(v.facilities) or "-", self.tr(SOURCE_NAMES[v.source]), v.operator[:30],
+                      str(v.threshold_pct), ",".join(v.facilities) or "-", self.tr(SOURCE_NAMES[v.source]), plain(v.operator[:30]),
                       key=v.code)
         if p.row_count:
             p.move_cursor(row=min(row, p.row_count - 1))
@@ -327,12 +328,12 @@ class PlpRequestModal(Modal):
         plp_line = f"{d.plp_number} ({d.plp_date:%d-%m-%Y})" if d.plp_number and d.plp_date else (d.plp_number or "")
         reg = " / ".join(_num(x) for x in d.registry_yor)
         head = [f"[b]{escape(d.case.reference)}[/b]  {d.case.state}  {escape(plp_line)}",
-                f"{d.origin} → {d.destination}   {applicant}: {escape(d.operator)} ({d.applicant})",
-                f"{ground}: {d.reason}   BC 1.1: {d.bc11}",
+                f"{esc(d.origin)} → {esc(d.destination)}   {applicant}: {esc(d.operator)} ({esc(d.applicant)})",
+                f"{ground}: {esc(d.reason)}   BC 1.1: {esc(d.bc11)}",
                 f"YOR %: {stated} {_num(d.stated_yor[0])} / {_num(d.stated_yor[1])}, {registry} {reg}",
                 f"{refusals}: {', '.join(d.refusals) or '-'}   {ruleset}: {d.ruleset}"]
         if d.warnings:
-            head.append(f"[b]{advice}:[/b] " + ", ".join(d.warnings))
+            head.append(f"[b]{advice}:[/b] " + esc(", ".join(d.warnings)))
         if d.case.flags:
             head.append("[b]![/b] " + ", ".join(d.case.flags))
         if d.cancel_reason:
@@ -348,8 +349,8 @@ class PlpRequestModal(Modal):
                 state = ("→ " + tr("approve")) if ok else ("→ " + tr("reject"))
             note = (ln.reason or (self.decisions.get(ln.seq, (True, ""))[1])) + (" ⚠" if ln.overdue else "")
             storage = ln.storage_due.strftime("%d-%m-%Y") if ln.storage_due else "-"
-            t.add_row(str(ln.seq), ln.what, state, _t(ln.out_at, zone), _t(ln.in_at, zone), note[:22],
-                      _t(ln.due_at, zone), storage, key=str(ln.seq))
+            t.add_row(*cells(str(ln.seq), ln.what, state, _t(ln.out_at, zone), _t(ln.in_at, zone), note[:22],
+                             _t(ln.due_at, zone), storage), key=str(ln.seq))
         if t.row_count:
             t.move_cursor(row=min(row, t.row_count - 1))
         t.focus()
@@ -587,9 +588,9 @@ class PlpEntryModal(Modal):
             grounds = ", ".join(ev.reasons) or "-"
             lines = [f"[b]{verdict}[/b]  {ground}: {grounds}  ({threshold} {ev.threshold_pct} %, {ev.ruleset})"]
             if ev.refusals:
-                lines.append(f"{refusals}: " + ", ".join(ev.refusals))
+                lines.append(f"{refusals}: " + esc(", ".join(ev.refusals)))
             if ev.warnings:
-                lines.append(f"{advice}: " + ", ".join(ev.warnings))
+                lines.append(f"{advice}: " + esc(", ".join(ev.warnings)))
             if not ev.eligible:
                 lines.append(tr("Ctrl+S registers it as refused, with a refusal letter."))
             self._result("\n".join(lines))

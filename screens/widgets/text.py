@@ -2,14 +2,17 @@
 
 A name such as `Budi [/] Santoso` or `[link=http://x]Siti[/link]` put into a markup string crashes the widget
 or becomes a live link. Every value that came from the database, a device or a user goes through `plain`
-(a `rich.text.Text`, which Static, Label, DataTable cells and notifications show literally) or, where a markup
-string is still built around it, through `esc`. Control and invisible format characters (ESC, BEL, U+202E…)
+(a Textual `Content`, which Static, Label and DataTable cells show literally, and which compares equal to its
+plain string) or, where a markup string is still built around it, through `esc`. Notifications are always
+plain (WorkstationApp.notify). Control and invisible format characters (ESC, BEL, U+202E…)
 are shown as escapes (`\\x1b`, `\\u202e`), so a name can neither drive the terminal nor reorder the line."""
 
 from __future__ import annotations
 
 from rich.markup import escape
-from rich.text import Text
+from textual.content import Content
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def clean(value: object, *, lines: bool = False) -> str:
@@ -24,6 +27,8 @@ def clean(value: object, *, lines: bool = False) -> str:
     for ch in text:
         if ch.isprintable() or (lines and ch == "\n"):
             out.append(ch)
+        elif ch in _NAMED:
+            out.append(_NAMED[ch])
         else:
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
@@ -31,9 +36,11 @@ def clean(value: object, *, lines: bool = False) -> str:
     return "".join(out)
 
 
-def plain(value: object, style: str = "") -> Text:
-    """Stored text as a Rich `Text`: shown literally (no markup), controls escaped, in `style` if given."""
-    return Text(clean(value), style=style)
+def plain(value: object, style: str = "", *, lines: bool = False) -> Content:
+    """Stored text as `Content`: shown literally (no markup), controls escaped (line breaks kept with
+    `lines`), in `style` if given."""
+    text = clean(value, lines=lines)
+    return Content.styled(text, style) if style else Content(text)
 
 
 def esc(value: object) -> str:
@@ -41,18 +48,19 @@ def esc(value: object) -> str:
     return escape(clean(value))
 
 
-def assemble(*parts: str | Text | tuple[str, str]) -> Text:
-    """A line of mixed parts: `Text` as is, `(text, style)` styled, a plain `str` cleaned and literal. Our own
-    fixed words are styled by tuple, never by markup, so nothing in a value is ever parsed."""
-    out = Text()
+def assemble(*parts: str | Content | tuple[str, str]) -> Content:
+    """Content of mixed parts: `Content` as is, `(text, style)` styled, a plain `str` literal with controls
+    escaped (line breaks kept: parts are often lines). Our own fixed words are styled by tuple, never by
+    markup, so nothing in a value is ever parsed."""
+    out: list[str | Content | tuple[str, str]] = []
     for part in parts:
-        if isinstance(part, Text):
-            out.append_text(part)
+        if isinstance(part, Content):
+            out.append(part)
         elif isinstance(part, tuple):
-            out.append(clean(part[0]), style=part[1])
+            out.append((clean(part[0], lines=True), part[1]))
         else:
-            out.append(clean(part))
-    return out
+            out.append(Content(clean(part, lines=True)))
+    return Content.assemble(*out)
 
 
 def cells(*values: object) -> list[object]:

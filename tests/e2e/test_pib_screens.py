@@ -302,3 +302,39 @@ async def test_supervisor_queues_flags_intake_and_blocked_importers(env, make_ap
         row = [str(c) for c in app.screen.query_one("#hg-queue", DataTable).get_row_at(0)]
         assert row[4] == "budi" and "SLA_BREACH" in row[6]
     assert [b.npwp for b in env.pib.blocked_importers(env.supervisor)] == ["012345678901000"]
+
+
+async def test_lhp_findings_are_in_the_research_view_and_the_determination_form(env, make_app):
+    """#11 item 11: undeclared goods and the inspector's HS code reach the examiner; a mismatch LHP cannot be
+    cleared with an SPPB without a written reason; the undeclared goods determined on screen make the SPTNP."""
+    lhp = lhp_form(undeclared=True)
+    lhp = lhp.model_copy(update={"items": [lhp.items[0].model_copy(update={"hs_code": "8471500000", "match": False}),
+                                           lhp.items[1]]})
+    cid = env.in_research(lhp=lhp)
+    app = english(make_app())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "dewi")
+        await pilot.press("f5")
+        await settle(app, pilot)
+        await open_case(app, pilot, "#ex-queue", cid)
+        research = app.screen.query_one("#research", DataTable)
+        assert research.row_count == 3  # two declared items and the undeclared lids
+        assert "UNDECLARED" in str(research.get_row("3")[-1])
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetermineModal)
+        assert app.screen.query_one("#hs-1", Input).value == "8471500000"  # the LHP's HS code, not the PIB's
+        await pilot.press("ctrl+s")  # lids left out, no note: refused, the dialog stays
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetermineModal)
+        assert "reason" in text_of(app, "#det-error")
+        for widget_id, value in {"hs-3": "8516600000", "cif-3": "200.00", "bm-3": "7.5"}.items():
+            app.screen.query_one(f"#{widget_id}", Input).value = value
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert "SPTNP" in text_of(app, "#det-preview")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExaminerScreen)
+    d = env.detail(cid)
+    assert d.state == P.SPTNP and {i["seq"] for i in d.determination.items} >= {1, 3}

@@ -123,11 +123,19 @@ def test_clearance_needs_another_user_with_the_supervisor_role(services, users, 
     c = ecd.clear_to_green(officer, v.case.id, v.version, "dried flowers, certificate shown", confirmed)
     assert c.state == "GREEN" and c.lane == "green" and "CLEARED" in c.case.flags
     assert c.cleared is not None and c.cleared.confirmed_by == "agus" and c.cleared.decided_by == "siti"
-    assert c.decision.referrals == () and c.case.reasons == ("QUARANTINE_GOODS",)  # reasons kept, shown
+    # the quarantine referral is another authority's: kept on the green decision, release blocked until handed over
+    assert c.decision.referrals == ("QUARANTINE",) and c.case.reasons == ("QUARANTINE_GOODS",)
     with services.ctx.db.read() as s:
         payload = s.scalar(select(AuditEntry.payload).where(AuditEntry.action == "ecd.clear"))
-    assert '"confirmed_by":"agus"' in payload and "QUARANTINE" in payload
-    assert ecd.release(officer, c.case.id, c.version).state == "RELEASED"
+    assert '"confirmed_by":"agus"' in payload and '"kept_referrals":["QUARANTINE"]' in payload
+    assert c.release_blockers() == ["QUARANTINE not recorded"]
+    with pytest.raises(Refusal) as exc:
+        ecd.release(officer, c.case.id, c.version)
+    assert exc.value.code == "RELEASE_BLOCKED"
+    r = ecd.refer(officer, c.case.id, c.version, "QUARANTINE", receiver="BARANTIN", receiver_name="Andi",
+                  items=[("Dried flowers", "1 PCE")])
+    assert r.state == "GREEN" and r.release_blockers() == []
+    assert ecd.release(officer, r.case.id, r.version).state == "RELEASED"
 
 
 def test_a_cleared_case_with_duties_is_billed_before_release(services, users, ecd, officer):
@@ -201,6 +209,26 @@ def test_declared_cash_is_not_fined(services, users, ecd, officer):
     assert v.referrals[-1].cash_declared is True and v.referrals[-1].fine_idr == 0
     v = ecd.reassess(officer, v.case.id, v.version)
     assert ecd.release(officer, v.case.id, v.version).state == "RELEASED"
+
+
+def test_cash_counted_above_the_declaration_shows_the_difference_and_fines_it(services, users, ecd, officer):
+    # declared USD 10,000 (160,000,000 at NDPBM 16,000); counted USD 15,000 (240,000,000)
+    doc = green_doc(cash=[{"currency": "USD", "amount": "10000", "bearer_instrument": False}])
+    v = ecd.import_ecd(officer, text(doc)).view
+    v = ecd.cash_procedure(officer, v.case.id, v.version, [("USD", "15000")], receiver="Unit uang tunai",
+                           receiver_name="Rina")
+    r = v.referrals[-1]
+    assert (r.cash_idr, r.cash_declared_idr, r.cash_excess_idr) == (240_000_000, 160_000_000, 80_000_000)
+    assert r.cash_declared is True and r.fine_idr == 8_000_000  # 10 % of the 80,000,000 not declared
+    with services.ctx.db.read() as s:
+        payload = s.scalar(select(AuditEntry.payload).where(AuditEntry.action == "ecd.cash_procedure"))
+    assert '"excess_idr":80000000' in payload and '"fine_idr":8000000' in payload
+    # the same count without the discrepancy: nothing to fine, none shown
+    doc = green_doc("ECD-20261121-000201", cash=[{"currency": "USD", "amount": "15000", "bearer_instrument": False}])
+    w = ecd.import_ecd(officer, text(doc)).view
+    w = ecd.cash_procedure(officer, w.case.id, w.version, [("USD", "15000")], receiver="Unit uang tunai",
+                           receiver_name="Rina")
+    assert w.referrals[-1].cash_excess_idr == 0 and w.referrals[-1].fine_idr == 0
 
 
 def test_referrals_quarantine_enforcement_and_pibk(services, users, ecd, officer):

@@ -32,9 +32,10 @@ def plp(services, users):
     return services.plp
 
 
-def _approved_two(plp, officer, containers=(("CSQU3054383", "40"), ("MSCU6639870", "20"))):
-    d = plp.import_request(officer, demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD", list(containers)))
-    return plp.decide(officer, d.case.id, d.case.version, {ln.seq: (True, "") for ln in d.lines})
+def _approved_two(plp, users, containers=(("CSQU3054383", "40"), ("MSCU6639870", "20"))):
+    """Registered by siti (officer), approved by agus: who registers a request may not decide it."""
+    d = plp.import_request(users[Role.OFFICER], demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD", list(containers)))
+    return plp.decide(users[Role.SUPERVISOR], d.case.id, d.case.version, {ln.seq: (True, "") for ln in d.lines})
 
 
 def test_the_state_machine_is_data():
@@ -45,7 +46,7 @@ def test_the_state_machine_is_data():
 
 def test_case_closes_only_when_every_approved_line_is_in(services, users, plp, clock):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer)
+    d = _approved_two(plp, users)
     d = plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")
     d = plp.gate_out(officer, d.case.id, d.case.version, 2, truck_plate="B 2 AB")
     clock.advance(hours=1)
@@ -64,7 +65,7 @@ def test_case_closes_only_when_every_approved_line_is_in(services, users, plp, c
 
 def test_movements_out_of_order_are_refused_and_write_nothing(services, users, plp):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer)
+    d = _approved_two(plp, users)
     with pytest.raises(Refusal):  # nothing is out yet
         plp.gate_in(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")
     d = plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")
@@ -83,7 +84,7 @@ def test_movements_out_of_order_are_refused_and_write_nothing(services, users, p
 
 def test_smart_gate_records_by_container_number(services, users, plp):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer)
+    d = _approved_two(plp, users)
     assert plp.release_for_container("csqu 305438 3", tps="KOJA").direction == "OUT"
     assert plp.release_for_container("CSQU3054383", tps="MTI1") is None  # not out yet: nothing to let in
     with pytest.raises(Refusal) as e:
@@ -106,7 +107,7 @@ def test_smart_gate_records_by_container_number(services, users, plp):
 
 def test_a_manual_record_needs_the_plate(services, users, plp):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer)
+    d = _approved_two(plp, users)
     with pytest.raises(InputError) as e:
         plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="")
     assert e.value.field == "truck_plate"
@@ -118,7 +119,7 @@ def test_a_manual_record_needs_the_plate(services, users, plp):
 
 def test_different_seals_at_the_destination_flag_the_case(services, users, plp):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer, containers=(("CSQU3054383", "40"),))
+    d = _approved_two(plp, users, containers=(("CSQU3054383", "40"),))
     d = plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB", seals=["SL-1"])
     d = plp.gate_in(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB", seals=["SL-9"])
     assert d.case.state == "CLOSED" and d.case.flags == ("SEAL_MISMATCH",)
@@ -126,7 +127,7 @@ def test_different_seals_at_the_destination_flag_the_case(services, users, plp):
 
 def test_overdue_gate_in_is_flagged_with_its_due_time(services, users, plp, clock):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer, containers=(("CSQU3054383", "40"),))
+    d = _approved_two(plp, users, containers=(("CSQU3054383", "40"),))
     assert d.lines[0].due_at == clock.now + dt.timedelta(hours=72)  # [U] gate-out within 72 h of approval
     d = plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")
     assert d.lines[0].due_at == clock.now + dt.timedelta(hours=12) and not d.lines[0].overdue
@@ -150,7 +151,7 @@ def test_the_30_day_clock_runs_on_from_the_first_storage(services, users, plp, c
     officer = users[Role.OFFICER]
     first = clock.now - dt.timedelta(days=12)
     plp.store_container(officer, "KOJA", "CSQU3054383", "40", first_stored_at=first)
-    d = _approved_two(plp, officer, containers=(("CSQU3054383", "40"),))
+    d = _approved_two(plp, users, containers=(("CSQU3054383", "40"),))
     due = (first.astimezone(services.settings.zone).date() + dt.timedelta(days=30))
     assert (d.lines[0].first_stored_at, d.lines[0].storage_due) == (first, due)
     d = plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")
@@ -177,12 +178,12 @@ def test_cancellation_with_reason_and_letter(services, users, plp):
     with pytest.raises(Refusal):  # final
         plp.cancel(officer, c.case.id, c.case.version, "lagi")
     with pytest.raises(Refusal):
-        plp.decide(officer, c.case.id, c.case.version, {1: (True, "")})
+        plp.decide(users[Role.SUPERVISOR], c.case.id, c.case.version, {1: (True, "")})
 
 
 def test_a_stale_screen_gets_a_conflict(services, users, plp):
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer)
+    d = _approved_two(plp, users)
     plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")
     with pytest.raises(ConflictError):
         plp.gate_out(users[Role.SUPERVISOR], d.case.id, d.case.version, 2, truck_plate="B 1 AB")
@@ -192,7 +193,7 @@ def test_a_stale_screen_gets_a_conflict(services, users, plp):
 def test_the_gate_and_a_screen_meet_on_the_same_line(services, users, plp):
     """The gate records without a version; the officer's screen, opened before, then gets a conflict."""
     officer = users[Role.OFFICER]
-    d = _approved_two(plp, officer)
+    d = _approved_two(plp, users)
     plp.record_gate_out(officer, "CSQU3054383", tps="KOJA", read_by="gate-ocr")
     with pytest.raises(ConflictError):
         plp.gate_out(officer, d.case.id, d.case.version, 1, truck_plate="B 1 AB")

@@ -121,7 +121,8 @@ def _approved(services, users, plp):
     _fill(services, users, "KOJA", 700)
     d = plp.import_request(users[Role.OFFICER], demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD",
                                                              [("CSQU3054383", "40"), ("MSCU6639870", "40")]))
-    return plp.decide(users[Role.OFFICER], d.case.id, d.case.version,
+    # siti registers, agus decides: who registers a request may not decide it
+    return plp.decide(users[Role.SUPERVISOR], d.case.id, d.case.version,
                       {1: (True, ""), 2: (False, "BL tidak sesuai")}, note="Segera dipindahkan")
 
 
@@ -138,14 +139,15 @@ def test_decision_needs_every_line_and_a_reason_for_rejections(services, users, 
     _fill(services, users, "KOJA", 700)
     d = plp.import_request(users[Role.OFFICER], demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD",
                                                              [("CSQU3054383", "40"), ("MSCU6639870", "40")]))
+    sup = users[Role.SUPERVISOR]  # siti registered it
     with pytest.raises(InputError, match="line 2"):
-        plp.decide(users[Role.OFFICER], d.case.id, d.case.version, {1: (True, "")})
+        plp.decide(sup, d.case.id, d.case.version, {1: (True, "")})
     with pytest.raises(InputError, match="reason"):
-        plp.decide(users[Role.OFFICER], d.case.id, d.case.version, {1: (True, ""), 2: (False, " ")})
+        plp.decide(sup, d.case.id, d.case.version, {1: (True, ""), 2: (False, " ")})
     with pytest.raises(PermissionDenied):
         plp.decide(users[Role.EXAMINER], d.case.id, d.case.version, {1: (True, ""), 2: (True, "")})
     assert plp.get(d.case.id).case.state == "SUBMITTED"
-    r = plp.decide(users[Role.OFFICER], d.case.id, d.case.version, {1: (False, "x"), 2: (False, "y")})
+    r = plp.decide(sup, d.case.id, d.case.version, {1: (False, "x"), 2: (False, "y")})
     assert r.case.state == "REJECTED" and "/PLP-TOLAK/" in r.documents[0]
 
 
@@ -268,8 +270,23 @@ def test_preview_of_the_decision_writes_nothing(services, users, plp):
     _fill(services, users, "KOJA", 700)
     d = plp.import_request(users[Role.OFFICER], demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD",
                                                              [("CSQU3054383", "40")]))
-    text = plp.preview_decision(users[Role.OFFICER], d.case.id, {1: (True, "")})
+    text = plp.preview_decision(users[Role.SUPERVISOR], d.case.id, {1: (True, "")})  # siti registered it
     assert "DRAFT" in text and "CSQU3054383" in text and "DISETUJUI" in text
     assert _count(services, Document) == 0 and plp.get(d.case.id).case.version == d.case.version
-    issued = plp.decide(users[Role.OFFICER], d.case.id, d.case.version, {1: (True, "")})
+    issued = plp.decide(users[Role.SUPERVISOR], d.case.id, d.case.version, {1: (True, "")})
     assert issued.plp_number == "000001/PLP/040300/2026"  # the preview took no number
+
+
+def test_the_officer_who_registered_a_request_may_not_decide_it(services, users, plp):
+    _fill(services, users, "KOJA", 700)
+    d = plp.import_request(users[Role.OFFICER], demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD",
+                                                             [("CSQU3054383", "40")]))
+    with pytest.raises(PermissionDenied) as e:
+        plp.decide(users[Role.OFFICER], d.case.id, d.case.version, {1: (True, "")})
+    assert e.value.code == "SEPARATION_OF_DUTIES"
+    with pytest.raises(PermissionDenied) as e:  # told at the preview already, before the letter is drafted
+        plp.preview_decision(users[Role.OFFICER], d.case.id, {1: (True, "")})
+    assert e.value.code == "SEPARATION_OF_DUTIES"
+    assert plp.get(d.case.id).case.state == "SUBMITTED" and plp.get(d.case.id).documents == ()
+    r = plp.decide(users[Role.SUPERVISOR], d.case.id, d.case.version, {1: (True, "")})  # another officer may
+    assert r.case.state == "APPROVED"

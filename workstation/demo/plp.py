@@ -33,7 +33,8 @@ def demo_request(origin: str, destination: str, reason: str, containers: list[tu
 
 def seed_demo(services: Any) -> None:
     """TPS registry of Tanjung Priok and requests in every state: submitted (one with packages), approved
-    (the demo gate at KOJA lets its container out), moving, closed, refused at registration, cancelled."""
+    (the demo gate at KOJA lets its container out), moving, closed, refused at registration, cancelled.
+    siti registers the requests and agus decides them: who registers a request may not decide it."""
     from workstation.demo import DEMO_PASSWORD
 
     plp = services.plp
@@ -51,10 +52,10 @@ def seed_demo(services: Any) -> None:
 
         # APPROVED, one line refused: the demo gate (TPS KOJA) opens for CSQU3054383
         a = req("KOJA", "MTI1", "YOR_OVER_THRESHOLD", [("CSQU3054383", "40"), ("MSCU6639870", "40")])
-        plp.decide(officer, a.case.id, a.case.version, {1: (True, ""), 2: (False, "nomor BL tidak sesuai BC 1.1")})
+        plp.decide(sup, a.case.id, a.case.version, {1: (True, ""), 2: (False, "nomor BL tidak sesuai BC 1.1")})
         # CLOSED: out of KOJA and in at JICT
         b = req("KOJA", "JICT", "YOR_OVER_THRESHOLD", [("MSKU9070323", "40")], bc11="001240")
-        b = plp.decide(officer, b.case.id, b.case.version, {1: (True, "")})
+        b = plp.decide(sup, b.case.id, b.case.version, {1: (True, "")})
         b = plp.gate_out(officer, b.case.id, b.case.version, 1, truck_plate="B 9044 UIO", seals=["SL-7781230"])
         plp.gate_in(officer, b.case.id, b.case.version, 1, truck_plate="B 9044 UIO", seals=["SL-7781230"])
         # SUBMITTED: excisable goods to be ribboned at the destination, and an LCL request with packages
@@ -65,7 +66,7 @@ def seed_demo(services: Any) -> None:
         req("JICT", "MTI1", "RUSH_HANDLING", [("CSQU3054383", "20")], bc11="001238")
         # CANCELLED after approval: the importer lodged the PIB in the meantime
         c = req("JICT", "GRAHA", "NO_SPECIAL_FACILITY", [], bc11="001239", packages=[("OOLU555000111", 40, "CT")])
-        c = plp.decide(officer, c.case.id, c.case.version, {1: (True, "")})
+        c = plp.decide(sup, c.case.id, c.case.version, {1: (True, "")})
         plp.cancel(sup, c.case.id, c.case.version, "importir telah mengajukan PIB")
     finally:
         services.auth.logout(sup, "demo set-up done")

@@ -21,12 +21,14 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     PlainValidator,
+    Strict,
     StringConstraints,
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
 
-from workstation.domain.codes import Lane, Role
+from workstation.domain import jsondoc as J
+from workstation.domain.codes import Lane, Referral, Role
 from workstation.domain.errors import ErrorCode, InputError
 from workstation.domain.jsondoc import json_path
 from workstation.domain.workflow import workflow
@@ -68,6 +70,8 @@ def _decimal_string(value: Any) -> Decimal:
 
 
 def _count(value: Any) -> int:
+    if type(value) is int and 0 <= value <= _MAX_COUNT:  # the usual case first (issue #17 item 8)
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value <= _MAX_COUNT:
             return value
@@ -83,13 +87,14 @@ def _quantity(value: Any) -> Decimal:
 
 
 def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if isinstance(value, str):  # from JSON: the usual case first
+        if _DATE_RE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _DATE_RE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
     raise PydanticCustomError("iso_date", "must be a date YYYY-MM-DD")
 
 
@@ -143,13 +148,9 @@ Country = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
 Port = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z0-9]{3,5}$")]
 HS_LENGTHS = tuple(range(4, 11))  # an e-CD's HS code: heading (4) to national sub-heading (10) digits
 HsCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]{4,10}$")]
-StrictBoolean = Annotated[bool, PlainValidator(lambda v: _strict_bool(v))]
-
-
-def _strict_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise PydanticCustomError("bool_type", "must be true or false")
+# Strict in pydantic-core itself (JSON true/false only; 1, "yes" refused as `bool_type`, worded below): a
+# Python validator here cost a fifth of the document's validation (issue #17 item 8).
+StrictBoolean = Annotated[bool, Strict()]
 
 
 class _Model(BaseModel):
@@ -251,6 +252,7 @@ _MESSAGES = {
     "string_pattern_mismatch": "has an invalid format",
     "string_too_short": "must not be empty",
     "literal_error": 'must be "ecd/1" (the only format this version reads)',
+    "bool_type": "must be true or false",
 }
 
 
@@ -290,42 +292,78 @@ def ecd_from_obj(obj: Any) -> EcdDocument:
 def parse_ecd(data: str | bytes, *, source: str = "ecd") -> EcdDocument:
     """Parse ecd/1 JSON text through the one bounded JSON reader (size, depth, duplicate keys, hostile
     characters: workstation/domain/jsondoc.py). Bad JSON names `source` and line:column; bad content the JSON
-    path."""
-    return ecd_from_obj(_load_json_fast(data, source=source))
+    path.
 
-
-def _load_json_fast(data: str | bytes, *, source: str) -> Any:
-    """`jsondoc.load_json(data, source=source)`, the same value and the same errors, ~10x faster on a clean
-    document (issue #17 item 8: the text policy walked every key and string, ~115 of the ~150 us a parse took).
-
-    Why the shortcut is exact: without a backslash in the text no decoded string can hold a character the text
-    does not (JSON refuses raw controls, so tab/CR/LF too, inside strings), so one policy check of the whole
-    text stands for the per-string checks and `_clean` would change nothing. Everything else — a backslash,
-    any refused character anywhere, a BOM, bytes that are not plain UTF-8, more brackets than the depth limit,
-    a text that could exceed the size limit, any decoding error — goes through `load_json`, which raises the
-    one error it always raised."""
-    from workstation.domain import jsondoc as J
-
-    if isinstance(data, bytes):
-        if len(data) <= J.MAX_JSON_BYTES:
-            try:
-                text: str | None = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None
-        else:
-            text = None
-    else:
-        text = data if len(data) * 4 <= J.MAX_JSON_BYTES else None  # 4 bytes per character at most
-    # Plain ASCII can hold no format character nor surrogate, and a control other than DEL that the JSON
-    # decoder would let through is only tab/CR/LF between tokens: DEL is the one to look for.
-    if (text is not None and "\\" not in text and text.count("[") + text.count("{") <= J.MAX_JSON_DEPTH
-            and ("\x7f" not in text if text.isascii() else J.hostile_character(text) is None)):
+    A clean document takes a shortcut with the same outcome (issue #17 item 8: the reader's per-string walk was
+    ~115 of the ~150 us a parse took): see `_clean_text` and `_keys`. Whatever the shortcut does not accept —
+    JSON or content errors included — is parsed again the full way, which raises the one error it always
+    raised."""
+    text = _clean_text(data)
+    if text is not None:
         try:
-            return json.loads(text, object_pairs_hook=J._no_duplicate_keys, parse_int=J._parse_int,
-                              parse_float=J._parse_float, parse_constant=J._parse_constant)
-        except (ValueError, RecursionError):
-            pass  # load_json reports it with its message
-    return J.load_json(data, source=source)
+            obj = _PLAIN.decode(text)
+            doc = EcdDocument.model_validate(obj)
+        except (ValueError, RecursionError):  # JSONDecodeError and ValidationError are ValueErrors
+            pass
+        else:
+            # Integers and floats came through the plain decoder: the document validated, so the only numbers
+            # it holds are counts <= 10**9 (floats and NaN are refused by every field), never the 41+ digits
+            # load_json refuses. A new field must keep that true (bounded counts only). Duplicate keys: _keys.
+            if text.count('":') == _keys(obj) and _no_space_before_colon(text):
+                return doc
+    return ecd_from_obj(J.load_json(data, source=source))
+
+
+_PLAIN = json.JSONDecoder()
+
+
+def _clean_text(data: str | bytes) -> str | None:
+    """The text of `data` when one check of it stands for load_json's checks of every key and string, else
+    None. Why that is exact: without a backslash no decoded string can hold a character the text does not
+    (JSON refuses raw controls, so tab/CR/LF too, inside strings), so when the whole text is clean under the
+    text policy every string is, and load_json's clean-up would change nothing. Refused here (the full way
+    then decides): a backslash, any refused character anywhere, a BOM, bytes that are not UTF-8, more brackets
+    than the depth limit, a text that could exceed the size limit."""
+    if isinstance(data, bytes):
+        if len(data) > J.MAX_JSON_BYTES:
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    elif len(data) * 4 <= J.MAX_JSON_BYTES:  # 4 bytes per character at most
+        text = data
+    else:
+        return None
+    if "\\" in text or text.count("[") + text.count("{") > J.MAX_JSON_DEPTH:
+        return None
+    # Plain ASCII can hold no format character nor surrogate, and a control other than DEL that the JSON
+    # decoder lets through is only tab/CR/LF between tokens: DEL is the one to look for.
+    if "\x7f" in text if text.isascii() else J.hostile_character(text) is not None:
+        return None
+    return text
+
+
+def _no_space_before_colon(text: str) -> bool:
+    # One-character searches first: they are ~10x faster than two-character ones, and a compact text has none.
+    if ("\t" in text or "\n" in text or "\r" in text) and ("\t:" in text or "\n:" in text or "\r:" in text):
+        return False
+    return " :" not in text
+
+
+def _keys(obj: dict[str, Any]) -> int:
+    """How many keys the objects of a document that validated hold (only these fields can hold objects).
+
+    The plain decoder keeps the last of repeated keys; load_json refuses them. In a text without a backslash
+    every `"` delimits a string, and when no whitespace precedes a colon every key is followed at once by `:`,
+    so the text's count of `":` is the number of keys written plus any string that starts with a colon. It
+    equals the keys decoded only when no key was repeated. A new field holding objects must be added here (until
+    then such documents only miss the shortcut: fewer keys counted never match)."""
+    n = len(obj) + len(obj["arrival"]) + len(obj["declarant"]) + len(obj["excise"]) + len(obj["carrying"])
+    for name in ("family_members", "goods", "cash"):
+        for item in obj.get(name, ()):
+            n += len(item)
+    return n
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -520,6 +558,9 @@ class EcdState(StrEnum):
 
 
 _OFFICERS = (Role.OFFICER, Role.SUPERVISOR)
+# Referrals to another authority: a dual-authorised clearance to green does not waive them (the goods still go
+# to that authority); release waits for their hand-over like any other referral.
+KEPT_ON_CLEARANCE = frozenset({Referral.QUARANTINE.value})
 # Plain strings in the table: they are written to the case row and the audit log as they are.
 GREEN, RED, INSPECTING, ASSESSED, BILLED, PAID, RELEASED = (s.value for s in EcdState)
 STATES: tuple[str, ...] = tuple(s.value for s in EcdState)

@@ -650,6 +650,22 @@ def undeclared_cash_fine_idr(amount_idr: Decimal | int, rules: RuleSet | EcdRule
     return min(fine, r.fine_cap_idr)
 
 
+def undeclared_cash(counted_idr: Decimal | int, declared_idr: Decimal | int,
+                    rules: RuleSet | EcdRules) -> tuple[int, int]:
+    """(the cash not declared, its fine), rupiah. Cash counted at or above the threshold: the rule set's
+    undeclared-cash fine (percentage, rounding, cap) applies to what was counted above what was declared — the
+    whole amount when nothing was declared, the excess over a declaration otherwise (UU 8/2010 art. 35) [U].
+    Below the threshold, or nothing above the declaration: no fine (the excess is still returned)."""
+    r = as_rules(rules)
+    counted = Decimal(counted_idr)
+    excess = max(counted - Decimal(declared_idr), Decimal(0))
+    excess_idr = int(round_to_unit(excess, 1, "ROUND_HALF_UP"))
+    if counted < r.cash_threshold_idr or not excess:
+        return excess_idr, 0
+    fine = round_to_unit(excess * r.fine_pct / 100, r.fine_unit, r.fine_mode)
+    return excess_idr, min(fine, r.fine_cap_idr)
+
+
 def oral_declaration_allowed(
     rules: RuleSet | EcdRules,
     *,
@@ -820,5 +836,6 @@ __all__ = [
     "oral_declaration_allowed",
     "round_to_unit",
     "rules_in_force",
+    "undeclared_cash",
     "undeclared_cash_fine_idr",
 ]

@@ -164,7 +164,9 @@ class EcdBase:
                         .order_by(EcdReferral.recorded_at.desc(), EcdReferral.id.desc()).limit(1)).first()
         if row is None:
             return None
-        return [CashCounted(c["currency"], Decimal(c["amount"]), bool(c.get("bearer_instrument"))) for c in row.cash_lines]
+        # the last entry may be the declared amount (see _declared_idr), not a counted line
+        return [CashCounted(c["currency"], Decimal(c["amount"]), bool(c.get("bearer_instrument")))
+                for c in row.cash_lines if "currency" in c]
 
     def _billing(self, s: Session, case_id: uuid.UUID) -> EcdBilling | None:
         return s.scalars(select(EcdBilling).where(EcdBilling.case_id == case_id)
@@ -189,7 +191,8 @@ class EcdBase:
             findings = tuple(self._findings(s, case.id).values())
             excise = self._excise_now(s, case.id)
             referrals = tuple(ReferralView(r.code, r.receiver, r.receiver_name, tuple(r.items or ()), r.cash_idr,
-                                           r.cash_declared, r.fine_idr, r.document_number, r.recorded_at)
+                                           r.cash_declared, r.fine_idr, r.document_number, r.recorded_at,
+                                           _declared_idr(r.cash_lines))
                               for r in s.scalars(select(EcdReferral).where(EcdReferral.case_id == case.id)
                                                  .order_by(EcdReferral.recorded_at, EcdReferral.id)))
             bill = self._billing(s, case.id)
@@ -220,3 +223,10 @@ def with_reasons(record: dict[str, Any], reasons: Iterable[str]) -> dict[str, An
     out["lane"] = Lane.RED.value if out["reasons"] else Lane.GREEN.value
     return out
 
+
+def _declared_idr(cash_lines: list[dict[str, Any]] | None) -> int | None:
+    """The declared cash in rupiah a cash procedure stored as the last entry of its counted lines."""
+    for line in reversed(cash_lines or []):
+        if "declared_idr" in line:
+            return int(line["declared_idr"])
+    return None

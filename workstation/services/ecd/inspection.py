@@ -19,11 +19,11 @@ from printing.content import DocumentContent
 from printing.documents import passenger as docs
 from workstation import inputs
 from workstation.domain.codes import Lane, LaneReason, Referral, Role
-from workstation.domain.ecd import FLOW, ExciseQuantities
+from workstation.domain.ecd import FLOW, KEPT_ON_CLEARANCE, ExciseQuantities
 from workstation.domain.errors import ErrorCode
 from workstation.domain.workflow import Transition
 from workstation.errors import InputError, PermissionDenied, Refusal
-from workstation.rules.ecd import cash_total_idr, compile_rules, undeclared_cash_fine_idr
+from workstation.rules.ecd import cash_total_idr, compile_rules, undeclared_cash
 from workstation.services.base import Actor
 from workstation.services.ecd.base import (
     FINDING_STATUSES,
@@ -59,7 +59,9 @@ class InspectionMixin(EcdBase):
     def clear_to_green(self, actor: Actor, case_id: uuid.UUID, version: int, reason: str,
                        confirmed_by: Actor | None) -> EcdView:
         """Red → green without inspection: a second user with the supervisor role must confirm (dual
-        authorisation, DOMAIN.md). The referrals of the cleared decision are waived by that confirmation."""
+        authorisation, DOMAIN.md). The confirmation waives the cleared decision's own procedures, never a
+        referral to another authority (QUARANTINE, `KEPT_ON_CLEARANCE`): that one stays on the green decision,
+        and release is blocked until its hand-over is recorded."""
         reason = inputs.text(reason, "reason", max_len=500)
         if confirmed_by is None or Role.SUPERVISOR not in confirmed_by.roles or confirmed_by.user_id is None:
             raise PermissionDenied("clearing a red lane needs a supervisor's confirmation",
@@ -70,12 +72,14 @@ class InspectionMixin(EcdBase):
         with self.ctx.db.write() as s:
             def apply(case: Case) -> dict[str, Any]:
                 current = self._current(s, case.id)
-                record = {**current.record, "lane": Lane.GREEN.value, "referrals": []}
+                kept = [r for r in current.referrals if r in KEPT_ON_CLEARANCE]
+                record = {**current.record, "lane": Lane.GREEN.value, "referrals": kept}
                 self._add_decision(s, case, "CLEARANCE", record, actor, note=reason, confirmed_by=confirmed_by)
                 case.lane = Lane.GREEN.value
                 case.flags = sorted({*(case.flags or []), "CLEARED"})
                 return {"reason": reason, "confirmed_by": confirmed_by.login, "waived_referrals":
-                        list(current.referrals), "reasons_cleared": list(current.reasons)}
+                        [r for r in current.referrals if r not in kept], "kept_referrals": kept,
+                        "reasons_cleared": list(current.reasons)}
 
             case = self.cases.change(s, actor, case_id, inputs.version(version), FLOW["ecd.clear"], apply)
             return self._view(s, case, self._decl(s, case.id))
@@ -217,12 +221,13 @@ class InspectionMixin(EcdBase):
                           params={"total_idr": int(total), "threshold_idr": int(rules.cash_threshold_idr)})
         declared_total = cash_total_idr(doc.cash, decl.arrival_date, rates, rules) if doc.cash else Decimal(0)
         declared = declared_total >= rules.cash_threshold_idr
-        fine = 0 if declared else undeclared_cash_fine_idr(total, rules)
+        # counted above what was declared: the rule set's undeclared-cash rule applies to the difference
+        _excess, fine = undeclared_cash(total, declared_total, rules)
         count = docs.CashCount([(c.currency, format(c.amount, "f")) for c in lines], int(total),
                                int(rules.cash_threshold_idr), declared, fine)
         return self._handover(actor, case_id, version, Referral.CASH_DECLARATION.value, FLOW["ecd.cash_procedure"],
                               receiver=receiver, receiver_name=receiver_name, items=[], note=note, cash=count,
-                              cash_lines=lines)
+                              cash_lines=lines, cash_declared_idr=int(declared_total))
 
     def destroy_excise(self, actor: Actor, case_id: uuid.UUID, version: int, *, witnesses: str,
                        note: str = "") -> EcdView:
@@ -247,7 +252,7 @@ class InspectionMixin(EcdBase):
     def _handover(self, actor: Actor, case_id: uuid.UUID, version: int, code: str, transition: Transition, *, receiver: str,
                   receiver_name: str, items: Sequence[docs.HandedItem], note: str,
                   cash: docs.CashCount | None = None, cash_lines: Sequence[CashCounted] = (),
-                  witnesses: bool = False) -> EcdView:
+                  cash_declared_idr: int | None = None, witnesses: bool = False) -> EcdView:
         receiver = inputs.text(receiver, "receiver", max_len=200)
         receiver_name = inputs.text(receiver_name, "witnesses" if witnesses else "receiver_name", max_len=200)
         note = inputs.text(note, "note", max_len=500, required=False)
@@ -285,14 +290,17 @@ class InspectionMixin(EcdBase):
                     items=[{"description": it.description, "quantity": it.quantity, "note": it.note} for it in items],
                     note=note or None,
                     cash_lines=[{"currency": c.currency, "amount": format(c.amount, "f"),
-                                 "bearer_instrument": c.bearer_instrument} for c in cash_lines],
+                                 "bearer_instrument": c.bearer_instrument} for c in cash_lines]
+                    # the declared amount in rupiah rides as the last entry (no column for it): see ReferralView
+                    + ([{"declared_idr": cash_declared_idr}] if cash_declared_idr is not None else []),
                     cash_idr=cash.total_idr if cash else None, cash_declared=cash.declared if cash else None,
                     fine_idr=cash.fine_idr if cash else None, document_number=issued.number,
                     recorded_at=self.ctx.now(), recorded_by=actor.user_id))
                 return {"referral": code, "receiver": receiver, "receiver_name": receiver_name,
                         "document": issued.number, "items": len(items),
-                        **({"cash_idr": cash.total_idr, "declared": cash.declared, "fine_idr": cash.fine_idr}
-                           if cash else {})}
+                        **({"cash_idr": cash.total_idr, "declared": cash.declared, "fine_idr": cash.fine_idr,
+                            "declared_idr": cash_declared_idr,
+                            "excess_idr": max(cash.total_idr - (cash_declared_idr or 0), 0)} if cash else {})}
 
             case = self.cases.change(s, actor, case_id, inputs.version(version), transition, apply)
             return self._view(s, case, decl)

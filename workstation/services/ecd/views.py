@@ -85,6 +85,14 @@ class ReferralView:
     fine_idr: int | None
     document_number: str
     recorded_at: dt.datetime
+    cash_declared_idr: int | None = None  # what the e-CD declared, in rupiah at NDPBM (cash procedure)
+
+    @property
+    def cash_excess_idr(self) -> int | None:
+        """Cash counted above what was declared (rupiah; 0 when none), None outside the cash procedure."""
+        if self.cash_idr is None:
+            return None
+        return max(self.cash_idr - (self.cash_declared_idr or 0), 0)
 
 
 @dataclass(frozen=True)

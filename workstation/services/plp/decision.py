@@ -17,7 +17,7 @@ from printing.documents import plp as letters
 from workstation import inputs
 from workstation.domain.errors import ErrorCode
 from workstation.domain.plp import FLOW, OFFICERS, LineState
-from workstation.errors import InputError, NotFound, Refusal
+from workstation.errors import InputError, NotFound, PermissionDenied, Refusal
 from workstation.rules.plp import plp_rules
 from workstation.services.base import Actor, require_role
 from workstation.services.plp.common import KIND, MAX_REASON, PlpBase, fmt_pct, what
@@ -50,13 +50,24 @@ def clean_decisions(lines: Sequence[PlpLine], decisions: Decisions) -> dict[int,
     return out
 
 
+def _not_the_registrar(actor: Actor, case: Case) -> None:
+    """Raises PermissionDenied SEPARATION_OF_DUTIES when `actor` registered the request. The command-line
+    actor (user id None) and a request registered without a user are exempt."""
+    if case.created_by is not None and case.created_by == actor.user_id:
+        # separation of duties, as for the PIB: who registered the request does not decide it
+        raise PermissionDenied("you registered this PLP request; another officer must decide it",
+                               code=ErrorCode.SEPARATION_OF_DUTIES)
+
+
 class DecisionMixin(PlpBase):
     def decide(self, actor: Actor, case_id: uuid.UUID, version: int, decisions: Decisions,
                note: str = "") -> PlpDetail:
         """Approve or reject each line (by seq); a rejected line needs a reason. At least one approved line →
         APPROVED with a numbered PLP approval letter (its number and date are the PLP's); none → REJECTED
-        with a refusal letter. Raises InputError (see `clean_decisions`), NotFound UNKNOWN_CASE, and the
-        case's own refusals (ROLE_REQUIRED, VERSION_CONFLICT, INVALID_STATE)."""
+        with a refusal letter. Raises InputError (see `clean_decisions`), NotFound UNKNOWN_CASE,
+        PermissionDenied SEPARATION_OF_DUTIES to the officer who registered the request (the command-line
+        actor, without a user id, is exempt), and the case's own refusals (ROLE_REQUIRED, VERSION_CONFLICT,
+        INVALID_STATE)."""
         note = _reason(note, "note", required=False)
         with self.ctx.db.write() as s:
             lines = list(s.scalars(select(PlpLine).where(PlpLine.case_id == case_id).order_by(PlpLine.seq)))
@@ -66,6 +77,7 @@ class DecisionMixin(PlpBase):
             approve = any(ok for ok, _ in clean.values())
 
             def apply(case: Case) -> dict[str, Any]:
+                _not_the_registrar(actor, case)
                 req = s.get(PlpRequestRow, case.id)
                 assert req is not None
                 for ln in lines:
@@ -151,11 +163,13 @@ class DecisionMixin(PlpBase):
 
     def preview_decision(self, actor: Actor, case_id: uuid.UUID, decisions: Decisions, note: str = "") -> str:
         """The letter the decision would issue, as text, before anything is written (number still blank).
-        Raises as `decide` does for its input."""
+        Raises as `decide` does for its input, and PermissionDenied SEPARATION_OF_DUTIES to the officer who
+        registered the request (told before the letter, not after)."""
         require_role(actor, *OFFICERS, action="decide PLP requests")
         note = _reason(note, "note", required=False)
         with self.ctx.db.read() as s:
             case = self.cases.get(s, case_id, kind=KIND)
+            _not_the_registrar(actor, case)
             lines = list(s.scalars(select(PlpLine).where(PlpLine.case_id == case_id).order_by(PlpLine.seq)))
             clean = clean_decisions(lines, decisions)
             approve = any(ok for ok, _ in clean.values())
