@@ -1,4 +1,5 @@
-"""PLP at the office, as the officer does it: import the request, decide per line, gate-out, gate-in."""
+"""PLP at the office, as the officers do it: one imports the request, another decides per line (who registers a
+request may not decide it), then gate-out and gate-in."""
 
 from __future__ import annotations
 
@@ -40,6 +41,26 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await pilot.pause()
         app.screen.query_one("Input").value = str(req)
         await pilot.press("enter")
+        await settle(app, pilot)
+        queue = app.screen.query_one("#plp-queue")
+        assert queue.row_count == 1
+        # siti registered it: she may not decide it, and is told so before any letter is drafted
+        queue.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlpRequestModal)
+        await pilot.press("a")
+        await pilot.press("a")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlpRequestModal)  # no preview
+        assert any("another officer must decide it" in n.message for n in app._notifications)
+        assert services.plp.get(app.screen.case_id).case.state == "SUBMITTED"
+        # agus decides it
+        await pilot.press("f10")
+        await settle(app, pilot)
+        await login(app, pilot, "agus")
+        await pilot.press("f6")
         await settle(app, pilot)
         queue = app.screen.query_one("#plp-queue")
         assert queue.row_count == 1
