@@ -57,6 +57,8 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         assert any("another officer must decide it" in n.message for n in app._notifications)
         assert services.plp.get(app.screen.case_id).case.state == "SUBMITTED"
         # agus decides it
+        await pilot.press("escape")
+        await settle(app, pilot)
         await pilot.press("f10")
         await settle(app, pilot)
         await login(app, pilot, "agus")

@@ -134,7 +134,7 @@ def test_a_pib_past_its_determination_sla_is_a_breach(services, demo, clock, tmp
 
     # dewi determines it that day: the breach is gone at the end of that day, and stays on the days before
     services.pib.determine(demo["dewi"], research.case.id, services.pib.get(sup, research.case.id).version,
-                           services.pib.determination_from_form([]))
+                           services.pib.determination_from_form([]), note="temuan LHP diterima")
     assert research.aju not in {b.case_ref for b in services.report.daily_report_data(sup, later).sla_breaches}
     before = services.report.daily_report_data(sup, later - dt.timedelta(days=1)).sla_breaches
     assert research.aju in {b.case_ref for b in before}
