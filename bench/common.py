@@ -41,3 +41,26 @@ def pairs(a_cmd, b_cmd, runs: int, env=None, warmup: int = 1):
         a.append(run_measured(a_cmd, env))
         b.append(run_measured(b_cmd, env))
     return a, b
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    """`base` (a PostgreSQL URL) with its search_path set to `schema`, created if missing: a scratch store that
+    leaves the database's other schemas alone."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    """Drop a scratch schema made by `pg_schema_url`, with everything in it."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import machine, median
+from bench.common import drop_pg_schema, machine, median, pg_schema_url
 
 OFFICE = "040300"
 DAY = dt.date(2026, 11, 20)  # the report's business day (office zone, WIB)
@@ -319,26 +319,6 @@ def report(label: str, times: dict[int, list[float]], built: dict[int, float | N
     return out
 
 
-def _pg_schema_url(base: str, schema: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
-
-
-def _drop_pg(base: str, schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
-
-
 def _sqlite_files(directory: str, size: int) -> list[Path]:
     p = Path(directory) / f"ws-bench-daily-{size}.sqlite"
     return [Path(str(p) + suffix) for suffix in ("", "-wal", "-shm")]
@@ -385,13 +365,13 @@ def main(argv=None) -> int:
             for size in sizes:
                 schema = f"bench_daily_{size}"
                 if args.fresh:
-                    _drop_pg(args.pg, schema)
-                urls[size] = _pg_schema_url(args.pg, schema)
+                    drop_pg_schema(args.pg, schema)
+                urls[size] = pg_schema_url(args.pg, schema)
                 built[size] = prepare(urls[size], size, args.fresh, f"PostgreSQL {size:,}")
             report("PostgreSQL", measure(urls, args.runs, tmp), built)
             if args.drop:
                 for size in sizes:
-                    _drop_pg(args.pg, f"bench_daily_{size}")
+                    drop_pg_schema(args.pg, f"bench_daily_{size}")
     return 0
 
 

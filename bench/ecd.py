@@ -35,7 +35,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import machine, median
+from bench.common import drop_pg_schema, machine, median, pg_schema_url
 
 OFFICE = "040300"
 FLIGHTS = tuple(f"{c}{n}" for c in ("GA", "SQ", "QR", "JL", "CX", "MH", "EK", "TR") for n in (881, 956, 870, 725, 409))
@@ -202,27 +202,6 @@ def prepare(url: str, rows: int, today: dt.date, fresh: bool, label: str):
         rs = ruleset_for("ecd", today)
         built = populate(engine, rows, today, (rs.id, rs.sha256), label)
     return engine, built
-
-
-def _pg_schema_url(base: str, schema: str, create: bool = True) -> str:
-    from sqlalchemy import create_engine, text
-
-    if create:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-        admin.dispose()
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
-
-
-def _drop_pg(base: str, schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -428,15 +407,15 @@ def main(argv=None) -> int:
         if not args.no_pg:
             big_schema, small_schema = f"bench_ecd_{args.rows}", "bench_ecd_1000"
             if args.fresh:
-                _drop_pg(args.pg, big_schema)
-                _drop_pg(args.pg, small_schema)
-            res = bench_backend("PostgreSQL", _pg_schema_url(args.pg, big_schema),
-                                _pg_schema_url(args.pg, small_schema), args.rows, args, tmp, today)
+                drop_pg_schema(args.pg, big_schema)
+                drop_pg_schema(args.pg, small_schema)
+            res = bench_backend("PostgreSQL", pg_schema_url(args.pg, big_schema),
+                                pg_schema_url(args.pg, small_schema), args.rows, args, tmp, today)
             results.append(("PostgreSQL", res))
             report("PostgreSQL", args.rows, res, frame_bytes)
             if args.drop:
-                _drop_pg(args.pg, big_schema)
-                _drop_pg(args.pg, small_schema)
+                drop_pg_schema(args.pg, big_schema)
+                drop_pg_schema(args.pg, small_schema)
     ok = all(median([p for _, p in r["big"]]) <= 50 for _, r in results)
     print("\ngoal p95 ≤ 50 ms: " + ("met" if ok else "NOT met"))
     return 0

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from bench import daily_report as dr
 from bench import ecd as be
-from bench.common import machine
+from bench.common import drop_pg_schema, machine, pg_schema_url
 
 DAY = dr.DAY
 GOAL_RATIO = 1.5
@@ -63,10 +63,10 @@ def stores(args, size: int) -> tuple[str, str, list[str]]:
     if args.pg:
         daily_schema, ecd_schema = f"bench_daily_{size}", f"bench_scale_ecd_{size}"
         if args.fresh:
-            dr._drop_pg(args.pg, daily_schema)
-            be._drop_pg(args.pg, ecd_schema)
-        daily_url = dr._pg_schema_url(args.pg, daily_schema)
-        ecd_url = be._pg_schema_url(args.pg, ecd_schema)
+            drop_pg_schema(args.pg, daily_schema)
+            drop_pg_schema(args.pg, ecd_schema)
+        daily_url = pg_schema_url(args.pg, daily_schema)
+        ecd_url = pg_schema_url(args.pg, ecd_schema)
     else:
         daily_url, daily_files = _sqlite(args.dir, f"ws-bench-daily-{size}.sqlite")
         ecd_url, ecd_files = _sqlite(args.dir, f"ws-bench-scale-ecd-{size}.sqlite")
