@@ -201,6 +201,10 @@ class Database:
             event.listen(self.engine, "do_executemany", self._pg_execute)
         self._write = sessionmaker(bind=self.engine.execution_options(**write_options), expire_on_commit=False,
                                    autoflush=True)
+        # Field-unit sync: every change of a synced table goes to the change log in the same transaction.
+        from db import changes
+
+        changes.install(self._write)
         self._optimized_at = time.monotonic()  # SQLite: the connect hook optimises each new connection
 
     @classmethod

@@ -1,18 +1,21 @@
-"""Passport MRZ readers (ICAO 9303 TD3) over serial.
+"""MRZ readers over serial: passports (ICAO 9303 TD3), identity cards (TD1), TD2 documents and visas.
 
-Readers send either both lines in one frame (STX line1 CR LF line2 ETX, the default framing) or one line per
-frame (suffix framing). A one-line frame starting with "P" is held as the first line until the second
-arrives. The check digits are checked by the same decoder the screens use (workstation.domain.scan); an MRZ
-with a wrong check digit is still delivered (valid=False) so the officer sees "rescan", not silence.
+Readers send either the whole MRZ in one frame (STX line1 CR LF line2 [CR LF line3] ETX, the default framing,
+or one run of 2×44 / 2×36 / 3×30 characters) or one line per frame (suffix framing). Lines sent one per
+frame are gathered by structure — line length, which positions hold digits, the order of lines
+(workstation.domain.mrz.LineAssembler) — never by a leading letter: a passport number may start with "P".
+The check digits are checked by the same decoder `scan decode` uses (workstation.domain.mrz); an MRZ with a
+wrong check digit is still delivered (valid=False) so the officer sees "rescan", not silence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from devices.base import FrameError, StreamDriver
 from devices.events import DeviceEvent, MrzRead
-from workstation.domain.scan import TD3_LINE, decode_scan
+from workstation.domain.mrz import LineAssembler, MrzLineError, decode, split_lines
 
 
 def _lines(payload: bytes) -> list[str]:
@@ -26,37 +29,32 @@ def _lines(payload: bytes) -> list[str]:
 class MrzDriver(StreamDriver):
     kind = "mrz"
 
-    def __init__(self, spec):
+    def __init__(self, spec: Any):
         super().__init__(spec)
-        self._first: str | None = None
+        self._assembler = LineAssembler()
 
     def disconnected(self) -> None:
-        self._first = None
+        self._assembler.reset()
 
     def handle(self, payload: bytes, at: dt.datetime) -> list[DeviceEvent]:
         lines = _lines(payload)
-        if len(lines) == 1 and len(lines[0]) == 2 * TD3_LINE:
-            lines = [lines[0][:TD3_LINE], lines[0][TD3_LINE:]]
-        if len(lines) == 1:
-            line = lines[0]
-            if len(line) != TD3_LINE:
-                self._first = None
-                raise FrameError(f"MRZ line of {len(line)} characters (TD3 has {TD3_LINE})")
-            if line.startswith("P"):
-                dropped = self._first
-                self._first = line
-                if dropped:
-                    raise FrameError("MRZ first line without its second line (replaced)")
+        if len(lines) == 1 and split_lines(lines[0]) is None:
+            # one line of an MRZ sent on its own
+            try:
+                whole = self._assembler.feed(lines[0])
+            except MrzLineError as exc:
+                raise FrameError(f"MRZ {exc}") from None
+            if whole is None:
                 return []
-            if self._first is None:
-                raise FrameError("MRZ second line without a first line")
-            lines = [self._first, line]
-            self._first = None
-        elif len(lines) == 3:
-            raise FrameError("three-line MRZ (TD1 identity card) is not supported")
-        if len(lines) != 2:
-            raise FrameError(f"MRZ frame with {len(lines)} lines")
-        result = decode_scan("\n".join(lines))
-        if result.kind != "mrz":
-            raise FrameError("not a passport (TD3) MRZ")
+            lines = list(whole)
+        else:
+            # a whole MRZ in one frame: lines held from an unfinished one are superseded
+            self._assembler.reset()
+            split = split_lines("\n".join(lines))
+            if split is None:
+                raise FrameError(f"not an MRZ (frame of {len(lines)} line(s))")
+            lines = list(split)
+        result = decode(lines, today=at.date())
+        if result.format is None:
+            raise FrameError(str(result.detail.get("error", "not an MRZ")))
         return [MrzRead(device=self.name, at=at, text=result.value, valid=result.valid, detail=result.detail)]

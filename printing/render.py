@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
+from printing import fonts
 from printing.content import (
     DocumentContent,
     Fields,
@@ -32,7 +32,7 @@ from printing.fmt import VOID_MARK, copy_mark, date_id, nip, rupiah
 from printing.payload import PDF_INFO_KEY
 from printing.qr import qr_matrix
 from printing.seal import check_payload
-from workstation.errors import InputError
+from workstation.errors import ErrorCode, InputError
 
 if TYPE_CHECKING:
     from pyhanko.sign.signers import SimpleSigner
@@ -139,8 +139,36 @@ def _text_width(text: str, font: str, size: float) -> float:
 
 
 def _markup(text: str) -> str:
-    """User text into ReportLab paragraph markup: escaped (a '<' or '&' in a name is text, not a tag)."""
-    return escape(text).replace("\n", "<br/>")
+    """User text into ReportLab paragraph markup: escaped (a '<' or '&' in a name is text, not a tag), each run
+    of characters Vera lacks in the fallback face that draws it, right-to-left words in visual order
+    (printing.fonts). Text no face draws is refused (InputError UNDRAWABLE_TEXT), never drawn as boxes."""
+    try:
+        return fonts.markup(text)
+    except fonts.Undrawable as exc:
+        raise InputError(
+            f"cannot be printed on official documents: no font for {exc.chars}",
+            field="content",
+            code=ErrorCode.UNDRAWABLE_TEXT,
+            params={"chars": exc.chars},
+        ) from None
+
+
+_SHAPED: dict[str, object] = {}
+
+
+def P(text: str, style):
+    """A Paragraph of markup; shaped by HarfBuzz (ReportLab's shaping) only when it holds a script that needs it
+    (Arabic, Indic, Thai…), so Latin documents keep their exact layout."""
+    from reportlab.platypus import Paragraph
+
+    if fonts.needs_shaping(text):
+        shaped = _SHAPED.get(style.name)
+        if shaped is None:
+            from reportlab.lib.styles import ParagraphStyle
+
+            shaped = _SHAPED[style.name] = ParagraphStyle(style.name + "-shaped", parent=style, shaping=1)
+        style = shaped
+    return Paragraph(text, style)
 
 
 # --------------------------------------------------------------------------- QR
@@ -417,9 +445,8 @@ def letterhead(office: OfficeInfo):
 
 def _cell(text: str, style, font: str, size: float, width: float):
     """A table cell: a plain string when it fits on one line (cheap), else a wrapping Paragraph."""
-    from reportlab.platypus import Paragraph as P
 
-    if "\n" not in text and _text_width(text, font, size) <= width:
+    if "\n" not in text and fonts.primary_draws(text) and _text_width(text, font, size) <= width:
         return text
     return P(_markup(text), style)
 
@@ -488,7 +515,6 @@ def table_flowable(table: Table, *, width: float = FRAME_W, bold_last: bool = Fa
 
 def fields_flowable(rows: Sequence[tuple[str, str | None, str]]):
     """Label : value rows (label, English label or None, value)."""
-    from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Table as RLTable
     from reportlab.platypus import TableStyle
 
@@ -519,7 +545,6 @@ def fields_flowable(rows: Sequence[tuple[str, str | None, str]]):
 
 
 def _receipt_flowables(receipt: Receipt) -> list:
-    from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Table as RLTable
     from reportlab.platypus import TableStyle
 
@@ -552,7 +577,6 @@ def _receipt_flowables(receipt: Receipt) -> list:
 def signature_flowable(signatories: Sequence[Signatory]) -> list:
     """Signature block: place and date, role, room to sign, name and NIP; side by side, never split."""
     from reportlab.platypus import CondPageBreak, Spacer, TableStyle
-    from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Table as RLTable
 
     st = styles()
@@ -591,7 +615,6 @@ def signature_flowable(signatories: Sequence[Signatory]) -> list:
 
 
 def title_flowables(title: str, title_en: str | None, meta_lines: Sequence[str]) -> list:
-    from reportlab.platypus import Paragraph as P
     from reportlab.platypus import Spacer
 
     st = styles()
@@ -607,7 +630,6 @@ def title_flowables(title: str, title_en: str | None, meta_lines: Sequence[str])
 def content_story(content: DocumentContent) -> list:
     """The flowables of a document's content (letterhead through signatures)."""
     from reportlab.platypus import CondPageBreak
-    from reportlab.platypus import Paragraph as P
 
     st = styles()
     story: list = [letterhead(content.office)]

@@ -1,4 +1,8 @@
-"""Login (shown at once; the database connects behind it) and the first-run screen that creates the admin."""
+"""Login (shown at once; the database connects behind it) and the first-run screen that creates the admin.
+
+In an SSH session (`workstation tui --ssh-user=LOGIN`, issue #15 item 6) the SSH key was the first factor: the
+login field shows LOGIN and cannot be changed, only the password (the second factor) is asked, and the session
+row's client is "ssh:<peer>" (the app's `ssh_user` / `ssh_client`, set by commands/tui.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,10 @@ class LoginScreen(AppAccess, Screen):
             if self.wapp.demo_accounts:
                 yield Static(self._demo_text(), id="demo-banner")
             yield Label(id="login-label")
-            yield Input(id="login", max_length=32, compact=True)
+            if self.ssh_user:
+                yield Input(self.ssh_user, id="login", max_length=32, compact=True, disabled=True)
+            else:
+                yield Input(id="login", max_length=32, compact=True)
             yield Label(id="password-label")
             yield Input(id="password", password=True, max_length=200, compact=True)
             yield Button(id="login-button", variant="primary", compact=True)
@@ -36,9 +43,16 @@ class LoginScreen(AppAccess, Screen):
         rows = [f"{login:<8} {password:<14} {role}" for login, password, role in self.wapp.demo_accounts]
         return self.tr("DEMO — accounts (login, password, role):") + "\n" + "\n".join(rows)
 
+    @property
+    def ssh_user(self) -> str | None:
+        return getattr(self.wapp, "ssh_user", None)
+
+    def _focus_first(self) -> None:
+        self.query_one("#password" if self.ssh_user else "#login", Input).focus()
+
     def on_mount(self) -> None:
         self.refresh_language()
-        self.query_one("#login", Input).focus()
+        self._focus_first()
         if self.wapp.exit_on == "first-paint":
             self.call_after_refresh(self.app.exit)
         if self.wapp.services is None and self.wapp.services_error is None:
@@ -63,8 +77,25 @@ class LoginScreen(AppAccess, Screen):
 
     def services_ready(self) -> None:
         self._message("")
-        if self.services.auth.needs_first_admin():
+        if self.ssh_user:
+            self._check_ssh_account()
+        elif self.services.auth.needs_first_admin():
             self.app.push_screen(FirstRunScreen(), callback=self._first_admin_created)
+
+    def _check_ssh_account(self) -> None:
+        """An SSH user whose account is disabled or locked sees the refusal before typing a password."""
+        from workstation.services.sshkeys import SshKeyService
+
+        keys, login = SshKeyService(self.services.ctx), self.ssh_user
+        self.background(lambda: keys.account_state(login), self._ssh_account_state, lambda exc: None,
+                        group="ssh-account")
+
+    def _ssh_account_state(self, state: str) -> None:
+        if state == "inactive":
+            self._message(self.tr("This account is disabled."), error=True)
+        elif state == "locked":
+            self._message(self.tr("Account locked after too many failed logins; a supervisor must unlock it."),
+                          error=True)
 
     def services_failed(self, message: str) -> None:
         if self.wapp.config_error:
@@ -81,7 +112,7 @@ class LoginScreen(AppAccess, Screen):
 
     def reset(self, message: str | None = None) -> None:
         self.query_one("#password", Input).value = ""
-        self.query_one("#login", Input).focus()
+        self._focus_first()
         self._message(message or "", error=bool(message))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -98,14 +129,16 @@ class LoginScreen(AppAccess, Screen):
             self._message(self.wapp.services_error or self.tr("Connecting to the database…"),
                           error=bool(self.wapp.services_error))
             return
-        login = self.query_one("#login", Input).value.strip()
+        login = self.ssh_user or self.query_one("#login", Input).value.strip()
         password = self.query_one("#password", Input).value
         if not login or not password:
             self._message(self.tr("Enter login and password."), error=True)
             return
         self._message(self.tr("Checking…"))
         auth = self.services.auth
-        self.background(lambda: auth.login(login, password), self._ok, self._failed, group="login")
+        client = getattr(self.wapp, "ssh_client", None) if self.ssh_user else None
+        self.background(lambda: auth.login(login, password, client=client), self._ok, self._failed,
+                        group="login")
 
     def _ok(self, actor) -> None:
         self.query_one("#password", Input).value = ""
@@ -118,6 +151,8 @@ class LoginScreen(AppAccess, Screen):
         code = getattr(exc, "code", None)
         if code == "LOCKED":
             text = self.tr("Account locked after too many failed logins; a supervisor must unlock it.")
+        elif code == "INACTIVE" and self.ssh_user:  # the key named the account: no secret to keep
+            text = self.tr("This account is disabled.")
         elif code in ("BAD_CREDENTIALS", "INACTIVE"):
             text = self.tr("Wrong login or password.")
         else:

@@ -20,7 +20,7 @@ from workstation.errors import WorkstationError
 COMMAND_NAMES = {
     "demo": "tui", "tui": "tui", "db": "db", "user": "user", "audit": "audit", "ecd": "ecd", "rates": "rates",
     "pib": "pib", "tariff": "tariff", "manifest": "manifest", "plp": "plp", "scan": "scan", "devices": "devices",
-    "print": "documents", "verify": "documents", "report": "report",
+    "print": "documents", "verify": "documents", "report": "report", "serve-ssh": "ssh", "risk": "risk",
 }
 COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_NAMES.values()))
 

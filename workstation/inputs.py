@@ -216,12 +216,27 @@ def npwp(value: Any, field: str) -> str:
     return raw
 
 
+_MARKING_SEPARATORS = re.compile(r"[\s\-./()\[\]|]+")
+
+
+def container_marking(value: Any) -> str:
+    """A container number as painted on the box or typed from it, made compact: white space, hyphens, dots,
+    slashes and the box drawn round the check digit dropped, upper-cased ('tolu 473478 7', 'TOLU 473478-7',
+    'TOLU 473478 [7]' → 'TOLU4734787'). ISO 6346
+    annex A marks the owner code + category, the serial and the check digit in separate groups, often with the
+    check digit boxed; every reader of a container number (plp/1 and TPS Online requests, the gate, PIB
+    inspection) goes through this one function. Nothing is checked here: `container_number` checks the digit,
+    a rule may refuse the number with its own code."""
+    return _MARKING_SEPARATORS.sub("", str(value or "")).upper()
+
+
 def container_number(value: Any, field: str) -> str:
-    """An ISO 6346 container number with a correct check digit ('CSQU 305438-3' → 'CSQU3054383'),
-    checked with python-stdnum. Raises InputError REQUIRED, CONTAINER_NUMBER (value)."""
+    """An ISO 6346 container number with a correct check digit ('CSQU 305438-3', 'tolu 473478 7' →
+    'CSQU3054383', 'TOLU4734787'; see `container_marking`), checked with python-stdnum. Raises InputError
+    REQUIRED, CONTAINER_NUMBER (value)."""
     from stdnum import iso6346
 
-    raw = "".join(ch for ch in str(value or "").upper() if ch.isalnum())
+    raw = container_marking(value)
     if not raw:
         raise _fail(ErrorCode.REQUIRED, field)
     if not iso6346.is_valid(raw) or raw[3] not in "UJZ":

@@ -30,6 +30,7 @@ from typing import Any
 from devices.barrier import lcus_frame, parse_lcus_frame
 from devices.framing import DelimitedFramer, Frame, encode_frame
 from devices.sim.pty import PtyBridge, PtyPort
+from workstation.domain.identifiers import mrz_check_digit
 
 Out = Callable[[str], None]
 
@@ -39,6 +40,86 @@ SAMPLE_MRZ = (
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
 )
+# ICAO 9303 part 5 specimen identity card (TD1) and the part 6 TD2 specimen.
+SAMPLE_TD1 = (
+    "I<UTOD231458907<<<<<<<<<<<<<<<",
+    "7408122F1204159UTO<<<<<<<<<<<6",
+    "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+)
+SAMPLE_TD2 = (
+    "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+    "D231458907UTO7408122F1204159<<<<<<<6",
+)
+
+
+def _mrz_field(text: str, width: int) -> str:
+    text = text.upper().replace(" ", "<")
+    if len(text) > width:
+        raise ValueError(f"{text!r} is longer than {width} MRZ characters")
+    return text.ljust(width, "<")
+
+
+def _mrz_name(surname: str, given: str, width: int) -> str:
+    return _mrz_field(surname.replace(" ", "<") + "<<" + given.replace(" ", "<"), width)[:width]
+
+
+def _cd(text: str) -> str:
+    return str(mrz_check_digit(text))
+
+
+def td3_mrz(
+    number: str,
+    *,
+    surname: str = "ERIKSSON",
+    given: str = "ANNA MARIA",
+    state: str = "UTO",
+    nationality: str | None = None,
+    birth: str = "740812",
+    sex: str = "F",
+    expiry: str = "320415",
+    personal: str = "",
+    code: str = "P<",
+) -> tuple[str, str]:
+    """A TD3 passport MRZ (ICAO 9303 part 4) with every check digit right. Dates YYMMDD; a space in
+    `personal` becomes the filler ``<``."""
+    line1 = _mrz_field(code, 2) + _mrz_field(state, 3) + _mrz_name(surname, given, 39)
+    num = _mrz_field(number, 9)
+    pers = _mrz_field(personal, 14)
+    pcd = "<" if set(pers) == {"<"} else _cd(pers)
+    body = f"{num}{_cd(num)}{_mrz_field(nationality or state, 3)}{birth}{_cd(birth)}{sex}{expiry}{_cd(expiry)}{pers}{pcd}"
+    return line1, body + _cd(body[0:10] + body[13:20] + body[21:43])
+
+
+def td1_mrz(
+    number: str,
+    *,
+    surname: str = "ERIKSSON",
+    given: str = "ANNA MARIA",
+    state: str = "UTO",
+    nationality: str | None = None,
+    birth: str = "740812",
+    sex: str = "F",
+    expiry: str = "320415",
+    optional: str = "",
+    optional2: str = "",
+    code: str = "I<",
+) -> tuple[str, str, str]:
+    """A TD1 identity-card MRZ (ICAO 9303 part 5) with every check digit right; a number longer than 9
+    characters overflows into the optional data (its check digit after it, then a filler)."""
+    if len(number) > 9:
+        num, cd, opt = number[:9], "<", number[9:] + _cd(number) + "<" + optional
+    else:
+        num = _mrz_field(number, 9)
+        cd, opt = _cd(num), optional
+    line1 = _mrz_field(code, 2) + _mrz_field(state, 3) + num + cd + _mrz_field(opt, 15)
+    line2 = f"{birth}{_cd(birth)}{sex}{expiry}{_cd(expiry)}{_mrz_field(nationality or state, 3)}{_mrz_field(optional2, 11)}"
+    line2 += _cd(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
+    return line1, line2, _mrz_name(surname, given, 30)
+
+
+# A passport whose number starts with "P" (as current Australian and Philippine ones do): its second line
+# starts with P too.
+SAMPLE_MRZ_P = td3_mrz("PA1234567", surname="DELA CRUZ", given="JUAN", state="PHL", birth="850101", sex="M")
 
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[rnt0\\e])")
 _SIMPLE = {"r": "\r", "n": "\n", "t": "\t", "0": "\0", "\\": "\\", "e": "\x1b"}
@@ -252,33 +333,45 @@ class BarcodeSim(_FramedReaderSim):
 
 
 class MrzSim(_FramedReaderSim):
-    kind = "mrz"
-    verbs_help = "mrz LINE1 LINE2"
+    """An MRZ reader. With suffix framing (or `per_line=True`) it sends one line per frame, as line-mode
+    readers do; otherwise the whole MRZ in one frame (lines separated by CR LF)."""
 
-    def __init__(self, port: PtyPort | None = None, *, framing: str = "etx", **kw: Any):
+    kind = "mrz"
+    verbs_help = "mrz LINE1 LINE2 [LINE3] | sample [td3|td1|td2|p]"
+    SAMPLES = {"td3": SAMPLE_MRZ, "td1": SAMPLE_TD1, "td2": SAMPLE_TD2, "p": SAMPLE_MRZ_P}
+
+    def __init__(self, port: PtyPort | None = None, *, framing: str = "etx", per_line: bool | None = None,
+                 **kw: Any):
         super().__init__(port, framing=framing, **kw)
+        self.per_line = framing == "suffix" if per_line is None else per_line
+
+    def read_document(self, *lines: str) -> None:
+        """One read of a passport (2 lines), TD2 document (2) or identity card (3)."""
+        if self.per_line:
+            for line in lines:
+                self.send(line)
+        else:
+            self.send("\r\n".join(lines))
 
     def read_passport(self, line1: str, line2: str) -> None:
-        if self.framing == "suffix":
-            # one line per frame, as line-mode readers send it
-            self.send(line1)
-            self.send(line2)
-        else:
-            self.send(f"{line1}\r\n{line2}")
+        self.read_document(line1, line2)
 
     def do_mrz(self, rest: str) -> None:
         parts = rest.split()
-        if len(parts) != 2:
-            raise ScriptError("mrz needs two lines separated by a space")
-        self.read_passport(*parts)
+        if len(parts) not in (2, 3):
+            raise ScriptError("mrz needs two or three lines separated by spaces")
+        self.read_document(*parts)
 
     def do_sample(self, rest: str) -> None:
-        self.read_passport(*SAMPLE_MRZ)
+        which = rest.strip().lower() or "td3"
+        if which not in self.SAMPLES:
+            raise ScriptError(f"sample is one of {', '.join(self.SAMPLES)}")
+        self.read_document(*self.SAMPLES[which])
 
     def default(self, line: str) -> None:
         parts = line.split()
-        if len(parts) == 2:
-            self.read_passport(*parts)
+        if len(parts) in (2, 3):
+            self.read_document(*parts)
         else:
             self.send(unescape(line.strip()))
 
@@ -829,6 +922,9 @@ def read_stdin_lines(stream: Any, stop: threading.Event) -> Any:
 __all__ = [
     "SAMPLE_CONTAINER",
     "SAMPLE_MRZ",
+    "SAMPLE_MRZ_P",
+    "SAMPLE_TD1",
+    "SAMPLE_TD2",
     "BarcodeSim",
     "BarrierMechanism",
     "BarrierSim",
@@ -841,6 +937,8 @@ __all__ = [
     "make_simulator",
     "read_stdin_lines",
     "scan_record",
+    "td1_mrz",
+    "td3_mrz",
     "unescape",
     "write_drop_file",
 ]

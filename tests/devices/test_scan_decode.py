@@ -203,16 +203,34 @@ def test_generated_passports_validate_and_a_changed_digit_fails(docno, birth, ex
 # --- PIB aju ----------------------------------------------------------------------------------------------
 
 
-def test_contract_example_aju_number_splits_6_6_8_6():
-    r = decode_scan("04010100123420261120000001")
+def test_contract_example_aju_splits_as_ceisa_defines_it():
+    """CEISA 4.0 nomorAju: 4 office + 2 document code + 6 company (letters allowed) + 8 date + 6 sequence."""
+    r = decode_scan("040320AB123420261120000001")
     assert (r.kind, r.valid) == ("pib_aju", True)
-    assert r.detail == {"office": "040101", "module_id": "001234", "date": "2026-11-20", "sequence": 1}
+    assert r.detail == {"office": "0403", "document_code": "20", "company": "AB1234", "date": "2026-11-20",
+                        "sequence": 1, "document": "BC 2.0"}
 
 
-@pytest.mark.parametrize("text", ["04010100123420261131000001", "04010100123420261120000000"])
+def test_all_digit_aju_reads_the_document_code_not_an_office():
+    r = decode_scan("04032000000020261120000101")
+    assert (r.kind, r.valid) == ("pib_aju", True)
+    assert (r.detail["office"], r.detail["document_code"], r.detail["company"]) == ("0403", "20", "000000")
+
+
+@pytest.mark.parametrize(("text", "form"), [("040323AB123420261120000001", "BC 2.3"),
+                                            ("040330INA9G220261120000025", "BC 3.0")])
+def test_aju_of_another_customs_document_is_an_aju_not_a_pib(text, form):
+    r = decode_scan(text)
+    assert (r.kind, r.valid) == ("aju", True)
+    assert r.detail["document"] == form and r.detail["note"] == "an aju, not a PIB"
+    assert r.detail["office"] == "0403"  # never the document code read as part of the office
+
+
+@pytest.mark.parametrize("text", ["040320AB123420261131000001", "040320AB123420261120000000"])
 def test_aju_with_impossible_date_or_zero_sequence_is_invalid(text):
     r = decode_scan(text)
     assert (r.kind, r.valid) == ("pib_aju", False)
+    assert r.detail["error"]
 
 
 def test_other_digit_runs_are_not_aju_numbers():
@@ -283,7 +301,7 @@ def test_offline_ecd_failures_name_their_stage(payload, stage):
 def test_decoder_never_raises_and_always_answers_the_contract_shape(text):
     r = decode_scan(text).to_json()
     assert set(r) == {"kind", "symbology", "valid", "value", "detail"}
-    assert r["kind"] in ("container", "mrz", "ecd", "pib_aju", "unknown")
+    assert r["kind"] in ("container", "mrz", "ecd", "pib_aju", "aju", "unknown")
     json.dumps(r)
 
 

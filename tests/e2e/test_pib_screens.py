@@ -173,7 +173,7 @@ async def test_full_red_lane_through_the_screens(env, make_app):
         await pilot.pause()
         await pilot.press("enter")
         await settle(app, pilot)
-    cid = env.pib.find("04030000000020261120000101")
+    cid = env.pib.find("04032000000020261120000101")
     d = env.detail(cid)
     assert d.state == P.RELEASED and d.determination.outcome == "SPTNP"
     assert d.instruction.level_pct == 30 and d.lhp.author_login == "budi" and d.determination.examiner_login == "dewi"

@@ -28,7 +28,7 @@ def cli(env, settings, monkeypatch, capsys):
 def test_pib_import_accepted_and_rejected(cli, env):
     code, out, err = cli("pib", "import", "--as", "dewi", str(FIXTURES / "intake_ok.json"))
     assert (code, err) == (0, "")
-    assert out.startswith("04030000000020261120000101: BILLED, billing code 8040300") and "Rp15.026.400" in out
+    assert out.startswith("04032000000020261120000101: BILLED, billing code 8040300") and "Rp15.026.400" in out
     code, out, err = cli("pib", "import", "--as", "dewi", str(FIXTURES / "skp_hs_unknown.json"), "--json")
     assert code == 1 and err == ""
     result = json.loads(out)

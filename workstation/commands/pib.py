@@ -1,6 +1,9 @@
 """`workstation pib ...`: import declarations (BC 2.0). `pib assess FILE --json` computes the declared and
 determined levies, the SPTNP figures and the outcome without touching the database (CONTRACTS.md).
-`pib import FILE...` receives pib/1 documents into the red-lane workflow (SKP checks, billing, registration)."""
+`pib import FILE...` receives PIBs into the red-lane workflow (SKP checks, billing, registration).
+Both read pib/1 and the CEISA 4.0 BC 2.0 JSON, detected from the content (workstation/formats).
+`pib response CASE_OR_AJU --format ceisa` exports the office's responses to one PIB with CEISA's response
+codes (workstation/formats/ceisa.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = add_group(subparsers)
     assess = actions.add_parser(
         "assess",
-        help="levies, SPTNP figures and outcome of one pib/1 document",
+        help="levies, SPTNP figures and outcome of one PIB (pib/1 or CEISA BC 2.0)",
         description="Compute declared and (if present) determined levies, the BM shortfall, its fine and "
-        "the outcome (SPPB, SPTNP, SPTNP+SPPB, SPBL) of a pib/1 JSON document. Touches no database.",
+        "the outcome (SPPB, SPTNP, SPTNP+SPPB, SPBL) of a PIB: a pib/1 JSON document or a CEISA 4.0 BC 2.0 "
+        "'Kirim Dokumen' JSON document (detected from the content; the same PIB in either format gives the "
+        "same result). Touches no database.",
     )
-    assess.add_argument("file", metavar="FILE", help="pib/1 JSON document ('-' reads standard input)")
+    assess.add_argument("file", metavar="FILE",
+                        help="pib/1 or CEISA BC 2.0 JSON document ('-' reads standard input)")
     assess.add_argument("--json", action="store_true", help="print the result as JSON (CONTRACTS.md)")
     assess.set_defaults(handler=assess_command)
     add_import(actions)
@@ -40,18 +46,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     states.add_argument("--role", metavar="ROLE", help="only the rows ROLE may take (examiner, inspector, ...)")
     states.add_argument("--json", action="store_true", help="print as JSON")
     states.set_defaults(handler=states_command)
+    add_response(actions)
 
 
 def add_import(actions: argparse._SubParsersAction) -> None:
     imp = actions.add_parser(
         "import",
-        help="receive pib/1 documents (SKP checks, lartas, billing; rejected ones are kept)",
-        description="Receive pib/1 documents into the red-lane workflow. Each is checked (blocked importer, "
+        help="receive PIBs, pib/1 or CEISA BC 2.0 (SKP checks, lartas, billing; rejected ones are kept)",
+        description="Receive PIBs into the red-lane workflow: pib/1 or CEISA 4.0 BC 2.0 JSON documents, "
+        "detected from the content. Each is checked (blocked importer, "
         "BC 1.1, B/L, NDPBM, tariff, completeness): accepted PIBs get a billing code (or are registered "
         "when nothing is due), rejected ones are stored with a rejection response listing every problem. "
         "Exit 0 when every document was accepted, 1 when any was rejected or refused, 2 on bad input.",
     )
-    imp.add_argument("files", nargs="+", metavar="FILE", help="pib/1 JSON document(s)")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="pib/1 or CEISA BC 2.0 JSON document(s)")
     imp.add_argument("--as", dest="as_login", required=True, metavar="LOGIN",
                      help="the examiner or supervisor receiving them (issues the responses)")
     imp.add_argument("--json", action="store_true", help="print one JSON object per document")
@@ -67,10 +75,11 @@ def read_document(path: str) -> str:
 
 
 def assess_command(args: argparse.Namespace) -> int:
-    from workstation.domain.pib import LEVY_FIELDS, parse_pib
+    from workstation.domain.pib import LEVY_FIELDS
+    from workstation.formats import read_pib
     from workstation.rules.pib import assess_pib
 
-    result = assess_pib(parse_pib(read_document(args.file)))
+    result = assess_pib(read_pib(read_document(args.file)))
     out = result.contract_json()
     if args.json:
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -163,3 +172,73 @@ def import_command(args: argparse.Namespace) -> int:
             lines.append("  issued " + ", ".join(result.documents))
         sys.stdout.write("\n".join(lines) + "\n")
     return status
+
+
+RESPONSE_FORMATS = ("ceisa",)
+
+
+def add_response(actions: argparse._SubParsersAction) -> None:
+    resp = actions.add_parser(
+        "response",
+        help="export the office's responses to one PIB as CEISA JSON (rejection, SPJM, SPPB, SPTNP, SPBL, ...)",
+        description="Export every response the office issued for one PIB in the shape of CEISA 4.0's "
+        "response list ({\"dataRespon\": [...]}) with CEISA's response codes: 02 rejection, 03 SPPB, 05 SPJM, "
+        "07 LHP, 13 SPBL, 15 NPD, 20 billing, 27 SPTNP, 80 IP. Reads the database; writes nothing to it.",
+    )
+    resp.add_argument("case", metavar="CASE_OR_AJU", help="the PIB's aju (26 characters) or its case id")
+    resp.add_argument("--format", dest="fmt", choices=RESPONSE_FORMATS, default="ceisa",
+                      help="the export format (ceisa, the default)")
+    resp.add_argument("--out", metavar="FILE", help="write the JSON to FILE instead of standard output")
+    resp.add_argument("--as", dest="as_login", required=True, metavar="LOGIN",
+                      help="the examiner, supervisor, inspector or admin asking")
+    resp.set_defaults(handler=response_command)
+
+
+def _responses(detail) -> list:
+    """The CEISA responses of one PIB detail (services/pib/views.py PibDetail) in issue order: its issued
+    documents (a rejection with its problems, in Bahasa Indonesia) and its billing codes. On one day the
+    declared billing comes first (it precedes the SPJM), other billings after the document they belong to."""
+    from workstation.formats.ceisa import Response
+
+    problems = {s.response_number: s.problems for s in detail.submissions if s.response_number}
+    out = []
+    for d in detail.documents:
+        messages = tuple((p.code.value, p.message_id) for p in problems.get(d.number, ()))
+        out.append((d.issue_date, 0, Response(d.doc_type, d.number, d.issue_date, messages=messages)))
+    for b in detail.billings:
+        note = f"kode billing {b.code}, {b.kind}, total {b.total_idr} IDR"
+        out.append((b.issued_on, -1 if b.kind == "DECLARED" else 1,
+                    Response("BILLING", b.code, b.issued_on, note=note)))
+    return [r for _, _, r in sorted(out, key=lambda x: (x[0], x[1]))]
+
+
+def response_command(args: argparse.Namespace) -> int:
+    import uuid
+    from pathlib import Path
+
+    from workstation import inputs
+    from workstation.commands.common import services_from
+    from workstation.domain.errors import ErrorCode
+    from workstation.errors import InputError
+    from workstation.formats.ceisa import responses_json
+
+    login = inputs.argument(args.as_login, "--as", max_len=32)
+    ref = inputs.argument(args.case, "CASE_OR_AJU", max_len=40)
+    services = services_from(args)
+    actor = services.pib.command_line_actor(login)
+    try:
+        case_id = uuid.UUID(ref)
+    except ValueError:
+        case_id = services.pib.find(ref)
+    detail = services.pib.get(actor, case_id)
+    out = responses_json(detail.aju, detail.registration_number, detail.registered_on, _responses(detail))
+    text = json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", code=ErrorCode.FILE_UNREADABLE, field="--out",
+                             params={"reason": exc.strerror or "error"}) from None
+    else:
+        sys.stdout.write(text)
+    return 0

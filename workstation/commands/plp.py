@@ -1,7 +1,9 @@
 """`workstation plp ...`: moving uncleared imports between TPS. `plp check FILE --json` prints the
-eligibility of one plp/1 request; exit 1 when it is not eligible (the JSON is still printed).
-`plp import FILE…` registers requests; `plp tps import FILE` / `plp tps list` keep the TPS registry;
-`plp states` prints the workflow's table: what each role may do on a request in each state."""
+eligibility of one request; exit 1 when it is not eligible (the JSON is still printed). A request is a plp/1
+document or a TPS Online PLP request (`header` + `detil`), detected from its content
+(workstation/formats/tpsonline.py). `plp import FILE…` registers requests; `plp response REFERENCE` writes the
+office's approval or refusal as the TPS Online PLP response; `plp tps import FILE` / `plp tps list` keep the TPS
+registry; `plp states` prints the workflow's table: what each role may do on a request in each state."""
 
 from __future__ import annotations
 
@@ -22,24 +24,41 @@ def add_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAct
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     actions = add_group(subparsers)
+    formats = ("A request is a plp/1 JSON document (CONTRACTS.md) or a TPS Online PLP request (\"header\" + "
+               "\"detil\", dd-MM-yyyy dates, numeric kodeAlasanPlp), detected from its content. TPS Online names no "
+               "port: --port, else the origin TPS's port in the registry, else the office's port.")
     check = actions.add_parser(
         "check",
-        help="eligibility of one plp/1 request",
-        description="Check a plp/1 JSON request against the PLP rules. Exit 0 eligible, 1 not eligible, "
-        "2 bad input.",
+        help="eligibility of one request (plp/1 or TPS Online)",
+        description="Check a PLP request against the PLP rules. Exit 0 eligible, 1 not eligible, 2 bad input. "
+        + formats,
     )
-    check.add_argument("file", metavar="FILE", help="plp/1 JSON document ('-' reads standard input)")
+    check.add_argument("file", metavar="FILE", help="plp/1 or TPS Online JSON ('-' reads standard input)")
     check.add_argument("--json", action="store_true", help="print the result as JSON (CONTRACTS.md)")
+    check.add_argument("--port", metavar="LOCODE", help="port of a TPS Online request (UN/LOCODE, e.g. IDTPP)")
     check.set_defaults(handler=check_command)
     imp = actions.add_parser(
         "import",
-        help="register plp/1 requests (each kept, with its refusals if any)",
-        description="Register plp/1 requests in the database. An eligible request waits for the officer's "
+        help="register requests, plp/1 or TPS Online (each kept, with its refusals if any)",
+        description="Register PLP requests in the database. An eligible request waits for the officer's "
         "decision; one that is not is kept as REJECTED with its refusals and a refusal letter. A malformed "
-        "file is reported and skipped (exit 2); the others are stored.",
+        "file is reported and skipped (exit 2); the others are stored. " + formats,
     )
-    imp.add_argument("files", nargs="+", metavar="FILE", help="plp/1 JSON document ('-' reads standard input)")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="plp/1 or TPS Online JSON ('-' reads standard input)")
+    imp.add_argument("--port", metavar="LOCODE", help="port of TPS Online requests (UN/LOCODE, e.g. IDTPP)")
     imp.set_defaults(handler=import_command)
+    resp = actions.add_parser(
+        "response",
+        help="the approval or refusal of a request as the TPS Online PLP response (JSON)",
+        description="Write the office's answer to a decided request as the TPS Online PLP response: the API's "
+        "envelope with data.responPlp[0] = header (nomorPlp, tanggalPlp, alasanReject, …), kontainer[] and "
+        "kemasan[] with flagSetuju Y (approved) or T. Dates dd-MM-yyyy. An approved, moving or closed request "
+        "answers with its PLP number; a rejected one with its refusals. Exit 1 when the request is not decided "
+        "yet (or was cancelled).",
+    )
+    resp.add_argument("reference", metavar="REFERENCE", help="request reference (PLP-yyyymmdd-n) or PLP number")
+    resp.add_argument("--out", metavar="FILE", help="write the JSON to FILE instead of standard output")
+    resp.set_defaults(handler=response_command)
 
     states = actions.add_parser(
         "states",
@@ -69,10 +88,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def check_command(args: argparse.Namespace) -> int:
     from workstation.commands.pib import read_document
-    from workstation.domain.plp import parse_plp
+    from workstation.formats.tpsonline import read_plp_request
     from workstation.rules.plp import check_plp
 
-    result = check_plp(parse_plp(read_document(args.file)))
+    result = check_plp(read_plp_request(read_document(args.file), port=args.port))
     out = result.contract_json()
     if args.json:
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -103,7 +122,7 @@ def import_command(args: argparse.Namespace) -> int:
     for path in args.files:
         label = inputs.short(path)
         try:
-            d = services.plp.import_request(actor, read_document(path), source=source_label(path))
+            d = services.plp.import_request(actor, read_document(path), source=source_label(path), port=args.port)
         except WorkstationError as exc:
             say(f"workstation: {label}: {exc}")
             failed = max(failed, exc.exit_code)  # 2 bad input, 1 a refusal (the worst decides)
@@ -111,6 +130,45 @@ def import_command(args: argparse.Namespace) -> int:
         refusals = f" ({', '.join(d.refusals)})" if d.refusals else ""
         sys.stdout.write(f"{inputs.one_line(label)}: {d.case.reference} {d.case.state}{refusals}\n")
     return failed
+
+
+def response_command(args: argparse.Namespace) -> int:
+    """The TPS Online response of a decided request (approved / moving / closed, or rejected)."""
+    from workstation import inputs
+    from workstation.commands.common import services_from
+    from workstation.domain.errors import ErrorCode
+    from workstation.domain.plp import LineState, PlpState
+    from workstation.errors import Refusal
+    from workstation.formats.tpsonline import LineOutcome, response_document
+
+    services = services_from(args)
+    case_id = services.plp.find(inputs.argument(args.reference, "reference"))
+    detail = services.plp.get(case_id)
+    state = detail.case.state
+    approved_states = (PlpState.APPROVED, PlpState.MOVING, PlpState.CLOSED)
+    if state not in (*approved_states, PlpState.REJECTED):
+        raise Refusal(f"{detail.case.reference} is {state}: no decision to answer",
+                      code=ErrorCode.INVALID_STATE,
+                      params={"action": "export the TPS Online response of", "state": state})
+    lines = [LineOutcome(ln.kind, ln.state in (LineState.APPROVED, LineState.OUT, LineState.IN), ln.reason)
+             for ln in detail.lines]
+    doc = response_document(services.plp.received(case_id), reference=detail.case.reference,
+                            approved=state in approved_states, plp_number=detail.plp_number,
+                            plp_date=detail.plp_date, lines=lines, refusals=detail.refusals,
+                            issued_at=services.ctx.now().astimezone(services.settings.zone))
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            from workstation.errors import InputError
+
+            raise InputError(f"cannot write: {exc.strerror}", code=ErrorCode.FILE_UNREADABLE, field=args.out,
+                             params={"reason": exc.strerror or type(exc).__name__}) from None
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def tps_import_command(args: argparse.Namespace) -> int:

@@ -1,24 +1,55 @@
-"""`workstation rates import RATES.csv` — the NDPBM table (CONTRACTS.md "Exchange rates file")."""
+"""`workstation rates import FILE` — the NDPBM exchange rates: the workstation's CSV (CONTRACTS.md "Exchange
+rates file") or the Ministry's own formats, the NLE kurs API JSON and the weekly decree table, detected from the
+content (workstation/formats/kurs.py)."""
 
 from __future__ import annotations
+
+import argparse
+
+FORMATS_HELP = """\
+Store NDPBM rates (rupiah per unit of a currency; JPY per 100 yen) from one of three formats, detected
+from the content:
+
+  NDPBM CSV         header currency,rate_idr,valid_from,valid_to; ISO dates, inclusive; an empty
+                    valid_to means until further notice (CONTRACTS.md).
+  NLE kurs JSON     the answer of the NLE API GET /openapi/kurs/{kodeValuta}:
+                    {"status": "true", "data": [{"kodeValuta": "USD", "nilaiKurs": "16416",
+                    "tglAwalBerlaku": "2026-11-25", "tglAkhirBerlaku": "2026-12-01"}]}, or a JSON
+                    array of such answers (one per currency). Numbers read from their text.
+  Decree table      the weekly Keputusan Menteri Keuangan table as text: a line
+                    'Berlaku 25-11-2026 s.d. 01-12-2026' (Wednesday to Tuesday), then one row per
+                    currency, cells separated by ';', tabs or '|': [no;] [name;] code; value in
+                    Indonesian writing, e.g. '1;Dolar Amerika Serikat;USD;16.416,00'. Several weeks
+                    may follow one another in one file.
+
+In the Ministry formats every currency's weeks must follow one another: overlapping and missing weeks
+are named, and nothing is stored. Idempotent: rates already stored are counted, not stored again; a
+rate that contradicts a stored one, or overlaps a stored period, is refused with nothing written."""
 
 
 def register(sub) -> None:
     p = sub.add_parser("rates", help="NDPBM exchange rates")
     s = p.add_subparsers(dest="rates_command", metavar="ACTION", required=True)
-    i = s.add_parser("import", help="store the rates of an NDPBM CSV (idempotent)")
-    i.add_argument("file")
+    i = s.add_parser("import", help="store NDPBM rates: CSV, NLE kurs JSON or the weekly decree table (idempotent)",
+                     description=FORMATS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("file", metavar="FILE", help="rates file ('-' reads standard input)")
     i.set_defaults(handler=import_rates)
 
 
 def import_rates(args) -> int:
     from workstation import inputs
     from workstation.commands.common import read_csv_text, services_from, source_label
+    from workstation.formats import kurs
     from workstation.services.base import cli_actor
 
     text = read_csv_text(args.file)  # bounded, UTF-8, no control characters: before the database is opened
+    label = source_label(args.file)
+    fmt = kurs.detect(text)
+    if fmt != kurs.CSV:  # read and checked (weeks included) before the database is opened
+        _fmt, rows, _labels = kurs.parse_ministry(text, source=label)
+        text = kurs.rates_csv(rows)
     services = services_from(args)
-    added, unchanged = services.reference.import_rates(cli_actor(services.settings), text=text,
-                                                       source=source_label(args.file))
-    print(f"{inputs.one_line(inputs.short(args.file))}: {added} rates added, {unchanged} already stored")
+    added, unchanged = services.reference.import_rates(cli_actor(services.settings), text=text, source=label)
+    print(f"{inputs.one_line(inputs.short(args.file))}: {added} rates added, {unchanged} already stored "
+          f"({kurs.FORMAT_NAMES[fmt]})")
     return 0

@@ -19,18 +19,76 @@ def register(sub) -> None:
     t = sub.add_parser("tui", help="the TUI on the configured database (same as plain `workstation`)")
     t.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     t.add_argument("--exit-on", choices=("first-paint", "ready"), help=argparse.SUPPRESS)
+    t.add_argument("--ssh-user", metavar="LOGIN",
+                   help="an SSH session of LOGIN (the key was the first factor): the login screen asks only the "
+                        "password; the session's client is ssh:<peer> (from SSH_CONNECTION)")
     t.set_defaults(handler=run_tui)
 
 
 def run_tui(args: argparse.Namespace) -> int:
     from workstation.bootconfig import read_boot
 
-    boot = read_boot(getattr(args, "config", None))
+    ssh_user = getattr(args, "ssh_user", None)
+    overrides = {}
+    if ssh_user is not None:
+        ssh_user = ssh_login(ssh_user)
+        overrides = ssh_pool_overrides(getattr(args, "config", None))
+    boot = read_boot(getattr(args, "config", None), **overrides)
     from screens.app import WorkstationApp
 
     app = WorkstationApp(boot, exit_on=getattr(args, "exit_on", None))
+    if ssh_user is not None:
+        # read by screens/login.py: the login is fixed, the session row's client names the SSH peer
+        app.ssh_user = ssh_user
+        app.ssh_client = ssh_client_label()
     run_app(app, headless=getattr(args, "headless", False))
     return _app_exit(app)
+
+
+# --- SSH sessions (issue #15 item 6): `workstation tui --ssh-user=LOGIN` --------------------------------------
+SSH_LOGIN_RE = r"[a-z][a-z0-9._-]{2,31}"  # services.auth.LOGIN_RE (not imported: it would load SQLAlchemy)
+# One SSH session is one process: a pool of 1 connection + 1 in a burst unless the configuration says otherwise
+# (50 sessions then hold at most 100 PostgreSQL connections, not 250).
+SSH_POOL_DEFAULTS = {"database_pool_size": 1, "database_max_overflow": 1}
+
+
+def ssh_login(value: str) -> str:
+    """The --ssh-user value, checked like a login (InputError LOGIN_FORMAT, field "--ssh-user")."""
+    import re
+
+    from workstation.domain.errors import ErrorCode
+    from workstation.errors import InputError
+
+    if not re.fullmatch(SSH_LOGIN_RE, value or ""):
+        raise InputError(code=ErrorCode.LOGIN_FORMAT, field="--ssh-user", params={"value": value})
+    return value
+
+
+def ssh_pool_overrides(config_file: str | None) -> dict[str, int]:
+    """SSH_POOL_DEFAULTS for the pool keys set neither in the configuration file nor by WORKSTATION_*
+    variables (an unreadable file is left to the normal start to report)."""
+    import os
+
+    from workstation.bootconfig import ENV_PREFIX, config_path, read_config_file
+    from workstation.errors import ConfigError
+
+    try:
+        configured = set(read_config_file(config_path(config_file)))
+    except ConfigError:
+        configured = set()
+    configured |= {k.lower()[len(ENV_PREFIX):] for k in os.environ if k.lower().startswith(ENV_PREFIX)}
+    return {k: v for k, v in SSH_POOL_DEFAULTS.items() if k not in configured}
+
+
+def ssh_client_label(environ=None) -> str:
+    """"ssh:<ip>:<port>" of the client, from SSH_CONNECTION ("client-ip client-port server-ip server-port",
+    set by sshd and by `workstation serve-ssh`); "ssh:unknown" without it."""
+    import os
+
+    parts = (environ if environ is not None else os.environ).get("SSH_CONNECTION", "").split()
+    if len(parts) >= 2:
+        return f"ssh:{parts[0]}:{parts[1]}"[:200]
+    return "ssh:unknown"
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""`workstation user add|list|unlock|deactivate` — run as the operating-system user (audited as cli:<user>)."""
+"""`workstation user add|list|unlock|deactivate` and `user key add|list|remove` (SSH public keys for
+`workstation serve-ssh`) — run as the operating-system user (audited as cli:<user>)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,18 @@ def register(sub) -> None:
     d.add_argument("login")
     d.add_argument("--reason", default="", help="why (kept in the audit log)")
     d.set_defaults(handler=deactivate)
+    k = s.add_parser("key", help="SSH public keys of a user (workstation serve-ssh)")
+    ks = k.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    ka = ks.add_parser("add", help="register a public key (an OpenSSH .pub file) for LOGIN")
+    ka.add_argument("login")
+    ka.add_argument("--file", required=True, metavar="KEY.pub", help="the public key file ('-': stdin)")
+    ka.set_defaults(handler=key_add)
+    kl = ks.add_parser("list", help="list the keys of LOGIN (removed ones marked)")
+    kl.add_argument("login")
+    kl.set_defaults(handler=key_list)
+    kr = ks.add_parser("remove", help="revoke a key by its fingerprint (SHA256:...)")
+    kr.add_argument("fingerprint")
+    kr.set_defaults(handler=key_remove)
 
 
 LOGIN_MAX = 32  # logins are 3-32 characters (services.auth.validate_login); longer is bad input, not a query
@@ -110,4 +123,57 @@ def deactivate(args) -> int:
     services = services_from(args)
     info = services.auth.deactivate(cli_actor(services.settings), login, reason)
     print(f"deactivated {info.login}")
+    return 0
+
+
+FINGERPRINT_MAX = 80  # "SHA256:" + 43 characters of base64
+
+
+def _key_service(args):
+    from workstation.commands.common import services_from
+    from workstation.services.sshkeys import SshKeyService
+
+    services = services_from(args)
+    return services, SshKeyService(services.ctx)
+
+
+def key_add(args) -> int:
+    from workstation import inputs
+    from workstation.services.base import cli_actor
+    from workstation.domain.errors import ErrorCode
+    from workstation.services.sshkeys import MAX_KEY_LINE
+
+    login = _login(args.login)
+    raw = inputs.read_file(args.file, "--file", kind="text")  # bounded ('-': stdin), errors name --file
+    try:
+        text = raw[:MAX_KEY_LINE + 1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(code=ErrorCode.NOT_UTF8, field="--file") from None
+    services, keys = _key_service(args)
+    info = keys.add_key(cli_actor(services.settings), login, text)
+    print(f"added {info.algorithm} {info.fingerprint} for {info.login}")
+    return 0
+
+
+def key_list(args) -> int:
+    from workstation import inputs
+    from workstation.services.base import cli_actor
+
+    login = _login(args.login)
+    services, keys = _key_service(args)
+    for k in keys.list_keys(cli_actor(services.settings), login):
+        state = f"removed {k.revoked_at:%Y-%m-%d %H:%M}Z" if k.revoked_at else "active"
+        print(f"{k.fingerprint:<51} {k.algorithm:<20} {state:<24} {k.added_at:%Y-%m-%d} "
+              f"{inputs.one_line(k.comment)}")
+    return 0
+
+
+def key_remove(args) -> int:
+    from workstation import inputs
+    from workstation.services.base import cli_actor
+
+    fp = inputs.argument(args.fingerprint, "fingerprint", max_len=FINGERPRINT_MAX)
+    services, keys = _key_service(args)
+    info = keys.remove_key(cli_actor(services.settings), fp)
+    print(f"removed {info.fingerprint} of {info.login}")
     return 0

@@ -86,7 +86,7 @@ def seed_demo(services: Services) -> None:
         manifest.append(f"{300 + serial:06d},{arrival.isoformat()},{serial:04d},00000000,{bl},"
                         f"{(arrival - dt.timedelta(days=8)).isoformat()},{name},{40 * len(items)},CT,{containers}")
         doc = {
-            "format": "pib/1", "aju": f"{office}000000{day.strftime('%Y%m%d')}{serial:06d}", "office": office,
+            "format": "pib/1", "aju": f"{office[:4]}20000000{day.strftime('%Y%m%d')}{serial:06d}", "office": office,
             "importer": {"npwp": npwp, "name": name, "api": True},
             "bc11": {"number": f"{300 + serial:06d}", "date": arrival.isoformat(), "pos": f"{serial:04d}",
                      "subpos": "00000000"},

@@ -52,6 +52,8 @@ class ErrorCode(StrEnum):
     INVALID_SCAN = "INVALID_SCAN"
     INVALID_CONFIG = "INVALID_CONFIG"
     INVALID_VALUE = "INVALID_VALUE"  # a field-specific rule; the message says which
+    RATE_WEEKS = "RATE_WEEKS"  # Ministry rates: overlapping or missing weeks of a currency (all named)
+    RATE_WEEK = "RATE_WEEK"  # a decree period that is not Wednesday to Tuesday
 
     # -- access and accounts ---------------------------------------------------------------------------
     ROLE_REQUIRED = "ROLE_REQUIRED"
@@ -76,6 +78,10 @@ class ErrorCode(StrEnum):
     ROLE_REVOKED = "ROLE_REVOKED"
     SELF_DEACTIVATE = "SELF_DEACTIVATE"
     ALREADY_INACTIVE = "ALREADY_INACTIVE"
+    SSH_KEY_FORMAT = "SSH_KEY_FORMAT"  # not an OpenSSH public key line of a supported type
+    SSH_KEY_IN_USE = "SSH_KEY_IN_USE"  # the key is already registered (to this or another user)
+    UNKNOWN_SSH_KEY = "UNKNOWN_SSH_KEY"
+    SSH_KEY_REVOKED = "SSH_KEY_REVOKED"
     AUDIT_KEY_MISSING = "AUDIT_KEY_MISSING"
 
     # -- any case ----------------------------------------------------------------------------------------
@@ -89,6 +95,25 @@ class ErrorCode(StrEnum):
     RULESET_INVALID = "RULESET_INVALID"
     NO_RATE = "NO_RATE"
 
+    # -- field-unit sync ------------------------------------------------------------------------------------
+    SYNC_NOT_ENROLLED = "SYNC_NOT_ENROLLED"
+    SYNC_ALREADY_ENROLLED = "SYNC_ALREADY_ENROLLED"
+    SYNC_NOT_CENTRAL = "SYNC_NOT_CENTRAL"
+    SYNC_UNKNOWN_UNIT = "SYNC_UNKNOWN_UNIT"
+    SYNC_UNIT_EXISTS = "SYNC_UNIT_EXISTS"
+    SYNC_BAD_TOKEN = "SYNC_BAD_TOKEN"
+    SYNC_REVOKED = "SYNC_REVOKED"
+    SYNC_BAD_SIGNATURE = "SYNC_BAD_SIGNATURE"
+    SYNC_STALE_REQUEST = "SYNC_STALE_REQUEST"
+    SYNC_WRONG_ORIGIN = "SYNC_WRONG_ORIGIN"
+    SYNC_EPOCH = "SYNC_EPOCH"
+    SYNC_CHAIN_BROKEN = "SYNC_CHAIN_BROKEN"
+    SYNC_BAD_CHANGE = "SYNC_BAD_CHANGE"
+    SYNC_BUNDLE_REPLAYED = "SYNC_BUNDLE_REPLAYED"
+    SYNC_BUNDLE_TAMPERED = "SYNC_BUNDLE_TAMPERED"
+    SYNC_UNREACHABLE = "SYNC_UNREACHABLE"
+    SYNC_SERVER_REFUSED = "SYNC_SERVER_REFUSED"
+
     # -- documents, printing, audit ---------------------------------------------------------------------
     UNKNOWN_DOCUMENT = "UNKNOWN_DOCUMENT"
     ALREADY_VOID = "ALREADY_VOID"
@@ -97,6 +122,8 @@ class ErrorCode(StrEnum):
     PRINT_FAILED = "PRINT_FAILED"
     NO_PRINTER = "NO_PRINTER"  # no output given and none configured
     NOT_A_RECEIPT = "NOT_A_RECEIPT"  # the document has no receipt part for the receipt printer
+    UNDRAWABLE_TEXT = "UNDRAWABLE_TEXT"  # no font on this machine draws these characters (printing/fonts.py)
+    RECEIPT_UNPRINTABLE = "RECEIPT_UNPRINTABLE"  # outside the receipt printer's code pages (printing/receipt.py)
     KEY_MISSING = "KEY_MISSING"
     KEY_MISMATCH = "KEY_MISMATCH"
     KEY_INVALID = "KEY_INVALID"  # a key file that is unreadable, too open, or not the expected kind of key
@@ -153,6 +180,10 @@ class ErrorCode(StrEnum):
     NO_CAPACITY = "NO_CAPACITY"  # an occupancy for a yard or shed the TPS does not have
     OTHER_OFFICE = "OTHER_OFFICE"  # a request addressed to another customs office
 
+    # -- risk management -----------------------------------------------------------------------------
+    NOT_RED_LANE = "NOT_RED_LANE"  # an inspection outcome for a case that was never in the red lane
+    UNKNOWN_PROFILE = "UNKNOWN_PROFILE"
+
 
 # English templates (gettext msgids). Parameters in braces; a code without a template here is shown with the
 # message its raiser wrote. Every input code has one, so a form can always say what is wrong in either language.
@@ -192,6 +223,8 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.FILE_UNREADABLE: "cannot read: {reason}",
     ErrorCode.NOT_UTF8: "not UTF-8 text",
     ErrorCode.INVALID_CSV: "{reason}",
+    ErrorCode.RATE_WEEKS: "{reason}",
+    ErrorCode.RATE_WEEK: "a decree week runs Wednesday to Tuesday: {start} to {end} is not one",
     ErrorCode.INVALID_SCAN: "{reason}",
     ErrorCode.ROLE_REQUIRED: "{login} needs the {roles} role",
     ErrorCode.WEAK_PASSWORD: "at least {limit} characters",
@@ -199,9 +232,15 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_ROLE: "unknown role {value} (one of {options})",
     ErrorCode.NIP: "NIP is 18 digits",
     ErrorCode.UNKNOWN_USER: "no user {value}",
+    ErrorCode.SSH_KEY_FORMAT: "not an OpenSSH public key: {reason}",
+    ErrorCode.SSH_KEY_IN_USE: "key {fingerprint} is already registered",
+    ErrorCode.UNKNOWN_SSH_KEY: "no SSH key {value}",
+    ErrorCode.SSH_KEY_REVOKED: "key {value} was already removed",
     ErrorCode.UNKNOWN_SESSION: "no such session",
     ErrorCode.SEPARATION_OF_DUTIES: "the same person may not do both steps",
     ErrorCode.UNKNOWN_CASE: "no such case",
+    ErrorCode.NOT_RED_LANE: "{reference} was not in the red lane: no inspection outcome to record",
+    ErrorCode.UNKNOWN_PROFILE: "no risk profile {value}",
     ErrorCode.VERSION_CONFLICT: "{reference} was changed by {who} since you opened it; reload and redo",
     ErrorCode.INVALID_STATE: "cannot {action} a case in state {state}",
     # PIB red lane
@@ -225,6 +264,25 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.NOTHING_TO_INSPECT: "name the containers or the packages to inspect",
     ErrorCode.HS_NOT_IN_TARIFF: "HS code {value} is not in the tariff table",
     ErrorCode.RESULT_NOT_EXPECTED: "only a lab test has a result",
+    ErrorCode.SYNC_NOT_ENROLLED: "this database is not an enrolled field unit; enrol it with --enrol TOKEN",
+    ErrorCode.SYNC_ALREADY_ENROLLED: "this database is already enrolled as unit {unit}",
+    ErrorCode.SYNC_NOT_CENTRAL: "this database is not the central one of a sync",
+    ErrorCode.SYNC_UNKNOWN_UNIT: "unknown field unit {unit}",
+    ErrorCode.SYNC_UNIT_EXISTS: "field unit {unit} is already registered",
+    ErrorCode.SYNC_BAD_TOKEN: "the enrolment token for unit {unit} is wrong, used or expired",
+    ErrorCode.SYNC_REVOKED: "field unit {unit} is revoked",
+    ErrorCode.SYNC_BAD_SIGNATURE: "the signature does not match unit {unit}'s registered key",
+    ErrorCode.SYNC_STALE_REQUEST: "the request's time is too far from the server's clock",
+    ErrorCode.SYNC_WRONG_ORIGIN: "unit {unit} sent a change of unit {origin}",
+    ErrorCode.SYNC_EPOCH: "unit {unit} sent epoch {epoch}; its current epoch is {current} (re-enrolled?)",
+    ErrorCode.SYNC_CHAIN_BROKEN: "unit {unit}'s audit chain does not continue what central holds at entry {seq} (restored from a backup? re-enrol the unit)",
+    ErrorCode.SYNC_BAD_CHANGE: "change {change} is not valid: {reason}",
+    ErrorCode.SYNC_BUNDLE_REPLAYED: "bundle {bundle} was already imported",
+    ErrorCode.SYNC_BUNDLE_TAMPERED: "the bundle's signature does not match its content (tampered or not from {unit})",
+    ErrorCode.SYNC_UNREACHABLE: "cannot reach the sync server {url}: {reason}",
+    ErrorCode.SYNC_SERVER_REFUSED: "the sync server refused: {reason}",
+    ErrorCode.UNDRAWABLE_TEXT: "cannot be printed on official documents: no font for {chars}",
+    ErrorCode.RECEIPT_UNPRINTABLE: "the receipt printer cannot print {chars}; print the A4 document instead",
 }
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +22,8 @@ from pydantic import (
 )
 
 # shared JSON document helpers (also re-exported: the PIB rules import them from here)
+from pydantic_core import PydanticCustomError
+
 from workstation.domain.codes import Role
 from workstation.domain.jsondoc import (
     DecimalStr,
@@ -35,13 +38,16 @@ from workstation.domain.jsondoc import (
     parse_json_document,
     validation_input_error,
 )
+from workstation.domain.scan import pib_aju_error
 from workstation.domain.workflow import workflow
 
 # --------------------------------------------------------------------------------------------------
 # pib/1
 # --------------------------------------------------------------------------------------------------
 
-HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}([0-9]{2})?$")]  # BTKI 8 digits, or 10
+# A tariff post's digits; the length the office accepts on a date is rule-set data ([tariff] post_lengths,
+# checked at intake: BTKI 2022 posts have 8 digits, national sub-posts of the older books 10).
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}([0-9]{2})?$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Seq = Annotated[int, Field(ge=1)]
 Rupiah = Annotated[int, Field(ge=0)]
@@ -120,9 +126,18 @@ class Determination(StrictModel):
         return self
 
 
+def _pib_aju(value: str) -> str:
+    """The aju of a PIB: CEISA 4.0 ``nomorAju`` with document code 20 (workstation/domain/scan.py
+    `aju_parts`: 4 office + 2 document code + 6 company, letters allowed + 8 date + 6 sequence)."""
+    error = pib_aju_error(value)
+    if error:
+        raise PydanticCustomError("aju", "{reason}", {"reason": error})
+    return value
+
+
 class PibDocument(StrictModel):
     format: Literal["pib/1"]
-    aju: Annotated[str, StringConstraints(pattern=r"^[0-9]{26}$")]
+    aju: Annotated[str, AfterValidator(_pib_aju)]
     office: Digits6
     importer: Importer
     bc11: Bc11Ref

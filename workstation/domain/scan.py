@@ -13,13 +13,15 @@ Recognised kinds, tried in this order:
                  parsed and validated by ``workstation.domain.ecd.EcdDocument``.
 * ``mrz``        ICAO 9303 TD3 (passport): two lines of 44 characters joined by a newline (an 88-character run
                  without the newline is accepted too). Each field's check digit and the composite one are checked.
-* ``pib_aju``    the PIB submission number (nomor aju / CAR): 26 digits. Our reading, segment by segment:
-                 ``OOOOOO MMMMMM YYYYMMDD NNNNNN`` = office code (6) + submitting module / applicant id (6) +
-                 submission date (8) + daily sequence (6); e.g. ``040101 001234 20261120 000001``. The source
-                 documents (seed 003) do not spell the layout out; the 6-6-8-6 split is the one printed on
-                 CEISA forms. Valid when the date is a real calendar date and the sequence is not zero. The office
-                 segment is reported, not checked against the PIB's office (the example PIB in CONTRACTS.md
-                 carries office 040300 with an aju starting 040101).
+* ``pib_aju``    the PIB submission number (nomor aju): 26 characters ``[A-Za-z0-9]`` as CEISA 4.0 defines it
+                 (docs-api-ceisa, "Kirim Dokumen", ``nomorAju``): ``KKKK DD PPPPPP YYYYMMDD NNNNNN`` = office
+                 code (4) + customs document code (2) + company id (6, letters allowed) + submission date (8) +
+                 sequence (6); e.g. ``0403 20 AB1234 20261120 000001``. Only document code 20 (BC 2.0) is a
+                 PIB. Valid when office, document code, date and sequence are digits, the date is a calendar
+                 date and the sequence is not zero. The office part is reported, not checked against the PIB's
+                 6-digit ``kodeKantor``.
+* ``aju``        the same layout with another document code (BC 2.3, BC 3.0, ...): an aju, not a PIB. Its
+                 detail carries the same parts and ``document`` (the form, when known).
 * ``container``  ISO 6346: owner code (3 letters), category (U, J or Z), serial (6 digits), check digit.
                  Spaces and hyphens are ignored (``CSQU 305438-3``). Ten characters (no check digit) are
                  recognised but invalid, with the expected digit in the detail.
@@ -135,7 +137,7 @@ def split_aim(text: str) -> tuple[AimId | None, str]:
 
 @dataclass(frozen=True)
 class ScanDecode:
-    kind: str  # container | mrz | ecd | pib_aju | unknown
+    kind: str  # container | mrz | ecd | pib_aju | aju | unknown
     symbology: str | None
     valid: bool
     value: str
@@ -190,7 +192,7 @@ def decode_scan(text: str, *, today: dt.date | None = None) -> ScanDecode:
     mrz_lines = _mrz_lines(body)
     if mrz_lines is not None:
         return _decode_mrz(mrz_lines, symbology, today or dt.date.today())
-    if re.fullmatch(r"[0-9]{26}", body):
+    if AJU_SHAPE_RE.fullmatch(body):
         return _decode_aju(body, symbology)
     compact = re.sub(r"[\s-]", "", upper)
     if re.fullmatch(r"[A-Z]{4}[0-9]{6,7}", compact):
@@ -316,19 +318,70 @@ def _decode_mrz(lines: tuple[str, str], symbology: str | None, today: dt.date) -
 # --- PIB submission number (nomor aju) -----------------------------------------------------------------
 
 
-def _decode_aju(number: str, symbology: str | None) -> ScanDecode:
-    office, module_id, date_s, seq_s = number[0:6], number[6:12], number[12:20], number[20:26]
-    detail: dict[str, Any] = {"office": office, "module_id": module_id, "date": None, "sequence": int(seq_s)}
+#: What is read as an aju at all: 26 characters, office and document code digits, the company part letters or
+#: digits, date and sequence digits. (A 26-character string of another shape is not taken for an aju.)
+AJU_SHAPE_RE = re.compile(r"[0-9]{6}[A-Za-z0-9]{6}[0-9]{14}")
+#: The CEISA ``nomorAju`` pattern.
+AJU_RE = re.compile(r"[A-Za-z0-9]{26}")
+#: The customs document code of a PIB (BC 2.0).
+PIB_DOCUMENT_CODE = "20"
+#: Customs document codes (kode dokumen pabean) a decoded aju names, for the reader.
+DOCUMENT_CODES: dict[str, str] = {
+    "20": "BC 2.0", "23": "BC 2.3", "25": "BC 2.5", "27": "BC 2.7", "28": "BC 2.8", "30": "BC 3.0",
+    "40": "BC 4.0", "41": "BC 4.1",
+}
+
+
+def aju_parts(number: str) -> tuple[dict[str, Any], list[str]]:
+    """The parts of an aju and what is wrong with it: ({office, document_code, company, date (ISO or None),
+    sequence (int or None)}, [errors]). Layout of CEISA 4.0 ``nomorAju``: 4 office + 2 customs document code
+    + 6 company + 8 date YYYYMMDD + 6 sequence, all ``[A-Za-z0-9]``; office, document code, date and sequence
+    are digits. Whether it is a PIB's (document code 20) is the caller's question."""
+    if not AJU_RE.fullmatch(number or ""):
+        return {}, ["must be 26 letters or digits"]
+    office, code, company, date_s, seq_s = number[0:4], number[4:6], number[6:12], number[12:20], number[20:26]
+    detail: dict[str, Any] = {"office": office, "document_code": code, "company": company, "date": None,
+                              "sequence": int(seq_s) if seq_s.isdigit() else None}
     errors = []
+    if not office.isdigit():
+        errors.append(f"office {office} is not 4 digits")
+    if not code.isdigit():
+        errors.append(f"document code {code} is not 2 digits")
     try:
+        if not date_s.isdigit():
+            raise ValueError
         detail["date"] = dt.date(int(date_s[:4]), int(date_s[4:6]), int(date_s[6:])).isoformat()
     except ValueError:
         errors.append(f"date {date_s} is not a calendar date")
-    if int(seq_s) == 0:
+    if detail["sequence"] is None:
+        errors.append(f"sequence {seq_s} is not 6 digits")
+    elif detail["sequence"] == 0:
         errors.append("sequence is zero")
+    return detail, errors
+
+
+def pib_aju_error(number: str) -> str | None:
+    """Why `number` is not a PIB's aju (pib/1 ``aju``, CEISA ``nomorAju``), or None."""
+    detail, errors = aju_parts(number)
+    if errors:
+        return "; ".join(errors)
+    if detail["document_code"] != PIB_DOCUMENT_CODE:
+        form = DOCUMENT_CODES.get(detail["document_code"], "document code " + detail["document_code"])
+        return f"an aju of {form}, not a PIB (document code {PIB_DOCUMENT_CODE})"
+    return None
+
+
+def _decode_aju(number: str, symbology: str | None) -> ScanDecode:
+    detail, errors = aju_parts(number)
+    code = detail["document_code"]
+    if code in DOCUMENT_CODES:
+        detail["document"] = DOCUMENT_CODES[code]
     if errors:
         detail["error"] = "; ".join(errors)
-    return ScanDecode("pib_aju", symbology, not errors, number, detail)
+    if code == PIB_DOCUMENT_CODE:
+        return ScanDecode("pib_aju", symbology, not errors, number, detail)
+    detail["note"] = "an aju, not a PIB"
+    return ScanDecode("aju", symbology, not errors, number, detail)
 
 
 # --- e-CD ----------------------------------------------------------------------------------------------

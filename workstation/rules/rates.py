@@ -4,6 +4,11 @@ CSV with the header `currency,rate_idr,valid_from,valid_to`; dates are ISO and i
 `valid_to` means "until further notice". `rate_idr` is rupiah per ONE unit, except the currencies the
 Minister's decree quotes per 100 units (JPY) — a property of the file format, not a rule figure.
 `RateTable.rate()` always answers per ONE unit. IDR needs no row: its rate is 1.
+
+The Ministry publishes the rates weekly (Keputusan Menteri Keuangan on the NDPBM, valid Wednesday to the
+next Tuesday); its own formats are read by workstation/formats/kurs.py, which checks the weeks here:
+`check_decree_week` (one period) and `check_weeks` (every currency's weeks follow each other, none missing,
+none overlapping).
 """
 
 from __future__ import annotations
@@ -142,6 +147,50 @@ class RateTable:
         except InputError:
             return False
         return True
+
+
+# The decree's week: from a Wednesday to the Tuesday after (KMK NDPBM, issued weekly). Format fact, not a figure.
+DECREE_WEEK_START = 2  # date.weekday(): Monday 0 … Wednesday 2
+DECREE_WEEK_DAYS = 7
+
+
+def check_decree_week(valid_from: dt.date, valid_to: dt.date, where: str) -> None:
+    """Raises InputError RATE_WEEK (start, end) naming `where` unless the period runs from a Wednesday to the
+    Tuesday after, both inclusive."""
+    if valid_from.weekday() != DECREE_WEEK_START or (valid_to - valid_from).days != DECREE_WEEK_DAYS - 1:
+        raise InputError(code=ErrorCode.RATE_WEEK, field=where,
+                         params={"start": valid_from.isoformat(), "end": valid_to.isoformat()})
+
+
+def week_problems(rows: Iterable[RateRow], labels: Iterable[str]) -> list[str]:
+    """Every overlap and every missing stretch between the periods of each currency, as sentences naming the
+    currency, the days and the rows (`labels`), currencies in alphabetical order. Empty when each currency's
+    periods follow one another day after day."""
+    grouped: dict[str, list[tuple[RateRow, str]]] = {}
+    for row, label in zip(rows, labels, strict=True):
+        grouped.setdefault(row.currency, []).append((row, label))
+    out: list[str] = []
+    for cur in sorted(grouped):
+        items = sorted(grouped[cur], key=lambda it: it[0].valid_from)
+        for (a, la), (b, lb) in pairwise(items):
+            if a.valid_to is None or b.valid_from <= a.valid_to:
+                end = "open" if a.valid_to is None else a.valid_to.isoformat()
+                out.append(f"{cur}: {a.valid_from.isoformat()}..{end} ({la}) and {b.valid_from.isoformat()}.."
+                           f"{'open' if b.valid_to is None else b.valid_to.isoformat()} ({lb}) overlap")
+            elif (b.valid_from - a.valid_to).days > 1:
+                start, stop = a.valid_to + dt.timedelta(days=1), b.valid_from - dt.timedelta(days=1)
+                out.append(f"{cur}: no rate from {start.isoformat()} to {stop.isoformat()} (missing week between "
+                           f"{la} and {lb})")
+    return out
+
+
+def check_weeks(rows: Iterable[RateRow], labels: Iterable[str], *, source: str = "rates", limit: int = 20) -> None:
+    """Raises InputError RATE_WEEKS naming every overlapping and missing week (`week_problems`, the first
+    `limit` of them and how many more) — so one run of the import tells the whole of what is wrong."""
+    problems = week_problems(rows, labels)
+    if problems:
+        shown = "; ".join(problems[:limit]) + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
+        raise InputError(shown, code=ErrorCode.RATE_WEEKS, field=source, params={"reason": shown})
 
 
 def _check_row(row: RateRow, label: str, source: str) -> None:

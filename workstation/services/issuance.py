@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from db import audit, numbering
+from db import audit, changes, numbering
 from db.models import Document, Office, uuid7
 from printing import signing
 from printing.content import DocumentContent, OfficeInfo
@@ -177,7 +177,7 @@ class IssuanceService:
         entry commit together). `build(number, issue_date)` returns the content."""
         settings = self.ctx.settings
         issue_date = self.ctx.today()
-        unit = actor.unit_code or settings.unit_code
+        unit = changes.numbering_unit(s, actor.unit_code or settings.unit_code)
         if supersedes is not None:
             number, seq, version = supersedes.number, supersedes.seq, supersedes.version + 1
         else:
@@ -203,6 +203,7 @@ class IssuanceService:
                    content_hash=digest, signature=sealed.signature,
                    status=DocumentStatus.ISSUED.value)
         s.execute(_INSERT_DOCUMENT, [row])  # Core insert: append-only row, no ORM bookkeeping
+        changes.record_insert(s, "documents", row)  # field-unit sync: the change log
         audit.append(s, actor.audit, "document.issue", "document", doc_id,
                      {"doc_type": doc_type, "number": number, "version": version, "content_hash": digest,
                       "case_id": str(case_id) if case_id else None, **(audit_data or {})}, now=self.ctx.now())

@@ -1,4 +1,4 @@
-"""Intake (DOMAIN.md §2 steps 1-3): a pib/1 document is received, checked by SKP (blocked importer, BC 1.1,
+"""Intake (DOMAIN.md §2 steps 1-3): a PIB (pib/1 or CEISA BC 2.0) is received, checked by SKP (blocked importer, BC 1.1,
 B/L, NDPBM, tariff, completeness), kept when rejected (with a rejection response), or accepted with its lartas
 flags and billing code — registered at once with the SPJM when nothing is due; a rejected PIB may be
 resubmitted under the same aju. Also: the supervisors' blocked-importer list and the importer's supporting
@@ -25,8 +25,9 @@ from workstation import inputs
 from workstation.domain.canonical import sha256_hex
 from workstation.domain.codes import CaseKind, Role
 from workstation.domain.errors import ErrorCode
-from workstation.domain.pib import FLOW, INTAKE_ROLES, PibDocument, PibState, parse_pib
-from workstation.errors import InputError, Refusal
+from workstation.domain.pib import FLOW, INTAKE_ROLES, PibDocument, PibState
+from workstation.errors import InputError, NotFound, Refusal
+from workstation.formats import read_pib
 from workstation.rules import pib as rules
 from workstation.rules.pib_checks import (
     IntakeReference,
@@ -55,12 +56,28 @@ def npwp_digits(value: str, field: str = "npwp") -> str:
 
 
 class IntakeMixin(PibBase):
+    # -- the stored document, in whichever format it came ---------------------------------------------------
+    def _doc(self, s: Session, case_id: uuid.UUID, *, accepted_only: bool = True) -> PibDocument:
+        """The case's current PIB as the domain model: the last accepted submission (else the last one), in
+        the format it was received in (pib/1 or CEISA BC 2.0: workstation.formats.read_pib). Overrides
+        PibBase._doc, which reads pib/1 only; this mixin precedes PibBase in PibService's MRO, so every
+        workflow step reads a CEISA submission too. Raises NotFound UNKNOWN_CASE."""
+        q = select(PibSubmission.document).where(PibSubmission.case_id == case_id)
+        if accepted_only:
+            q = q.where(PibSubmission.accepted.is_(True))
+        text = s.scalar(q.order_by(PibSubmission.version.desc()).limit(1))
+        if text is None:
+            text = s.scalar(select(PibSubmission.document).where(PibSubmission.case_id == case_id)
+                            .order_by(PibSubmission.version.desc()).limit(1))
+        if text is None:
+            raise NotFound("no PIB document for this case", field="case", code=ErrorCode.UNKNOWN_CASE)
+        return read_pib(text)
+
     # -- SKP checks ---------------------------------------------------------------------------------------
     def _reference(self, s: Session, doc: PibDocument, day: dt.date) -> IntakeReference:
         blocked = {b.npwp: b.reason for b in s.scalars(
             select(ImporterBlock).where(ImporterBlock.npwp == normalise_npwp(doc.importer.npwp),
                                         ImporterBlock.lifted_at.is_(None)))}
-        figures = self.figures(day)
         try:
             # compared as the decree quotes it (JPY per 100 yen): the rates format's one fact
             quoted = self.services.reference.rate_table().quoted(doc.currency, day)
@@ -70,7 +87,9 @@ class IntakeMixin(PibBase):
             office_code=self.ctx.settings.office.code, submitted_on=day, blocked=blocked,
             manifest_line=self._manifest(s, doc.bc11.number, doc.bc11.date, doc.bc11.pos, doc.bc11.subpos),
             ndpbm_quoted=quoted, tariff=self._tariff_rows(s, (i.hs_code for i in doc.items)),
-            post_lengths=tuple(figures.tariff.post_lengths), lartas=self._lartas_rows(s))
+            # the tariff book in force on the document's (arrival) date says how many digits a post has
+            post_lengths=tuple(rules.pib_rules(self._ruleset_near(doc.arrival_date, day)).tariff.post_lengths),
+            lartas=self._lartas_rows(s))
 
     def check(self, doc: PibDocument) -> list[Problem]:
         """The SKP checks alone, writing nothing (a preview for the intake screen)."""
@@ -80,7 +99,9 @@ class IntakeMixin(PibBase):
     # -- receiving a PIB ----------------------------------------------------------------------------------
     def import_pib(self, actor: Actor, path: str | Path | None = None, *, text: str | bytes | None = None,
                    source: str | None = None) -> IntakeResult:
-        """Receive a pib/1 document. Unreadable or malformed input is an InputError and nothing is written.
+        """Receive a PIB: a pib/1 or CEISA 4.0 BC 2.0 JSON document, detected from the content
+        (workstation.formats.read_pib; the text is stored as received). Unreadable or malformed input is an
+        InputError and nothing is written.
         A well-formed PIB is always kept: rejected (with a rejection response listing every problem), or
         accepted (lartas flagged, billing code issued; registered with SPJM at once when nothing is due).
         The same aju again: after a rejection it is a resubmission (version + 1); the identical document
@@ -88,7 +109,7 @@ class IntakeMixin(PibBase):
         require_role(actor, *INTAKE_ROLES, action="receive PIBs")
         body, label = read_text(path, text, "pib")
         label = source or label
-        doc = parse_pib(body)
+        doc = read_pib(body)
         if doc.determination is not None:
             raise InputError("an importer's PIB carries no determination", code=ErrorCode.INVALID_DOCUMENT,
                              field="determination", params={"reason": "an importer's PIB carries no determination"})

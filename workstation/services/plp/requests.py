@@ -1,4 +1,5 @@
-"""PLP requests in: a plp/1 document (file, `plp import`, or the request screen's form) is parsed, checked by
+"""PLP requests in: a plp/1 document or a TPS Online PLP request (file, `plp import`, or the request screen's
+form; the format is detected from the content, workstation/formats/tpsonline.py) is parsed, checked by
 the rules plus the office's own records (registry occupancy, unknown TPS, unreported movements, PIB on record)
 and registered — an eligible request waits for the decision, one that is not is kept REJECTED with its refusals
 and a numbered refusal letter."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,8 +19,9 @@ from db.models import Case
 from db.models_plp import PlpLine, PlpRequestRow, Tps
 from workstation import inputs
 from workstation.domain.errors import ErrorCode
-from workstation.domain.plp import LINE_OPEN, OFFICERS, LineState, PlpRefusal, PlpRequest, PlpState, parse_plp
-from workstation.errors import InputError
+from workstation.domain.plp import LINE_OPEN, OFFICERS, LineState, PlpRefusal, PlpRequest, PlpState
+from workstation.errors import InputError, NotFound
+from workstation.formats.tpsonline import read_plp_request
 from workstation.rules.plp import check_plp
 from workstation.rules.ruleset import RuleSet
 from workstation.services.base import Actor, require_role
@@ -108,8 +111,16 @@ def pib_declared_hook(services: Any) -> ImportDeclaredHook:
 
 
 class RequestsMixin(PlpBase):
-    def _parse(self, actor: Actor, text: str | bytes) -> PlpRequest:
-        request = parse_plp(text)
+    def _parse(self, actor: Actor, text: str | bytes, port: str | None = None) -> PlpRequest:
+        """plp/1 or TPS Online (detected); a TPS Online request's port: `port`, else its origin TPS's port in
+        the registry, else the office's (formats.tpsonline)."""
+
+        def registry_port(code: str) -> str | None:
+            with self.ctx.db.read() as s:
+                tps = s.get(Tps, code)
+                return tps.port if tps is not None else None
+
+        request = read_plp_request(text, port=port, port_of=registry_port)
         if request.office != actor.office_code:
             raise InputError(f"request is for office {request.office}, this is {actor.office_code}",
                              code=ErrorCode.OTHER_OFFICE, field="office", params={"value": request.office})
@@ -151,21 +162,23 @@ class RequestsMixin(PlpBase):
             invalid_containers=check.invalid_containers,
             warnings=registry_warnings(request.reason, origin_view, destination_view))
 
-    def check_request(self, actor: Actor, text: str | bytes) -> PlpEvaluation:
+    def check_request(self, actor: Actor, text: str | bytes, *, port: str | None = None) -> PlpEvaluation:
         """What registering this request would decide, without writing anything (the request screen's check).
         Raises InputError naming the JSON path (or OTHER_OFFICE); PermissionDenied ROLE_REQUIRED."""
         require_role(actor, *OFFICERS, action="check PLP requests")
-        request = self._parse(actor, text)
+        request = self._parse(actor, text, port)
         declared = self._declared(request)
         with self.ctx.db.read() as s:
             return self._evaluate(s, request, self.ruleset(), declared)
 
-    def import_request(self, actor: Actor, text: str | bytes, *, source: str = "request") -> PlpDetail:
-        """Register a plp/1 request with its eligibility. A request that is not eligible is kept, REJECTED with
-        every refusal listed (and a numbered refusal letter) — never lost. Malformed input writes nothing:
-        InputError naming the JSON path (or OTHER_OFFICE)."""
+    def import_request(self, actor: Actor, text: str | bytes, *, source: str = "request",
+                       port: str | None = None) -> PlpDetail:
+        """Register a plp/1 or TPS Online request with its eligibility (the text is kept as received). A
+        request that is not eligible is kept, REJECTED with every refusal listed (and a numbered refusal
+        letter) — never lost. Malformed input writes nothing: InputError naming the JSON path of the format
+        sent (or OTHER_OFFICE). `port`: a TPS Online request's port (see `_parse`)."""
         require_role(actor, *OFFICERS, action="register PLP requests")
-        request = self._parse(actor, text)
+        request = self._parse(actor, text, port)
         declared = self._declared(request)
         ruleset = self.ruleset()
         with self.ctx.db.write() as s:
@@ -212,6 +225,17 @@ class RequestsMixin(PlpBase):
             if not ev.eligible:
                 self._issue(s, actor, case, "PLP-TOLAK", refusals=ev.refusals)
             return self._detail(s, case)
+
+    def received(self, case_id: uuid.UUID) -> str:
+        """The request as it was received (plp/1 or TPS Online JSON text), for answering it in its own format.
+        Raises NotFound UNKNOWN_CASE."""
+        with self.ctx.db.read() as s:
+            self.cases.get(s, case_id, kind=KIND)
+            row = s.get(PlpRequestRow, case_id)
+            if row is None:
+                raise NotFound(f"no PLP request {case_id}", code=ErrorCode.UNKNOWN_CASE, field="reference",
+                               params={"value": str(case_id)})
+            return row.request_json
 
     def _reference(self, s: Session) -> str:
         """PLP request references: PLP-<yyyymmdd>-<n> (not an official number; the letter carries that)."""

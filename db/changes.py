@@ -1,0 +1,332 @@
+"""The change log of the field-unit sync (issue #14): capture every change of a synced table in the same write
+transaction as the change, and apply a change received from the other side.
+
+Capture. `Database.write()` is the one write path; its sessions carry an `after_flush` listener (`install`)
+that notes every ORM insert, update and delete of a synced table with the columns it set, and one hook run
+just before COMMIT writes them to `sync_changes` with the row as it stands at the end of the transaction. The
+two Core inserts of the write path (issued documents, db.audit) call `record_insert`. Nothing is captured on a
+database that takes no part in a sync (no `sync_node` row), so a standalone office pays one look-up per write
+that touches a synced table and nothing else. tests/sync/test_capture.py replays the outbox of a demo into an
+empty store and compares every synced table, so a write that bypassed capture fails it.
+
+What flows where (`FLOWS`): case data both ways; reference data (users, roles, rule sets, rates, tariff, TPS)
+central → units only; sessions, counters, print jobs, the audit chain and the sync tables stay local (a unit's
+audit chain travels separately, as itself). A table missing from FLOWS fails tests/sync/test_capture.py.
+
+Rows travel as canonical JSON: UUIDs, dates and times as ISO text (UTC), Decimals as their text, JSON columns
+as they are — never a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Numeric,
+    Table,
+    Uuid,
+    and_,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from db.models import uuid7
+from db.models_sync import SyncChange, SyncNode
+from db.schema import metadata
+from workstation.domain.canonical import canonical_json
+
+BOTH = "both"  # case data: captured on units and at central
+DOWN = "down"  # reference data: captured at central only, applied on units
+LOCAL = "local"  # never synced
+
+FLOWS: dict[str, str] = {
+    # organisation and reference data
+    "offices": DOWN, "units": DOWN, "roles": DOWN, "users": DOWN, "user_roles": DOWN, "rule_sets": DOWN,
+    "exchange_rates": DOWN, "tariff_posts": DOWN, "lartas_rules": DOWN, "pib_importer_blocks": DOWN,
+    "plp_tps": DOWN, "sync_units": LOCAL,
+    # case data
+    "cases": BOTH, "case_events": BOTH, "documents": BOTH, "document_prints": BOTH, "gate_events": BOTH,
+    "scan_results": BOTH, "bc11_lines": BOTH,
+    "ecd_declarations": BOTH, "ecd_decisions": BOTH, "ecd_findings": BOTH, "ecd_excise_counts": BOTH,
+    "ecd_referrals": BOTH, "ecd_billings": BOTH, "ecd_payments": BOTH,
+    "pib_cases": BOTH, "pib_submissions": BOTH, "pib_billings": BOTH, "pib_supporting_docs": BOTH,
+    "pib_instructions": BOTH, "pib_reports": BOTH, "pib_requests": BOTH, "pib_determinations": BOTH,
+    "plp_tps_containers": BOTH, "plp_requests": BOTH, "plp_lines": BOTH, "plp_movements": BOTH,
+    # risk targeting (#16): profiles and rates are set centrally; selections and outcomes happen anywhere
+    "risk_profiles": DOWN, "risk_random_rates": DOWN, "risk_prearrival": DOWN,
+    "risk_selections": BOTH, "risk_outcomes": BOTH, "risk_value_history": BOTH,
+    # a unit's change that lost at central is kept there and synced back for the unit's supervisor to see
+    "sync_conflicts": DOWN,
+    # local to each database
+    "sessions": LOCAL, "counters": LOCAL, "print_jobs": LOCAL, "audit_log": LOCAL, "audit_anchors": LOCAL,
+    "sync_changes": LOCAL, "sync_node": LOCAL, "sync_unit_audit": LOCAL, "sync_bundles": LOCAL,
+    "user_ssh_keys": LOCAL,
+}
+# Rows never changed once written: a second copy must be identical (hash check), a correction is a new row.
+# (documents: the one change a trigger lets through is ISSUED -> VOID, which travels as an update.)
+APPEND_ONLY = frozenset({"case_events", "document_prints", "gate_events", "plp_movements", "ecd_findings",
+                         "ecd_excise_counts", "ecd_payments", "pib_submissions", "pib_reports",
+                         "pib_determinations"})
+# Bookkeeping columns: they change with every update and never make two changes collide.
+NOT_COMPARED = frozenset({"version", "updated_at"})
+
+_PENDING = "ws_sync_pending"
+_HOOKED = "ws_sync_hooked"
+
+
+def flow(table_name: str) -> str:
+    return FLOWS.get(table_name, LOCAL)
+
+
+def captured_tables(role: str) -> frozenset[str]:
+    """The tables whose changes a node of `role` ('unit' | 'central') writes to its change log."""
+    wanted = {BOTH} if role == "unit" else {BOTH, DOWN}
+    return frozenset(t for t, f in FLOWS.items() if f in wanted)
+
+
+# -- the row codec ---------------------------------------------------------------------------------------------
+def _kind(column) -> str:
+    t = column.type
+    if isinstance(t, TypeDecorator):
+        t = t.impl  # an instance (TypeDecorator instantiates its impl)
+    if isinstance(t, Uuid):
+        return "uuid"
+    if isinstance(t, DateTime):
+        return "datetime"
+    if isinstance(t, Date):
+        return "date"
+    if isinstance(t, Numeric) and t.asdecimal:
+        return "decimal"
+    if isinstance(t, JSON):
+        return "json"
+    return "plain"
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, bool, list, dict)):
+        return value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot sync a value of type {type(value).__name__}")
+
+
+def _decode(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "uuid":
+        return uuid.UUID(value)
+    if kind == "datetime":
+        return dt.datetime.fromisoformat(value)
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind == "decimal":
+        return Decimal(value)
+    return value
+
+
+def table(name: str) -> Table:
+    return metadata.tables[name]
+
+
+def encode_row(tbl: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """{column: JSON value} for every column of `tbl` (missing ones as null)."""
+    return {c.name: _encode(values.get(c.name)) for c in tbl.columns}
+
+
+def decode_row(tbl: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """The Python values of a row received as JSON. Raises KeyError/ValueError on a column or value that does
+    not belong to the table (the caller turns it into a refusal)."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        out[name] = _decode(_kind(tbl.columns[name]), value)
+    return out
+
+
+def key_of(tbl: Table, values: dict[str, Any]) -> str:
+    return canonical_json([_encode(values[c.name]) for c in tbl.primary_key.columns])
+
+
+def row_digest(row_json: str) -> str:
+    return hashlib.sha256(row_json.encode("utf-8")).hexdigest()
+
+
+def _key_clause(tbl: Table, row_key: str):
+    parts = json.loads(row_key)
+    cols = list(tbl.primary_key.columns)
+    if not isinstance(parts, list) or len(parts) != len(cols):
+        raise ValueError(f"bad key for {tbl.name}")
+    return and_(*(c == _decode(_kind(c), v) for c, v in zip(cols, parts, strict=True)))
+
+
+def current_row(session: Session, tbl: Table, row_key: str) -> dict[str, Any] | None:
+    """The row as stored now, encoded, or None."""
+    found = session.execute(select(tbl).where(_key_clause(tbl, row_key))).mappings().first()
+    return encode_row(tbl, dict(found)) if found is not None else None
+
+
+# -- capture ---------------------------------------------------------------------------------------------------
+@dataclass
+class _Pending:
+    table: str
+    op: str
+    changed: set[str] = field(default_factory=set)
+    obj: Any = None  # the ORM object (its state at commit is the row)
+    row: dict[str, Any] | None = None  # a Core insert's values
+
+
+def node(session: Session) -> SyncNode | None:
+    """This database's sync identity, read in the current transaction (None: not part of a sync)."""
+    return session.get(SyncNode, 1)
+
+
+def install(factory: sessionmaker) -> None:
+    """Attach the capture listener to the write sessions of a Database."""
+    event.listen(factory, "after_flush", _after_flush)
+
+
+def _note(session: Session, table_name: str, key: str, op: str, changed: Iterable[str], obj: Any = None,
+          row: dict[str, Any] | None = None) -> None:
+    if flow(table_name) == LOCAL:
+        return
+    pending: dict[tuple[str, str], _Pending] = session.info.setdefault(_PENDING, {})
+    p = pending.get((table_name, key))
+    if p is None:
+        pending[(table_name, key)] = p = _Pending(table_name, op)
+    elif op == "delete":
+        p.op = "delete"
+    p.changed.update(changed)
+    if obj is not None:
+        p.obj = obj
+    if row is not None:
+        p.row = row
+    if not session.info.get(_HOOKED):
+        from db.engine import before_commit
+
+        session.info[_HOOKED] = True
+        before_commit(session, write_pending)
+
+
+def _after_flush(session: Session, _ctx) -> None:
+    for obj, op in [*((o, "insert") for o in session.new), *((o, "update") for o in session.dirty),
+                    *((o, "delete") for o in session.deleted)]:
+        state = inspect(obj)
+        mapper = state.mapper
+        tbl = mapper.local_table
+        if not isinstance(tbl, Table) or flow(tbl.name) == LOCAL:
+            continue
+        if op == "update":
+            changed = [attr.columns[0].name for attr in mapper.column_attrs
+                       if state.attrs[attr.key].history.has_changes()]
+            if not changed:
+                continue
+        else:
+            changed = [c.name for c in tbl.columns]
+        # the key from the instance's dict: nothing may load inside a flush
+        values = {c.name: state.dict.get(mapper.get_property_by_column(c).key) for c in tbl.primary_key.columns}
+        _note(session, tbl.name, key_of(tbl, values), op, changed, obj=obj)
+
+
+def record_insert(session: Session, table_name: str, row: dict[str, Any]) -> None:
+    """A Core insert of the write path (issued documents): note it like an ORM insert."""
+    tbl = table(table_name)
+    _note(session, table_name, key_of(tbl, row), "insert", [c.name for c in tbl.columns], row=row)
+
+
+def write_pending(session: Session) -> None:
+    """Before COMMIT: write the transaction's changes of the tables this node captures to sync_changes."""
+    session.flush()  # changes made since the last flush are noted by _after_flush
+    pending: dict[tuple[str, str], _Pending] = session.info.pop(_PENDING, {})
+    session.info.pop(_HOOKED, None)
+    if not pending:
+        return
+    me = node(session)
+    if me is None:
+        return
+    tables = captured_tables(me.role)
+    txn = uuid7()
+    seq = next_seq(session)
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for (table_name, key), p in pending.items():
+        if table_name not in tables:
+            continue
+        tbl = table(table_name)
+        if p.op == "delete":
+            row: dict[str, Any] = dict(zip([c.name for c in tbl.primary_key.columns], json.loads(key), strict=True))
+        elif p.obj is not None:
+            st = inspect(p.obj)
+            row = encode_row(tbl, {a.columns[0].name: st.attrs[a.key].value for a in st.mapper.column_attrs})
+        else:
+            row = encode_row(tbl, p.row or {})
+        text = canonical_json(row)
+        unit = me.role == "unit"
+        rows.append(dict(seq=seq, change_id=uuid7(), txn_id=txn, origin=(me.unit_code or "") if unit else "",
+                         epoch=me.epoch if unit else 0, table_name=table_name, row_key=key, op=p.op,
+                         changed=canonical_json(sorted(p.changed)), base_seq=me.pull_cursor if unit else 0,
+                         row=text, row_hash=row_digest(text), created_at=now, acked_at=None))
+        seq += 1
+    if rows:
+        session.execute(insert(SyncChange), rows)
+
+
+def next_seq(session: Session) -> int:
+    """The next position in this database's change log. Gapless and in commit order: the caller holds the
+    write lock (Database.write), so no other transaction can take a position before this one commits."""
+    return (session.scalar(select(func.max(SyncChange.seq))) or 0) + 1
+
+
+def numbering_unit(session: Session, configured: str | None) -> str | None:
+    """The unit part of an official number. An enrolled field unit numbers under its code, and from its second
+    epoch on under CODE.EPOCH: a unit restored from a backup re-enrols with a new epoch, so its counters start
+    again under a new key and never reissue a number that reached central before the restore."""
+    me = node(session)
+    if me is None or me.role != "unit":
+        return configured
+    return me.unit_code if me.epoch <= 1 else f"{me.unit_code}.{me.epoch}"
+
+
+# -- apply -----------------------------------------------------------------------------------------------------
+def upsert_row(session: Session, tbl: Table, row_key: str, row: dict[str, Any]) -> str:
+    """Make the stored row equal `row` (encoded): insert it, update the columns that differ, or nothing.
+    Core statements: an applied change is never captured again as a local one. Returns 'inserted' |
+    'updated' | 'same'."""
+    now = current_row(session, tbl, row_key)
+    values = decode_row(tbl, row)
+    if now is None:
+        session.execute(insert(tbl).values(**values))
+        return "inserted"
+    differ = {k: values[k] for k in row if now.get(k) != row[k]}
+    if not differ:
+        return "same"
+    # a column with an onupdate default (updated_at) keeps the value that travelled, not the time of applying
+    differ.update({c.name: values[c.name] for c in tbl.columns if c.onupdate is not None and c.name in values})
+    session.execute(update(tbl).where(_key_clause(tbl, row_key)).values(**differ))
+    return "updated"
+
+
+def delete_row(session: Session, tbl: Table, row_key: str) -> None:
+    session.execute(tbl.delete().where(_key_clause(tbl, row_key)))

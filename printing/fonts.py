@@ -1,0 +1,377 @@
+"""Fonts for names in every script on official documents: which font draws each character, shaping, right-to-left
+order, and what cannot be drawn at all (refused at intake, never printed as empty boxes).
+
+The house face stays Bitstream Vera (inside reportlab; Latin-1, hence Indonesian). Characters it lacks fall back,
+word by word, to the first face of this chain found on the machine (Debian packages; `.ci/setup-fonts.sh`):
+
+=========================  =====================================================  ================================
+face                       scripts                                                file (package, licence)
+=========================  =====================================================  ================================
+WSD-Latin                  Latin with Vietnamese, Greek, Cyrillic                 NotoSans (fonts-noto-core, OFL-1.1);
+                                                                                  else DejaVuSans (fonts-dejavu-core)
+WSD-Arabic                 Arabic (shaped, right to left)                         NotoNaskhArabic, NotoSansArabic
+                                                                                  (fonts-noto-core, OFL-1.1)
+WSD-Thai                   Thai (shaped)                                          NotoSansThai (fonts-noto-core, OFL)
+WSD-Devanagari             Devanagari (shaped)                                    NotoSansDevanagari (fonts-noto-core)
+WSD-Korean                 Korean Hangul                                          NanumGothic (fonts-nanum, OFL-1.1)
+WSD-CJK                    Chinese (Han), Japanese kana                           DroidSansFallbackFull
+                                                                                  (fonts-droid-fallback, Apache-2.0)
+=========================  =====================================================  ================================
+
+The faces are TrueType (glyf outlines): ReportLab embeds only those, which is why CJK comes from Droid Sans
+Fallback rather than the CFF-based Noto CJK. The licences travel with the Debian packages
+(/usr/share/doc/fonts-*/copyright); the OFL and Apache-2.0 both allow embedding subsets in documents.
+More folders are searched first when `WORKSTATION_FONT_DIRS` names them (os.pathsep-separated).
+
+Shaping (Arabic joining, Indic conjuncts and vowel signs, Thai marks) is ReportLab's own (it calls HarfBuzz
+through `uharfbuzz`, ReportLab's "shaping" extra), switched on only for paragraphs that need it so Latin
+documents keep their exact layout. ReportLab's bidi needs `rlbidi`, which is not on PyPI: `visual_order` puts
+runs of right-to-left words in visual order itself (a word-level Unicode Bidirectional Algorithm for a
+left-to-right paragraph; HarfBuzz orders the glyphs inside each word).
+
+A fresh machine without the fonts still prints Latin text; a name it cannot draw is refused by `undrawable`,
+which the services call at intake (see `check_drawable`). Per-glyph fallback is per word: a word is drawn in
+the first face that has all its characters (so a shaped word is never split across faces); a word no one face
+covers is split into grapheme clusters, each in the first face that has it, unless it needs shaping (then
+it is refused: split across faces it would be drawn unjoined).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from workstation.errors import ErrorCode, InputError
+
+PRIMARY = "WSD-Sans"  # printing.render.FONT (Bitstream Vera)
+PRIMARY_BOLD = "WSD-Sans-Bold"
+
+#: Folders searched for the fallback faces, after any in WORKSTATION_FONT_DIRS.
+SYSTEM_FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/local/share/fonts", "/usr/share/fonts")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A fallback face: its ReportLab name, what it is for, and candidate files (relative to a font folder),
+    regular and bold, best first."""
+
+    name: str
+    scripts: str
+    files: tuple[str, ...]
+    bold_files: tuple[str, ...] = ()
+
+
+CHAIN: tuple[Face, ...] = (
+    Face("WSD-Latin", "Latin (Vietnamese), Greek, Cyrillic",
+         ("noto/NotoSans-Regular.ttf", "dejavu/DejaVuSans.ttf"),
+         ("noto/NotoSans-Bold.ttf", "dejavu/DejaVuSans-Bold.ttf")),
+    Face("WSD-Arabic", "Arabic",
+         ("noto/NotoNaskhArabic-Regular.ttf", "noto/NotoSansArabic-Regular.ttf"),
+         ("noto/NotoNaskhArabic-Bold.ttf", "noto/NotoSansArabic-Bold.ttf")),
+    Face("WSD-Thai", "Thai", ("noto/NotoSansThai-Regular.ttf",), ("noto/NotoSansThai-Bold.ttf",)),
+    Face("WSD-Devanagari", "Devanagari",
+         ("noto/NotoSansDevanagari-Regular.ttf",), ("noto/NotoSansDevanagari-Bold.ttf",)),
+    Face("WSD-Korean", "Korean Hangul", ("nanum/NanumGothic.ttf",), ("nanum/NanumGothicBold.ttf",)),
+    Face("WSD-CJK", "Chinese, Japanese", ("droid/DroidSansFallbackFull.ttf",)),
+)
+
+# Characters that need no glyph of their own.
+_LAYOUT = frozenset("\n\r\t ")
+# Scripts whose words must be shaped (joining, reordering, mark placement): right-to-left letters, the Indic
+# blocks, Thai, Lao, Tibetan, Myanmar, Khmer, and any combining mark left after NFC.
+_COMPLEX_RANGES = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF),
+                   (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+_SPLIT = re.compile(r"(\s+)")
+_lock = threading.Lock()
+
+
+def font_dirs() -> tuple[str, ...]:
+    extra = tuple(d for d in os.environ.get("WORKSTATION_FONT_DIRS", "").split(os.pathsep) if d)
+    return extra + SYSTEM_FONT_DIRS
+
+
+def _find(candidates: Iterable[str]) -> str | None:
+    for folder in font_dirs():
+        for rel in candidates:
+            path = os.path.join(folder, rel)
+            if os.path.isfile(path):
+                return path
+    return None
+
+
+@functools.cache
+def _primary_chars() -> frozenset[int]:
+    from printing.render import register_fonts
+
+    register_fonts()
+    from reportlab.pdfbase import pdfmetrics
+
+    return frozenset(pdfmetrics.getFont(PRIMARY).face.charToGlyph)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    name: str
+    path: str
+    chars: frozenset[int]
+
+
+_loaded: dict[str, Loaded | None] = {}
+
+
+def _load(face: Face) -> Loaded | None:
+    """Register `face` with ReportLab (regular, bold, and the <b>/<i> mapping) the first time it is needed."""
+    with _lock:
+        if face.name in _loaded:
+            return _loaded[face.name]
+        from reportlab.lib.fonts import addMapping
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+        path = _find(face.files)
+        result = None
+        if path is not None:
+            try:
+                regular = TTFont(face.name, path)
+                pdfmetrics.registerFont(regular)
+                bold_name = face.name
+                bold_path = _find(face.bold_files)
+                if bold_path is not None:
+                    bold_name = face.name + "-Bold"
+                    pdfmetrics.registerFont(TTFont(bold_name, bold_path))
+                for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                    addMapping(face.name, bold, italic, bold_name if bold else face.name)
+                result = Loaded(face.name, path, frozenset(regular.face.charToGlyph))
+            except (TTFError, OSError):
+                result = None
+        _loaded[face.name] = result
+        return result
+
+
+def faces() -> list[Loaded]:
+    """The fallback faces found on this machine, in chain order (each registered on first use)."""
+    return [f for f in (_load(face) for face in CHAIN) if f is not None]
+
+
+def reset() -> None:
+    """Forget which faces were found (tests that change WORKSTATION_FONT_DIRS). Registered fonts stay."""
+    with _lock:
+        _loaded.clear()
+
+
+# --------------------------------------------------------------------------- per word and per cluster
+
+
+def _needs(ch: str) -> bool:
+    return ch not in _LAYOUT
+
+
+def is_complex(ch: str) -> bool:
+    """Does this character belong to a script that must be shaped (or is it a combining mark)?"""
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _COMPLEX_RANGES) or (unicodedata.combining(ch) != 0)
+
+
+def needs_shaping(text: str) -> bool:
+    """Must a paragraph holding `text` (plain or markup) be shaped?"""
+    return not primary_draws(text) and any(is_complex(ch) for ch in text)
+
+
+def primary_draws(text: str) -> bool:
+    """Does the house face (Vera) alone draw `text`? (Then nothing changes from the Latin-1 layout.)"""
+    primary = _primary_chars()
+    return all(ord(ch) in primary or not _needs(ch) for ch in text)
+
+
+def _clusters(word: str) -> list[str]:
+    """Grapheme clusters, approximately: a base character with the combining marks after it."""
+    out: list[str] = []
+    for ch in word:
+        if out and (unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Mc", "Me")):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _face_for(chars: set[int]) -> str | None:
+    if chars <= _primary_chars():
+        return PRIMARY
+    for f in faces():
+        if chars <= f.chars:
+            return f.name
+    return None
+
+
+class Undrawable(ValueError):
+    """Text that no face on this machine can draw; `chars` names what (e.g. "😀 U+1F600")."""
+
+    def __init__(self, chars: str):
+        super().__init__(chars)
+        self.chars = chars
+
+
+def _describe(chars: Iterable[str]) -> str:
+    seen: list[str] = []
+    for ch in chars:
+        item = f"{ch} " + "+".join(f"U+{ord(c):04X}" for c in ch)
+        if item not in seen:
+            seen.append(item)
+    return ", ".join(seen[:5]) + (f" (and {len(seen) - 5} more)" if len(seen) > 5 else "")
+
+
+def runs(text: str) -> list[tuple[str, str]]:
+    """(face name, text) runs drawing `text` (NFC, logical order). Raises Undrawable."""
+    out: list[tuple[str, str]] = []
+
+    def add(face: str, piece: str) -> None:
+        if out and out[-1][0] == face:
+            out[-1] = (face, out[-1][1] + piece)
+        else:
+            out.append((face, piece))
+
+    missing: list[str] = []
+    for token in _SPLIT.split(text):
+        if not token:
+            continue
+        if token.isspace():
+            add(PRIMARY, token)
+            continue
+        face = _face_for({ord(ch) for ch in token if _needs(ch)})
+        if face is not None:
+            add(face, token)
+            continue
+        # No one face has the whole word: cluster by cluster.
+        found_all = True
+        for cluster in _clusters(token):
+            cface = _face_for({ord(ch) for ch in cluster if _needs(ch)})
+            if cface is not None:
+                add(cface, cluster)
+                continue
+            found_all = False
+            alone = [ch for ch in cluster if _face_for({ord(ch)}) is None]
+            missing.extend(alone or [cluster])
+        if found_all and any(is_complex(ch) for ch in token):
+            # A word that must be shaped cannot be split across faces (it would be drawn unjoined).
+            raise Undrawable(f"{token!r} mixes scripts that no one font has; separate them with a space")
+    if missing:
+        raise Undrawable(_describe(missing))
+    return out
+
+
+def undrawable(text: str) -> str | None:
+    """What in `text` cannot be drawn on an official document with the fonts of this machine, or None.
+
+    The answer names the characters ("😀 U+1F600, …") or the word that mixes scripts. Pure but for reading the
+    font files once; safe to call from any thread."""
+    if primary_draws(text):
+        return None
+    try:
+        runs(unicodedata.normalize("NFC", text))
+    except Undrawable as exc:
+        return exc.chars
+    return None
+
+
+def check_drawable(text: str | None, field: str) -> None:
+    """Intake guard for text that will be printed on official documents (names, addresses, descriptions).
+
+    Raises InputError(code=UNDRAWABLE_TEXT, field=field, params={"chars": …}) when `undrawable` finds
+    something; does nothing for None or drawable text."""
+    if not text:
+        return
+    found = undrawable(text)
+    if found is not None:
+        raise InputError(
+            f"cannot be printed on official documents: no font for {found}",
+            field=field,
+            code=ErrorCode.UNDRAWABLE_TEXT,
+            params={"chars": found},
+        )
+
+
+# --------------------------------------------------------------------------- bidi (word level) and markup
+
+
+def _strong(word: str) -> str | None:
+    """'R' or 'L' from the word's first strong character, None for a word of digits and punctuation."""
+    for ch in word:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return None
+
+
+def visual_order(line: str) -> str:
+    """A left-to-right line with its right-to-left word runs in visual order.
+
+    Word level: a maximal run of right-to-left words (with the spaces and the digit/punctuation-only words
+    between them) is reversed word by word; the characters of each word stay in logical order, for HarfBuzz
+    (which lays out an Arabic word's glyphs right to left itself)."""
+    tokens = [t for t in _SPLIT.split(line) if t]
+    kinds = [None if t.isspace() else _strong(t) for t in tokens]
+    if "R" not in kinds:
+        return line
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if kinds[i] != "R":
+            out.append(tokens[i])
+            i += 1
+            continue
+        j = i  # extend the run over neutral tokens as long as another R word follows
+        k = i + 1
+        while k < len(tokens) and kinds[k] != "L":
+            if kinds[k] == "R":
+                j = k
+            k += 1
+        out.extend(reversed(tokens[i : j + 1]))
+        i = j + 1
+    return "".join(out)
+
+
+def markup(text: str) -> str:
+    """User text as ReportLab paragraph markup: escaped (a '<' or '&' is text, not a tag), each run in the
+    face that draws it (`<font name=…>`), right-to-left runs in visual order, newlines as <br/>.
+    Text the primary face draws alone comes out exactly as before (escaped). Raises Undrawable."""
+    if primary_draws(text):
+        return escape(text).replace("\n", "<br/>")
+    lines = unicodedata.normalize("NFC", text).split("\n")
+    parts = []
+    for line in lines:
+        pieces = []
+        for face, piece in runs(visual_order(line)):
+            if face == PRIMARY:
+                pieces.append(escape(piece))
+            else:
+                pieces.append(f'<font name="{face}">{escape(piece)}</font>')
+        parts.append("".join(pieces))
+    return "<br/>".join(parts)
+
+
+__all__ = [
+    "CHAIN",
+    "PRIMARY",
+    "Face",
+    "Loaded",
+    "Undrawable",
+    "check_drawable",
+    "faces",
+    "font_dirs",
+    "is_complex",
+    "markup",
+    "needs_shaping",
+    "primary_draws",
+    "reset",
+    "runs",
+    "undrawable",
+    "visual_order",
+]

@@ -1,0 +1,74 @@
+"""Field-unit sync fixtures: central is the suite's database (SQLite, or PostgreSQL under .ci/run); each field
+unit is a real SQLite file of its own, as at a border post."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture(scope="session")
+def unit_template(tmp_path_factory):
+    from db import migrate
+    from db.engine import make_engine
+
+    path = tmp_path_factory.mktemp("unit-template") / "unit.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+class Node:
+    """One database with its services (central or a unit)."""
+
+    def __init__(self, services):
+        self.services = services
+        self.ctx = services.ctx
+        self.db = services.ctx.db
+
+
+@pytest.fixture
+def central(services, users, clock):
+    from workstation.sync.central import CentralSync
+
+    services.issuance.ensure_office_key()
+    node = Node(services)
+    node.sync = CentralSync(services.ctx)
+    node.users = users
+    return node
+
+
+@pytest.fixture
+def make_unit(tmp_path, unit_template, clock):
+    """make_unit("PLB01") -> a fresh unit database (not enrolled yet)."""
+    from db.engine import Database
+    from workstation.config import load_settings
+    from workstation.services import Services
+    from workstation.services.base import ServiceContext
+
+    made = []
+
+    def make(code: str, name: str | None = None):
+        folder = tmp_path / (name or code)
+        folder.mkdir()
+        dst = folder / "unit.sqlite"
+        shutil.copyfile(unit_template, dst)
+        settings = load_settings(None, database_url=f"sqlite:///{dst}", data_dir=folder / "data",
+                                 password_hashing="fast", unit_code=code)
+        db = Database(settings.effective_database_url)
+        made.append(db)
+        node = Node(Services(ServiceContext(db=db, settings=settings, clock=clock)))
+        node.path = dst
+        node.settings = settings
+        return node
+
+    yield make
+    for db in made:
+        db.dispose()
+
+
+__all__ = ["PASSWORD"]

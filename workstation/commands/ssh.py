@@ -1,0 +1,62 @@
+"""`workstation serve-ssh --listen HOST:PORT --host-key FILE [--max-sessions N] [--max-per-user N]`: the
+workstation over SSH for offices without a system sshd (workstation/sshserve.py; docs/ssh.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workstation.domain.errors import ErrorCode
+from workstation.errors import InputError
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 10000:
+        raise argparse.ArgumentTypeError(f"expected a whole number 1-10000, got {value[:20]!r}")
+    return int(value)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve-ssh", help="serve the workstation over SSH (public-key login, one process per "
+                                         "session)")
+    p.add_argument("--listen", required=True, metavar="HOST:PORT", help="address to listen on, e.g. 0.0.0.0:2222")
+    p.add_argument("--host-key", required=True, metavar="FILE",
+                   help="the server's private host key; created (Ed25519, mode 0600) when missing")
+    p.add_argument("--max-sessions", type=_positive, default=50, metavar="N", help="sessions in all (50)")
+    p.add_argument("--max-per-user", type=_positive, default=3, metavar="N", help="sessions per user (3)")
+    p.set_defaults(handler=serve_ssh)
+
+
+def serve_ssh(args) -> int:
+    import asyncio
+    import functools
+
+    from workstation import inputs
+    from workstation.commands.common import services_from
+    from workstation.sshserve import ServeOptions, default_child_command, parse_listen, serve
+
+    listen = inputs.argument(args.listen, "--listen", max_len=300)
+    try:
+        host, port = parse_listen(listen)
+    except ValueError as exc:
+        raise InputError(str(exc), code=ErrorCode.INVALID_VALUE, field="--listen") from None
+    host_key = Path(inputs.argument(args.host_key, "--host-key", max_len=4096))
+    services = services_from(args)  # the database is reachable and current before anyone connects
+    config = getattr(args, "config", None)
+    options = ServeOptions(host=host, port=port, host_key=host_key, max_sessions=args.max_sessions,
+                           max_per_user=args.max_per_user,
+                           child_command=functools.partial(default_child_command, config_file=config))
+
+    def ready(h: str, p: int) -> None:
+        print(f"workstation serve-ssh: listening on {h}:{p}", flush=True)
+
+    try:
+        asyncio.run(serve(services, options, ready=ready))
+    except ValueError as exc:  # the host key file
+        raise InputError(str(exc), code=ErrorCode.INVALID_VALUE, field="--host-key") from None
+    except OSError as exc:  # the address is taken, not ours
+        raise InputError(f"cannot listen on {listen}: {exc.strerror or exc}", code=ErrorCode.INVALID_VALUE,
+                         field="--listen") from None
+    finally:
+        services.ctx.db.dispose()
+    return 0
