@@ -303,7 +303,9 @@ class Database:
         session, conn = self._begin_write()
         try:
             yield session
-            # Statements that must be the very last before COMMIT register here.
+            # Statements that must be the very last before COMMIT register here; flushing first lets a flush
+            # listener (the sync change log, db.changes) register for what it sees.
+            session.flush()
             for hook in session.info.pop(BEFORE_COMMIT, []):
                 hook(session)
             session.commit()

@@ -138,7 +138,7 @@ def _load(face: Face) -> Loaded | None:
         result = None
         if path is not None:
             try:
-                regular = TTFont(face.name, path)
+                regular = _fallback_font_class()(face.name, path)
                 pdfmetrics.registerFont(regular)
                 bold_name = face.name
                 bold_path = _find(face.bold_files)
@@ -163,6 +163,109 @@ def reset() -> None:
     """Forget which faces were found (tests that change WORKSTATION_FONT_DIRS). Registered fonts stay."""
     with _lock:
         _loaded.clear()
+
+
+# --------------------------------------------------------------------------- text of shaped glyphs
+
+
+@functools.cache
+def _fallback_font_class() -> type:
+    """TTFont whose shaped glyphs extract as their text.
+
+    HarfBuzz turns a cluster such as Devanagari क्ष into one glyph that has no character of its own; ReportLab
+    then gives it a private-use code point, and a PDF reader would extract U+E000 instead of the name. This
+    subclass remembers the text each such glyph stands for (`note_shaped`, called by `markup`) and writes it
+    into the subset's ToUnicode CMap (a code may map to several characters, PDF 1.7 §9.10.3)."""
+    from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
+
+    class FallbackTTFont(TTFont):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            self.glyph_text: dict[int, str] = {}  # glyph id -> the text it stands for
+            self.private_text: dict[int, str] = {}  # ReportLab's private code point -> that text
+            self.noted: set[str] = set()
+
+        def hbFont(self, fontSize=10):
+            font = super().hbFont(fontSize)
+            add = self.hbAddPrivate
+
+            def add_private(name, gid, advance):
+                code = add(name, gid, advance)
+                text = self.glyph_text.get(gid)
+                if text:
+                    self.private_text[code] = text
+                return code
+
+            self.hbAddPrivate = add_private
+            return font
+
+        def addObjects(self, doc):
+            state = self.state.get(doc)
+            subsets = [list(sub) for sub in state.subsets] if state is not None else []
+            super().addObjects(doc)
+            for n, subset in enumerate(subsets):
+                if not any(code in self.private_text for code in subset):
+                    continue
+                base = (b"".join((SUBSETN(n), b"+", self.face.name, self.face.subfontNameX))).decode("pdfdoc")
+                stream = doc.idToObject.get("toUnicodeCMap:" + base)
+                if stream is not None:
+                    stream.content = _to_unicode_cmap(base, subset, self.private_text)
+
+    return FallbackTTFont
+
+
+def _utf16_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+def _to_unicode_cmap(name: str, subset: list[int], private: dict[int, str]) -> str:
+    """ReportLab's ToUnicode CMap (pdfbase.ttfonts.makeToUnicodeCMap) with private code points replaced by the
+    text of their glyph."""
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({name})", f"/Ordering ({name})", "/Supplement 0", ">> def", f"/CMapName /{name} def",
+        "/CMapType 2 def", "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+    ]
+    lines += [f"<{i:02X}> <{_utf16_hex(private.get(cp, chr(cp)))}>" for i, cp in enumerate(subset)]
+    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines)
+
+
+def note_shaped(face_name: str, word: str) -> None:
+    """Shape `word` as ReportLab will (HarfBuzz, same features) and remember, for each glyph that has no
+    character of its own, the text of its cluster not drawn by the cluster's other glyphs."""
+    from reportlab.pdfbase import pdfmetrics
+
+    font = pdfmetrics.getFont(face_name)
+    if not hasattr(font, "glyph_text") or word in font.noted or not font.shapable:
+        return
+    import uharfbuzz
+
+    font.noted.add(word)
+    hbf = font.hbFont(10)
+    buf = uharfbuzz.Buffer()
+    buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
+    buf.add_str(word)
+    buf.guess_segment_properties()
+    uharfbuzz.shape(hbf, buf, {"kern": True, "liga": True, "dlig": True})
+    infos = buf.glyph_infos
+    starts = sorted({info.cluster for info in infos})
+    ends = dict(zip(starts, [*starts[1:], len(word)], strict=True))
+    to_char = font.face.glyphToChar
+    by_cluster: dict[int, list[int]] = {}
+    for info in infos:
+        by_cluster.setdefault(info.cluster, []).append(info.codepoint)
+    for start, gids in by_cluster.items():
+        orphans = [g for g in gids if g not in to_char]
+        if not orphans:
+            continue
+        rest = list(word[start : ends[start]])
+        for g in gids:
+            if g in to_char and chr(to_char[g][0]) in rest:
+                rest.remove(chr(to_char[g][0]))
+        if rest and orphans[0] not in font.glyph_text:
+            font.glyph_text[orphans[0]] = "".join(rest)
 
 
 # --------------------------------------------------------------------------- per word and per cluster
@@ -351,8 +454,11 @@ def markup(text: str) -> str:
         for face, piece in runs(visual_order(line)):
             if face == PRIMARY:
                 pieces.append(escape(piece))
-            else:
-                pieces.append(f'<font name="{face}">{escape(piece)}</font>')
+                continue
+            if any(is_complex(ch) for ch in piece):
+                for word in piece.split():
+                    note_shaped(face, word)
+            pieces.append(f'<font name="{face}">{escape(piece)}</font>')
         parts.append("".join(pieces))
     return "<br/>".join(parts)
 
@@ -369,6 +475,7 @@ __all__ = [
     "is_complex",
     "markup",
     "needs_shaping",
+    "note_shaped",
     "primary_draws",
     "reset",
     "runs",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from printing.content import DocumentContent
-from printing.receipt import COLUMNS_80MM, QR_CAPTION, qr_module_size, receipt_lines
+from printing.receipt import COLUMNS_80MM, QR_CAPTION, check_printable, qr_module_size, receipt_lines
 from printing.seal import check_payload
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, WorkstationError
@@ -149,6 +149,7 @@ def print_receipt(
 
     check_payload(content, payload)
     lines = receipt_lines(content, columns=columns, copy_number=copy_number, void=void)
+    check_printable(lines, printer)  # nothing is sent when a name is outside the printer's code pages
     try:
         printer.hw("INIT")
         for line in lines:

@@ -139,15 +139,16 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "t")
 
-    def wait_text(self, text: str) -> str:
+    def wait_text(self, *texts: str) -> str:
+        """The screen once it shows one of `texts`."""
         seen = [""]
 
         def shown() -> str | None:
             seen[0] = self.screen()
-            return seen[0] if text in seen[0] else None
+            return seen[0] if any(t in seen[0] for t in texts) else None
 
         try:
-            return str(wait_for(shown, f"{text!r} on the screen"))
+            return str(wait_for(shown, f"{' or '.join(map(repr, texts))} on the screen"))
         except AssertionError as exc:
             raise AssertionError(f"{exc}; the screen:\n{seen[0]}") from None
 

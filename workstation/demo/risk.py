@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from workstation.demo import DEMO_PASSWORD
@@ -54,10 +55,13 @@ def history_documents(today: dt.date) -> list[dict[str, Any]]:
         flight, carrier, origin = DEMO_FLIGHTS[n % len(DEMO_FLIGHTS)]
         who = (n * 7) % PASSPORTS
         name, nationality = DEMO_NAMES[who % len(DEMO_NAMES)]
-        goods, excise, cash, carrying, family = _demo_goods(n * 3 + who)
-        if n % 4 == 0 and origin in ("NRT", "SIN"):
+        goods, excise, cash, carrying, family = _demo_goods(n)
+        if n % 8 == 0:  # GA881 from Tokyo
             goods = [{"description": "Laptop", "hs_code": "847130", "quantity": 1, "unit": "PCE",
                       "value": f"{1100 + 37 * (n % 9)}.00", "currency": "USD", "personal_use": True}]
+        elif n % 8 == 5:  # SQ956 from Singapore
+            goods = [{"description": "Tas bermerek / designer bags", "hs_code": "420221", "quantity": 2,
+                      "unit": "PCE", "value": f"{1300 + 53 * (n % 7)}.00", "currency": "USD", "personal_use": True}]
         submitted = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(21, 0),
                                         dt.timezone(dt.timedelta(hours=7)))
         out.append({
@@ -80,7 +84,6 @@ def seed_demo(services: Services) -> None:
     from sqlalchemy import select
 
     from db.models import Case
-    from db.models_passenger import EcdDeclaration
     from workstation.services.risk import risk_service
     from workstation.services.risk.queries import selection_of
     from workstation.services.risk.selection import record_selection, select_for_ecd
@@ -94,14 +97,12 @@ def seed_demo(services: Services) -> None:
         docs = [ecd_from_obj(d) for d in history_documents(services.ctx.today())]
         results = services.ecd.import_documents(siti, docs, source="import")
         red_cases: list[tuple[Any, str, str]] = []
-        for doc, result in zip(docs, results, strict=True):
-            case_id = result.view.case.id
-            with services.ctx.db.write() as s:
+        with services.ctx.db.write() as s:  # one transaction for the whole history
+            for doc, result in zip(docs, results, strict=True):
+                case_id = result.view.case.id
                 row = selection_of(s, case_id)
                 if row is None:  # the intake hook is not wired yet: record as it will
                     goods_usd = result.view.decision.record.get("assessment", {}).get("goods_usd")
-                    from decimal import Decimal
-
                     sel = select_for_ecd(s, doc, doc.arrival.date,
                                          goods_usd=Decimal(goods_usd) if goods_usd else None)
                     record_selection(s, case_id, sel, services.ctx.now())
@@ -109,16 +110,16 @@ def seed_demo(services: Services) -> None:
                     if sel.red and case is not None:
                         case.reasons = sorted({*case.reasons, *sel.shown_reasons})
                         case.lane, case.state = "red", "RED"
+                    s.flush()
                     row = selection_of(s, case_id)
                 lane = s.scalar(select(Case.lane).where(Case.id == case_id))
-                decl_ok = s.scalar(select(EcdDeclaration.ecd_id).where(EcdDeclaration.case_id == case_id))
-            if lane != "red" or row is None or decl_ok is None:
-                continue
-            chances = [HIT_PER_MILLE.get(p["code"], 200) for p in row.profiles]
-            if row.random:
-                chances.append(HIT_PER_MILLE["random"])
-            chance = max(chances) if chances else HIT_PER_MILLE["rule"]
-            red_cases.append((case_id, doc.ecd_id, "hit" if _roll(doc.ecd_id, "hit") < chance else "miss"))
+                if lane != "red" or row is None:
+                    continue
+                chances = [HIT_PER_MILLE.get(p["code"], 200) for p in row.profiles]
+                if row.random:
+                    chances.append(HIT_PER_MILLE["random"])
+                chance = max(chances) if chances else HIT_PER_MILLE["rule"]
+                red_cases.append((case_id, doc.ecd_id, "hit" if _roll(doc.ecd_id, "hit") < chance else "miss"))
         for case_id, ecd_id, verdict in red_cases:
             if _roll(ecd_id, "inspected") < 60:  # a few still waiting for inspection
                 continue

@@ -45,9 +45,10 @@ from workstation.domain.workflow import workflow
 # pib/1
 # --------------------------------------------------------------------------------------------------
 
-# A tariff post's digits; the length the office accepts on a date is rule-set data ([tariff] post_lengths,
-# checked at intake: BTKI 2022 posts have 8 digits, national sub-posts of the older books 10).
-HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}([0-9]{2})?$")]
+# A tariff post: digits only. How many is not the format's business but the tariff book's: rule-set data
+# ([tariff] post_lengths of the rule set in force on the arrival date, CONTRACTS.md), checked at intake
+# (HS_NOT_10_DIGITS) and by the determination. BTKI 2022 posts have 8 digits, the older books' sub-posts 10.
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Seq = Annotated[int, Field(ge=1)]
 Rupiah = Annotated[int, Field(ge=0)]

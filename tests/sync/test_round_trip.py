@@ -1,0 +1,141 @@
+"""A field unit enrols, works offline, pushes then pulls; central applies each change once, merges by field,
+keeps the loser of a collision, and follows stage order for a case's state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Case, Document
+from db.models_sync import SyncChange, SyncConflict, UnitAuditEntry
+from tests.conftest import PASSWORD
+from tests.services.passenger_support import RATES, base_doc, green_doc, text
+from workstation.domain.codes import Role
+from workstation.errors import Refusal
+from workstation.sync.client import LocalTransport
+from workstation.sync.unit import UnitSync
+
+
+def count(db, model, *where):
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def enrolled(central, make_unit):
+    """Unit PLB01 enrolled at central, with rates imported at central before (reference data)."""
+    admin = central.users[Role.ADMIN]
+    central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
+    token = central.sync.add_unit(admin, "PLB01", "Pos Lintas Batas Entikong")
+    unit = make_unit("PLB01")
+    unit.transport = LocalTransport(central.sync)
+    unit.sync = UnitSync(unit.ctx)
+    unit.sync.enrol(unit.transport, token, None)
+    # the unit's machine is provisioned with the office's key files, like any office workstation that issues
+    # documents (verification at central then trusts what the unit signs)
+    import shutil
+
+    shutil.copytree(central.ctx.settings.data_dir / "keys", unit.settings.data_dir / "keys", dirs_exist_ok=True)
+    unit.officer = unit.services.auth.login("siti", PASSWORD)
+    return unit
+
+
+def test_enrolment_brings_the_reference_data_and_a_token_works_once(central, enrolled, make_unit):
+    assert count(enrolled.db, Case) == 0
+    # the officers of central log in at the unit (users and roles came with the enrolment)
+    assert enrolled.officer.login == "siti" and Role.OFFICER in enrolled.officer.roles
+    other = make_unit("PLB01", "again")
+    with pytest.raises(Refusal) as exc:
+        UnitSync(other.ctx).enrol(LocalTransport(central.sync), "PLB01.wrong-token", None)
+    assert exc.value.code == "SYNC_BAD_TOKEN"
+
+
+def test_offline_cases_reach_central_once_with_numbers_carrying_the_unit_code(central, enrolled):
+    ecd = enrolled.services.ecd
+    v = ecd.import_ecd(enrolled.officer, text(base_doc("ECD-20261121-000001"))).view
+    ecd.import_ecd(enrolled.officer, text(green_doc("ECD-20261121-000002")))
+    v = ecd.record_finding(enrolled.officer, v.case.id, v.version, item_no=1, status="FOUND", value="1500.00",
+                           hs_code="8471.30.00.00", note="invoice shows 1,500")
+    v = ecd.reassess(enrolled.officer, v.case.id, v.version)  # a billing slip: an official number, offline
+    pending = count(enrolled.db, SyncChange, SyncChange.acked_at.is_(None))
+    assert pending > 0
+    summary = enrolled.sync.sync(enrolled.transport)
+    assert summary.pushed == pending and summary.pending == 0 and summary.conflicts == 0
+    assert count(central.db, Case, Case.kind == "ECD") == 2
+    with central.db.read() as s:
+        numbers = s.scalars(select(Document.number)).all()
+    assert numbers and all("-PLB01/" in n for n in numbers), numbers
+    # a second sync sends nothing again; central's copy of the unit's audit chain grew and verifies
+    again = enrolled.sync.sync(enrolled.transport)
+    assert again.pushed == 0 and again.pending == 0
+    chains = central.sync.verify_unit_chains()
+    assert [(c[0], c[3]) for c in chains] == [("PLB01", None)] and chains[0][2] > 0
+    assert v is not None
+
+
+def test_a_push_whose_reply_was_lost_is_answered_already_applied(central, enrolled):
+    enrolled.services.ecd.import_ecd(enrolled.officer, text(green_doc("ECD-20261121-000003")))
+    me = enrolled.sync.node()
+    body, _ = enrolled.sync.push_body(me, enrolled.transport.state(me.epoch))
+    first = enrolled.transport.push(body)  # central commits; the unit never hears the answer
+    again = enrolled.transport.push(body)
+    assert first["applied"] == len(body["changes"]) and again["applied"] == 0
+    assert again["duplicates"] == len(body["changes"])
+    assert enrolled.sync.sync(enrolled.transport).pending == 0
+    assert count(central.db, Case, Case.reference == "ECD-20261121-000003") == 1
+
+
+def test_same_field_changed_on_both_sides_keeps_the_first_at_central_and_the_other_whole(central, enrolled):
+    officer_c = central.users[Role.OFFICER]
+    v = central.services.ecd.import_ecd(officer_c, text(base_doc("ECD-20261121-000010"))).view
+    enrolled.sync.sync(enrolled.transport)  # the unit has the case now
+    with enrolled.db.read() as s:
+        assert s.get(Case, v.case.id) is not None
+    # both sides assign the case to someone else, offline
+    with central.db.write() as s:
+        s.get(Case, v.case.id).assigned_to = central.users[Role.SUPERVISOR].user_id
+        s.get(Case, v.case.id).summary = {**s.get(Case, v.case.id).summary, "note": "central"}
+    with enrolled.db.write() as s:
+        s.get(Case, v.case.id).assigned_to = enrolled.officer.user_id
+        s.get(Case, v.case.id).lane = "red"
+    summary = enrolled.sync.sync(enrolled.transport)
+    assert summary.conflicts == 1
+    with central.db.read() as s:
+        c = s.get(Case, v.case.id)
+        assert c.assigned_to == central.users[Role.SUPERVISOR].user_id  # first committed at central wins
+        conflict = s.scalars(select(SyncConflict)).one()
+        assert json.loads(conflict.fields) == ["assigned_to"]
+        assert json.loads(conflict.theirs)["assigned_to"] == str(enrolled.officer.user_id)
+    with enrolled.db.read() as s:  # the unit converged on central's row and sees the conflict
+        c = s.get(Case, v.case.id)
+        assert c.assigned_to == central.users[Role.SUPERVISOR].user_id and c.summary.get("note") == "central"
+        assert s.scalar(select(func.count()).select_from(SyncConflict)) == 1
+
+
+def test_a_later_stage_wins_the_state(central, enrolled):
+    officer_c = central.users[Role.OFFICER]
+    v = central.services.ecd.import_ecd(officer_c, text(base_doc("ECD-20261121-000011"))).view
+    enrolled.sync.sync(enrolled.transport)
+    with central.db.write() as s:
+        s.get(Case, v.case.id).state = "INSPECTING"
+    with enrolled.db.write() as s:
+        s.get(Case, v.case.id).state = "BILLED"
+    assert enrolled.sync.sync(enrolled.transport).conflicts == 0
+    for node in (central, enrolled):
+        with node.db.read() as s:
+            assert s.get(Case, v.case.id).state == "BILLED"
+
+
+def test_a_unit_cannot_push_another_units_changes_or_reference_data(central, enrolled):
+    enrolled.services.ecd.import_ecd(enrolled.officer, text(green_doc("ECD-20261121-000020")))
+    me = enrolled.sync.node()
+    body, _ = enrolled.sync.push_body(me, enrolled.transport.state(me.epoch))
+    forged = json.loads(json.dumps(body))
+    forged["changes"][0]["origin"] = "PLB02"
+    before = count(central.db, SyncChange)
+    with pytest.raises(Refusal) as exc:
+        enrolled.transport.push(forged)
+    assert exc.value.code == "SYNC_WRONG_ORIGIN"
+    assert count(central.db, SyncChange) == before and count(central.db, UnitAuditEntry) == 0
