@@ -13,9 +13,9 @@ WSD-Arabic                 Arabic (shaped, right to left)                       
                                                                                   (fonts-noto-core, OFL-1.1)
 WSD-Thai                   Thai (shaped)                                          NotoSansThai (fonts-noto-core, OFL)
 WSD-Devanagari             Devanagari (shaped)                                    NotoSansDevanagari (fonts-noto-core)
-WSD-Korean                 Korean Hangul                                          NanumGothic (fonts-nanum, OFL-1.1)
 WSD-CJK                    Chinese (Han), Japanese kana                           DroidSansFallbackFull
                                                                                   (fonts-droid-fallback, Apache-2.0)
+WSD-Korean                 Korean Hangul (Droid's Debian build has none)          NanumGothic (fonts-nanum, OFL-1.1)
 =========================  =====================================================  ================================
 
 The faces are TrueType (glyf outlines): ReportLab embeds only those, which is why CJK comes from Droid Sans
@@ -77,8 +77,8 @@ CHAIN: tuple[Face, ...] = (
     Face("WSD-Thai", "Thai", ("noto/NotoSansThai-Regular.ttf",), ("noto/NotoSansThai-Bold.ttf",)),
     Face("WSD-Devanagari", "Devanagari",
          ("noto/NotoSansDevanagari-Regular.ttf",), ("noto/NotoSansDevanagari-Bold.ttf",)),
-    Face("WSD-Korean", "Korean Hangul", ("nanum/NanumGothic.ttf",), ("nanum/NanumGothicBold.ttf",)),
     Face("WSD-CJK", "Chinese, Japanese", ("droid/DroidSansFallbackFull.ttf",)),
+    Face("WSD-Korean", "Korean Hangul", ("nanum/NanumGothic.ttf",), ("nanum/NanumGothicBold.ttf",)),
 )
 
 # Characters that need no glyph of their own.
@@ -399,6 +399,14 @@ def check_drawable(text: str | None, field: str) -> None:
         )
 
 
+def check_all_drawable(fields: Iterable[tuple[str, str | None]]) -> None:
+    """`check_drawable` over (field path, text) pairs, e.g. ``[("declarant.name", doc.declarant.name),
+    *((f"goods[{i}].description", g.description) for i, g in enumerate(doc.goods))]``; the first refused
+    field is named."""
+    for field, text in fields:
+        check_drawable(text, field)
+
+
 # --------------------------------------------------------------------------- bidi (word level) and markup
 
 
@@ -463,13 +471,40 @@ def markup(text: str) -> str:
     return "<br/>".join(parts)
 
 
+_BOLD_OR_FACE = re.compile(r'<(/?)(?:b|strong)>|<font name="(WSD-[A-Za-z]+)">(.*?)</font>', re.S)
+
+
+def embolden(markup_text: str, bold: bool) -> str:
+    """Keep bold text bold in its fallback face: a `<font name=…>` tag resets ReportLab's bold flag, so each
+    fallback run inside `<b>` (or in a paragraph whose style is bold) gets its own `<b>`."""
+    if '<font name="WSD-' not in markup_text:
+        return markup_text
+    depth = 1 if bold else 0
+    out: list[str] = []
+    pos = 0
+    for m in _BOLD_OR_FACE.finditer(markup_text):
+        out.append(markup_text[pos : m.start()])
+        if m.group(2) is None:
+            depth += -1 if m.group(1) else 1
+            out.append(m.group(0))
+        elif depth > 0:
+            out.append(f'<font name="{m.group(2)}"><b>{m.group(3)}</b></font>')
+        else:
+            out.append(m.group(0))
+        pos = m.end()
+    out.append(markup_text[pos:])
+    return "".join(out)
+
+
 __all__ = [
     "CHAIN",
     "PRIMARY",
     "Face",
     "Loaded",
     "Undrawable",
+    "check_all_drawable",
     "check_drawable",
+    "embolden",
     "faces",
     "font_dirs",
     "is_complex",

@@ -159,8 +159,10 @@ _SHAPED: dict[str, object] = {}
 def P(text: str, style):
     """A Paragraph of markup; shaped by HarfBuzz (ReportLab's shaping) only when it holds a script that needs it
     (Arabic, Indic, Thai…), so Latin documents keep their exact layout."""
+    from reportlab.lib.fonts import ps2tt
     from reportlab.platypus import Paragraph
 
+    text = fonts.embolden(text, bool(ps2tt(style.fontName)[1]))
     if fonts.needs_shaping(text):
         shaped = _SHAPED.get(style.name)
         if shaped is None:

@@ -21,6 +21,7 @@ COMMAND_NAMES = {
     "demo": "tui", "tui": "tui", "db": "db", "user": "user", "audit": "audit", "ecd": "ecd", "rates": "rates",
     "pib": "pib", "tariff": "tariff", "manifest": "manifest", "plp": "plp", "scan": "scan", "devices": "devices",
     "print": "documents", "verify": "documents", "report": "report", "serve-ssh": "ssh", "risk": "risk",
+    "unit": "sync", "sync": "sync", "sync-server": "sync",
 }
 COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_NAMES.values()))
 

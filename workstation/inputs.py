@@ -356,6 +356,7 @@ FILE_LIMITS = {
     "csv": 32 * 1024 * 1024,  # rates, tariff book (BTKI: ~11,000 posts), lartas, manifests, TPS registry
     "script": 1024 * 1024,  # device simulator scripts
     "text": 1024 * 1024,  # a password, a scan read from stdin
+    "bundle": 256 * 1024 * 1024,  # a field unit's sync bundle (100,000 changes are about 100 MB)
 }
 MAX_CSV_LINE = 64 * 1024  # no CSV line of ours is near this; csv.reader refuses fields over 128 KB
 MAX_ARGUMENT = 255  # a path or a name on the command line (PATH_MAX aside, nothing of ours is longer)

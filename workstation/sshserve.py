@@ -35,7 +35,7 @@ import struct
 import subprocess
 import sys
 import termios
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,11 +264,11 @@ class ChildSession(asyncssh.SSHServerSession[bytes]):
         self._kill_handles: list[asyncio.TimerHandle] = []
 
     # -- requests -------------------------------------------------------------------------------------------
-    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:  # type: ignore[override]
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
         self.chan = chan
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
-                      term_modes: asyncssh.TermModes) -> bool:
+                      term_modes: Mapping[int, int]) -> bool:
         self.term_type = term_type
         self.size = term_size
         return True

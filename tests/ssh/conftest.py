@@ -5,6 +5,7 @@ port it got). tmux draws the client's terminal at 80x24."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -60,10 +61,8 @@ class Server:
         """The server's child processes (one per SSH session)."""
         pids: list[int] = []
         for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:
+            with contextlib.suppress(OSError):  # the thread ended
                 pids += [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                pass
         return pids
 
     def log_text(self) -> str:

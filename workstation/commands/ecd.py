@@ -80,6 +80,36 @@ def register(subparsers: Any) -> None:
     add_assess(group)
     add_import(group)
     add_states(group)
+    add_show(group)
+
+
+def add_show(group: Any) -> None:
+    p = group.add_parser(
+        "show", help="the stored e-CD case",
+        description='The stored e-CD case. --json prints {"ecd_id", "state", "lane", "reasons", "referrals", '
+        '"ruleset", "unit"} (CONTRACTS.md; unit is the field unit that created it, or null). Exit 1 when no case '
+        "has that ecd_id.")
+    p.add_argument("ecd_id", metavar="ECD_ID")
+    p.add_argument("--json", action="store_true", help="print the case as JSON")
+    p.set_defaults(handler=run_show)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    import json
+
+    from workstation.commands.common import services_from
+    from workstation.inputs import one_line
+
+    services = services_from(args)
+    v = services.ecd.find(args.ecd_id)
+    out = {"ecd_id": v.ecd_id, "state": v.state, "lane": v.lane, "reasons": list(v.decision.reasons),
+           "referrals": list(v.decision.referrals), "ruleset": v.decision.ruleset, "unit": v.case.unit_code}
+    if args.json:
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(f"{one_line(v.ecd_id)} {v.state} {v.lane.upper()} ({', '.join(out['reasons']) or '-'}) "
+                         f"{v.decision.ruleset}{' unit ' + v.case.unit_code if v.case.unit_code else ''}\n")
+    return 0
 
 
 def _read_input(name: str) -> bytes:

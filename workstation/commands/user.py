@@ -139,8 +139,8 @@ def _key_service(args):
 
 def key_add(args) -> int:
     from workstation import inputs
-    from workstation.services.base import cli_actor
     from workstation.domain.errors import ErrorCode
+    from workstation.services.base import cli_actor
     from workstation.services.sshkeys import MAX_KEY_LINE
 
     login = _login(args.login)

@@ -46,11 +46,12 @@ class CaseView:
     updated_at: dt.datetime
     assigned_to: uuid.UUID | None
     summary: dict[str, Any]
+    unit_code: str | None = None  # the field unit that opened it (None: the office)
 
 
 def view(c: Case) -> CaseView:
     return CaseView(c.id, c.kind, c.reference, c.state, c.lane, tuple(c.reasons or ()), tuple(c.flags or ()),
-                    c.version, c.opened_on, c.updated_at, c.assigned_to, dict(c.summary or {}))
+                    c.version, c.opened_on, c.updated_at, c.assigned_to, dict(c.summary or {}), c.unit_code)
 
 
 class CaseOps:

@@ -104,8 +104,10 @@ def status(ctx: ServiceContext) -> SyncStatus:
                              .where(SyncConflict.resolved_at.is_(None))) or 0
         if me is None:
             return SyncStatus(None, None, 0, None, 0, 0, None, "", 0)
+        # central: its feed's head; a unit: the feed position it has pulled up to
+        cursor = me.pull_cursor if me.role == "unit" else int(s.scalar(select(func.max(SyncChange.seq))) or 0)
         return SyncStatus(me.role, me.unit_code, me.epoch, me.server_url,
-                          int(pending) if me.role == "unit" else 0, me.pull_cursor, me.last_sync_at, me.last_result,
+                          int(pending) if me.role == "unit" else 0, cursor, me.last_sync_at, me.last_result,
                           int(conflicts))
 
 
@@ -327,8 +329,8 @@ class UnitSync:
 
 def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
     """Apply central's feed entries in order, inside the caller's transaction: the whole row as central holds
-    it, except where this unit has changes to the row that central has not acknowledged. Returns (applied,
-    skipped)."""
+    it, except where this unit has changes to the row that central has not acknowledged. Returns (rows that
+    changed here, entries skipped)."""
     applied = skipped = 0
     for e in entries:
         name = e.get("table")
@@ -342,9 +344,9 @@ def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
             continue
         if e["op"] == "delete":
             changes.delete_row(s, tbl, e["key"])
-        else:
-            changes.upsert_row(s, tbl, e["key"], e["row"])
-        applied += 1
+            applied += 1
+        elif changes.upsert_row(s, tbl, e["key"], e["row"]) != "same":
+            applied += 1  # this unit's own changes come back unchanged: not counted as pulled
     return applied, skipped
 
 
