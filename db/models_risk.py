@@ -120,7 +120,9 @@ class RiskValueObservation(Base):
     observed_on: Mapped[dt.date] = mapped_column(Date)
     accepted: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    __table_args__ = (Index("ix_risk_value_history_key", "kind", "hs", "origin", "currency", "accepted"),)
+    # covering: the value check counts values below / equal to the declared one without reading the table
+    __table_args__ = (Index("ix_risk_value_history_key", "kind", "hs", "origin", "currency", "accepted",
+                            "unit_value"),)
 
 
 class RiskPrearrival(Base):

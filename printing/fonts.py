@@ -29,6 +29,11 @@ documents keep their exact layout. ReportLab's bidi needs `rlbidi`, which is not
 runs of right-to-left words in visual order itself (a word-level Unicode Bidirectional Algorithm for a
 left-to-right paragraph; HarfBuzz orders the glyphs inside each word).
 
+Text layer: every glyph extracts as its text (pypdf, copy and paste): a glyph HarfBuzz made from several
+characters (a Devanagari conjunct) carries them in the ToUnicode CMap (`note_shaped`). Arabic extracts as its
+presentation forms (NFKC gives the letters back), word by word in visual order; a glyph moved by shaping (the
+Devanagari reph, the i-matra) extracts where it is drawn, as in any PDF without /ActualText.
+
 A fresh machine without the fonts still prints Latin text; a name it cannot draw is refused by `undrawable`,
 which the services call at intake (see `check_drawable`). Per-glyph fallback is per word: a word is drawn in
 the first face that has all its characters (so a shaped word is never split across faces); a word no one face
@@ -115,6 +120,12 @@ def _primary_chars() -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(PRIMARY).face.charToGlyph)
 
 
+@functools.cache
+def _primary_text() -> frozenset[str]:
+    """The characters the house face draws, and layout characters, as str (fast `issuperset(text)`)."""
+    return frozenset(chr(cp) for cp in _primary_chars()) | _LAYOUT
+
+
 @dataclass(frozen=True)
 class Loaded:
     name: str
@@ -132,7 +143,7 @@ def _load(face: Face) -> Loaded | None:
             return _loaded[face.name]
         from reportlab.lib.fonts import addMapping
         from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFError, TTFont
+        from reportlab.pdfbase.ttfonts import TTFError
 
         path = _find(face.files)
         result = None
@@ -144,7 +155,7 @@ def _load(face: Face) -> Loaded | None:
                 bold_path = _find(face.bold_files)
                 if bold_path is not None:
                     bold_name = face.name + "-Bold"
-                    pdfmetrics.registerFont(TTFont(bold_name, bold_path))
+                    pdfmetrics.registerFont(_fallback_font_class()(bold_name, bold_path))
                 for bold, italic in ((0, 0), (1, 0), (0, 1), (1, 1)):
                     addMapping(face.name, bold, italic, bold_name if bold else face.name)
                 result = Loaded(face.name, path, frozenset(regular.face.charToGlyph))
@@ -187,7 +198,9 @@ def _fallback_font_class() -> type:
 
         def hbFont(self, fontSize=10):
             font = super().hbFont(fontSize)
-            add = self.hbAddPrivate
+            add = getattr(self, "hbAddPrivate", None)
+            if add is None:  # a ReportLab without private glyph codes: nothing to remember
+                return font
 
             def add_private(name, gid, advance):
                 code = add(name, gid, advance)
@@ -233,22 +246,28 @@ def _to_unicode_cmap(name: str, subset: list[int], private: dict[int, str]) -> s
 
 
 def note_shaped(face_name: str, word: str) -> None:
-    """Shape `word` as ReportLab will (HarfBuzz, same features) and remember, for each glyph that has no
-    character of its own, the text of its cluster not drawn by the cluster's other glyphs."""
+    """Shape `word` as ReportLab will (HarfBuzz, same features) in the face and its bold, and remember, for each
+    glyph that has no character of its own, the text of its cluster not drawn by the cluster's other glyphs."""
     from reportlab.pdfbase import pdfmetrics
 
-    font = pdfmetrics.getFont(face_name)
-    if not hasattr(font, "glyph_text") or word in font.noted or not font.shapable:
-        return
+    for name in (face_name, face_name + "-Bold"):
+        try:
+            font = pdfmetrics.getFont(name)
+        except KeyError:
+            continue
+        if hasattr(font, "glyph_text") and word not in font.noted and getattr(font, "shapable", False):
+            font.noted.add(word)
+            _note_glyphs(font, word)
+
+
+def _note_glyphs(font, word: str) -> None:
     import uharfbuzz
 
-    font.noted.add(word)
-    hbf = font.hbFont(10)
     buf = uharfbuzz.Buffer()
     buf.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
     buf.add_str(word)
     buf.guess_segment_properties()
-    uharfbuzz.shape(hbf, buf, {"kern": True, "liga": True, "dlig": True})
+    uharfbuzz.shape(font.hbFont(10), buf, {"kern": True, "liga": True, "dlig": True})
     infos = buf.glyph_infos
     starts = sorted({info.cluster for info in infos})
     ends = dict(zip(starts, [*starts[1:], len(word)], strict=True))
@@ -288,8 +307,7 @@ def needs_shaping(text: str) -> bool:
 
 def primary_draws(text: str) -> bool:
     """Does the house face (Vera) alone draw `text`? (Then nothing changes from the Latin-1 layout.)"""
-    primary = _primary_chars()
-    return all(ord(ch) in primary or not _needs(ch) for ch in text)
+    return _primary_text().issuperset(text)
 
 
 def _clusters(word: str) -> list[str]:
@@ -306,8 +324,9 @@ def _clusters(word: str) -> list[str]:
 def _face_for(chars: set[int]) -> str | None:
     if chars <= _primary_chars():
         return PRIMARY
-    for f in faces():
-        if chars <= f.chars:
+    for face in CHAIN:  # loaded one by one, only as far as needed
+        f = _load(face)
+        if f is not None and chars <= f.chars:
             return f.name
     return None
 

@@ -61,7 +61,8 @@ QR_FORM = "WSDQR"
 
 @functools.cache
 def register_fonts() -> None:
-    """Bitstream Vera ships inside reportlab (no system font dependency) and covers Latin-1, hence Indonesian."""
+    """Bitstream Vera ships inside reportlab (no system font dependency) and covers Latin-1, hence Indonesian.
+    Other scripts fall back to the faces of printing.fonts, registered when first needed."""
     import reportlab
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
@@ -393,6 +394,13 @@ def _letterhead_class():
             lines: list[tuple[str, str, float]] = []
 
             def fit(text: str, font: str, size: float, minimum: float) -> None:
+                if not fonts.primary_draws(text):  # drawn on the canvas: no fallback face, so never boxes
+                    raise InputError(
+                        f"office letterhead text {text!r} needs characters outside Latin-1",
+                        field="office",
+                        code=ErrorCode.UNDRAWABLE_TEXT,
+                        params={"chars": fonts.undrawable(text) or text},
+                    )
                 # Long office names shrink first, then wrap.
                 while size > minimum and _text_width(text, font, size) > avail_w:
                     size -= 0.5

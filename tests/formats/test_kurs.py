@@ -234,3 +234,17 @@ def test_a_ministry_week_that_contradicts_a_stored_rate_is_refused(services, use
     p = run("rates", "import", "-", stdin=changed)
     assert p.returncode == 2 and "USD from 2026-11-18" in p.stderr
     assert len(_stored(services)) == 4
+
+
+def test_conflicts_with_stored_rates_name_the_row_of_the_ministry_file(services, users, run, tmp_path):
+    csv = tmp_path / "open.csv"
+    csv.write_text("currency,rate_idr,valid_from,valid_to\nEUR,17000,2026-11-01,\n", encoding="utf-8")
+    assert run("rates", "import", str(csv)).returncode == 0
+    p = run("rates", "import", str(FIXTURES / "kmk_weekly.txt"))
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+    assert "EUR periods overlap (stored and line 7)" in p.stderr, p.stderr  # line 7 of the decree table
+    assert len(_stored(services)) == 1
+    assert run("rates", "import", str(FIXTURES / "nle_kurs.json")).returncode == 0
+    p = run("rates", "import", "-", stdin=NLE_TEXT.replace('"16398.5"', '"16399"'))
+    assert p.returncode == 2 and "stdin:[0].data[1]" in p.stderr and "USD from 2026-11-25" in p.stderr, p.stderr
+    assert len(_stored(services)) == 5

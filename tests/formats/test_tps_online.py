@@ -270,3 +270,11 @@ def test_an_undecided_request_has_no_response(plp, users, db_run):
     p = db_run("plp", "response", d.case.reference)
     assert p.returncode == 1 and "SUBMITTED" in p.stderr and p.stdout == ""
     assert db_run("plp", "response", "PLP-19990101-0001").returncode == 1
+
+
+def test_a_request_for_another_office_names_its_header_field(plp, db_run):
+    doc = _tps("tps_online_yor")
+    doc["header"]["kodeKantor"] = "050100"
+    p = db_run("plp", "import", "-", "--port", "IDBLW", stdin=_text(doc))
+    assert p.returncode == 2 and "header.kodeKantor" in p.stderr and "050100" in p.stderr
+    assert plp.queue("all") == []

@@ -10,6 +10,8 @@ import unicodedata
 
 import pytest
 from escpos.printer import Dummy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from printing import fonts
@@ -204,3 +206,20 @@ def test_decomposed_vietnamese_is_composed_for_the_code_page():
     lines = receipt_lines(_receipt_with(decomposed), columns=42)
     assert any("Nguyễn" in ln.text for ln in lines)
     check_printable(lines, Dummy())
+
+
+ALPHABET = "aZé ễИ王محمدกเ김क्षअ😀አ-.,<&\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(ALPHABET, max_size=24))
+def test_the_intake_guard_and_the_renderer_agree(text):
+    """What `undrawable` lets through, the renderer draws (and the other way round): intake never accepts a
+    name the documents would then refuse."""
+    found = fonts.undrawable(text)
+    try:
+        fonts.markup(text)
+    except fonts.Undrawable:
+        assert found is not None
+    else:
+        assert found is None

@@ -39,17 +39,42 @@ def register(sub) -> None:
 def import_rates(args) -> int:
     from workstation import inputs
     from workstation.commands.common import read_csv_text, services_from, source_label
+    from workstation.errors import InputError
     from workstation.formats import kurs
     from workstation.services.base import cli_actor
 
     text = read_csv_text(args.file)  # bounded, UTF-8, no control characters: before the database is opened
     label = source_label(args.file)
     fmt = kurs.detect(text)
+    labels: list[str] = []
     if fmt != kurs.CSV:  # read and checked (weeks included) before the database is opened
-        _fmt, rows, _labels = kurs.parse_ministry(text, source=label)
+        _fmt, rows, labels = kurs.parse_ministry(text, source=label)
         text = kurs.rates_csv(rows)
     services = services_from(args)
-    added, unchanged = services.reference.import_rates(cli_actor(services.settings), text=text, source=label)
+    try:
+        added, unchanged = services.reference.import_rates(cli_actor(services.settings), text=text, source=label)
+    except InputError as exc:
+        if not labels:
+            raise
+        raise relabelled(exc, labels) from None
     print(f"{inputs.one_line(inputs.short(args.file))}: {added} rates added, {unchanged} already stored "
           f"({kurs.FORMAT_NAMES[fmt]})")
     return 0
+
+
+def relabelled(exc, labels: list[str]):
+    """`exc` (raised by the reference service about the CSV made from a Ministry file) with the CSV's 'line N'
+    turned back into the row of the file the user gave ('line 12' of the decree table, '[0].data[1]' of the
+    NLE JSON): the CSV has one line per row, after its header."""
+    import re
+
+    from workstation.errors import InputError
+
+    def back(m: re.Match) -> str:
+        i = int(m[1]) - 2
+        return labels[i] if 0 <= i < len(labels) else m[0]
+
+    message = re.sub(r"\bline ([0-9]+)\b", back, exc.message)
+    field = re.sub(r"\bline ([0-9]+)\b", back, exc.field or "") or None
+    params = {k: v for k, v in exc.params.items() if k != "field"}
+    return InputError(message, code=exc.code, field=field, params=params)

@@ -19,7 +19,7 @@ def register(sub) -> None:
     t = sub.add_parser("tui", help="the TUI on the configured database (same as plain `workstation`)")
     t.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     t.add_argument("--exit-on", choices=("first-paint", "ready"), help=argparse.SUPPRESS)
-    t.add_argument("--ssh-user", metavar="LOGIN",
+    t.add_argument("--ssh-user", metavar="LOGIN", default=argparse.SUPPRESS,
                    help="an SSH session of LOGIN (the key was the first factor): the login screen asks only the "
                         "password; the session's client is ssh:<peer> (from SSH_CONNECTION)")
     t.set_defaults(handler=run_tui)

@@ -29,15 +29,15 @@ def pib_format(raw: object) -> str:
     """Which PIB format a decoded JSON document is: "pib/1" (it carries `"format"`), CEISA BC 2.0 (it carries
     `nomorAju`, the CEISA header's key). InputError INVALID_DOCUMENT when it is neither."""
     from workstation.domain.errors import ErrorCode, InputError
-    from workstation.formats import ceisa
+    from workstation.formats.ceisa import BC20_FORMAT, looks_like_bc20
 
     if not isinstance(raw, dict):
         raise InputError("must be a JSON object", code=ErrorCode.INVALID_DOCUMENT, field="$",
                          params={"reason": "must be a JSON object"})
     if "format" in raw:
         return "pib/1"
-    if ceisa.looks_like_bc20(raw):
-        return ceisa.BC20_FORMAT
+    if looks_like_bc20(raw):
+        return BC20_FORMAT
     reason = 'neither pib/1 (no "format" field) nor a CEISA BC 2.0 document (no "nomorAju" field)'
     raise InputError(reason, code=ErrorCode.INVALID_DOCUMENT, field="format", params={"reason": reason})
 
@@ -47,9 +47,9 @@ def read_pib(text: str | bytes) -> PibDocument:
     Raises InputError naming the JSON path of the document as it came in (pib/1 or CEISA)."""
     from workstation.domain.jsondoc import load_json
     from workstation.domain.pib import parse_pib
-    from workstation.formats import ceisa
+    from workstation.formats.ceisa import bc20_document, exact_number
 
-    raw = load_json(text, parse_float=ceisa.exact_number)
+    raw = load_json(text, parse_float=exact_number)
     if pib_format(raw) == "pib/1":
         return parse_pib(text)
-    return ceisa.bc20_document(raw)
+    return bc20_document(raw)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import NamedTuple
@@ -72,6 +72,12 @@ class _Compiled:
     hs: tuple[str, ...] | None
     importers: frozenset[str] | None
     origins: frozenset[str] | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    active: bool
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.active and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 def _fs(values: list[str] | None) -> frozenset[str] | None:
@@ -82,7 +88,12 @@ def _hs_any(prefixes: tuple[str, ...], codes: Iterable[str]) -> bool:
     return any(code.startswith(p) for code in codes for p in prefixes)
 
 
-def _match_ecd(p: _Compiled, f: EcdFacts) -> bool:
+History = Callable[[], tuple[tuple[dt.date, ...], int]]
+
+
+def _match_ecd(p: _Compiled, f: EcdFacts, history: History | None = None) -> bool:
+    """All of the profile's conditions hold. History conditions last: `history` (when given) is called for
+    (prior arrivals, previous findings) only if the other conditions hold."""
     c = p.c
     if p.ports is not None and f.port not in p.ports:
         return False
@@ -97,13 +108,17 @@ def _match_ecd(p: _Compiled, f: EcdFacts) -> bool:
     if c.declared_value_min_usd is not None and (f.declared_value_usd is None
                                                  or f.declared_value_usd < c.declared_value_min_usd):
         return False
-    if c.previous_findings_min is not None and f.previous_findings < c.previous_findings_min:
+    if c.value_outlier and not f.value_outlier:
         return False
-    if c.trips_min is not None:
-        since = f.arrival_date - dt.timedelta(days=c.trips_days)
-        if sum(1 for d in f.prior_arrivals if since <= d < f.arrival_date) < c.trips_min:
+    if c.needs_history:
+        prior, findings = history() if history is not None else (f.prior_arrivals, f.previous_findings)
+        if c.previous_findings_min is not None and findings < c.previous_findings_min:
             return False
-    return not (c.value_outlier and not f.value_outlier)
+        if c.trips_min is not None:
+            since = f.arrival_date - dt.timedelta(days=c.trips_days)
+            if sum(1 for d in prior if since <= d < f.arrival_date) < c.trips_min:
+                return False
+    return True
 
 
 def _match_pib(p: _Compiled, f: PibFacts) -> bool:
@@ -123,56 +138,79 @@ _ECD_KEYS = ("flight", "from_port", "nationality", "port")
 
 @dataclass
 class ProfileIndex:
-    """The profiles in force on `day` for one workflow, filed by one discrete condition each; the rest in
-    `scan` (checked for every case)."""
+    """The profiles of one workflow (those in force on `day` only, when a day is given), filed by one discrete
+    condition each; the rest in `scan` (checked for every case). Matching checks validity on the day it is
+    given (default: `day`), so one index serves every day."""
 
-    day: dt.date
+    day: dt.date | None
     workflow: RiskWorkflow
     by_key: dict[tuple[str, str], list[_Compiled]] = field(default_factory=dict)
     scan: list[_Compiled] = field(default_factory=list)
     needs_history: bool = False
     size: int = 0
 
-    def match_ecd(self, facts: EcdFacts) -> list[ProfileRef]:
-        """The profiles `facts` match, by code. O(profiles filed under the case's own values)."""
+    def match_ecd(self, facts: EcdFacts, day: dt.date | None = None,
+                  history: History | None = None) -> list[ProfileRef]:
+        """The profiles in force on `day` (default: the index's day, else the arrival date) that `facts`
+        match, by code. O(profiles filed under the case's own values). `history`, if given, loads the
+        traveller's (prior arrivals, previous findings) — once, and only when a history condition is reached;
+        else the facts' own are used."""
+        on = day or self.day or facts.arrival_date
+        once: History | None = None
+        if history is not None:
+            loaded: list[tuple[tuple[dt.date, ...], int]] = []
+            load = history
+
+            def once() -> tuple[tuple[dt.date, ...], int]:
+                if not loaded:
+                    loaded.append(load())
+                return loaded[0]
+
         out: list[ProfileRef] = []
         seen: set[str] = set()
         values = {"flight": facts.flight, "from_port": facts.from_port, "nationality": facts.nationality,
                   "port": facts.port}
         for key in _ECD_KEYS:
             for p in self.by_key.get((key, values[key]), ()):
-                if p.ref.code not in seen and _match_ecd(p, facts):
+                if p.ref.code not in seen and p.in_force(on) and _match_ecd(p, facts, once):
                     seen.add(p.ref.code)
                     out.append(p.ref)
         for p in self.scan:
-            if p.ref.code not in seen and _match_ecd(p, facts):
+            if p.ref.code not in seen and p.in_force(on) and _match_ecd(p, facts, once):
                 seen.add(p.ref.code)
                 out.append(p.ref)
         return sorted(out)
 
-    def match_pib(self, facts: PibFacts) -> list[ProfileRef]:
+    def match_pib(self, facts: PibFacts, day: dt.date | None = None) -> list[ProfileRef]:
+        """The profiles in force on `day` (default: the index's day) that `facts` match, by code."""
+        on = day or self.day
+        if on is None:
+            raise ValueError("match_pib needs a day")
         out: list[ProfileRef] = []
         seen: set[str] = set()
         for p in self.by_key.get(("importer", facts.importer), ()):
-            if _match_pib(p, facts):
+            if p.in_force(on) and _match_pib(p, facts):
                 seen.add(p.ref.code)
                 out.append(p.ref)
-        out.extend(p.ref for p in self.scan if p.ref.code not in seen and _match_pib(p, facts))
+        out.extend(p.ref for p in self.scan
+                   if p.ref.code not in seen and p.in_force(on) and _match_pib(p, facts))
         return sorted(out)
 
 
-def compile_profiles(profiles: Iterable[tuple[Profile, int]], day: dt.date,
+def compile_profiles(profiles: Iterable[tuple[Profile, int]], day: dt.date | None,
                      workflow: RiskWorkflow) -> ProfileIndex:
-    """Index the (profile, version) pairs of `workflow` in force on `day` (validity dates and `active`)."""
+    """Index the (profile, version) pairs of `workflow`: those in force on `day` (validity dates and `active`),
+    or all of them when `day` is None (matching then checks validity on the case's day)."""
     index = ProfileIndex(day, workflow)
     for prof, version in profiles:
-        if prof.workflow is not workflow or not prof.in_force(day):
+        if prof.workflow is not workflow or (day is not None and not prof.in_force(day)):
             continue
         c = prof.conditions
         hs = c.hs_chapters if workflow is RiskWorkflow.ECD else c.hs
         comp = _Compiled(ProfileRef(prof.code, version, prof.name, prof.reason), c, _fs(c.arrival_port),
                          _fs(c.flight), _fs(c.origin_port), _fs(c.nationality),
-                         tuple(hs) if hs is not None else None, _fs(c.importer), _fs(c.origin_country))
+                         tuple(hs) if hs is not None else None, _fs(c.importer), _fs(c.origin_country),
+                         prof.valid_from, prof.valid_to, prof.active)
         index.size += 1
         index.needs_history = index.needs_history or c.needs_history
         filed = False
@@ -264,8 +302,26 @@ def value_percentile(history: Sequence[Decimal], value: Decimal) -> Decimal:
         raise ValueError("no history")
     below = sum(1 for h in history if h < value)
     equal = sum(1 for h in history if h == value)
-    pct = (Decimal(200 * below + 100 * equal) / Decimal(2 * n))
-    return pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return percentile_from_counts(below, equal, n)
+
+
+def percentile_from_counts(below: int, equal: int, n: int) -> Decimal:
+    """The mid-rank percentile from counts: 100 × (below + equal / 2) / n, to one place (n > 0)."""
+    if n <= 0:
+        raise ValueError("no history")
+    return (Decimal(200 * below + 100 * equal) / Decimal(2 * n)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+
+
+def outlier_from_counts(below: int, equal: int, n: int,
+                        check: ValueCheck = DEFAULT_VALUE_CHECK) -> Decimal | None:
+    """As `is_outlier`, from the counts of past values below and equal to the declared one (a database can
+    count them without sending the values)."""
+    if n < check.min_history:
+        return None
+    pct = percentile_from_counts(below, equal, n)
+    if pct <= check.low_pct or pct >= check.high_pct:
+        return pct
+    return None
 
 
 def is_outlier(history: Sequence[Decimal], value: Decimal,

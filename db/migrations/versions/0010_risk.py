@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_value_history'))
     )
     op.create_index(op.f('ix_risk_value_history_case_id'), 'risk_value_history', ['case_id'], unique=False)
-    op.create_index('ix_risk_value_history_key', 'risk_value_history', ['kind', 'hs', 'origin', 'currency', 'accepted'], unique=False)
+    op.create_index('ix_risk_value_history_key', 'risk_value_history', ['kind', 'hs', 'origin', 'currency', 'accepted', 'unit_value'], unique=False)
     # ### end Alembic commands ###
 
 

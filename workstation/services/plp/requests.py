@@ -21,7 +21,7 @@ from workstation import inputs
 from workstation.domain.errors import ErrorCode
 from workstation.domain.plp import LINE_OPEN, OFFICERS, LineState, PlpRefusal, PlpRequest, PlpState
 from workstation.errors import InputError, NotFound
-from workstation.formats.tpsonline import read_plp_request
+from workstation.formats.tpsonline import read_request
 from workstation.rules.plp import check_plp
 from workstation.rules.ruleset import RuleSet
 from workstation.services.base import Actor, require_role
@@ -120,10 +120,12 @@ class RequestsMixin(PlpBase):
                 tps = s.get(Tps, code)
                 return tps.port if tps is not None else None
 
-        request = read_plp_request(text, port=port, port_of=registry_port)
+        read = read_request(text, port=port, port_of=registry_port)
+        request = read.request
         if request.office != actor.office_code:
+            field = "header.kodeKantor" if read.tps_online is not None else "office"
             raise InputError(f"request is for office {request.office}, this is {actor.office_code}",
-                             code=ErrorCode.OTHER_OFFICE, field="office", params={"value": request.office})
+                             code=ErrorCode.OTHER_OFFICE, field=field, params={"value": request.office})
         for i, c in enumerate(request.containers):
             if len(container_key(c.number)) > 32:
                 raise InputError(code=ErrorCode.TOO_LONG, field=f"containers[{i}].number", params={"limit": 32})

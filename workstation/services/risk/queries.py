@@ -9,15 +9,13 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.models_passenger import EcdDeclaration
 from db.models_risk import RiskOutcome, RiskProfileRow, RiskRandomRate, RiskSelection, RiskValueObservation
 from workstation.domain.risk import Profile, profile_from_content
 from workstation.services.risk.views import ProfileView, RateView
-
-HISTORY_LIMIT = 2000  # past unit values read for one value check (the most recent)
 
 
 def latest_profile_rows(s: Session) -> list[RiskProfileRow]:
@@ -41,8 +39,13 @@ def latest_profiles(s: Session) -> list[tuple[Profile, int]]:
 
 
 def profiles_stamp(s: Session) -> tuple[Any, ...]:
-    """Changes whenever a profile version is added (by any process): (rows, latest import time)."""
-    return tuple(s.execute(select(func.count(RiskProfileRow.id), func.max(RiskProfileRow.imported_at))).one())
+    """Changes whenever a profile version or a random rate is added (by any process): rows and latest times
+    of both tables, in one query."""
+    return tuple(s.execute(select(
+        select(func.count(RiskProfileRow.id)).scalar_subquery(),
+        select(func.max(RiskProfileRow.imported_at)).scalar_subquery(),
+        select(func.count(RiskRandomRate.id)).scalar_subquery(),
+        select(func.max(RiskRandomRate.created_at)).scalar_subquery())).one())
 
 
 def current_rates(s: Session) -> list[RiskRandomRate]:
@@ -68,14 +71,16 @@ def traveller_history(s: Session, passport: str, before: dt.date) -> tuple[tuple
     return tuple(sorted(r[0] for r in rows)), sum(1 for r in rows if r[1])
 
 
-def value_history(s: Session, kind: str, hs: str, origin: str, currency: str) -> list[Decimal]:
-    """Past accepted unit values for the key, the most recent HISTORY_LIMIT."""
-    q = (select(RiskValueObservation.unit_value)
-         .where(RiskValueObservation.kind == kind, RiskValueObservation.hs == hs,
-                RiskValueObservation.origin == origin, RiskValueObservation.currency == currency,
-                RiskValueObservation.accepted.is_(True))
-         .order_by(RiskValueObservation.observed_on.desc()).limit(HISTORY_LIMIT))
-    return [Decimal(v) for v in s.scalars(q)]
+def value_counts(s: Session, kind: str, hs: str, origin: str, currency: str,
+                 value: Decimal) -> tuple[int, int, int]:
+    """(below, equal, n): how many past accepted unit values of the key are below / equal to `value`, and how
+    many there are. Counted in the database over the covering index ix_risk_value_history_key."""
+    o = RiskValueObservation
+    row = s.execute(select(func.count(), func.sum(case((o.unit_value < value, 1), else_=0)),
+                           func.sum(case((o.unit_value == value, 1), else_=0)))
+                    .where(o.kind == kind, o.hs == hs, o.origin == origin, o.currency == currency,
+                           o.accepted.is_(True))).one()
+    return int(row[1] or 0), int(row[2] or 0), int(row[0] or 0)
 
 
 def selection_of(s: Session, case_id: uuid.UUID) -> RiskSelection | None:

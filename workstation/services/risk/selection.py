@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -26,34 +26,55 @@ from workstation.services.risk import queries as Q
 from workstation.services.risk.views import Observation, RiskSelection, ValueFlag
 
 _cache_lock = threading.Lock()
-# (database url, workflow, day) -> (profiles stamp, index): rebuilt when any process imports a profile.
-_index_cache: dict[tuple[str, str, dt.date], tuple[tuple[Any, ...], R.ProfileIndex]] = {}
+class _Rate(NamedTuple):
+    workflow: str
+    port: str
+    rate: Decimal
+    seed: bytes
+    id: uuid.UUID
 
 
-def profile_index(s: Session, workflow: RiskWorkflow, day: dt.date) -> R.ProfileIndex:
-    """The compiled profiles of `workflow` in force on `day`, cached until a profile changes."""
+class _Compiled(NamedTuple):
+    index: R.ProfileIndex
+    rates: tuple[_Rate, ...]
+
+
+# (database url, workflow) -> (stamp, compiled profiles and rates): rebuilt when any process imports profiles
+# or rates.
+_cache: dict[tuple[str, str], tuple[tuple[Any, ...], _Compiled]] = {}
+
+
+def _compiled(s: Session, workflow: RiskWorkflow) -> _Compiled:
     stamp = Q.profiles_stamp(s)
-    key = (str(s.get_bind().engine.url), workflow.value, day)
+    key = (str(s.get_bind().engine.url), workflow.value)
     with _cache_lock:
-        hit = _index_cache.get(key)
+        hit = _cache.get(key)
         if hit is not None and hit[0] == stamp:
             return hit[1]
-    index = R.compile_profiles(Q.latest_profiles(s), day, workflow)
+    index = R.compile_profiles(Q.latest_profiles(s), None, workflow)
+    rates = tuple(_Rate(r.workflow, r.port, Decimal(r.rate), bytes.fromhex(r.seed), r.id)
+                  for r in Q.current_rates(s) if r.workflow == workflow.value)
+    made = _Compiled(index, rates)
     with _cache_lock:
-        if len(_index_cache) > 64:
-            _index_cache.clear()
-        _index_cache[key] = (stamp, index)
-    return index
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = (stamp, made)
+    return made
 
 
-def _random(s: Session, workflow: str, port: str, case_key: str) -> tuple[bool, uuid.UUID | None,
-                                                                          Decimal | None, str | None]:
-    rows = Q.current_rates(s)
-    picked = R.pick_rate(((r.workflow, r.port, Decimal(r.rate)) for r in rows), workflow, port)
+def profile_index(s: Session, workflow: RiskWorkflow) -> R.ProfileIndex:
+    """The compiled profiles of `workflow` (latest versions; matching checks the day), cached until a
+    profile or rate changes in the database (one small query per call)."""
+    return _compiled(s, workflow).index
+
+
+def _random(rates: tuple[_Rate, ...], workflow: str, port: str,
+            case_key: str) -> tuple[bool, uuid.UUID | None, Decimal | None, str | None]:
+    picked = R.pick_rate(((r.workflow, r.port, r.rate) for r in rates), workflow, port)
     if picked is None:
         return False, None, None, None
-    row = next(r for r in rows if r.workflow == workflow and r.port == picked[0])
-    value = R.draw(bytes.fromhex(row.seed), workflow, case_key)
+    row = next(r for r in rates if r.port == picked[0])
+    value = R.draw(row.seed, workflow, case_key)
     return R.selected(value, picked[1]), row.id, picked[1], f"{value:016x}"
 
 
@@ -61,10 +82,10 @@ def _value_check(s: Session, kind: str, lines: list[tuple[int, str, str, str, De
                  check: R.ValueCheck) -> tuple[list[ValueFlag], list[Observation]]:
     flags, obs = [], []
     for line, hs, origin, currency, unit in lines:
-        history = Q.value_history(s, kind, hs, origin, currency)
-        pct = R.is_outlier(history, unit, check)
+        below, equal, n = Q.value_counts(s, kind, hs, origin, currency, unit)
+        pct = R.outlier_from_counts(below, equal, n, check)
         if pct is not None:
-            flags.append(ValueFlag(line, hs, origin, currency, unit, pct, len(history)))
+            flags.append(ValueFlag(line, hs, origin, currency, unit, pct, n))
         obs.append(Observation(hs, origin, currency, unit))
     return flags, obs
 
@@ -82,20 +103,18 @@ def select_for_ecd(s: Session, doc: EcdDocument, decided_on: dt.date, *, goods_u
         if g.hs_code and unit is not None:
             lines.append((i, g.hs_code[: check.hs_digits], a.from_port or "", g.currency, unit))
     flags, obs = _value_check(s, "ECD", lines, check)
-    index = profile_index(s, RiskWorkflow.ECD, decided_on)
+    compiled = _compiled(s, RiskWorkflow.ECD)
+    index = compiled.index
     matched: list[R.ProfileRef] = []
     if index.size:
-        prior: tuple[dt.date, ...] = ()
-        findings = 0
-        if index.needs_history:
-            prior, findings = Q.traveller_history(s, d.passport, a.date)
         if goods_usd is None:
             goods_usd = sum((g.value for g in doc.goods if g.currency == "USD"), Decimal(0))
         facts = R.EcdFacts(a.port, a.flight or "", a.from_port or "", d.nationality,
-                           tuple(g.hs_code for g in doc.goods if g.hs_code), goods_usd, a.date, prior, findings,
-                           bool(flags))
-        matched = index.match_ecd(facts)
-    rnd, rate_id, rate, draw = _random(s, RiskWorkflow.ECD.value, a.port, doc.ecd_id)
+                           tuple(g.hs_code for g in doc.goods if g.hs_code), goods_usd, a.date,
+                           value_outlier=bool(flags))
+        matched = index.match_ecd(facts, decided_on,
+                                  history=lambda: Q.traveller_history(s, d.passport, a.date))
+    rnd, rate_id, rate, draw = _random(compiled.rates, RiskWorkflow.ECD.value, a.port, doc.ecd_id)
     return RiskSelection(RiskWorkflow.ECD.value, doc.ecd_id, decided_on, a.port, tuple(matched), rnd, rate_id,
                          rate, draw, tuple(flags), tuple(obs))
 
@@ -116,12 +135,13 @@ def select_for_pib(s: Session, doc: PibDocument, decided_on: dt.date, *, port: s
         if unit is not None:
             lines.append((item.seq, item.hs_code[: check.hs_digits], origin, doc.currency, unit))
     flags, obs = _value_check(s, "PIB", lines, check)
-    index = profile_index(s, RiskWorkflow.PIB, decided_on)
+    compiled = _compiled(s, RiskWorkflow.PIB)
+    index = compiled.index
     matched: list[R.ProfileRef] = []
     if index.size:
         matched = index.match_pib(R.PibFacts(npwp, tuple(i.hs_code for i in doc.items), origin_countries,
-                                             bool(flags)))
-    rnd, rate_id, rate, draw = _random(s, RiskWorkflow.PIB.value, port, doc.aju)
+                                             bool(flags)), decided_on)
+    rnd, rate_id, rate, draw = _random(compiled.rates, RiskWorkflow.PIB.value, port, doc.aju)
     return RiskSelection(RiskWorkflow.PIB.value, doc.aju, decided_on, port, tuple(matched), rnd, rate_id, rate,
                          draw, tuple(flags), tuple(obs))
 
