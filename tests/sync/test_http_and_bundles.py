@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import pytest
 from sqlalchemy import func, select
-import httpx
 
 from db.models import Case
 from db.models_sync import SyncBundle, SyncChange
