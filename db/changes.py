@@ -309,6 +309,12 @@ def numbering_unit(session: Session, configured: str | None) -> str | None:
     return me.unit_code if me.epoch <= 1 else f"{me.unit_code}.{me.epoch}"
 
 
+def billing_slot(session: Session) -> int | None:
+    """An enrolled field unit's block of e-CD billing codes (central gives each enrolment its own), else None."""
+    me = node(session)
+    return me.billing_slot if me is not None and me.role == "unit" else None
+
+
 # -- apply -----------------------------------------------------------------------------------------------------
 def upsert_row(session: Session, tbl: Table, row_key: str, row: dict[str, Any]) -> str:
     """Make the stored row equal `row` (encoded): insert it, update the columns that differ, or nothing.

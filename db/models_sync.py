@@ -60,6 +60,7 @@ class SyncNode(Base):
     central_key: Mapped[str | None] = mapped_column(String(100))  # central's Ed25519 key, for its bundles
     pull_cursor: Mapped[int] = mapped_column(BigInteger, default=0)
     audit_acked: Mapped[int] = mapped_column(BigInteger, default=0)  # unit: its audit entries central holds
+    billing_slot: Mapped[int | None] = mapped_column(Integer)  # unit: its block of e-CD billing codes
     last_sync_at: Mapped[dt.datetime | None]
     last_result: Mapped[str] = mapped_column(String(300), default="")
     enrolled_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -83,6 +84,8 @@ class SyncUnit(Base):
     # the unit's own outbox position central has applied up to (its acknowledgement), and the feed position
     # the unit last said it had pulled (what a bundle for it starts from)
     acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the block of e-CD billing codes the unit's current epoch issues from (1-99; never given out twice)
+    billing_slot: Mapped[int | None] = mapped_column(Integer)
     reported_cursor: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32), default="")

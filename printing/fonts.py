@@ -310,6 +310,16 @@ def primary_draws(text: str) -> bool:
     return _primary_text().issuperset(text)
 
 
+@functools.cache
+def _can_shape() -> bool:
+    """Is HarfBuzz there for ReportLab (its "shaping" extra, a dependency of this project)?"""
+    try:
+        import uharfbuzz  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _clusters(word: str) -> list[str]:
     """Grapheme clusters, approximately: a base character with the combining marks after it."""
     out: list[str] = []
@@ -329,6 +339,26 @@ def _face_for(chars: set[int]) -> str | None:
         if f is not None and chars <= f.chars:
             return f.name
     return None
+
+
+def line_face(text: str, *, bold: bool = False) -> str | None:
+    """The one face that draws a whole line on the canvas (letterhead, footer: no paragraph, so no runs and no
+    shaping): the house face when it can, else the first fallback face that has every character, or None
+    (also for a script that must be shaped)."""
+    if primary_draws(text):
+        return PRIMARY_BOLD if bold else PRIMARY
+    if any(is_complex(ch) for ch in text):
+        return None
+    face = _face_for({ord(ch) for ch in text if _needs(ch)})
+    if face is None or not bold:
+        return face
+    from reportlab.pdfbase import pdfmetrics
+
+    try:
+        pdfmetrics.getFont(face + "-Bold")
+    except KeyError:
+        return face
+    return face + "-Bold"
 
 
 class Undrawable(ValueError):
@@ -367,6 +397,8 @@ def runs(text: str) -> list[tuple[str, str]]:
             continue
         face = _face_for({ord(ch) for ch in token if _needs(ch)})
         if face is not None:
+            if face != PRIMARY and not _can_shape() and any(is_complex(ch) for ch in token):
+                raise Undrawable(f"{token!r} must be shaped and uharfbuzz is not installed")
             add(face, token)
             continue
         # No one face has the whole word: cluster by cluster.
@@ -527,6 +559,7 @@ __all__ = [
     "faces",
     "font_dirs",
     "is_complex",
+    "line_face",
     "markup",
     "needs_shaping",
     "note_shaped",

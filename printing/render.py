@@ -394,13 +394,18 @@ def _letterhead_class():
             lines: list[tuple[str, str, float]] = []
 
             def fit(text: str, font: str, size: float, minimum: float) -> None:
-                if not fonts.primary_draws(text):  # drawn on the canvas: no fallback face, so never boxes
-                    raise InputError(
-                        f"office letterhead text {text!r} needs characters outside Latin-1",
-                        field="office",
-                        code=ErrorCode.UNDRAWABLE_TEXT,
-                        params={"chars": fonts.undrawable(text) or text},
-                    )
+                if not fonts.primary_draws(text):
+                    # Drawn on the canvas, line by line: one face for the whole line, or refused (never boxes).
+                    face = fonts.line_face(text, bold=font == FONT_BOLD)
+                    if face is None:
+                        chars = fonts.undrawable(text) or f"{text!r} (a script that must be shaped)"
+                        raise InputError(
+                            f"cannot be printed on official documents: no font for {chars}",
+                            field="content",
+                            code=ErrorCode.UNDRAWABLE_TEXT,
+                            params={"chars": chars},
+                        )
+                    font = face
                 # Long office names shrink first, then wrap.
                 while size > minimum and _text_width(text, font, size) > avail_w:
                     size -= 0.5
@@ -692,6 +697,13 @@ def render_pdf(
     if isinstance(copy_number, bool) or not isinstance(copy_number, int) or copy_number < 0:
         raise InputError("copy number must be an int ≥ 0", field="copy_number")
     check_payload(content, payload)
+    if not fonts.primary_draws(content.number):  # the footer draws it on the canvas, in the house face
+        raise InputError(
+            "a document number is printed in Latin-1 characters only",
+            field="content",
+            code=ErrorCode.UNDRAWABLE_TEXT,
+            params={"chars": content.number},
+        )
     decor = PageDecor(
         number=content.number,
         footer_lines=(f"{content.doc_type} · {date_id(content.issue_date)}", *FOOTER_VERIFY),

@@ -216,18 +216,8 @@ def npwp(value: Any, field: str) -> str:
     return raw
 
 
-_MARKING_SEPARATORS = re.compile(r"[\s\-./()\[\]|]+")
-
-
-def container_marking(value: Any) -> str:
-    """A container number as painted on the box or typed from it, made compact: white space, hyphens, dots,
-    slashes and the box drawn round the check digit dropped, upper-cased ('tolu 473478 7', 'TOLU 473478-7',
-    'TOLU 473478 [7]' → 'TOLU4734787'). ISO 6346 marks the owner code + category, the serial and the check
-    digit as separate groups, the check digit often boxed. The one normaliser of container numbers: plp/1 and
-    TPS Online requests (workstation/formats/tpsonline.py) and `container_number` (PIB inspection, the TPS
-    registry) use it. Nothing is checked here: `container_number` checks the digit; a rule may refuse the
-    number with its own code (PLP: INVALID_CONTAINER_NUMBER)."""
-    return _MARKING_SEPARATORS.sub("", str(value or "")).upper()
+# the one normaliser of container numbers lives in the domain (rules and the scan decoder use it too)
+from workstation.domain.identifiers import container_marking as container_marking  # noqa: E402
 
 
 def container_number(value: Any, field: str) -> str:

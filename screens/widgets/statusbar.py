@@ -1,8 +1,74 @@
-"""One line at the bottom: who, which role, office/unit, database back end, devices, clock (office zone)."""
+"""One line at the bottom: who, which role, office/unit, database back end, devices, clock (office zone), and
+the sync panel (issue #14): on a field unit "Sinkron: 12 tertunda · terakhir 13:05" (pending changes, last sync
+in the office zone), on central the open conflicts, nothing on a standalone office.
+
+The sync figures come from a thread worker every SYNC_POLL_S seconds (`SyncService.panel`: bounded index reads),
+never from the UI thread; they are kept per app, so a status bar on a newly opened screen shows them at once.
+`poll_sync_now(app)` asks for fresh figures at once (the sync screen calls it after a sync). Parts that do not
+fit the width are dropped, least useful first (back end, devices), so the sync panel stays readable at 80
+columns."""
 
 from __future__ import annotations
 
+import logging
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from rich.cells import cell_len
 from textual.widgets import Static
+
+from screens.widgets.text import plain
+
+log = logging.getLogger(__name__)
+
+SYNC_POLL_S = 5.0
+
+
+@dataclass
+class _SyncCache:
+    panel: Any = None  # workstation.sync.service.SyncPanel, or None before the first answer
+    fetched_at: float = 0.0
+    busy: bool = False
+
+
+_CACHES: weakref.WeakKeyDictionary[Any, _SyncCache] = weakref.WeakKeyDictionary()
+
+
+def _cache(app: Any) -> _SyncCache:
+    cache = _CACHES.get(app)
+    if cache is None:
+        cache = _CACHES[app] = _SyncCache()
+    return cache
+
+
+def sync_panel_text(panel: Any, tr: Any, zone: Any) -> str:
+    """The sync part of the status bar ("" when there is nothing to show). `panel`: a SyncPanel."""
+    if panel is None or panel.role is None:
+        return ""
+    if panel.role == "unit":
+        pending = f"{panel.pending}+" if panel.pending_more else str(panel.pending)
+        last = (panel.last_sync_at.astimezone(zone).strftime("%H:%M") if panel.last_sync_at
+                else tr("never"))
+        text = tr("Sync: {pending} pending · last {time}", pending=pending, time=last)
+        if panel.conflicts:
+            text += " · " + tr("{n} conflicts", n=f"{panel.conflicts}+" if panel.conflicts_more else panel.conflicts)
+        return text
+    if panel.role == "central":
+        n = f"{panel.conflicts}+" if panel.conflicts_more else str(panel.conflicts)
+        return tr("Sync: {n} conflicts", n=n)
+    return ""
+
+
+def poll_sync_now(app: Any) -> None:
+    """Fetch the sync figures at once (after a sync, a resolution) for the status bar of the current screen."""
+    _cache(app).fetched_at = 0.0
+    screen = getattr(app, "screen", None)
+    if screen is None:
+        return
+    for bar in screen.query(StatusBar):
+        bar.poll_sync()
 
 
 class StatusBar(Static):
@@ -12,8 +78,46 @@ class StatusBar(Static):
 
     def on_mount(self) -> None:
         self.refresh_status()
-        self.set_interval(1.0, self.refresh_status)
+        self.set_interval(1.0, self._tick)
 
+    def _tick(self) -> None:
+        self.refresh_status()
+        cache = _cache(self.app)
+        if time.monotonic() - cache.fetched_at >= SYNC_POLL_S:
+            self.poll_sync()
+
+    # -- the sync figures, off the UI thread -------------------------------------------------------------------
+    def poll_sync(self) -> None:
+        """Start one worker for the sync figures unless one is running or there is no one to show them to."""
+        app = self.app
+        services = getattr(app, "services", None)
+        cache = _cache(app)
+        if services is None or getattr(app, "actor", None) is None or cache.busy:
+            return
+        if getattr(app, "screen", None) is not self.screen:
+            return  # a status bar of a screen underneath: the visible one polls
+        cache.busy = True
+        cache.fetched_at = time.monotonic()
+        ctx = services.ctx
+
+        def fetch() -> None:
+            from workstation.sync.service import SyncService
+
+            try:
+                panel = SyncService(ctx).panel()
+            except Exception:  # a database hiccup shows the last figures, never an error in the status bar
+                log.warning("sync status for the status bar failed", exc_info=True)
+                panel = cache.panel
+            app.call_from_thread(self._sync_fetched, panel)
+
+        self.run_worker(fetch, thread=True, group="sync-panel", exclusive=True, name="sync-panel")
+
+    def _sync_fetched(self, panel: Any) -> None:
+        cache = _cache(self.app)
+        cache.panel, cache.busy = panel, False
+        self.refresh_status()
+
+    # -- the line --------------------------------------------------------------------------------------------
     def refresh_status(self) -> None:
         app = self.app
         tr = app.tr  # type: ignore[attr-defined]
@@ -25,6 +129,13 @@ class StatusBar(Static):
         backend = getattr(app, "backend_label", "…")
         devices = getattr(app, "device_summary", "-")
         dev = tr("dev")
-        self.update(
-            f"{who} │ {settings.office.code}/{unit} │ {backend} │ {dev}: {devices} │ {now:%H:%M:%S}"
-        )
+        panel = _cache(app).panel if actor is not None else None
+        sync = sync_panel_text(panel, tr, settings.zone)
+        # (priority: lower is dropped first when the line does not fit, text)
+        parts = [(9, who), (8, f"{settings.office.code}/{unit}"), (3, str(backend)), (4, f"{dev}: {devices}"),
+                 (7, sync), (6, f"{now:%H:%M:%S}")]
+        parts = [p for p in parts if p[1]]
+        width = self.size.width  # the content area (padding excluded); 0 before the first layout
+        while width and len(parts) > 1 and cell_len(" │ ".join(t for _, t in parts)) > width:
+            parts.remove(min(parts, key=lambda p: p[0]))
+        self.update(plain(" │ ".join(t for _, t in parts)))  # a login, a device name: text, never markup

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workstation.cli import main
 from workstation.domain.errors import ErrorCode, InputError
@@ -111,6 +113,14 @@ def test_more_decimals_than_the_schemas_multiple_of_is_refused(where, value, pat
     target[where[-1]] = Decimal(value)
     err = refused(doc)
     assert (err.code, err.field, err.params["limit"]) == (ErrorCode.TOO_MANY_DECIMALS, path, limit)
+
+
+@pytest.mark.parametrize("value", ["1E+999999", "1000000000000000000000000", "1e24"])
+def test_a_number_beyond_the_schemas_maxlength_is_refused_without_writing_it_out(value):
+    doc = ceisa_doc()
+    doc["barang"][0]["cif"] = Decimal(value)
+    err = refused(doc)
+    assert (err.code, err.field) == (ErrorCode.TOO_LARGE, "barang[0].cif")
 
 
 def test_trailing_zeros_beyond_the_multiple_of_are_still_the_same_number():
@@ -243,3 +253,55 @@ def test_a_pib1_document_is_read_as_before():
     with pytest.raises(InputError) as exc:
         read_pib(json.dumps(bad))
     assert exc.value.field == "items[0].cif"  # pib/1 keeps refusing JSON numbers for money
+
+
+# -- properties --------------------------------------------------------------------------------------------------
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.text(max_size=12)
+    | st.integers(0, 8).flatmap(lambda p: st.decimals(-10**6, 10**26, allow_nan=False, allow_infinity=False,
+                                                      places=p)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+_BASE = ceisa_doc()
+_ALL_PATHS = _paths(_BASE)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(where=st.sampled_from(_ALL_PATHS), value=_JSON_VALUES, delete=st.booleans())
+def test_any_change_to_any_field_is_read_or_refused_with_a_path(where, value, delete):
+    doc = copy.deepcopy(_BASE)
+    target: Any = doc
+    for key in where[:-1]:
+        target = target[key]
+    if delete:
+        del target[where[-1]]
+    else:
+        target[where[-1]] = value
+    try:
+        parse_bc20(dumps(doc))
+    except InputError as exc:
+        assert exc.code and exc.field
+
+
+@settings(max_examples=200, deadline=None)
+@given(cents=st.integers(0, 10**15))
+def test_money_with_two_decimals_is_exact(cents):
+    doc = ceisa_doc()
+    value = Decimal(cents).scaleb(-2)
+    doc["barang"][0]["cif"] = value
+    assert parse_bc20(dumps(doc)).items[0].cif == value

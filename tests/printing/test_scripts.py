@@ -223,3 +223,21 @@ def test_the_intake_guard_and_the_renderer_agree(text):
         assert found is not None
     else:
         assert found is None
+
+
+def test_letterhead_lines_take_one_face_or_are_refused(office_key):
+    _needs_fonts("Ē")
+    c = _slip("Budi")
+    latin = c.model_copy(update={"office": c.office.model_copy(update={"address": "Jalan Đồng Khởi 1"})})
+    assert "Đồng" in _text(_pdf(latin, office_key))
+    arabic = c.model_copy(update={"office": c.office.model_copy(update={"address": "شارع 1"})})
+    with pytest.raises(InputError) as exc:
+        _pdf(arabic, office_key)
+    assert exc.value.code == ErrorCode.UNDRAWABLE_TEXT
+
+
+def test_without_harfbuzz_shaped_scripts_are_refused(monkeypatch):
+    _needs_fonts("محمد")
+    monkeypatch.setattr(fonts, "_can_shape", lambda: False)
+    assert "uharfbuzz" in (fonts.undrawable("محمد") or "")
+    assert fonts.undrawable("王小明 Иван") is None  # no shaping needed

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from db.models_risk import RiskValueObservation
 from tests.risk.support import base_doc, green_doc, profile_file, risk, setup, store_ecd, supervisor
-from tests.services.test_pib_support import env_fixture, fixture_text  # noqa: F401  (the `env` fixture)
 from workstation.domain.codes import Role
 from workstation.errors import InputError, PermissionDenied, Refusal
 from workstation.rules.risk import wilson_interval
@@ -160,3 +159,11 @@ def test_prearrival_goods_missing_from_the_pib(env):
     assert sorted((m.kind, m.key) for m in found) == [("GOODS_MISSING_FROM_PIB", "MAEU260001101"),
                                                       ("PREDECLARED_WITHOUT_PIB", "MAEU000000000")]
     assert "851762" in next(m.detail for m in found if m.kind == "GOODS_MISSING_FROM_PIB")
+
+
+def test_pib_outcome_read_from_lhp_and_determination(env):
+    from tests.services.test_pib_support import lhp_form
+
+    cid = env.in_research(lhp=lhp_form(match=False, undeclared=True))
+    out = risk(env.services).outcome_from_findings(env.inspector, cid)
+    assert out.kind == "PIB" and out.hit and "UNDECLARED" in out.outcomes and "MISDECLARED_VALUE" in out.outcomes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Sparkline, Static
 
 from screens.risk import RiskScreen, bar
-from tests.e2e.conftest import login, make_app, settle  # noqa: F401  (the `make_app` fixture)
+from tests.e2e.conftest import login, settle
 from tests.risk.support import base_doc, profile_file, risk, setup, store_ecd, supervisor
 from workstation.domain.codes import Role
 

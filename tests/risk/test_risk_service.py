@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from db.models import AuditEntry
 from db.models_risk import RiskProfileRow, RiskRandomRate, RiskSelection
 from tests.risk.support import base_doc, green_doc, profile_file, risk, setup, store_ecd, supervisor
-from tests.services.test_pib_support import env_fixture, fixture_text  # noqa: F401  (the `env` fixture)
+from tests.services.test_pib_support import fixture_text
 from workstation.domain.codes import Role
 from workstation.domain.pib import parse_pib
 from workstation.errors import InputError, NotFound, PermissionDenied

@@ -139,3 +139,63 @@ def test_a_unit_cannot_push_another_units_changes_or_reference_data(central, enr
         enrolled.transport.push(forged)
     assert exc.value.code == "SYNC_WRONG_ORIGIN"
     assert count(central.db, SyncChange) == before and count(central.db, UnitAuditEntry) == 0
+
+
+def test_a_unit_restored_from_a_backup_is_refused_until_it_re_enrols_with_a_new_epoch(central, enrolled):
+    import shutil
+
+    from db.engine import Database
+    from workstation.services import Services
+    from workstation.services.base import ServiceContext
+
+    ecd = enrolled.services.ecd
+    enrolled.sync.sync(enrolled.transport)
+    enrolled.db.dispose()
+    backup = enrolled.path.with_name("backup.sqlite")
+    shutil.copyfile(enrolled.path, backup)  # the nightly backup
+    v = ecd.import_ecd(enrolled.officer, text(base_doc("ECD-20261121-000040"))).view
+    v = ecd.record_finding(enrolled.officer, v.case.id, v.version, item_no=1, status="FOUND", value="1500.00")
+    ecd.reassess(enrolled.officer, v.case.id, v.version)  # number 1 of the unit's billing slips
+    enrolled.sync.sync(enrolled.transport)
+    enrolled.db.dispose()
+    shutil.copyfile(backup, enrolled.path)  # the disk died; the backup comes back
+    for suffix in ("-wal", "-shm"):
+        enrolled.path.with_name(enrolled.path.name + suffix).unlink(missing_ok=True)
+    db = Database(enrolled.settings.effective_database_url)
+    restored = Services(ServiceContext(db=db, settings=enrolled.settings, clock=enrolled.ctx.clock))
+    try:
+        officer = restored.auth.login("siti", PASSWORD)
+        sync = UnitSync(restored.ctx)
+        with pytest.raises(Refusal) as exc:
+            sync.sync(enrolled.transport)
+        assert exc.value.code == "SYNC_CHAIN_BROKEN" and "re-enrol" in exc.value.message
+        token = central.sync.reenrol_unit(central.users[Role.ADMIN], "PLB01")
+        assert sync.enrol(enrolled.transport, token, None)["epoch"] == 2
+        w = restored.ecd.import_ecd(officer, text(base_doc("ECD-20261121-000041"))).view
+        w = restored.ecd.record_finding(officer, w.case.id, w.version, item_no=1, status="FOUND", value="1500.00")
+        w = restored.ecd.reassess(officer, w.case.id, w.version)  # the same counter position as before the restore
+        assert sync.sync(enrolled.transport).pending == 0
+        with central.db.read() as s:
+            numbers = s.scalars(select(Document.number)).all()
+        assert len(numbers) == len(set(numbers)), "no official number was issued twice"
+        assert any("-PLB01.2/" in n for n in numbers) and any("-PLB01/" in n for n in numbers)
+        assert [(c[0], c[1], c[3]) for c in central.sync.verify_unit_chains()] == [("PLB01", 1, None),
+                                                                                   ("PLB01", 2, None)]
+    finally:
+        db.dispose()
+
+
+def test_audit_verify_at_central_finds_a_tampered_unit_chain(central, enrolled):
+    from sqlalchemy import text as sql
+
+    enrolled.services.ecd.import_ecd(enrolled.officer, text(green_doc("ECD-20261121-000050")))
+    enrolled.sync.sync(enrolled.transport)
+    assert [c[3] for c in central.sync.verify_unit_chains()] == [None]
+    with central.db.engine.begin() as c:
+        if central.db.backend == "sqlite":
+            c.execute(sql("DROP TRIGGER sync_unit_audit_no_update"))
+        else:
+            c.execute(sql("ALTER TABLE sync_unit_audit DISABLE TRIGGER USER"))
+        c.execute(sql("UPDATE sync_unit_audit SET entry = replace(entry, 'ecd.open', 'ecd.opem')"))
+    problems = [c[3] for c in central.sync.verify_unit_chains()]
+    assert problems[0] is not None and "does not match its hash" in problems[0]

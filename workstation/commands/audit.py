@@ -43,13 +43,27 @@ def verify(args) -> int:
             print(f"  {report.anchors} signed anchors; last #{a.seq} of {a.anchored_at} ({_safe(a.reason)}) "
                   f"signs head #{a.head_seq}; {report.unanchored} entries since")
         print(f"  entry MACs: {report.macs}")
-        return 0
+        return _verify_unit_chains(services)
     where = f"entry #{report.broken_seq}" if report.broken_seq is not None else "an anchor"
     print(f"audit chain BROKEN at {where}: {_safe(report.problem)}")
     if report.entry_summary:
         print(f"  {_safe(report.entry_summary)}")
     print(f"  last good head #{report.head_seq} {report.head_hash[:16]}; {report.anchors} anchors")
     return 1
+
+
+def _verify_unit_chains(services) -> int:
+    """Central keeps each field unit's own chain (issue #14): each is walked too; exit 1 if one is broken."""
+    from workstation.sync.central import CentralSync
+
+    worst = 0
+    for code, epoch, entries, problem in CentralSync(services.ctx).verify_unit_chains():
+        if problem is None:
+            print(f"unit {_safe(code)} epoch {epoch}: chain OK, {entries} entries")
+        else:
+            print(f"unit {_safe(code)} epoch {epoch}: chain BROKEN after {entries} entries: {_safe(problem)}")
+            worst = 1
+    return worst
 
 
 def anchor(args) -> int:

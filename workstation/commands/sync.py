@@ -180,15 +180,15 @@ def sync_run(args) -> int:
     if not url:
         raise InputError(field="server", code=ErrorCode.REQUIRED)
     transport = _transport(services, url, args.ca)
-    progress = None
-    if sys.stderr.isatty() and not args.json:
-        def progress(phase: str, done: int, total: int) -> None:
-            width = 30
-            filled = width if total <= 0 else min(width, width * done // max(total, 1))
-            sys.stderr.write(f"\r{phase:<5} [{'#' * filled}{'.' * (width - filled)}] {done}/{max(total, done)}")
-            sys.stderr.flush()
+    def bar(phase: str, done: int, total: int) -> None:
+        width = 30
+        filled = width if total <= 0 else min(width, width * done // max(total, 1))
+        sys.stderr.write(f"\r{phase:<5} [{'#' * filled}{'.' * (width - filled)}] {done}/{max(total, done)}")
+        sys.stderr.flush()
+
+    progress = bar if sys.stderr.isatty() and not args.json else None
     summary = sync.sync(transport, progress)
-    if progress:
+    if progress is not None:
         sys.stderr.write("\n")
     if args.json:
         _say_json(summary.as_json())

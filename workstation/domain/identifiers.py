@@ -54,3 +54,17 @@ def mrz_check_digit(field: str) -> int:
     """ICAO 9303: weights 7,3,1 repeating, sum mod 10."""
     weights = (7, 3, 1)
     return sum(mrz_char_value(c) * weights[i % 3] for i, c in enumerate(field)) % 10
+
+
+_MARKING_SEPARATORS = re.compile(r"[\s\-./()\[\]|]+")
+
+
+def container_marking(value: object) -> str:
+    """A container number as painted on the box or typed from it, made compact: white space, hyphens, dots,
+    slashes and the box drawn round the check digit dropped, upper-cased ('tolu 473478 7', 'TOLU 473478-7',
+    'TOLU 473478 [7]' → 'TOLU4734787'). ISO 6346 marks the owner code + category, the serial and the check
+    digit as separate groups, the check digit often boxed. The one normaliser of container numbers: plp/1 and
+    TPS Online requests (workstation/formats/tpsonline.py) and `container_number` (PIB inspection, the TPS
+    registry) use it. Nothing is checked here: `container_number` checks the digit; a rule may refuse the
+    number with its own code (PLP: INVALID_CONTAINER_NUMBER)."""
+    return _MARKING_SEPARATORS.sub("", str(value or "")).upper()

@@ -3,11 +3,13 @@
 A reader maps an outside document onto the same domain model the workstation's own format produces, so every
 rule downstream sees one shape; a writer renders what the office decided in the outside system's terms.
 
-* `ceisa`  CEISA 4.0 host-to-host: the BC 2.0 "Kirim Dokumen" import declaration (read) and the office's
-           responses with CEISA response codes (written).
+* `ceisa`      CEISA 4.0 host-to-host: the BC 2.0 "Kirim Dokumen" import declaration (read) and the office's
+               responses with CEISA response codes (written).
+* `tpsonline`  TPS Online: the PLP request (read) and its response (written).
+* `kurs`       exchange rates as the Ministry publishes them (NLE kurs JSON, the weekly decree table).
 
-Layering: this package sits beside `workstation.rules` (it imports the domain and nothing above it); the
-services and the commands call it.
+Layering: below the services and the commands, which call it; above workstation.inputs, the rules and the
+domain, which it may use. `rules` and `domain` never import it.
 
 `read_pib(text)` is the one entry for a PIB from outside: the format is detected from the content. (Imports
 are local so that importing one reader of this package does not load the others.)"""

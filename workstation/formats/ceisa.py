@@ -63,7 +63,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -76,6 +76,7 @@ BC20_FORMAT = "ceisa/bc20"
 
 # --- numbers ------------------------------------------------------------------------------------------------
 
+MAX_DIGITS = 24  # the schema's maxlength of a number: digits before the decimal point at most
 MONEY = 2  # multipleOf 0.01: money (cif, fob, freight, asuransi, nilaiBayar…) and rates (tarif)
 FOUR = 4  # multipleOf 0.0001: ndpbm, bruto, netto, volume, jumlahSatuan
 
@@ -182,7 +183,9 @@ def _need(obj: Mapping[str, Any], keys: Iterable[str], path: str) -> None:
 
 
 def _number(value: Any, path: str, places: int) -> Decimal:
-    """A non-negative JSON number with at most `places` decimals (the schema's multipleOf), exactly."""
+    """A non-negative JSON number of at most MAX_DIGITS integer digits and `places` decimals (the schema's
+    maxlength and multipleOf), exactly. InputError INVALID_DOCUMENT (not a number), NEGATIVE, TOO_LARGE,
+    TOO_MANY_DECIMALS."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise _invalid(path, "must be a JSON number")
     number = Decimal(value)
@@ -190,6 +193,9 @@ def _number(value: Any, path: str, places: int) -> Decimal:
         raise _invalid(path, "must be a finite number")
     if number < 0:
         raise InputError(code=ErrorCode.NEGATIVE, field=path)
+    if number and number.adjusted() >= MAX_DIGITS:  # also keeps 1E+999999 from being written out in full
+        raise InputError(f"at most {MAX_DIGITS} digits before the decimal point", code=ErrorCode.TOO_LARGE,
+                         field=path, params={"limit": f"{MAX_DIGITS} digits"})
     exponent = number.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         raise InputError(code=ErrorCode.TOO_MANY_DECIMALS, field=path, params={"limit": places})
@@ -227,12 +233,8 @@ def _date(value: Any, path: str) -> str:
 
 
 def _plain(number: Decimal) -> str:
-    """A Decimal as pib/1's plain decimal string: 1E+2 -> "100", 5.50 -> "5.50"."""
-    text = format(number, "f")
-    try:
-        return text if "E" not in text else format(number.quantize(Decimal(1)), "f")
-    except InvalidOperation:  # pragma: no cover - bounded by MAX_JSON_NUMBER_CHARS
-        return text
+    """A Decimal as pib/1's plain decimal string: 1.2E+3 -> "1200", 5.50 -> "5.50" (bounded by `_number`)."""
+    return format(number, "f")
 
 
 # --- BC 2.0 -> pib/1 ----------------------------------------------------------------------------------------

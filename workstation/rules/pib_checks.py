@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from workstation.domain.errors import ErrorCode
-from workstation.domain.identifiers import container_number_valid
+from workstation.domain.identifiers import container_marking, container_number_valid
 from workstation.domain.pib import (
     PibDocument,
     PibItem,
@@ -309,7 +309,7 @@ class SealCondition(StrEnum):
 
 
 def _container_number(value: str) -> str:
-    number = value.strip().upper()
+    number = container_marking(value)
     if not container_number_valid(number):
         raise ValueError(f"{number} is not a valid ISO 6346 container number (check digit)")
     return number

@@ -30,7 +30,7 @@ from db import audit
 from db.models import Case, GateEvent, ScanResultRecord
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
-from workstation.domain.identifiers import container_number_valid
+from workstation.domain.identifiers import container_marking, container_number_valid
 from workstation.errors import InputError, PermissionDenied
 from workstation.services.base import Actor, ServiceContext, require_role
 
@@ -126,7 +126,7 @@ class GateService:
         InputError (REQUIRED) for an empty read, ConflictError (VERSION_CONFLICT) when the released case
         changed between the look-up and the write (the truck is read again)."""
         require_role(actor, Role.OFFICER, Role.SUPERVISOR, action="work the gate")
-        number = "".join(text.split()).upper()
+        number = container_marking(text)
         if not number:
             raise InputError("no container number", field="container", code=ErrorCode.REQUIRED)
         gate_name = gate or self.ctx.settings.gate.barrier or "gate"

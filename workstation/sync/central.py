@@ -43,6 +43,7 @@ from workstation.errors import InputError, NotFound, Refusal
 from workstation.services.base import Actor, ServiceContext, require_role
 
 TOKEN_DAYS = 14
+MAX_BILLING_SLOTS = 99  # e-CD billing codes: workstation.services.ecd.settlement.billing_code
 PULL_LIMIT = 1000
 STAGES: dict[str, list[str]] = {CaseKind.ECD.value: [s.value for s in EcdState],
                                 CaseKind.PIB.value: [s.value for s in PibState],
@@ -56,7 +57,7 @@ def _versioned() -> dict[str, str]:
     out = {}
     for m in Base.registry.mappers:
         if m.version_id_col is not None:
-            out[m.local_table.name] = m.version_id_col.name
+            out[str(getattr(m.local_table, "name", ""))] = m.version_id_col.name
     return out
 
 
@@ -235,6 +236,11 @@ class CentralSync:
             if (u is None or u.token_hash is None or not secrets.compare_digest(u.token_hash, token_hash(token))
                     or (u.token_expires_at is not None and u.token_expires_at < self.ctx.now())):
                 raise _refuse(ErrorCode.SYNC_BAD_TOKEN, unit=code)
+            slot = (s.scalar(select(func.max(SyncUnit.billing_slot))) or 0) + 1
+            if slot > MAX_BILLING_SLOTS:
+                raise Refusal("every block of e-CD billing codes has been given out; a unit cannot be enrolled",
+                              code=ErrorCode.SYNC_BAD_TOKEN, params={"unit": code})
+            u.billing_slot = slot  # a new block for every enrolment: a restored unit never reissues a code
             u.token_hash = None
             u.public_key = public_key
             u.epoch += 1
@@ -255,7 +261,7 @@ class CentralSync:
             audit.append(s, self._unit_actor(code), "sync.enrol", "unit", code, {"epoch": u.epoch},
                          now=self.ctx.now())
             epoch = u.epoch
-        return {"unit": code, "epoch": epoch, "office": self.ctx.settings.office.code,
+        return {"unit": code, "epoch": epoch, "office": self.ctx.settings.office.code, "billing_slot": slot,
                 "central_key": self.central_key(), "cursor": cursor, "snapshot": _order_snapshot(snapshot)}
 
     def central_key(self) -> str:

@@ -40,7 +40,9 @@ _STATUS = {
 
 def _error(exc: WorkstationError) -> JSONResponse:
     code = str(exc.code or "ERROR")
-    status = _STATUS.get(exc.code, 400 if isinstance(exc, InputError) else 409)  # type: ignore[call-overload]
+    known = exc.code if isinstance(exc.code, ErrorCode) else None
+    status = _STATUS.get(known, 400 if isinstance(exc, InputError) else 409) if known else (
+        400 if isinstance(exc, InputError) else 409)
     params = {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for k, v in exc.params.items()}
     return JSONResponse({"error": code, "message": exc.message, "params": params}, status_code=status)
 

@@ -162,6 +162,7 @@ class UnitSync:
             me.central_key = answer.get("central_key")
             me.server_url = server_url
             me.pull_cursor = int(answer["cursor"])
+            me.billing_slot = answer.get("billing_slot")
             s.flush()
             for entry in answer.get("snapshot") or []:
                 tbl = _table(entry)
@@ -333,7 +334,7 @@ def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
     changed here, entries skipped)."""
     applied = skipped = 0
     for e in entries:
-        name = e.get("table")
+        name = str(e.get("table"))
         if name not in metadata.tables or changes.flow(name) == changes.LOCAL:
             continue
         tbl = metadata.tables[name]
@@ -351,7 +352,7 @@ def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
 
 
 def _table(entry: dict[str, Any]):
-    name = entry.get("table")
+    name = str(entry.get("table"))
     if name not in metadata.tables:
         raise InputError(code=ErrorCode.SYNC_BAD_CHANGE, params={"change": "?", "reason": f"unknown table {name}"})
     return metadata.tables[name]

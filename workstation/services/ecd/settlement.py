@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from db import changes
 from db.models import Case
 from db.models_passenger import EcdBilling, EcdPayment
 from printing.content import DocumentContent
@@ -35,14 +36,23 @@ from workstation.services.ecd.views import EcdView, FindingView, document_of
 _RECEIPT_RE = re.compile(r"[A-Z0-9][A-Z0-9/-]{5,39}")
 
 
-def billing_code(office_code: str, year: int, seq: int) -> str:
-    """15 digits: 7 + office (6) + year (2) + gapless sequence of the billing slip (6).
+def billing_code(office_code: str, year: int, seq: int, slot: int | None = None) -> str:
+    """15 digits: 7 + office (6) + year (2) + 6 digits from the billing slip's gapless sequence. The office's
+    own slips use 000001-899999; a field unit (issue #14) works offline, so its codes come from the block of
+    its enrolment: 9 + slot (2) + sequence (3), at most 999 slips per enrolment and year — unique at central
+    by construction, whatever the units issue while apart.
 
-    Raises InputError INVALID_CONFIG (office code not 6 digits), Refusal BILLING_SEQUENCE (seq beyond 999999)."""
+    Raises InputError INVALID_CONFIG (office code not 6 digits), Refusal BILLING_SEQUENCE (the office's or
+    the unit's block exhausted for this year)."""
     if not re.fullmatch(r"[0-9]{6}", office_code):
         raise InputError("office code must be 6 digits for a billing code", field="office.code",
                          code=ErrorCode.INVALID_CONFIG)
-    if not 0 < seq < 1_000_000:
+    if slot is not None:
+        if not 0 < seq < 1_000 or not 0 < slot < 100:
+            raise Refusal("this unit's block of billing codes is exhausted for this year; re-enrol it",
+                          code=ErrorCode.BILLING_SEQUENCE)
+        return f"7{office_code}{year % 100:02d}9{slot:02d}{seq:03d}"
+    if not 0 < seq < 900_000:
         raise Refusal("billing sequence exhausted for this year", code=ErrorCode.BILLING_SEQUENCE)
     return f"7{office_code}{year % 100:02d}{seq:06d}"
 
@@ -101,12 +111,14 @@ class SettlementMixin(EcdBase):
                     rows = goods_rows(doc, self._findings(s, case.id))
                     codes: dict[str, str] = {}
 
+                    unit = changes.numbering_unit(s, actor.unit_code or self.ctx.settings.unit_code)
+                    slot = changes.billing_slot(s)
+
                     def build(number: str, day: dt.date) -> DocumentContent:
-                        unit = actor.unit_code or self.ctx.settings.unit_code
                         fmt = self.ctx.settings.numbering.unit_format if unit else self.ctx.settings.numbering.format
                         seq = seq_of_number(fmt, number, doc_type=docs.DOC_BILLING, office=actor.office_code,
                                             unit=unit, year=day.year)
-                        codes["code"] = billing_code(actor.office_code, day.year, seq)
+                        codes["code"] = billing_code(actor.office_code, day.year, seq, slot)
                         return docs.billing_slip(number, day, office, header, billing_code=codes["code"],
                                                  reasons=decision.reasons, ruleset=decision.ruleset,
                                                  assessed=assessed, goods=rows, officer=officer)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import numbering
+from db import changes, numbering
 from db.models import Case, Document, User
 from db.models_pib import Bc11Line, LartasRule, PibCase, PibInstruction, PibSubmission, TariffPost
 from db.models_plp import TpsContainer
@@ -179,12 +179,19 @@ class PibBase:
 
     def _next_code(self, s: Session, actor: Actor, doc_type: str) -> tuple[int, int]:
         year = self.ctx.today().year
-        unit = actor.unit_code or self.ctx.settings.unit_code or ""
+        unit = changes.numbering_unit(s, actor.unit_code or self.ctx.settings.unit_code) or ""
         return numbering.next_seq(s, numbering.CounterKey(actor.office_code, unit, doc_type, year)), year
 
     def _billing_code(self, s: Session, actor: Actor) -> str:
-        # 15 digits like a SIMPONI billing code: 8, office, year, sequence (gapless per office and year)
+        # 15 digits like a SIMPONI billing code: 8, office, year, sequence (gapless per office and year); a field
+        # unit's from the block of its enrolment, as e-CD billing codes (services/ecd/settlement.billing_code)
         seq, year = self._next_code(s, actor, "BILLING")
+        slot = changes.billing_slot(s)
+        if slot is not None:
+            if seq >= 1_000:
+                raise Refusal("this unit's block of billing codes is exhausted for this year; re-enrol it",
+                              code=ErrorCode.BILLING_SEQUENCE)
+            return f"8{actor.office_code}{year % 100:02d}9{slot:02d}{seq:03d}"
         return f"8{actor.office_code}{year % 100:02d}{seq:06d}"
 
     def _register(self, s: Session, actor: Actor, case: Case, pc: PibCase, doc: PibDocument, *,
@@ -192,7 +199,7 @@ class PibBase:
         """SKP registration: the PIB's gapless number and date, and the SPJM. The determination clock starts.
         Returns the SPJM's number."""
         seq, _ = self._next_code(s, actor, "PIB")
-        unit = actor.unit_code or self.ctx.settings.unit_code
+        unit = changes.numbering_unit(s, actor.unit_code or self.ctx.settings.unit_code)
         pc.registration_number = f"{unit}-{seq:06d}" if unit else f"{seq:06d}"
         pc.registered_on = self.ctx.today()
         s.flush()

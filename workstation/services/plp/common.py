@@ -12,6 +12,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from db.models_plp import PlpLine
+from workstation.domain.identifiers import container_marking
 from workstation.rules.plp import yor_pct
 from workstation.rules.ruleset import RuleSet, ruleset_by_id, ruleset_for
 
@@ -53,8 +54,9 @@ def what(line: PlpLine) -> str:
 
 
 def container_key(value: str | None) -> str:
-    """A container number as stored and looked up: spaces removed, upper case (not checked: lookups only)."""
-    return "".join((value or "").split()).upper()
+    """A container number as stored and looked up: the marking form made compact, upper case (not checked:
+    lookups only)."""
+    return container_marking(value)
 
 
 def floored_pct(used: int | Decimal | None, capacity: int | Decimal | None) -> Decimal | None:

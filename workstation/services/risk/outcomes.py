@@ -140,7 +140,9 @@ class OutcomesMixin(RiskBase):
             if case is None:
                 raise NotFound("no such case", code=ErrorCode.UNKNOWN_CASE, field="case")
             selected = s.get(RiskSelection, case_id)
-            if case.lane != Lane.RED.value and not (selected is not None and selected.reasons):
+            # every PIB here is a red-lane PIB (SPJM); an e-CD must have been sent red
+            red = case.kind == CaseKind.PIB.value or case.lane == Lane.RED.value
+            if not red and not (selected is not None and selected.reasons):
                 raise Refusal(f"{case.reference} was not in the red lane: no inspection outcome to record",
                               code=ErrorCode.NOT_RED_LANE, params={"reference": case.reference})
             if codes is None or duties is None:

@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from db.models_passenger import EcdDeclaration
@@ -39,13 +39,13 @@ def latest_profiles(s: Session) -> list[tuple[Profile, int]]:
 
 
 def profiles_stamp(s: Session) -> tuple[Any, ...]:
-    """Changes whenever a profile version or a random rate is added (by any process): rows and latest times
-    of both tables, in one query."""
+    """Changes whenever a profile version or a random rate is added (by any process): rows and greatest ids
+    (UUIDv7, unique) of both tables, in one query."""
     return tuple(s.execute(select(
         select(func.count(RiskProfileRow.id)).scalar_subquery(),
-        select(func.max(RiskProfileRow.imported_at)).scalar_subquery(),
+        select(func.max(cast(RiskProfileRow.id, String))).scalar_subquery(),
         select(func.count(RiskRandomRate.id)).scalar_subquery(),
-        select(func.max(RiskRandomRate.created_at)).scalar_subquery())).one())
+        select(func.max(cast(RiskRandomRate.id, String))).scalar_subquery())).one())
 
 
 def current_rates(s: Session) -> list[RiskRandomRate]:

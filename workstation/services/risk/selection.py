@@ -35,7 +35,7 @@ class _Rate(NamedTuple):
 
 
 class _Compiled(NamedTuple):
-    index: R.ProfileIndex
+    profiles: R.ProfileIndex
     rates: tuple[_Rate, ...]
 
 
@@ -65,7 +65,7 @@ def _compiled(s: Session, workflow: RiskWorkflow) -> _Compiled:
 def profile_index(s: Session, workflow: RiskWorkflow) -> R.ProfileIndex:
     """The compiled profiles of `workflow` (latest versions; matching checks the day), cached until a
     profile or rate changes in the database (one small query per call)."""
-    return _compiled(s, workflow).index
+    return _compiled(s, workflow).profiles
 
 
 def _random(rates: tuple[_Rate, ...], workflow: str, port: str,
@@ -104,7 +104,7 @@ def select_for_ecd(s: Session, doc: EcdDocument, decided_on: dt.date, *, goods_u
             lines.append((i, g.hs_code[: check.hs_digits], a.from_port or "", g.currency, unit))
     flags, obs = _value_check(s, "ECD", lines, check)
     compiled = _compiled(s, RiskWorkflow.ECD)
-    index = compiled.index
+    index = compiled.profiles
     matched: list[R.ProfileRef] = []
     if index.size:
         if goods_usd is None:
@@ -136,7 +136,7 @@ def select_for_pib(s: Session, doc: PibDocument, decided_on: dt.date, *, port: s
             lines.append((item.seq, item.hs_code[: check.hs_digits], origin, doc.currency, unit))
     flags, obs = _value_check(s, "PIB", lines, check)
     compiled = _compiled(s, RiskWorkflow.PIB)
-    index = compiled.index
+    index = compiled.profiles
     matched: list[R.ProfileRef] = []
     if index.size:
         matched = index.match_pib(R.PibFacts(npwp, tuple(i.hs_code for i in doc.items), origin_countries,
