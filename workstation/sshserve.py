@@ -147,6 +147,9 @@ class WorkstationSSHServer(asyncssh.SSHServer):
         self.peer_addr = ("", 0)
         self.sessions: list[ChildSession] = []
         self.opened_audited = False
+        self.closed = False
+        self.end_reason: str | None = None  # the first session's end: "exit" (quit), "disconnect", ...
+        self.closed_audited = False
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
@@ -158,8 +161,10 @@ class WorkstationSSHServer(asyncssh.SSHServer):
 
     def connection_lost(self, exc: Exception | None) -> None:
         log.info("connection from %s closed%s", self.peer, f" ({exc})" if exc else "")
+        self.closed = True
         for session in list(self.sessions):
             session.end("disconnect")
+        self._audit_closed()
 
     # -- authentication: public key only ---------------------------------------------------------------
     def begin_auth(self, username: str) -> bool:
@@ -224,16 +229,24 @@ class WorkstationSSHServer(asyncssh.SSHServer):
         return False
 
     def session_done(self, session: ChildSession, reason: str) -> None:
-        """A session's child has ended: end what it left open and audit the end (in a worker thread)."""
+        """A session's child has ended (or the session never started one)."""
         if session in self.sessions:
             self.sessions.remove(session)
+        if session.counted and self.end_reason is None:
+            self.end_reason = reason
+        self._audit_closed()
+
+    def _audit_closed(self) -> None:
+        """Once the connection is closed and every child of it has ended: end the session rows a child left
+        open and audit `ssh.disconnect` (in a worker thread: the database is not touched on the loop)."""
         owner = self.owner
-        if owner is None or not session.counted:
+        if not self.closed or self.sessions or self.closed_audited or owner is None or not self.opened_audited:
             return
-        client = session.client
+        self.closed_audited = True
         loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(None, self.keys.connection_closed, owner, self.peer, client, reason)
-        fut.add_done_callback(_log_failure(f"could not audit the end of {owner.login}'s session"))
+        fut = loop.run_in_executor(None, self.keys.connection_closed, owner, self.peer, f"ssh:{self.peer}",
+                                   self.end_reason or "disconnect")
+        fut.add_done_callback(_log_failure(f"could not audit the end of {owner.login}'s connection"))
 
 
 def _log_failure(what: str) -> Callable[[asyncio.Future[Any]], None]:
@@ -258,7 +271,6 @@ class ChildSession(asyncssh.SSHServerSession[bytes]):
         self.pidfd: int | None = None
         self.counted = False
         self.ended: str | None = None
-        self.client = "ssh:" + server.peer
         self._pending = b""
         self._reading = False
         self._kill_handles: list[asyncio.TimerHandle] = []

@@ -53,7 +53,8 @@ def sync_panel_text(panel: Any, tr: Any, zone: Any) -> str:
                 else tr("never"))
         text = tr("Sync: {pending} pending · last {time}", pending=pending, time=last)
         if panel.conflicts:
-            text += " · " + tr("{n} conflicts", n=f"{panel.conflicts}+" if panel.conflicts_more else panel.conflicts)
+            conflicts = f"{panel.conflicts}+" if panel.conflicts_more else str(panel.conflicts)
+            text += " · " + tr("{n} conflicts", n=conflicts)
         return text
     if panel.role == "central":
         n = f"{panel.conflicts}+" if panel.conflicts_more else str(panel.conflicts)

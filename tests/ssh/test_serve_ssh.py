@@ -141,6 +141,10 @@ def test_wrong_key_command_forwarding_and_passwords_are_refused(services, siti_k
         tunnel.communicate(timeout=30)
     assert wait_for(lambda: f"refused TCP forwarding to 127.0.0.1:{server.port}" in server.log_text(), "-L refused")
     assert server.children() == []  # nothing of this started a process
+    # every authenticated connection is audited when it opens and when it closes
+    connects = _actions(services, "ssh.connect")
+    assert len(connects) >= 5
+    wait_for(lambda: len(_actions(services, "ssh.disconnect")) == len(connects), "ssh.disconnect of each")
     assert _sessions(services) == []
     log = server.log_text()
     assert "refused command" in log and "refused TCP forwarding" in log and "refused remote forwarding" in log
@@ -182,3 +186,22 @@ def test_sessions_per_user_are_limited(services, siti_key, start_server, tmux):
     r = _ssh(server, siti_key, "-tt", "siti@127.0.0.1", stdin="")
     assert r.returncode == 1 and "siti already has 1 sessions open" in (r.stdout + r.stderr)
     assert len(server.children()) == 1
+
+
+@needs_tmux
+def test_a_killed_session_process_leaves_no_open_session_row(services, siti_key, start_server, tmux):
+    import os
+    import signal
+
+    server = start_server()
+    tmux.start(server.ssh_args(siti_key, "-t", "siti@127.0.0.1"))
+    tmux.wait_text(f"│ {services.ctx.db.backend} │")
+    tmux.keys(PASSWORD, "Enter")
+    tmux.wait_text("siti (officer)")
+    [child] = server.children()
+    os.kill(child, signal.SIGKILL)  # no chance to end its own session row
+    tmux.wait_text("CLIENT-EXIT=137")  # the client learns the session's end and its status
+    wait_for(lambda: _sessions(services) and _sessions(services)[0].ended_at is not None, "the row ended")
+    assert _sessions(services)[0].end_reason == "ssh_exit"
+    [end] = wait_for(lambda: _actions(services, "ssh.disconnect"), "ssh.disconnect")
+    assert '"sessions_ended":1' in end.payload

@@ -122,3 +122,61 @@ def test_an_unreachable_server_is_exit_1_and_nothing_is_lost(central, make_unit)
     token = central.sync.add_unit(central.users[Role.ADMIN], "PLB01", "Pos Entikong")
     done = _cli(["sync", "--server", f"http://127.0.0.1:{port}", "--enrol", token], _env(unit.settings))
     assert done.returncode == 1 and "cannot reach the sync server" in done.stderr
+
+
+def _self_signed(folder):
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "central.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_over_tls_a_unit_trusts_only_the_certificate_it_was_given(central, make_unit, tmp_path):
+    cert, key = _self_signed(tmp_path)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "workstation.cli", "sync-server", "--listen", f"127.0.0.1:{port}",
+                             "--tls-cert", str(cert), "--tls-key", str(key)], env=_env(central.ctx.settings),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"https://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                import ssl
+
+                httpx.get(url + "/v1/health", timeout=1, verify=ssl.create_default_context(cafile=str(cert)))
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        token = central.sync.add_unit(central.users[Role.ADMIN], "PLB01", "Pos Entikong")
+        unit = make_unit("PLB01")
+        env = _env(unit.settings)
+        untrusted = _cli(["sync", "--server", url, "--enrol", token], env)
+        assert untrusted.returncode == 1 and "certificate" in untrusted.stderr.lower()
+        trusted = _cli(["sync", "--server", url, "--enrol", token, "--ca", str(cert), "--json"], env)
+        assert trusted.returncode == 0, trusted.stderr
+        assert json.loads(trusted.stdout) == {"pushed": 0, "pulled": 0, "conflicts": 0, "pending": 0}
+    finally:
+        proc.terminate()
+        proc.wait(10)

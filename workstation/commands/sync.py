@@ -146,6 +146,8 @@ def serve(args) -> int:
 
 # -- the unit ---------------------------------------------------------------------------------------------------
 def _transport(services, url: str, ca: str | None):
+    import ssl
+
     from workstation.sync.client import HttpTransport
     from workstation.sync.unit import UnitSync
 
@@ -156,7 +158,8 @@ def _transport(services, url: str, ca: str | None):
         unit = me.unit_code
     except Exception:
         key = unit = None
-    return HttpTransport(url, unit=unit, key=key, verify=ca or True)
+    verify: bool | ssl.SSLContext = ssl.create_default_context(cafile=ca) if ca else True
+    return HttpTransport(url, unit=unit, key=key, verify=verify)
 
 
 def sync_run(args) -> int:

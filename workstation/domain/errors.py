@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     DATE_FORMAT = "DATE_FORMAT"
     NOT_A_DATE = "NOT_A_DATE"
     NOT_A_DATETIME = "NOT_A_DATETIME"
+    DATE_FORMAT_DMY = "DATE_FORMAT_DMY"  # a day typed as DD-MM-YYYY (the report and audit screens)
     CURRENCY_CODE = "CURRENCY_CODE"
     HS_CODE = "HS_CODE"
     NPWP = "NPWP"
@@ -207,6 +208,7 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.DATE_FORMAT: "date must be YYYY-MM-DD",
     ErrorCode.NOT_A_DATE: "not a calendar date",
     ErrorCode.NOT_A_DATETIME: "date and time must be YYYY-MM-DD HH:MM",
+    ErrorCode.DATE_FORMAT_DMY: "date must be DD-MM-YYYY",
     ErrorCode.CURRENCY_CODE: "three capital letters (ISO 4217), e.g. USD",
     ErrorCode.HS_CODE: "HS code of {lengths} digits",
     ErrorCode.NPWP: "NPWP must have 15 or 16 digits",

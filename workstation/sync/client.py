@@ -20,7 +20,7 @@ TIMEOUT_S = 60.0
 
 
 class HttpTransport:
-    def __init__(self, base_url: str, *, unit: str | None = None, key=None, verify: bool | str = True,
+    def __init__(self, base_url: str, *, unit: str | None = None, key=None, verify: Any = True,
                  client: httpx.Client | None = None):
         self.base_url = base_url.rstrip("/")
         self.unit = unit
