@@ -83,6 +83,8 @@ FLOWS: dict[str, str] = {
 APPEND_ONLY = frozenset({"case_events", "document_prints", "gate_events", "plp_movements", "ecd_findings",
                          "ecd_excise_counts", "ecd_payments", "pib_submissions", "pib_reports",
                          "pib_determinations"})
+# Reference tables a field unit may still add rows to: the same rows central would record (by natural key).
+UNIT_MAY_INSERT = frozenset({"rule_sets", "offices"})
 # Bookkeeping columns: they change with every update and never make two changes collide.
 NOT_COMPARED = frozenset({"version", "updated_at"})
 
@@ -267,6 +269,8 @@ def write_pending(session: Session) -> None:
     if me is None:
         return
     tables = captured_tables(me.role)
+    if me.role == "unit":
+        _refuse_new_reference_data(pending)
     txn = uuid7()
     seq = next_seq(session)
     now = dt.datetime.now(dt.UTC)
@@ -291,6 +295,18 @@ def write_pending(session: Session) -> None:
         seq += 1
     if rows:
         session.execute(insert(SyncChange), rows)
+
+
+def _refuse_new_reference_data(pending: dict[tuple[str, str], _Pending]) -> None:
+    """On a field unit, reference data is central's: a user, TPS or rate created here would never reach
+    central, and the unit's cases that name it could then never be applied there. Local updates (a user's
+    failed logins, a lock) stay local; a rule set the unit used is recorded as central records it."""
+    from workstation.domain.errors import ErrorCode
+    from workstation.errors import Refusal
+
+    for (table_name, _key), p in pending.items():
+        if p.op == "insert" and flow(table_name) == DOWN and table_name not in UNIT_MAY_INSERT:
+            raise Refusal(code=ErrorCode.SYNC_REFERENCE_AT_CENTRAL, params={"table": table_name})
 
 
 def next_seq(session: Session) -> int:

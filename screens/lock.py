@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,6 +12,8 @@ from textual.widgets import Input, Static
 from screens.base import Modal
 from screens.widgets.text import assemble
 from workstation.i18n import N_
+
+log = logging.getLogger(__name__)
 
 
 class LockScreen(Modal):
@@ -34,6 +38,21 @@ class LockScreen(Modal):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        # Locking is audited like unlocking (`auth.lock_screen`); the lock itself never waits for it.
+        auth, actor = self.services.auth, self.actor
+        if auth is None or actor is None:
+            return
+        self.call_service(auth.lock_screen, actor, self._reason(), group="lock-audit",
+                          on_error=lambda exc: log.warning("could not audit the screen lock: %s", exc))
+
+    def _reason(self) -> str:
+        """"idle" when the idle timer locked the screen, "manual" when the user's key did."""
+        app = self.wapp
+        try:
+            idle = app._monotonic() - app._last_activity >= app.full_settings.idle_lock_minutes * 60
+        except Exception:
+            return "manual"
+        return "idle" if idle else "manual"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         password = event.value

@@ -199,3 +199,14 @@ def test_audit_verify_at_central_finds_a_tampered_unit_chain(central, enrolled):
         c.execute(sql("UPDATE sync_unit_audit SET entry = replace(entry, 'ecd.open', 'ecd.opem')"))
     problems = [c[3] for c in central.sync.verify_unit_chains()]
     assert problems[0] is not None and "does not match its hash" in problems[0]
+
+
+def test_a_unit_cannot_create_reference_data_that_central_would_never_see(central, enrolled):
+    admin = enrolled.services.auth.login("admin", PASSWORD)
+    with pytest.raises(Refusal) as exc:
+        enrolled.services.auth.create_user(admin, "lokal", "Petugas Lokal", [Role.OFFICER], PASSWORD)
+    assert exc.value.code == "SYNC_REFERENCE_AT_CENTRAL" and "users" in exc.value.message
+    with enrolled.db.read() as s:
+        from db.models import User
+
+        assert s.scalar(select(func.count()).select_from(User).where(User.login == "lokal")) == 0

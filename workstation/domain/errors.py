@@ -114,6 +114,7 @@ class ErrorCode(StrEnum):
     SYNC_BUNDLE_TAMPERED = "SYNC_BUNDLE_TAMPERED"
     SYNC_UNREACHABLE = "SYNC_UNREACHABLE"
     SYNC_SERVER_REFUSED = "SYNC_SERVER_REFUSED"
+    SYNC_REFERENCE_AT_CENTRAL = "SYNC_REFERENCE_AT_CENTRAL"
     SYNC_NO_SERVER = "SYNC_NO_SERVER"
     SYNC_UNKNOWN_CONFLICT = "SYNC_UNKNOWN_CONFLICT"
 
@@ -285,6 +286,7 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.SYNC_BUNDLE_TAMPERED: "the bundle's signature does not match its content (tampered or not from {unit})",
     ErrorCode.SYNC_UNREACHABLE: "cannot reach the sync server {url}: {reason}",
     ErrorCode.SYNC_SERVER_REFUSED: "the sync server refused: {reason}",
+    ErrorCode.SYNC_REFERENCE_AT_CENTRAL: "this field unit cannot add {table} rows: reference data is kept at central; add it there and sync",
     ErrorCode.SYNC_NO_SERVER: "this unit has no sync server address yet; run `workstation sync --server URL` once",
     ErrorCode.SYNC_UNKNOWN_CONFLICT: "no such sync conflict {value}",
     ErrorCode.UNDRAWABLE_TEXT: "cannot be printed on official documents: no font for {chars}",

@@ -1,4 +1,12 @@
-"""Audit review and verification (supervisors, admins, `workstation audit verify`)."""
+"""Audit review and verification (supervisors, admins, `workstation audit verify`).
+
+The viewer's search (issue #15 item 4) filters by user, case (its reference: e-CD id, PIB aju, PLP request
+reference), document number, action and time; every filter is bounded by an index: case and document resolve to
+their entities first (ix_audit_log_entity), an action is a prefix on the action index, and a time range becomes a
+range of `seq` (the primary key) found by bisection on `ts`. Entries are appended under the chain's lock with the
+service clock, so `ts` grows with `seq`; an entry written by a machine whose clock was behind by more than the
+gap between two entries may fall just outside a range it belongs to. The newest entries come first, `limit` at a
+time (`before_seq` pages on)."""
 
 from __future__ import annotations
 
@@ -6,13 +14,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from db import audit as chain
-from db.models import AuditEntry
+from db.models import AuditAnchor, AuditEntry, Case, Document
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
-from workstation.errors import InputError, Refusal
+from workstation.errors import InputError, NotFound, Refusal
+from workstation.i18n import N_
 from workstation.services.base import Actor, ServiceContext, require_role
 
 
@@ -25,6 +35,132 @@ class AuditRow:
     entity_type: str
     entity_id: str
     payload: str
+
+
+# What the viewer calls each action (English source strings, translated by the screen; the code is shown beside
+# them, never translated). Actions of the workflows' state tables (ecd.*, pib.*, plp.*) are named by
+# WORKFLOW_LABELS and their code; an action in neither table is shown by its code alone.
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": N_("Logged in"),
+    "auth.logout": N_("Logged out"),
+    "auth.failure": N_("Failed login"),
+    "auth.locked": N_("Account locked"),
+    "auth.lock_screen": N_("Screen locked"),
+    "auth.unlock_screen": N_("Screen unlocked"),
+    "auth.confirm_failure": N_("Failed confirmation"),
+    "session.end": N_("Session ended by a supervisor"),
+    "user.first_admin": N_("First administrator"),
+    "user.create": N_("User created"),
+    "user.roles": N_("Roles changed"),
+    "user.unlock": N_("Account unlocked"),
+    "user.password": N_("Password changed"),
+    "user.deactivate": N_("User deactivated"),
+    "user.ssh_key_add": N_("SSH key added"),
+    "user.ssh_key_remove": N_("SSH key removed"),
+    "ssh.connect": N_("SSH connected"),
+    "ssh.disconnect": N_("SSH disconnected"),
+    "document.issue": N_("Document issued"),
+    "document.void": N_("Document voided"),
+    "document.print": N_("Document printed"),
+    "document.print_failed": N_("Print failed"),
+    "report.daily": N_("Daily report"),
+    "rates.import": N_("Exchange rates imported"),
+    "tariff.import": N_("Tariff imported"),
+    "lartas.import": N_("Lartas rules imported"),
+    "manifest.import": N_("Manifest imported"),
+    "importer.block": N_("Importer blocked"),
+    "importer.unblock": N_("Importer unblocked"),
+    "device.barrier_command": N_("Barrier command"),
+    "device.barrier_override": N_("Barrier opened by hand"),
+    "scanner.result": N_("Scanner result"),
+    "gate.open": N_("Gate opened"),
+    "gate.shut": N_("Gate kept shut"),
+    "gate.override": N_("Gate override"),
+    "office.signing_key": N_("Office signing key"),
+    "office.pades_certificate": N_("Office PDF certificate"),
+    "plp.tps_save": N_("TPS saved"),
+    "plp.tps_occupancy": N_("TPS occupancy"),
+    "plp.container_stored": N_("Container stored"),
+    "risk.outcome": N_("Inspection outcome"),
+    "risk.prearrival.import": N_("Pre-arrival data imported"),
+    "risk.profile.import": N_("Risk profile imported"),
+    "risk.random.set": N_("Random inspection rate set"),
+    "sync.unit_add": N_("Field unit added"),
+    "sync.unit_reenrol": N_("Field unit re-enrolled"),
+    "sync.unit_revoke": N_("Field unit revoked"),
+    "sync.enrol": N_("Field unit enrolled"),
+    "sync.push": N_("Field unit synced"),
+    "sync.conflict_resolve": N_("Sync conflict resolved"),
+}
+WORKFLOW_LABELS: dict[str, str] = {
+    "ecd": N_("e-CD case"),
+    "pib": N_("PIB case"),
+    "plp": N_("PLP case"),
+}
+DAY_FORMATS = ("%d-%m-%Y", "%Y-%m-%d")
+
+
+def action_label(action: str) -> str | None:
+    """The English source label of an action code (translate it for the screen), or None when it has none."""
+    label = ACTION_LABELS.get(action)
+    if label is None:
+        label = WORKFLOW_LABELS.get(action.partition(".")[0])
+    return label
+
+
+def parse_day(value: str, field: str) -> dt.date:
+    """A day typed as DD-MM-YYYY (as the screens show dates) or YYYY-MM-DD. Raises InputError REQUIRED,
+    DATE_FORMAT_DMY."""
+    raw = value.strip()
+    if not raw:
+        raise InputError("required", field=field, code=ErrorCode.REQUIRED)
+    for fmt in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise InputError("date must be DD-MM-YYYY", field=field, code=ErrorCode.DATE_FORMAT_DMY)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the viewer asks for; every part optional. `user`: the login as recorded (exact); `case`: a case
+    reference; `document`: a document number (every version); `action`: an action code or its prefix
+    (`auth.`, `pib.`); `since`/`until`: UTC instants, [since, until)."""
+
+    user: str | None = None
+    case: str | None = None
+    document: str | None = None
+    action: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AnchorRow:
+    seq: int
+    anchored_at: dt.datetime
+    head_seq: int
+    head_hash: str
+    reason: str
+    public_key: str
+
+
+def _row(e: AuditEntry) -> AuditRow:
+    return AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload)
+
+
+@dataclass(frozen=True)
+class AuditEntryDetail:
+    """An entry with what the list leaves out: session, office and unit, and its place in the chain."""
+
+    row: AuditRow
+    session_id: str | None
+    office_code: str | None
+    unit_code: str | None
+    prev_hash: str
+    row_hash: str
+    row_mac: str | None
 
 
 class AuditService:
@@ -71,3 +207,94 @@ class AuditService:
                  .order_by(AuditEntry.seq))
             return [AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload)
                     for e in s.scalars(q)]
+
+    # -- the viewer -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _first_seq_at(s: Session, ts: dt.datetime) -> int:
+        """The smallest seq whose entry is at or after `ts` (max seq + 1 when none): bisection on the primary
+        key, about log2(entries) look-ups. seq is gapless from 1 (the chain's insert guard)."""
+        last = int(s.scalar(select(func.max(AuditEntry.seq))) or 0)
+        lo, hi = 1, last + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            at = s.scalar(select(AuditEntry.ts).where(AuditEntry.seq == mid))
+            if at is None or at < ts:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def search(self, actor: Actor, flt: AuditFilter, *, limit: int = 200,
+               before_seq: int | None = None) -> list[AuditRow]:
+        """Entries matching every part of `flt`, newest first, at most `limit`, older than `before_seq` if given.
+        Raises PermissionDenied ROLE_REQUIRED (supervisor or admin), NotFound UNKNOWN_CASE / UNKNOWN_DOCUMENT
+        when the case reference or document number names nothing, InputError NOT_ONE_OF for a limit outside
+        1..1000."""
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="review the audit log")
+        if not 1 <= limit <= 1000:
+            raise InputError(code=ErrorCode.NOT_ONE_OF, field="limit", params={"value": limit, "options": "1..1000"})
+        with self.ctx.db.read() as s:
+            q = select(AuditEntry)
+            entities: list[tuple[str, str]] = []
+            if flt.case and flt.case.strip():
+                ref = flt.case.strip()
+                cases = s.execute(select(Case.id, Case.kind).where(Case.kind.in_(("ECD", "PIB", "PLP")),
+                                                                   Case.reference == ref)).all()
+                if not cases:
+                    raise NotFound(f"no case {ref}", field="case", code=ErrorCode.UNKNOWN_CASE,
+                                   params={"value": ref})
+                entities += [(f"case:{kind.lower()}", str(cid)) for cid, kind in cases]
+                # the case's documents (issued, printed, voided) belong to its history
+                entities += [("document", str(did)) for did in s.scalars(
+                    select(Document.id).where(Document.case_id.in_([cid for cid, _ in cases])))]
+            if flt.document and flt.document.strip():
+                number = flt.document.strip()
+                docs = [("document", str(did)) for did in s.scalars(select(Document.id).where(Document.number == number))]
+                if not docs:
+                    raise NotFound(f"no document {number}", field="document", code=ErrorCode.UNKNOWN_DOCUMENT,
+                                   params={"number": number})
+                if entities:  # both given: the document must be one of the case's
+                    wanted = set(docs)
+                    entities = [e for e in entities if e in wanted]
+                    if not entities:
+                        return []
+                else:
+                    entities = docs
+            if entities:
+                by_type: dict[str, list[str]] = {}
+                for kind, eid in entities:
+                    by_type.setdefault(kind, []).append(eid)
+                q = q.where(or_(*(((AuditEntry.entity_type == kind) & AuditEntry.entity_id.in_(sorted(ids)))
+                                  for kind, ids in by_type.items())))
+            if flt.user and flt.user.strip():
+                q = q.where(AuditEntry.actor_login == flt.user.strip())
+            if flt.action and flt.action.strip():
+                code = flt.action.strip()
+                q = q.where(AuditEntry.action.startswith(code, autoescape=True) if code.endswith(".")
+                            else or_(AuditEntry.action == code,
+                                     AuditEntry.action.startswith(code + ".", autoescape=True)))
+            if flt.since is not None:
+                q = q.where(AuditEntry.seq >= self._first_seq_at(s, flt.since), AuditEntry.ts >= flt.since)
+            if flt.until is not None:
+                q = q.where(AuditEntry.seq < self._first_seq_at(s, flt.until), AuditEntry.ts < flt.until)
+            if before_seq is not None:
+                q = q.where(AuditEntry.seq < before_seq)
+            return [_row(e) for e in s.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit))]
+
+    def entry(self, actor: Actor, seq: int) -> AuditEntryDetail:
+        """One entry whole, for the detail view. Raises NotFound UNKNOWN (seq)."""
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="review the audit log")
+        with self.ctx.db.read() as s:
+            e = s.get(AuditEntry, seq)
+            if e is None:
+                raise NotFound(f"no audit entry {seq}", field="seq", code=ErrorCode.UNKNOWN,
+                               params={"value": seq})
+            return AuditEntryDetail(_row(e), str(e.session_id) if e.session_id else None, e.office_code,
+                                    e.unit_code, e.prev_hash, e.row_hash, e.row_mac)
+
+    def anchors(self, actor: Actor, limit: int = 100) -> list[AnchorRow]:
+        """The newest anchors (#9/#11: the head signed with the office key), newest first."""
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="review the audit log")
+        with self.ctx.db.read() as s:
+            return [AnchorRow(a.seq, a.anchored_at, a.head_seq, a.head_hash, a.reason, a.public_key)
+                    for a in s.scalars(select(AuditAnchor).order_by(AuditAnchor.seq.desc()).limit(limit))]

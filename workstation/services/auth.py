@@ -329,6 +329,21 @@ class AuthService:
             audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": reason},
                          now=self.ctx.now(), check=False)
 
+    def lock_screen(self, actor: Actor, reason: str = "manual") -> None:
+        """The screen was locked (`reason` "manual": the user's key; "idle": the idle timer): audited as
+        `auth.lock_screen`, the counterpart of `auth.unlock_screen`. A session already ended records nothing
+        (it is the login screen's business now). Raises InputError NOT_ONE_OF (reason)."""
+        if reason not in ("manual", "idle"):
+            raise InputError(code=ErrorCode.NOT_ONE_OF, field="reason",
+                             params={"value": reason, "options": "manual, idle"})
+        with self.ctx.db.write() as s:
+            sess = s.get(UserSession, actor.session_id) if actor.session_id else None
+            if sess is None or sess.ended_at is not None:
+                return
+            # check=False: locking is never refused (a user whose role was just revoked may still lock)
+            audit.append(s, actor.audit, "auth.lock_screen", "session", sess.id, {"reason": reason},
+                         now=self.ctx.now(), check=False)
+
     def unlock_screen(self, actor: Actor, password: str) -> bool:
         """Idle lock: the same user re-enters the password. Failures count toward the account lockout;
         a lockout ends the session."""
