@@ -210,3 +210,44 @@ def test_a_unit_cannot_create_reference_data_that_central_would_never_see(centra
         from db.models import User
 
         assert s.scalar(select(func.count()).select_from(User).where(User.login == "lokal")) == 0
+
+
+def test_a_slow_transaction_at_central_is_never_skipped_by_a_pull(central, enrolled):
+    """Feed positions are taken under the write lock at commit: a pull that runs while a transaction is still
+    open sees none of it, and a later pull sees it with no gap, before anything committed after it."""
+    import threading
+
+    officer_c = central.users[Role.OFFICER]
+    me = enrolled.sync.node()
+    start = enrolled.transport.pull(me.epoch, 0, 1000)["next"]
+    inside, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def slow() -> None:
+        try:
+            with central.db.write() as s:
+                s.add(Case(kind="ECD", reference="SLOW-1", office_code="040300", state="GREEN", lane="green",
+                           opened_on=central.ctx.today()))
+                s.flush()
+                inside.set()
+                release.wait(20)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    assert inside.wait(20)
+    during = enrolled.transport.pull(me.epoch, start, 1000)
+    assert during["changes"] == []
+    later = threading.Thread(target=lambda: central.services.ecd.import_ecd(
+        officer_c, text(green_doc("ECD-20261121-000060"))))
+    later.start()  # waits for the write lock behind the slow transaction
+    release.set()
+    t.join(30)
+    later.join(30)
+    assert not errors
+    after = enrolled.transport.pull(me.epoch, start, 1000)["changes"]
+    seqs = [c["seq"] for c in after]
+    assert seqs == list(range(start + 1, start + 1 + len(seqs)))
+    refs = [c["row"].get("reference") for c in after if c["table"] == "cases"]
+    assert refs == ["SLOW-1", "ECD-20261121-000060"]

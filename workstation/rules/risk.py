@@ -132,19 +132,17 @@ def _match_pib(p: _Compiled, f: PibFacts) -> bool:
     return not (c.value_outlier and not f.value_outlier)
 
 
-# The e-CD conditions an index may key on, most selective first: a profile is filed under the first it names.
-_ECD_KEYS = ("flight", "from_port", "nationality", "port")
-
-
 @dataclass
 class ProfileIndex:
     """The profiles of one workflow (those in force on `day` only, when a day is given), filed by one discrete
-    condition each; the rest in `scan` (checked for every case). Matching checks validity on the day it is
-    given (default: `day`), so one index serves every day."""
+    condition each and, when they name HS codes, by the HS chapters too: (condition, value, chapter), chapter
+    "" for a profile without HS codes; condition "" for a profile with no discrete condition. Those with
+    neither are in `scan` (checked for every case). Matching checks validity on the day it is given (default:
+    `day`), so one index serves every day."""
 
     day: dt.date | None
     workflow: RiskWorkflow
-    by_key: dict[tuple[str, str], list[_Compiled]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str, str], list[_Compiled]] = field(default_factory=dict)
     scan: list[_Compiled] = field(default_factory=list)
     needs_history: bool = False
     size: int = 0
@@ -168,13 +166,14 @@ class ProfileIndex:
 
         out: list[ProfileRef] = []
         seen: set[str] = set()
-        values = {"flight": facts.flight, "from_port": facts.from_port, "nationality": facts.nationality,
-                  "port": facts.port}
-        for key in _ECD_KEYS:
-            for p in self.by_key.get((key, values[key]), ()):
-                if p.ref.code not in seen and p.in_force(on) and _match_ecd(p, facts, once):
-                    seen.add(p.ref.code)
-                    out.append(p.ref)
+        chapters = ("", *sorted({code[:2] for code in facts.hs_codes}))
+        for key, value in (("flight", facts.flight), ("from_port", facts.from_port),
+                           ("nationality", facts.nationality), ("port", facts.port), ("", "")):
+            for chapter in chapters:
+                for p in self.by_key.get((key, value, chapter), ()):
+                    if p.ref.code not in seen and p.in_force(on) and _match_ecd(p, facts, once):
+                        seen.add(p.ref.code)
+                        out.append(p.ref)
         for p in self.scan:
             if p.ref.code not in seen and p.in_force(on) and _match_ecd(p, facts, once):
                 seen.add(p.ref.code)
@@ -188,10 +187,13 @@ class ProfileIndex:
             raise ValueError("match_pib needs a day")
         out: list[ProfileRef] = []
         seen: set[str] = set()
-        for p in self.by_key.get(("importer", facts.importer), ()):
-            if p.in_force(on) and _match_pib(p, facts):
-                seen.add(p.ref.code)
-                out.append(p.ref)
+        chapters = ("", *sorted({code[:2] for code in facts.hs_codes}))
+        for key, value in (("importer", facts.importer), ("", "")):
+            for chapter in chapters:
+                for p in self.by_key.get((key, value, chapter), ()):
+                    if p.ref.code not in seen and p.in_force(on) and _match_pib(p, facts):
+                        seen.add(p.ref.code)
+                        out.append(p.ref)
         out.extend(p.ref for p in self.scan
                    if p.ref.code not in seen and p.in_force(on) and _match_pib(p, facts))
         return sorted(out)
@@ -213,23 +215,18 @@ def compile_profiles(profiles: Iterable[tuple[Profile, int]], day: dt.date | Non
                          prof.valid_from, prof.valid_to, prof.active)
         index.size += 1
         index.needs_history = index.needs_history or c.needs_history
-        filed = False
-        if workflow is RiskWorkflow.ECD:
-            keyed = {"flight": comp.flights, "from_port": comp.from_ports, "nationality": comp.nationalities,
-                     "port": comp.ports}
-            for key in _ECD_KEYS:
-                values = keyed[key]
-                if values is not None:
-                    for v in values:
-                        index.by_key.setdefault((key, v), []).append(comp)
-                    filed = True
-                    break
-        elif comp.importers is not None:
-            for v in comp.importers:
-                index.by_key.setdefault(("importer", v), []).append(comp)
-            filed = True
-        if not filed:
+        # the most selective discrete condition, else none ("")
+        keyed: list[tuple[str, frozenset[str] | None]] = (
+            [("flight", comp.flights), ("from_port", comp.from_ports), ("nationality", comp.nationalities),
+             ("port", comp.ports)] if workflow is RiskWorkflow.ECD else [("importer", comp.importers)])
+        key, values = next(((k, v) for k, v in keyed if v is not None), ("", None))
+        chapters = sorted({prefix[:2] for prefix in comp.hs}) if comp.hs is not None else [""]
+        if key == "" and comp.hs is None:
             index.scan.append(comp)
+            continue
+        for value in (values if values is not None else [""]):
+            for chapter in chapters:
+                index.by_key.setdefault((key, value, chapter), []).append(comp)
     return index
 
 

@@ -128,6 +128,14 @@ class DeviceState:
     detail: str
 
 
+def text_bar(value: int, largest: int, width: int = 20) -> str:
+    """A horizontal bar of `value` against `largest` in whole cells (at least one cell for a non-zero value;
+    integer arithmetic). The screens print the figure beside it: the bar only helps the eye."""
+    if value <= 0 or largest <= 0:
+        return ""
+    return "█" * max(1, (value * width + largest // 2) // largest)
+
+
 # -- index-bounded queries --------------------------------------------------------------------------------------
 def open_queues(s: Session) -> list[tuple[str, str, int]]:
     """(kind, state, count) of open cases, one GROUP BY per kind over ix_cases_state (kind, state)."""
