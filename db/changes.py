@@ -71,6 +71,8 @@ FLOWS: dict[str, str] = {
     # risk targeting (#16): profiles and rates are set centrally; selections and outcomes happen anywhere
     "risk_profiles": DOWN, "risk_random_rates": DOWN, "risk_prearrival": DOWN,
     "risk_selections": BOTH, "risk_outcomes": BOTH, "risk_value_history": BOTH,
+    # the approvals inbox: a request waits at central for a supervisor there (a unit has its own supervisor)
+    "approval_requests": LOCAL,
     # a unit's change that lost at central is kept there and synced back for the unit's supervisor to see
     "sync_conflicts": DOWN,
     # local to each database

@@ -75,7 +75,10 @@ class SyncScreen(SectionScreen):
         tr = self.tr
         table = self.query_one("#sync-conflicts", DataTable)
         table.clear(columns=True)
-        table.add_columns(tr("Table"), tr("Row"), tr("Fields"), tr("Unit"), tr("When"))
+        # 12 + 20 + 14 + 9 + 11 and a cell's padding: 76 of 80 columns
+        for label, width in ((tr("Table"), 12), (tr("Row"), 20), (tr("Fields"), 14), (tr("Unit code"), 9),
+                             (tr("When"), 11)):
+            table.add_column(label, width=width)
 
     def refresh_language(self) -> None:
         super().refresh_language()
@@ -101,7 +104,8 @@ class SyncScreen(SectionScreen):
             info.update(assemble(
                 (tr("Field unit"), "bold"), f" {status.unit} · " + tr("epoch {n}", n=status.epoch), "\n",
                 tr("Server: "), plain(status.server or "-"), "\n",
-                tr("Last sync: "), (last, "bold"), "  ", plain(status.last_result or "-"), "\n",
+                tr("Last sync: "), (last, "bold"),
+                *(["  (", plain(status.last_result), ")"] if status.last_result else []), "\n",
                 tr("Pending changes: "), (str(status.pending), "bold"), "   ",
                 tr("Open conflicts: "), (str(status.conflicts), "bold")))
         else:
@@ -114,8 +118,9 @@ class SyncScreen(SectionScreen):
         table = self.query_one("#sync-conflicts", DataTable)
         table.clear()
         for c in conflicts:
-            table.add_row(*cells(_short(c.table, 16), _short(c.label, 22), _short(", ".join(c.fields), 18),
-                                 c.unit, _when(c.detected_at, zone)[:16]), key=str(c.id))
+            when = c.detected_at.astimezone(zone).strftime("%d-%m %H:%M")
+            table.add_row(*cells(_short(c.table, 12), _short(c.label, 20), _short(", ".join(c.fields), 14),
+                                 c.unit, when), key=str(c.id))
         table.display = status.role is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -250,9 +255,10 @@ class ConflictModal(Modal):
                               when=_when(v.resolved_at, zone)), plain(v.resolution or "")]
         self.query_one("#conflict-head", Static).update(assemble(*head))
         table = self.query_one("#conflict-diffs", DataTable)
-        table.add_columns(tr("Field"), tr("Unit (theirs)"), tr("Central (ours)"))
+        for label, width in ((tr("Field"), 18), (tr("Unit (theirs)"), 26), (tr("Central (ours)"), 26)):
+            table.add_column(label, width=width)
         for i, d in enumerate(v.diffs):
-            table.add_row(*cells(("! " if d.collided else "  ") + _short(d.field, 20), _short(d.theirs, 26),
+            table.add_row(*cells(("! " if d.collided else "  ") + _short(d.field, 16), _short(d.theirs, 26),
                                  _short(d.ours, 26)), key=str(i))
         hint = tr("{n} other fields are equal.", n=v.same_fields) + "  "
         hint += tr("R resolve · Esc/F3 close") if self.can_resolve else tr("Esc/F3 close")

@@ -81,6 +81,9 @@ class StatusBar(Static):
         self.refresh_status()
         self.set_interval(1.0, self._tick)
 
+    def on_resize(self) -> None:
+        self.refresh_status()  # the parts that fit depend on the width
+
     def _tick(self) -> None:
         self.refresh_status()
         cache = _cache(self.app)

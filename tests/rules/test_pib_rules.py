@@ -447,7 +447,7 @@ def test_a_missing_rule_set_key_is_an_error_not_a_code_default(tmp_path, section
 
 def test_the_shipped_rule_set_gives_levels_and_post_lengths():
     figures = rules.pib_rules(RS)
-    assert figures.inspection.levels_pct == [10, 30] and figures.tariff.post_lengths == [10]
+    assert figures.inspection.levels_pct == [10, 30] and figures.tariff.post_lengths == [8, 10]
 
 
 def test_deadlines():

@@ -215,3 +215,15 @@ def test_one_decision_row_per_import(services, users, ecd):
     for i in range(3):
         ecd.import_ecd(users[Role.OFFICER], text(green_doc(f"ECD-N{i}")))
     assert count(services, EcdDecisionRow) == 3 and count(services, EcdDeclaration) == 3
+
+
+def test_a_name_no_embedded_font_can_draw_is_refused_at_intake_and_nothing_is_written(services, users, ecd):
+    before = counts(services)
+    doc = base_doc("ECD-20261121-000777")
+    doc["declarant"]["name"] = "ኃይሌ ገብረሥላሴ"  # Ethiopic: no font of the office covers it
+    with pytest.raises(InputError) as exc:
+        ecd.import_ecd(users[Role.OFFICER], text(doc))
+    assert exc.value.code == "UNDRAWABLE_TEXT" and exc.value.field == "declarant.name"
+    assert counts(services) == before
+    doc["declarant"]["name"] = "Nguyễn Thị Hồng"  # Vietnamese prints (a fallback font covers it)
+    assert ecd.import_ecd(users[Role.OFFICER], text(doc)).view.ecd_id == "ECD-20261121-000777"

@@ -65,9 +65,9 @@ def test_tariff_and_lartas_and_manifest_commands(cli, env, tmp_path):
 
 def test_reference_command_errors_are_one_line_exit_2(cli, env, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("hs_code,description,bm_rate\n84713000,Laptop,0\n")
+    bad.write_text("hs_code,description,bm_rate\n8471300,Laptop,0\n")
     code, _, err = cli("tariff", "import", str(bad))
-    assert code == 2 and err.strip() == "workstation: bad.csv:line 2:hs_code: HS code must have 10 digits, got '84713000'"
+    assert code == 2 and err.strip() == "workstation: bad.csv:line 2:hs_code: HS code must have 8 or 10 digits, got '8471300'"
     code, _, err = cli("tariff", "import")
     assert code == 2 and err.count("\n") == 1
     code, _, err = cli("manifest", "import", str(tmp_path / "none.csv"))

@@ -272,18 +272,18 @@ def test_lhp_item_form_errors(data, field):
 
 
 def test_the_lhp_hs_code_has_the_rule_sets_post_length(env):
-    """An 8-digit code is a well-formed form value, but not a post of this rule set's tariff (10 digits): the
+    """A 6-digit code is a well-formed form value, but not a post of this rule set's tariff (8 or 10 digits): the
     hangar's row check and the submission both refuse it, naming the field; nothing is written."""
     row = {"seq": "1", "packages_examined": "1 CT", "description": "x", "quantity": "1", "unit": "PCE",
-           "origin": "CN", "hs_code": "84713000", "match": True}
+           "origin": "CN", "hs_code": "847130", "match": True}
     with pytest.raises(InputError) as e:
         env.pib.lhp_item(row)
-    assert (e.value.code, e.value.field) == ("HS_CODE", "hs_code") and "10 digits" in str(e.value)
+    assert (e.value.code, e.value.field) == ("HS_CODE", "hs_code") and "8 or 10 digits" in str(e.value)
     assert env.pib.lhp_item({**row, "hs_code": "8471300000"})["hs_code"] == "8471300000"
     cid = env.in_inspection()
     env.pib.record_bap(env.inspector, cid, env.detail(cid).version, bap_form())
     form = lhp_form()
-    form = form.model_copy(update={"items": [form.items[0].model_copy(update={"hs_code": "84713000"})]})
+    form = form.model_copy(update={"items": [form.items[0].model_copy(update={"hs_code": "847130"})]})
     before = env.counts()
     with pytest.raises(InputError) as e:
         env.pib.submit_lhp(env.inspector, cid, env.detail(cid).version, form)

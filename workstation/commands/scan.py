@@ -52,5 +52,9 @@ def decode_command(args: argparse.Namespace) -> int:
         extra = result.detail.get("error")
         sym = f" [{result.symbology}]" if result.symbology else ""
         line = f"{result.kind}{sym}: {result.value.replace(chr(10), ' / ')} — {status}"
+        if result.kind in ("pib_aju", "aju") and "office" in result.detail:
+            d = result.detail
+            line += (f" [office {d['office']} document {d['document_code']} company {d['company']} date {d['date']}"
+                     f" sequence {d['sequence']}]" + (" — an aju, not a PIB" if result.kind == "aju" else ""))
         sys.stdout.write(line + (f" ({extra})" if extra else "") + "\n")
     return 0 if result.valid else 1

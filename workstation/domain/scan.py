@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from workstation.domain.identifiers import iso6346_check_digit, mrz_check_digit
+from workstation.domain import mrz as _mrz
+from workstation.domain.identifiers import container_marking, iso6346_check_digit
 
 # --- limits (technical safety limits, not rule figures) ------------------------------------------------
 #: Longest text accepted at all. A QR code holds at most 7,089 digits; anything longer is not a scan.
@@ -189,12 +190,13 @@ def decode_scan(text: str, *, today: dt.date | None = None) -> ScanDecode:
         return _decode_ecd_offline(body[5:], symbology)
     if upper.startswith("ECD:"):
         return _decode_ecd_reference(body[4:].strip(), symbology)
-    mrz_lines = _mrz_lines(body)
+    mrz_lines = _mrz.split_lines(body)
     if mrz_lines is not None:
-        return _decode_mrz(mrz_lines, symbology, today or dt.date.today())
+        decoded = _mrz.decode(mrz_lines, today=today or dt.date.today())
+        return ScanDecode("mrz", symbology, decoded.valid, decoded.value, decoded.detail)
     if AJU_SHAPE_RE.fullmatch(body):
         return _decode_aju(body, symbology)
-    compact = re.sub(r"[\s-]", "", upper)
+    compact = container_marking(body)  # 'tolu 473478 7', 'TOLU 473478 [7]': the marking form
     if re.fullmatch(r"[A-Z]{4}[0-9]{6,7}", compact):
         return _decode_container(compact, symbology)
     return ScanDecode("unknown", symbology, False, body, {})
@@ -225,94 +227,9 @@ def _decode_container(number: str, symbology: str | None) -> ScanDecode:
     return ScanDecode("container", symbology, not errors, number, detail)
 
 
-# --- passports (ICAO 9303 TD3) -------------------------------------------------------------------------
+# --- travel documents (ICAO 9303 MRZ: TD1, TD2, TD3, visas): workstation.domain.mrz -------------------------------------------------------------------------
 
-_MRZ_CHARS = re.compile(r"[A-Z0-9<]+")
-TD3_LINE = 44
-
-
-def _mrz_lines(body: str) -> tuple[str, str] | None:
-    """Two TD3 lines if the text looks like a passport MRZ (even a damaged one), else None."""
-    lines = [ln.strip() for ln in body.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
-    if len(lines) == 1 and len(lines[0]) == 2 * TD3_LINE:
-        lines = [lines[0][:TD3_LINE], lines[0][TD3_LINE:]]
-    if len(lines) != 2:
-        return None
-    l1, l2 = lines
-    if not l1.startswith("P") or "<" not in l1 or not _MRZ_CHARS.fullmatch(l1 + l2):
-        return None
-    return l1, l2
-
-
-def _check(field_text: str, digit: str) -> bool:
-    if digit == "<":
-        # ICAO 9303 allows a filler as check digit only for an all-filler (empty) optional field.
-        return set(field_text) <= {"<"}
-    return digit.isdigit() and mrz_check_digit(field_text) == int(digit)
-
-
-def _mrz_date(yymmdd: str, *, birth: bool, today: dt.date) -> dt.date | None:
-    if not yymmdd.isdigit():
-        return None
-    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
-    year = 2000 + yy
-    try:
-        value = dt.date(year, mm, dd)
-        if birth and value > today:  # nobody is born in the future: previous century
-            value = dt.date(year - 100, mm, dd)
-    except ValueError:
-        return None
-    return value
-
-
-def _names(field_text: str) -> tuple[str, str]:
-    surname, _, given = field_text.partition("<<")
-    return surname.replace("<", " ").strip(), given.replace("<", " ").strip()
-
-
-def _decode_mrz(lines: tuple[str, str], symbology: str | None, today: dt.date) -> ScanDecode:
-    l1, l2 = lines
-    value = f"{l1}\n{l2}"
-    if len(l1) != TD3_LINE or len(l2) != TD3_LINE:
-        return ScanDecode(
-            "mrz",
-            symbology,
-            False,
-            value,
-            {"error": f"TD3 lines must be {TD3_LINE} characters (got {len(l1)} and {len(l2)})"},
-        )
-    surname, given = _names(l1[5:44])
-    birth = _mrz_date(l2[13:19], birth=True, today=today)
-    expiry = _mrz_date(l2[21:27], birth=False, today=today)
-    checks = {
-        "document_number": _check(l2[0:9], l2[9]),
-        "birth_date": _check(l2[13:19], l2[19]),
-        "expiry_date": _check(l2[21:27], l2[27]),
-        "personal_number": _check(l2[28:42], l2[42]),
-        "composite": _check(l2[0:10] + l2[13:20] + l2[21:43], l2[43]),
-    }
-    detail: dict[str, Any] = {
-        "document_type": l1[0:2].replace("<", ""),
-        "issuing_state": l1[2:5].replace("<", ""),
-        "surname": surname,
-        "given_names": given,
-        "document_number": l2[0:9].replace("<", ""),
-        "nationality": l2[10:13].replace("<", ""),
-        "birth_date": birth.isoformat() if birth else None,
-        "sex": l2[20] if l2[20] in "MF" else "X",
-        "expiry_date": expiry.isoformat() if expiry else None,
-        "personal_number": l2[28:42].replace("<", ""),
-        "checks": checks,
-        "expired": bool(expiry and expiry < today),
-    }
-    errors = [f"{name} check digit" for name, ok in checks.items() if not ok]
-    if birth is None:
-        errors.append("birth date is not a date")
-    if expiry is None:
-        errors.append("expiry date is not a date")
-    if errors:
-        detail["error"] = "; ".join(errors)
-    return ScanDecode("mrz", symbology, not errors, value, detail)
+TD3_LINE = _mrz.TD3_LINE  # re-exported (workstation.rules.scan)
 
 
 # --- PIB submission number (nomor aju) -----------------------------------------------------------------

@@ -298,3 +298,20 @@ class AuditService:
         with self.ctx.db.read() as s:
             return [AnchorRow(a.seq, a.anchored_at, a.head_seq, a.head_hash, a.reason, a.public_key)
                     for a in s.scalars(select(AuditAnchor).order_by(AuditAnchor.seq.desc()).limit(limit))]
+
+    def filter_from_text(self, *, user: str = "", case: str = "", document: str = "", action: str = "",
+                         from_day: str = "", to_day: str = "") -> AuditFilter:
+        """The viewer's fields as typed: days DD-MM-YYYY in the office's zone, `to_day` inclusive. Raises
+        InputError DATE_FORMAT_DMY (from / to), INVALID_VALUE when `to` is before `from`."""
+        zone = self.ctx.settings.zone
+        since = until = None
+        start = parse_day(from_day, "from") if from_day.strip() else None
+        end = parse_day(to_day, "to") if to_day.strip() else None
+        if start and end and end < start:
+            raise InputError("the end is before the start", field="to", code=ErrorCode.INVALID_VALUE)
+        if start:
+            since = dt.datetime.combine(start, dt.time(0), zone).astimezone(dt.UTC)
+        if end:
+            until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
+        return AuditFilter(user=user.strip() or None, case=case.strip() or None, document=document.strip() or None,
+                           action=action.strip() or None, since=since, until=until)

@@ -57,6 +57,7 @@ class IntakeMixin(EcdBase):
                 raise InputError(f"{doc.ecd_id} appears twice with different content", field=f"[{i}].ecd_id",
                                  code=ErrorCode.DUPLICATE_VALUE, params={"value": doc.ecd_id})
             try:
+                _check_printable(doc)
                 with self.ctx.db.read() as s:
                     if self._existing(s, doc.ecd_id, digest) is not None:
                         continue
@@ -99,6 +100,7 @@ class IntakeMixin(EcdBase):
             return self._view(s, case, self._decl(s, case_id))
 
     def _store(self, actor: Actor, doc: EcdDocument, source: str, *, oral_group: str | None = None) -> ImportResult:
+        _check_printable(doc)
         doc_json = canonical_json(doc.to_json())
         digest = sha256_hex(doc_json)
         if oral_group is None:
@@ -203,3 +205,12 @@ class IntakeMixin(EcdBase):
                           params={"group": group, "age": age, "ruleset": rules.id})
         return self._store(actor, doc, "oral", oral_group=group).view
 
+
+def _check_printable(doc: EcdDocument) -> None:
+    """Names and descriptions go onto official documents: a script no embedded font can draw is refused at
+    intake (InputError UNDRAWABLE_TEXT naming the field), never printed as empty boxes (issue #13 item 7)."""
+    from printing.fonts import check_all_drawable
+
+    check_all_drawable([("declarant.name", doc.declarant.name),
+                        *((f"family_members[{i}].name", m.name) for i, m in enumerate(doc.family_members)),
+                        *((f"goods[{i}].description", g.description) for i, g in enumerate(doc.goods))])

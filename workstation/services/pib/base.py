@@ -26,7 +26,7 @@ from printing.documents import pib as docs
 from workstation import inputs
 from workstation.domain.codes import CaseKind, Role
 from workstation.domain.errors import ErrorCode
-from workstation.domain.pib import FLOW, Levies, PibDocument, parse_pib
+from workstation.domain.pib import FLOW, Levies, PibDocument
 from workstation.errors import InputError, NotFound, Refusal
 from workstation.rules import pib as rules
 from workstation.rules.pib_checks import LartasRow, ManifestLine, TariffRow
@@ -228,7 +228,9 @@ class PibBase:
         return case, pc
 
     def _doc(self, s: Session, case_id: uuid.UUID, *, accepted_only: bool = True) -> PibDocument:
-        """The case's current pib/1 document: the last accepted submission (else the last one)."""
+        """The case's current PIB as the domain model: the last accepted submission (else the last one), in the
+        format it was received in (pib/1 or CEISA BC 2.0: workstation.formats.read_pib). Raises NotFound
+        UNKNOWN_CASE."""
         q = select(PibSubmission.document).where(PibSubmission.case_id == case_id)
         if accepted_only:
             q = q.where(PibSubmission.accepted.is_(True))
@@ -238,7 +240,9 @@ class PibBase:
                             .order_by(PibSubmission.version.desc()).limit(1))
         if text is None:
             raise NotFound("no PIB document for this case", field="case", code=ErrorCode.UNKNOWN_CASE)
-        return parse_pib(text)
+        from workstation.formats import read_pib
+
+        return read_pib(text)
 
     @staticmethod
     def _current(s: Session, model: Any, case_id: uuid.UUID, **where: Any) -> Any:

@@ -26,7 +26,7 @@ from workstation.domain.canonical import sha256_hex
 from workstation.domain.codes import CaseKind, Role
 from workstation.domain.errors import ErrorCode
 from workstation.domain.pib import FLOW, INTAKE_ROLES, PibDocument, PibState
-from workstation.errors import InputError, NotFound, Refusal
+from workstation.errors import InputError, Refusal
 from workstation.formats import read_pib
 from workstation.rules import pib as rules
 from workstation.rules.pib_checks import (
@@ -57,22 +57,6 @@ def npwp_digits(value: str, field: str = "npwp") -> str:
 
 class IntakeMixin(PibBase):
     # -- the stored document, in whichever format it came ---------------------------------------------------
-    def _doc(self, s: Session, case_id: uuid.UUID, *, accepted_only: bool = True) -> PibDocument:
-        """The case's current PIB as the domain model: the last accepted submission (else the last one), in
-        the format it was received in (pib/1 or CEISA BC 2.0: workstation.formats.read_pib). Overrides
-        PibBase._doc, which reads pib/1 only; this mixin precedes PibBase in PibService's MRO, so every
-        workflow step reads a CEISA submission too. Raises NotFound UNKNOWN_CASE."""
-        q = select(PibSubmission.document).where(PibSubmission.case_id == case_id)
-        if accepted_only:
-            q = q.where(PibSubmission.accepted.is_(True))
-        text = s.scalar(q.order_by(PibSubmission.version.desc()).limit(1))
-        if text is None:
-            text = s.scalar(select(PibSubmission.document).where(PibSubmission.case_id == case_id)
-                            .order_by(PibSubmission.version.desc()).limit(1))
-        if text is None:
-            raise NotFound("no PIB document for this case", field="case", code=ErrorCode.UNKNOWN_CASE)
-        return read_pib(text)
-
     # -- SKP checks ---------------------------------------------------------------------------------------
     def _reference(self, s: Session, doc: PibDocument, day: dt.date) -> IntakeReference:
         blocked = {b.npwp: b.reason for b in s.scalars(
@@ -110,6 +94,11 @@ class IntakeMixin(PibBase):
         body, label = read_text(path, text, "pib")
         label = source or label
         doc = read_pib(body)
+        from printing.fonts import check_all_drawable
+
+        # printed on the SPJM, SPPB, SPTNP: a script no embedded font draws is refused here, never printed as boxes
+        check_all_drawable([("importer.name", doc.importer.name),
+                            *((f"items[{i}].description", it.description) for i, it in enumerate(doc.items))])
         if doc.determination is not None:
             raise InputError("an importer's PIB carries no determination", code=ErrorCode.INVALID_DOCUMENT,
                              field="determination", params={"reason": "an importer's PIB carries no determination"})
