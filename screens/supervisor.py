@@ -1,5 +1,5 @@
-"""Supervision: active sessions (end one), accounts (unlock), the audit log (verify the chain, recent
-entries). Workflow queues and SLA breaches join here as the workflows arrive."""
+"""Supervision: active sessions (end one), accounts (unlock), the print queue, the audit log (verify the chain,
+recent entries), and the ways into the dashboard (b), the audit viewer (a) and the daily report (l)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ class SupervisorScreen(SectionScreen):
         Binding("v", "verify_audit", N_("Verify audit"), id="sup.verify_audit"),
         Binding("t", "retry_prints", N_("Retry prints"), id="sup.retry_prints"),
         Binding("d", "find_document", N_("Document"), id="sup.find_document"),
+        Binding("b", "open('dashboard')", N_("Dashboard"), id="sup.dashboard"),
+        Binding("a", "open('audit')", N_("Audit viewer"), id="sup.audit_viewer"),
+        Binding("l", "open('report')", N_("Daily report"), id="sup.daily_report"),
     ]
 
     def __init__(self, section=None) -> None:
@@ -81,9 +84,28 @@ class SupervisorScreen(SectionScreen):
                       key=u.login)
         au = self.query_one("#audit", DataTable)
         au.clear()
+        from workstation.services.audit import action_label
+
         for e in entries:
-            au.add_row(*cells(str(e.seq), _t(e.ts, zone), e.actor_login, e.action,
+            label = action_label(e.action)
+            au.add_row(*cells(str(e.seq), _t(e.ts, zone), e.actor_login,
+                              f"{self.tr(label)} ({e.action})" if label else e.action,
                               f"{e.entity_type}:{e.entity_id[:12]}"))
+
+    def action_open(self, what: str) -> None:
+        """Open the dashboard, the audit viewer or the daily report over this screen (Escape comes back)."""
+        if what == "dashboard":
+            from screens.dashboard import DashboardScreen
+
+            self.app.push_screen(DashboardScreen())
+        elif what == "audit":
+            from screens.audit import AuditScreen
+
+            self.app.push_screen(AuditScreen())
+        elif what == "report":
+            from screens.report import ReportScreen
+
+            self.app.push_screen(ReportScreen())
 
     def _selected(self, table_id: str) -> str | None:
         table = self.query_one(table_id, DataTable)

@@ -205,6 +205,8 @@ class WorkstationSSHServer(asyncssh.SSHServer):
             self.opened_audited = True
         except Exception:
             log.exception("could not audit the connection of %s", owner.login)
+            return
+        self._audit_closed()  # a connection may close before its opening was written
 
     # -- what an authenticated client may open ------------------------------------------------------------
     def session_requested(self) -> ChildSession:

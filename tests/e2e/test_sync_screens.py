@@ -18,12 +18,17 @@ from db.models_sync import SyncConflict
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, settle
 from tests.services.passenger_support import RATES, green_doc, text
-from tests.sync.conftest import central, make_unit, unit_template  # noqa: F401  (fixtures)
+from tests.sync import conftest as sync_fixtures
 from workstation.domain.codes import Role
 from workstation.errors import NotFound, PermissionDenied, Refusal
 from workstation.sync.client import HttpTransport, LocalTransport
 from workstation.sync.service import SyncService
 from workstation.sync.unit import UnitSync
+
+# the sync suite's fixtures: central on the suite's database, units as SQLite files
+central = sync_fixtures.central
+make_unit = sync_fixtures.make_unit
+unit_template = sync_fixtures.unit_template
 
 
 def count(db, model, *where):
@@ -32,7 +37,7 @@ def count(db, model, *where):
 
 
 @pytest.fixture
-def url(central):  # noqa: F811
+def url(central):
     import uvicorn
 
     from workstation.sync import server
@@ -54,7 +59,7 @@ def url(central):  # noqa: F811
 
 
 @pytest.fixture
-def unit(central, url, make_unit):  # noqa: F811
+def unit(central, url, make_unit):
     """Unit PLB01 enrolled over HTTP (the server URL stored, as `workstation sync --server URL --enrol T`)."""
     token = central.sync.add_unit(central.users[Role.ADMIN], "PLB01", "Pos Entikong")
     node = make_unit("PLB01")
@@ -164,7 +169,7 @@ async def test_a_refused_sync_is_said_from_its_error_code_and_nothing_is_lost(un
 
 # -- central: the conflict review ----------------------------------------------------------------------------
 @pytest.fixture
-def conflict(central, make_unit):  # noqa: F811
+def conflict(central, make_unit):
     """A conflict made by the engine: central releases a green e-CD while the unit (offline) diverts it."""
     central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
     token = central.sync.add_unit(central.users[Role.ADMIN], "PLB01", "Pos Entikong")
@@ -292,7 +297,7 @@ def test_the_panels_count_is_bounded(unit, monkeypatch):
     assert (panel.pending, panel.pending_more) == (2, True)
 
 
-def test_sync_now_without_a_server_url_is_refused_with_its_code(central, make_unit):  # noqa: F811
+def test_sync_now_without_a_server_url_is_refused_with_its_code(central, make_unit):
     token = central.sync.add_unit(central.users[Role.ADMIN], "PLB02", "Pos Aruk")
     node = make_unit("PLB02")
     UnitSync(node.ctx).enrol(LocalTransport(central.sync), token, None)

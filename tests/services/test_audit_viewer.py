@@ -56,7 +56,7 @@ def test_filter_by_user_and_action(services, demo):  # noqa: F811
 
 def test_filter_by_case_reference_and_document_number(services, demo):  # noqa: F811
     sup = demo["agus"]
-    case_id, kind, ref = _sql(services, "SELECT c.id, c.kind, c.reference FROM cases c JOIN documents d "
+    case_id, _kind, ref = _sql(services, "SELECT c.id, c.kind, c.reference FROM cases c JOIN documents d "
                                         "ON d.case_id = c.id WHERE c.kind = 'PIB' ORDER BY c.reference LIMIT 1")[0]
     docs = [(_id(services, i), n) for i, n in _sql(services, "SELECT id, number FROM documents WHERE case_id = :c",
                                                     c=case_id)]

@@ -142,9 +142,9 @@ def test_wrong_key_command_forwarding_and_passwords_are_refused(services, siti_k
     assert wait_for(lambda: f"refused TCP forwarding to 127.0.0.1:{server.port}" in server.log_text(), "-L refused")
     assert server.children() == []  # nothing of this started a process
     # every authenticated connection is audited when it opens and when it closes
-    connects = _actions(services, "ssh.connect")
-    assert len(connects) >= 5
-    wait_for(lambda: len(_actions(services, "ssh.disconnect")) == len(connects), "ssh.disconnect of each")
+    # (exec, -R, -W, sftp, -L: five connections that passed the key check)
+    wait_for(lambda: len(_actions(services, "ssh.connect")) == len(_actions(services, "ssh.disconnect")) == 5,
+             "ssh.connect and ssh.disconnect of each")
     assert _sessions(services) == []
     log = server.log_text()
     assert "refused command" in log and "refused TCP forwarding" in log and "refused remote forwarding" in log

@@ -37,10 +37,10 @@ PROFILES: dict[str, Any] = {"format": "risk/1", "profiles": [
 ], "random": [{"workflow": "ecd", "port": "CGK", "rate": "0.15"}, {"workflow": "pib", "port": "*", "rate": "0.05"}]}
 
 # Chance (per mille) that an inspection finds something, by what selected the case.
-HIT_PER_MILLE = {"NRT-ELEC": 450, "SIN-JASTIP": 600, "FREQ-TRAVELLER": 300, "DOH-FLIGHT": 80, "random": 70,
+HIT_PER_MILLE = {"NRT-ELEC": 450, "SIN-JASTIP": 600, "FREQ-TRAVELLER": 300, "DOH-FLIGHT": 60, "random": 40,
                  "rule": 200}
 FINDINGS = ("UNDECLARED", "MISDECLARED_VALUE", "MISDECLARED_HS", "EXCISE_OVER")
-WEEKS, PER_WEEK, PASSPORTS = 8, 15, 30
+WEEKS, PER_WEEK, PASSPORTS = 8, 10, 20
 
 
 def _roll(key: str, salt: str) -> int:

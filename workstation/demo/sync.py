@@ -136,9 +136,8 @@ def prepare_unit_demo(demo_dir: Path) -> UnitDemo:
         # the office key of central's demo: this unit's machine is provisioned with it
         "signing_key_file": demo_dir / "keys" / "office-demo.ed25519",
     }
-    banner = (f"field unit {UNIT_CODE}: {unit_dir / 'unit.sqlite'} (the TUI); "
-              f"central: {demo_dir / CENTRAL_FILE} (review its conflicts with "
-              f"WORKSTATION_DATABASE_URL=sqlite:///{demo_dir / CENTRAL_FILE} workstation)")
+    banner = (f"field unit {UNIT_CODE}: {unit_dir / 'unit.sqlite'} (this TUI); central: {demo_dir / CENTRAL_FILE} "
+              f"(`workstation demo --dir {demo_dir}` opens it: a supervisor reviews the conflict under Sync)")
     return UnitDemo(demo_dir, overrides, banner)
 
 

@@ -115,6 +115,10 @@ class ErrorCode(StrEnum):
     SYNC_UNREACHABLE = "SYNC_UNREACHABLE"
     SYNC_SERVER_REFUSED = "SYNC_SERVER_REFUSED"
     SYNC_REFERENCE_AT_CENTRAL = "SYNC_REFERENCE_AT_CENTRAL"
+
+    # -- the approvals inbox -------------------------------------------------------------------------------
+    UNKNOWN_APPROVAL = "UNKNOWN_APPROVAL"
+    SELF_APPROVAL = "SELF_APPROVAL"
     SYNC_NO_SERVER = "SYNC_NO_SERVER"
     SYNC_UNKNOWN_CONFLICT = "SYNC_UNKNOWN_CONFLICT"
 
@@ -286,6 +290,8 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.SYNC_BUNDLE_TAMPERED: "the bundle's signature does not match its content (tampered or not from {unit})",
     ErrorCode.SYNC_UNREACHABLE: "cannot reach the sync server {url}: {reason}",
     ErrorCode.SYNC_SERVER_REFUSED: "the sync server refused: {reason}",
+    ErrorCode.UNKNOWN_APPROVAL: "no approval request {value}",
+    ErrorCode.SELF_APPROVAL: "a request is decided by another supervisor, never by the one who made it",
     ErrorCode.SYNC_REFERENCE_AT_CENTRAL: "this field unit cannot add {table} rows: reference data is kept at central; add it there and sync",
     ErrorCode.SYNC_NO_SERVER: "this unit has no sync server address yet; run `workstation sync --server URL` once",
     ErrorCode.SYNC_UNKNOWN_CONFLICT: "no such sync conflict {value}",

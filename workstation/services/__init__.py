@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kept out of start-up: the TUI paints before the database layer is imported
     from workstation.config import Settings
+    from workstation.services.approvals import ApprovalService
     from workstation.services.audit import AuditService
     from workstation.services.auth import AuthService
     from workstation.services.base import Clock, ServiceContext
@@ -99,6 +100,12 @@ class Services:
         from workstation.services.issuance import IssuanceService
 
         return IssuanceService(self.ctx)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        from workstation.services.approvals import ApprovalService
+
+        return ApprovalService(self)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -114,6 +114,37 @@ class ReportService:
             btd=sorted(btd, key=lambda b: -b.days_over)[:MAX_BREACHES],
         )
 
+    def _render(self, actor: Actor, day: dt.date) -> bytes:
+        from printing.daily_report import render_daily_report
+        from printing.pades import sign_pdf
+
+        data = self.daily_report_data(actor, day)
+        return sign_pdf(render_daily_report(data), self.services.issuance.pades_signer(),
+                        reason=f"Laporan harian {day.isoformat()}", location=self.ctx.settings.office.name)
+
+    def print_daily_report(self, actor: Actor, day: dt.date, printer: str | None = None) -> str:
+        """Print the daily report of `day` from the TUI: to the CUPS queue `printer` (else printer.cups_queue);
+        with no queue at all, to the file data_dir/reports/laporan-harian-YYYY-MM-DD.pdf. Audited as
+        `report.daily` like the command line's. Returns where it went ("cups:QUEUE job" or the file path).
+        Raises PermissionDenied ROLE_REQUIRED, PrinterError PRINT_FAILED (the queue refused it: nothing is kept,
+        print again once the printer is back), OfficeKeyMissing (no PAdES key)."""
+        from printing.output import send_to_cups, write_file
+
+        pdf = self._render(actor, day)
+        queue = printer or self.ctx.settings.printer.cups_queue
+        if queue:
+            job = send_to_cups(pdf, queue, title=f"Laporan harian {day.isoformat()}",
+                               lp=self.ctx.settings.printer.lp_command)
+            where, data = f"cups:{queue} {job}", {"printer": queue, "job": job}
+        else:
+            folder = self.ctx.settings.data_dir / "reports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = write_file(pdf, folder / f"laporan-harian-{day.isoformat()}.pdf")
+            where, data = str(path), {"out": str(path)}
+        with self.ctx.db.write() as s:
+            audit.append(s, actor.audit, "report.daily", "report", day.isoformat(), data, now=self.ctx.now())
+        return where
+
     def daily_report(self, actor: Actor, day: dt.date, out: str | Path) -> Path:
         """Render the daily report of `day` to the PDF file `out` and audit it (`report.daily`). Raises
         PermissionDenied (ROLE_REQUIRED) unless `actor` is a supervisor."""

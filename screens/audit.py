@@ -1,0 +1,230 @@
+"""The audit viewer (issue #15 item 4): filter by user, case reference, document number, action and days
+(DD-MM-YYYY, office zone); the entries newest first, a page at a time; Enter shows one entry whole (its payload
+as plain text, never markup); the anchors (the chain's head signed with the office key, #9/#11); chain
+verification with progress.
+
+Every filter runs in AuditService.search (index-bounded); the screen only parses nothing and shows text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static, TabbedContent, TabPane
+
+from screens.base import Modal, SectionScreen
+from screens.widgets.text import assemble, cells, plain
+from workstation.i18n import N_
+
+PAGE = 200
+FIELDS = (("user", N_("User"), 10), ("case", N_("Case"), 18), ("document", N_("Document"), 20),
+          ("action", N_("Action"), 16), ("from", N_("From"), 10), ("to", N_("To"), 10))
+
+
+def _t(ts: Any, zone: Any) -> str:
+    return ts.astimezone(zone).strftime("%d-%m-%Y %H:%M:%S") if ts else "-"
+
+
+class AuditEntryModal(Modal):
+    """One entry whole: who, when, what, the chain fields and the payload, all as plain text."""
+
+    DEFAULT_CSS = """
+    AuditEntryModal { align: center middle; }
+    AuditEntryModal > Vertical { width: 100%; max-width: 100; height: 90%; border: round $accent;
+                                 background: $surface; }
+    AuditEntryModal VerticalScroll { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q,enter", "close", N_("Close"), id="audit_entry.close")]
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__()
+        self.detail = detail
+
+    def compose(self) -> ComposeResult:
+        d, zone = self.detail, self.wapp.settings.zone
+        r = d.row
+        from workstation.services.audit import action_label
+
+        label = action_label(r.action)
+        try:
+            payload = json.dumps(json.loads(r.payload), indent=2, ensure_ascii=False, sort_keys=True)
+        except ValueError:
+            payload = r.payload
+        tr = self.tr
+        user, action, obj = tr("User"), tr("Action"), tr("Object")
+        session, office, unit = tr("Session"), tr("Office"), tr("Unit")
+        lines = [
+            f"#{r.seq}  {_t(r.ts, zone)}",
+            f"{user}: {r.actor_login}",
+            f"{action}: {r.action}" + (f" — {tr(label)}" if label else ""),
+            f"{obj}: {r.entity_type} {r.entity_id}",
+            f"{session}: {d.session_id or '-'}   {office}: {d.office_code or '-'}   {unit}: {d.unit_code or '-'}",
+            f"prev_hash: {d.prev_hash}",
+            f"row_hash:  {d.row_hash}",
+            f"row_mac:   {d.row_mac or '-'}",
+            "",
+            payload,
+        ]
+        with Vertical():
+            yield Static(plain(self.tr("Audit entry"), "bold"))
+            with VerticalScroll(id="entry-scroll"):
+                yield Static(plain("\n".join(lines), lines=True), id="entry-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#entry-scroll", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class AuditScreen(SectionScreen):
+    TITLE_TEXT = N_("Audit log")
+    BINDINGS = [
+        Binding("f", "focus_filters", N_("Filter"), id="audit.filter"),
+        Binding("n", "next_page", N_("Older"), id="audit.older"),
+        Binding("c", "clear_filters", N_("Clear"), id="audit.clear"),
+        Binding("v", "verify", N_("Verify chain"), id="audit.verify"),
+        Binding("escape", "back", N_("Back"), id="audit.back"),
+    ]
+    DEFAULT_CSS = """
+    .audit-filters { height: 1; padding: 0 1; }
+    .audit-filters Label { width: auto; padding: 0 1 0 1; }
+    .audit-filters Input { height: 1; border: none; padding: 0; background: $boost; }
+    #audit-state { height: 1; padding: 0 1; }
+    #audit-progress { height: 1; }
+    """
+
+    def __init__(self, section=None) -> None:
+        super().__init__()
+        self.rows: list[Any] = []  # the entries shown (tests read them)
+        self.filter: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        for group in (FIELDS[:3], FIELDS[3:]):
+            with Horizontal(classes="audit-filters"):
+                for name, label, width in group:
+                    yield Label(self.tr(label))
+                    field = Input(id=f"f-{name}", max_length=80,
+                                  placeholder="DD-MM-YYYY" if name in ("from", "to") else "")
+                    field.styles.width = width
+                    yield field
+        yield Static(id="audit-state")
+        yield ProgressBar(id="audit-progress", show_eta=False)
+        with TabbedContent(id="audit-tabs"):
+            with TabPane(self.tr("Entries"), id="tab-entries"):
+                yield DataTable(id="audit-entries", cursor_type="row", zebra_stripes=True)
+            with TabPane(self.tr("Anchors"), id="tab-anchors"):
+                yield DataTable(id="audit-anchors", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        tr = self.tr
+        self.query_one("#audit-entries", DataTable).add_columns("#", tr("Time"), tr("User"), tr("Action"),
+                                                                 tr("Object"))
+        self.query_one("#audit-anchors", DataTable).add_columns("#", tr("Signed at"), tr("Up to entry"),
+                                                                 tr("Reason"), tr("Head hash"))
+        self.query_one("#audit-progress", ProgressBar).display = False
+        self.search()
+        self.query_one("#audit-entries", DataTable).focus()
+
+    # -- searching -----------------------------------------------------------------------------------------------
+    def _values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#f-{name}", Input).value for name, _, _ in FIELDS}
+
+    def search(self, before_seq: int | None = None) -> None:
+        svc, actor = self.services.audit, self.actor
+        v = self._values()
+
+        def run() -> tuple[Any, list[Any], list[Any]]:
+            flt = svc.filter_from_text(user=v["user"], case=v["case"], document=v["document"], action=v["action"],
+                                       from_day=v["from"], to_day=v["to"])
+            return flt, svc.search(actor, flt, limit=PAGE, before_seq=before_seq), svc.anchors(actor)
+
+        self.query_one("#audit-state", Static).update(self.tr("Searching…"))
+        self.call_service(run, group="audit-search",
+                          on_result=lambda r: self._show(r, append=before_seq is not None), on_error=self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        self.query_one("#audit-state", Static).update(Text(self.error_text(exc), style="bold red"))
+
+    def _show(self, result: tuple[Any, list[Any], list[Any]], *, append: bool) -> None:
+        flt, rows, anchors = result
+        self.filter = flt
+        zone = self.wapp.settings.zone
+        from workstation.services.audit import action_label
+
+        table = self.query_one("#audit-entries", DataTable)
+        if not append:
+            table.clear()
+            self.rows = []
+        for r in rows:
+            label = action_label(r.action)
+            action = f"{self.tr(label)} ({r.action})" if label else r.action
+            table.add_row(*cells(str(r.seq), _t(r.ts, zone), r.actor_login, action,
+                                 f"{r.entity_type}:{r.entity_id[:12]}"), key=str(r.seq))
+        self.rows += rows
+        more = len(rows) == PAGE
+        state = self.tr("{n} entries shown", n=len(self.rows))
+        if more:
+            state += " · " + self.tr("n: older")
+        self.query_one("#audit-state", Static).update(state)
+        a = self.query_one("#audit-anchors", DataTable)
+        a.clear()
+        for x in anchors:
+            a.add_row(*cells(str(x.seq), _t(x.anchored_at, zone), str(x.head_seq), x.reason, x.head_hash[:16] + "…"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.search()
+        self.query_one("#audit-tabs", TabbedContent).active = "tab-entries"
+        self.query_one("#audit-entries", DataTable).focus()
+
+    def action_focus_filters(self) -> None:
+        self.query_one("#f-user", Input).focus()
+
+    def action_clear_filters(self) -> None:
+        for name, _, _ in FIELDS:
+            self.query_one(f"#f-{name}", Input).value = ""
+        self.search()
+
+    def action_next_page(self) -> None:
+        if self.rows and len(self.rows) % PAGE == 0:
+            self.search(before_seq=self.rows[-1].seq)
+
+    def action_back(self) -> None:
+        if self.app.screen is self and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    # -- one entry -----------------------------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.data_table.id != "audit-entries" or event.row_key.value is None:
+            return
+        seq = int(event.row_key.value)
+        self.call_service(self.services.audit.entry, self.actor, seq, group="audit-entry",
+                          on_result=lambda d: self.app.push_screen(AuditEntryModal(d)))
+
+    # -- verification (with progress) ----------------------------------------------------------------------------
+    def action_verify(self) -> None:
+        bar = self.query_one("#audit-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None)
+        status = self.query_one("#audit-state", Static)
+        status.update(self.tr("Verifying the audit chain…"))
+        svc, actor, app = self.services, self.actor, self.app
+
+        def progress(n: int) -> None:
+            app.call_from_thread(status.update, self.tr("Verifying the audit chain… {n} entries", n=n))
+
+        def finished(report: Any) -> None:
+            bar.display = False
+            if report.ok:
+                status.update(self.tr("Audit chain intact: {n} entries.", n=report.entries))
+            else:
+                status.update(assemble((self.tr("Audit chain BROKEN"), "bold red"),
+                                       f" — {report.entry_summary}: {report.problem}"))
+
+        self.call_service(svc.audit.verify, actor, progress=progress, group="audit-verify", on_result=finished)

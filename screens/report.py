@@ -1,0 +1,168 @@
+"""The daily report in the TUI (issue #15 item 5): choose a day (DD-MM-YYYY), see its figures with text bar
+charts where a person would rather look (cases opened, e-CD lanes, documents by type, duties by billing and by
+levy), the SLA breaches and goods past the storage limit, and print it (the signed PDF of
+printing/daily_report.py, to the CUPS queue or, without one, to a file in the data directory).
+
+Data: ReportService.daily_report_data (typed, index-bounded). Every stored value is shown as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from screens.base import SectionScreen
+from screens.widgets.text import clean
+from workstation.domain.money import rupiah_text
+from workstation.i18n import N_
+from workstation.services.dashboard import text_bar
+
+LIST_ROWS = 15  # breaches and BTD rows shown; the printed report has them all
+
+
+def _fmt_day(day: dt.date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
+class ReportScreen(SectionScreen):
+    TITLE_TEXT = N_("Daily report")
+    BINDINGS = [
+        Binding("p", "print_report", N_("Print"), id="report.print"),
+        Binding("d", "choose_day", N_("Day"), id="report.day"),
+        Binding("[", "shift_day(-1)", N_("Previous day"), id="report.previous"),
+        Binding("]", "shift_day(1)", N_("Next day"), id="report.next"),
+        Binding("escape", "back", N_("Back"), id="report.back"),
+    ]
+    DEFAULT_CSS = """
+    #report-bar { height: 1; padding: 0 1; }
+    #report-bar Label { width: auto; padding: 0 1 0 0; }
+    #report-day { width: 14; height: 1; border: none; padding: 0; }
+    #report-state { width: 1fr; padding: 0 0 0 2; }
+    #report-body { height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, section=None, day: dt.date | None = None) -> None:
+        super().__init__()
+        self.day = day
+        self.data: Any = None  # the DailyReportData shown (tests read it)
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="report-bar"):
+            yield Label(self.tr("Day (DD-MM-YYYY)"))
+            yield Input(id="report-day", max_length=10)
+            yield Static(id="report-state")
+        with VerticalScroll(id="report-body"):
+            yield Static(id="report-text")
+
+    def on_mount(self) -> None:
+        day = self.day or self.services.ctx.today()
+        self.query_one("#report-day", Input).value = _fmt_day(day)
+        self.load(day)
+
+    # -- loading -----------------------------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        from workstation.services.audit import parse_day
+
+        try:
+            day = parse_day(event.value, "day")
+        except Exception as exc:
+            self.query_one("#report-state", Static).update(Text(self.error_text(exc), style="bold red"))
+            return
+        self.load(day)
+        self.query_one("#report-body", VerticalScroll).focus()
+
+    def load(self, day: dt.date) -> None:
+        self.day = day
+        self.query_one("#report-state", Static).update(self.tr("Loading…"))
+        self.call_service(self.services.report.daily_report_data, self.actor, day, group="report-load",
+                          on_result=self._show, on_error=self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        self.query_one("#report-state", Static).update(Text(self.error_text(exc), style="bold red"))
+
+    def action_shift_day(self, days: int) -> None:
+        day = (self.day or self.services.ctx.today()) + dt.timedelta(days=days)
+        self.query_one("#report-day", Input).value = _fmt_day(day)
+        self.load(day)
+
+    def action_choose_day(self) -> None:
+        self.query_one("#report-day", Input).focus()
+
+    def action_back(self) -> None:
+        if self.app.screen is self and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    # -- showing -----------------------------------------------------------------------------------------------
+    def _counts(self, out: Text, title: str, rows: list[Any]) -> None:
+        out.append(f"{title}\n", style="bold")
+        if not rows:
+            out.append("  " + self.tr("none") + "\n")
+            return
+        largest = max(r.count for r in rows)
+        for r in rows:
+            out.append(f"  {clean(r.label)[:16]:<16} {r.count:>7}  ")
+            out.append(f"{text_bar(r.count, largest, 30)}\n", style="green" if r.label == "green" else
+                       "red" if r.label == "red" else "cyan")
+
+    def _duties(self, out: Text, title: str, rows: list[Any]) -> None:
+        out.append(f"{title}\n", style="bold")
+        if not rows:
+            out.append("  " + self.tr("none") + "\n")
+            return
+        assessed, collected = self.tr("Assessed"), self.tr("Collected")
+        out.append(f"  {'':<8} {assessed:>17} {collected:>17}\n", style="dim")
+        largest = max(max(r.assessed_idr, r.collected_idr) for r in rows)
+        for r in rows:
+            out.append(f"  {clean(r.label)[:8]:<8} {rupiah_text(r.assessed_idr):>17} {rupiah_text(r.collected_idr):>17}"
+                       "  ")
+            out.append(f"{text_bar(r.collected_idr, largest, 20)}\n", style="cyan")
+
+    def _show(self, data: Any) -> None:
+        self.data = data
+        zone = self.wapp.settings.zone
+        out = Text()
+        out.append(self.tr("Daily report") + f" {_fmt_day(data.report_date)} — ", style="bold")
+        out.append(clean(data.office.name))
+        made = self.tr("Made at {time}", time=data.generated_at.astimezone(zone).strftime("%d-%m-%Y %H:%M"))
+        out.append(f"\n{made}\n\n", style="dim")
+        self._counts(out, self.tr("Cases opened"), data.opened)
+        self._counts(out, self.tr("e-CD lanes"), data.lanes)
+        self._counts(out, self.tr("Documents issued"), data.doc_types)
+        self._duties(out, self.tr("Duties by billing"), data.duties)
+        self._duties(out, self.tr("Duties by levy"), data.levies)
+        out.append(self.tr("SLA breaches at the end of the day") + f": {len(data.sla_breaches)}\n", style="bold")
+        for b in data.sla_breaches[:LIST_ROWS]:
+            over = f"{b.overdue_minutes // 60}:{b.overdue_minutes % 60:02d}"
+            out.append(f"  {clean(b.case_ref)[:26]:<26} {clean(b.kind):<4} {clean(b.stage)[:22]:<22} {over:>9}"
+                       f" {clean(b.assignee or '-')[:10]}\n", style="red")
+        if len(data.sla_breaches) > LIST_ROWS:
+            out.append("  " + self.tr("… and {n} more (see the printed report)", n=len(data.sla_breaches) - LIST_ROWS)
+                       + "\n")
+        out.append(self.tr("Past the storage limit (BTD)") + f": {len(data.btd)}\n", style="bold")
+        for b in data.btd[:LIST_ROWS]:
+            out.append(f"  {clean(b.ref)[:26]:<26} {clean(b.kind):<4} {clean(b.place)[:12]:<12} "
+                       f"{_fmt_day(b.limit_on)} +{b.days_over}\n")
+        if len(data.btd) > LIST_ROWS:
+            out.append("  " + self.tr("… and {n} more (see the printed report)", n=len(data.btd) - LIST_ROWS) + "\n")
+        self.query_one("#report-text", Static).update(out)
+        self.query_one("#report-state", Static).update(self.tr("p: print · [ ]: day before / after"))
+
+    # -- printing ------------------------------------------------------------------------------------------------
+    def action_print_report(self) -> None:
+        if self.day is None:
+            return
+        day = self.day
+        self.query_one("#report-state", Static).update(self.tr("Printing…"))
+
+        def done(where: str) -> None:
+            self.query_one("#report-state", Static).update(self.tr("Printed: {where}", where=where))
+            self.notify(self.tr("Daily report {day} printed: {where}", day=_fmt_day(day), where=where))
+
+        self.call_service(self.services.report.print_daily_report, self.actor, day, group="report-print",
+                          on_result=done, on_error=self._failed)

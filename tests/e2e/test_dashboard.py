@@ -1,0 +1,63 @@
+"""The dashboard at 80×24: from Supervision (b), the figures of the service on screen, Enter on a figure opens
+the list behind it, a change committed by another session shows at the next poll, Escape comes back."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from textual.widgets import DataTable
+
+from screens.dashboard import DashboardScreen, DetailModal
+from screens.supervisor import SupervisorScreen
+from tests.e2e.conftest import login, settle
+from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
+
+
+def _rows(table: DataTable) -> dict[str, list[str]]:
+    return {key.value: [str(c) for c in table.get_row(key)] for key in table.rows}
+
+
+async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  # noqa: F811
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "agus", "demo12345")
+        await pilot.press("f8")
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.snapshot is not None
+        table = screen.query_one("#dash-table", DataTable)
+        rows = _rows(table)
+        snap = screen.snapshot
+        assert len(rows) == len(snap.figures) > 0
+        for f in snap.figures:
+            assert rows[f"{f.group}|{f.key}"][2] == str(f.count)
+        assert table.region.right <= 80 and screen.query_one("#dash-status").region.bottom <= 24
+
+        # Enter on an open-queue figure: its list, one row per case
+        queue = [f for f in snap.figures if f.group == "queue"][0]
+        table.move_cursor(row=list(rows).index(f"queue|{queue.key}"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetailModal)
+        assert app.screen.query_one("#detail-table", DataTable).row_count == queue.count
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+        # another session releases an e-CD: the next poll shows one fewer open case
+        before = sum(f.count for f in snap.group("queue"))
+        (cid,), = services.ctx.db.engine.connect().execute(
+            text("SELECT id FROM cases WHERE kind = 'ECD' AND state = 'GREEN' LIMIT 1")).all()
+        with services.ctx.db.engine.begin() as c:
+            c.execute(text("UPDATE cases SET state = 'RELEASED' WHERE id = :id"), {"id": cid})
+        polls = screen.polls
+        screen._poll()  # what the interval timer calls every REFRESH_SECONDS
+        await settle(app, pilot)
+        assert screen.polls == polls + 1
+        assert sum(f.count for f in screen.snapshot.group("queue")) == before - 1
+        assert _rows(table)[f"queue|{queue.key}"][2] == str(screen.snapshot.count("queue", queue.key))
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, SupervisorScreen)
