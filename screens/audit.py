@@ -17,7 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from screens.base import Modal, SectionScreen
-from screens.widgets.text import assemble, cells, plain
+from screens.dashboard import text_cells
+from screens.widgets.text import assemble, plain
 from workstation.i18n import N_
 
 PAGE = 200
@@ -25,8 +26,8 @@ FIELDS = (("user", N_("User"), 10), ("case", N_("Case"), 18), ("document", N_("D
           ("action", N_("Action"), 16), ("from", N_("From"), 10), ("to", N_("To"), 10))
 
 
-def _t(ts: Any, zone: Any) -> str:
-    return ts.astimezone(zone).strftime("%d-%m-%Y %H:%M:%S") if ts else "-"
+def _t(ts: Any, zone: Any, fmt: str = "%d-%m-%Y %H:%M:%S") -> str:
+    return ts.astimezone(zone).strftime(fmt) if ts else "-"
 
 
 class AuditEntryModal(Modal):
@@ -163,7 +164,7 @@ class AuditScreen(SectionScreen):
         for r in rows:
             label = action_label(r.action)
             action = f"{self.tr(label)} ({r.action})" if label else r.action
-            table.add_row(*cells(str(r.seq), _t(r.ts, zone), r.actor_login, action,
+            table.add_row(*text_cells(str(r.seq), _t(r.ts, zone, "%d-%m %H:%M:%S"), r.actor_login, action,
                                  f"{r.entity_type}:{r.entity_id[:12]}"), key=str(r.seq))
         self.rows += rows
         more = len(rows) == PAGE
@@ -174,7 +175,7 @@ class AuditScreen(SectionScreen):
         a = self.query_one("#audit-anchors", DataTable)
         a.clear()
         for x in anchors:
-            a.add_row(*cells(str(x.seq), _t(x.anchored_at, zone), str(x.head_seq), x.reason, x.head_hash[:16] + "…"))
+            a.add_row(*text_cells(str(x.seq), _t(x.anchored_at, zone), str(x.head_seq), x.reason, x.head_hash[:16] + "…"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

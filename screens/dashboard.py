@@ -9,17 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from screens.base import Modal, SectionScreen
-from screens.widgets.text import assemble, cells, plain
+from screens.widgets.text import assemble, clean, plain
 from workstation.i18n import N_
 from workstation.services.dashboard import text_bar
 
+
+def text_cells(*values: object, style: str = "") -> list[object]:
+    """DataTable cells as Rich `Text`: literal (never markup), control characters escaped, and measured for the
+    column's width (a `Content` cell is not: its column stays as wide as its heading)."""
+    return [Text(clean(v), style=style) if isinstance(v, str) else v for v in values]
+
 REFRESH_SECONDS = 5.0
+BAR_WIDTH = 12  # cells of the longest bar of a group (fits 80 columns beside the longest label)
 
 # Group headings, in the order the table shows them (English source strings).
 GROUP_TITLES = {
@@ -76,7 +84,7 @@ class DetailModal(Modal):
         table = self.query_one(DataTable)
         table.add_columns(*(self.tr(h) for h in self.detail.headings))
         for row in self.detail.rows:
-            table.add_row(*cells(*row))
+            table.add_row(*text_cells(*row))
         note = self.query_one("#detail-note", Static)
         if not self.detail.rows:
             note.update(self.tr("Nothing to show."))
@@ -159,12 +167,14 @@ class DashboardScreen(SectionScreen):
             if not figures:
                 continue
             largest = max(f.count for f in figures) if group in ("queue", "lane", "workload") else 0
-            for f in figures:
+            for i, f in enumerate(figures):
                 label = self.tr(LABELS[f.label]) if f.label in LABELS else f.label
                 style = "bold red" if f.alert else ""
                 key = f"{f.group}|{f.key}"
-                table.add_row(self.tr(GROUP_TITLES[group]), plain(label, style), plain(str(f.count), style),
-                              text_bar(f.count, largest), key=key)
+                heading = self.tr(GROUP_TITLES[group]) if i == 0 else ""  # the group's name on its first row
+                table.add_row(Text(heading, style="bold"), *text_cells(label, str(f.count), style=style),
+                              Text(text_bar(f.count, largest, BAR_WIDTH), style="red" if f.alert else "cyan"),
+                              key=key)
                 keys.append(key)
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
@@ -180,7 +190,7 @@ class DashboardScreen(SectionScreen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
         group, _, figure = key.partition("|")
-        label = str(table.get_row(key)[1])
+        label = str(table.get_row(key)[1])  # the figure's label as shown
         title = f"{self.tr(GROUP_TITLES.get(group, group))}: {label}"
         self.call_service(self.dashboard.detail, self.actor, group, figure, self._device_health(),
                           group="dash-detail", on_result=lambda d: self.app.push_screen(DetailModal(title, d)))

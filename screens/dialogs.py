@@ -55,16 +55,27 @@ class SupervisorConfirmModal(Modal):
     Dismisses with the confirming supervisor's Actor, or None."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SupervisorConfirmModal")
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel"),
+                Binding("ctrl+o", "to_inbox", N_("Send to the approvals inbox"), id="dialog.to_inbox")]
+    INBOX = "inbox"  # dismissed with this when the user sends the request to the inbox instead (issue #15)
 
-    def __init__(self, purpose: str, description: str) -> None:
+    def __init__(self, purpose: str, description: str, *, inbox: bool = False) -> None:
         super().__init__()
-        self.purpose, self.description = purpose, description
+        self.purpose, self.description, self.inbox = purpose, description, inbox
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.inbox if action == "to_inbox" else True
+
+    def action_to_inbox(self) -> None:
+        if self.inbox:
+            self.dismiss(self.INBOX)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]" + self.tr("Supervisor confirmation") + "[/b]")
-            yield Static(self.description)
+            yield Static(plain(self.description))  # carries stored text (ids, reasons): never markup
+            if self.inbox:
+                yield Static(self.tr("No supervisor here? Ctrl+O sends it to the approvals inbox."))
             yield Label(self.tr("Supervisor login"))
             yield Input(id="sup-login", max_length=32)
             yield Label(self.tr("Supervisor password"))

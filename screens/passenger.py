@@ -509,11 +509,16 @@ class CounterScreen(SectionScreen):
                 return
 
             def confirmed(supervisor) -> None:
-                if supervisor is not None:
+                if supervisor == SupervisorConfirmModal.INBOX:  # a supervisor elsewhere decides (issue #15)
+                    self.call_service(self.services.approvals.request_clearance, actor, v.case.id, v.version,
+                                      reason, group="counter-inbox", exclusive=False,
+                                      on_result=lambda _r: self.notify(self.tr(
+                                          "Request sent; a supervisor decides it in the approvals inbox (Ctrl+O).")))
+                elif supervisor is not None:
                     self._run(lambda: ecd.clear_to_green(actor, v.case.id, v.version, reason, supervisor))
 
             what = self.tr("Clear {id} to the green lane: {reason}", id=v.ecd_id, reason=reason)
-            self.app.push_screen(SupervisorConfirmModal("ecd.clear", what), confirmed)
+            self.app.push_screen(SupervisorConfirmModal("ecd.clear", what, inbox=True), confirmed)
 
         self.app.push_screen(PromptModal(self.tr("Clear to the green lane"), self.tr("Reason (required)")),
                              with_reason)

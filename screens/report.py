@@ -128,7 +128,7 @@ class ReportScreen(SectionScreen):
         zone = self.wapp.settings.zone
         out = Text()
         out.append(self.tr("Daily report") + f" {_fmt_day(data.report_date)} — ", style="bold")
-        out.append(clean(data.office.name))
+        out.append(clean(data.office.office_name))
         made = self.tr("Made at {time}", time=data.generated_at.astimezone(zone).strftime("%d-%m-%Y %H:%M"))
         out.append(f"\n{made}\n\n", style="dim")
         self._counts(out, self.tr("Cases opened"), data.opened)

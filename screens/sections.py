@@ -33,6 +33,8 @@ SECTIONS: tuple[Section, ...] = (
             "screens.gate:GateScreen"),
     Section("supervisor", N_("Supervision"), "f8", frozenset({Role.SUPERVISOR}), "screens.supervisor:SupervisorScreen"),
     Section("admin", N_("Administration"), "f9", frozenset({Role.ADMIN}), "screens.admin:AdminScreen"),
+    # beyond the F-keys: Ctrl combinations no form field uses
+    Section("approvals", N_("Approvals"), "ctrl+o", ALL_ROLES, "screens.approvals:ApprovalsScreen"),
 )
 
 BY_NAME = {s.name: s for s in SECTIONS}

@@ -65,8 +65,9 @@ def sync_panel_text(panel: Any, tr: Any, zone: Any) -> str:
 def poll_sync_now(app: Any) -> None:
     """Fetch the sync figures at once (after a sync, a resolution) for the status bar of the current screen."""
     _cache(app).fetched_at = 0.0
-    screen = getattr(app, "screen", None)
-    if screen is None:
+    try:
+        screen = app.screen
+    except Exception:  # no screen (yet)
         return
     for bar in screen.query(StatusBar):
         bar.poll_sync()
@@ -98,8 +99,11 @@ class StatusBar(Static):
         cache = _cache(app)
         if services is None or getattr(app, "actor", None) is None or cache.busy:
             return
-        if getattr(app, "screen", None) is not self.screen:
-            return  # a status bar of a screen underneath: the visible one polls
+        try:
+            if app.screen is not self.screen:
+                return  # a status bar of a screen underneath: the visible one polls
+        except Exception:  # no screen yet, or shutting down
+            return
         cache.busy = True
         cache.fetched_at = time.monotonic()
         ctx = services.ctx
@@ -112,14 +116,17 @@ class StatusBar(Static):
             except Exception:  # a database hiccup shows the last figures, never an error in the status bar
                 log.warning("sync status for the status bar failed", exc_info=True)
                 panel = cache.panel
-            app.call_from_thread(self._sync_fetched, panel)
+            cache.panel, cache.busy = panel, False
+            try:
+                app.call_from_thread(self._sync_fetched)
+            except RuntimeError:  # the app stopped meanwhile
+                pass
 
         self.run_worker(fetch, thread=True, group="sync-panel", exclusive=True, name="sync-panel")
 
-    def _sync_fetched(self, panel: Any) -> None:
-        cache = _cache(self.app)
-        cache.panel, cache.busy = panel, False
-        self.refresh_status()
+    def _sync_fetched(self) -> None:
+        if self.is_attached:  # the screen may have gone meanwhile (logout)
+            self.refresh_status()
 
     # -- the line --------------------------------------------------------------------------------------------
     def refresh_status(self) -> None:

@@ -296,3 +296,23 @@ async def test_oral_declaration_and_demo_scan_key(services, users, make_app):
         await fill(app, pilot, group="over_60", name="Muda", passport="B9", birth_date="2000-01-01")
         assert "ORAL_NOT_ALLOWED" not in str(app.screen.query_one("#form-error").render())  # words, not the code
         assert "oral declaration is not allowed for over_60" in str(app.screen.query_one("#form-error").render())
+
+
+async def test_with_no_supervisor_at_the_counter_a_clearance_goes_to_the_approvals_inbox(services, users, make_app):
+    setup(services, users)
+    services.ecd.import_ecd(users[Role.OFFICER], text(base_doc()))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_counter(app, pilot)
+        await wedge(app, pilot, f"ECD:{RED_ID}")
+        assert screen.view.state == "RED"
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"diplomatic bag", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SupervisorConfirmModal)
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CounterScreen) and screen.view.state == "RED"
+    pending = services.approvals.inbox(users[Role.SUPERVISOR])
+    assert [(r.kind, r.subject, r.reason) for r in pending] == [("ECD_CLEAR", RED_ID, "diplomatic bag")]

@@ -138,3 +138,18 @@ def test_a_real_pib_matches_importer_and_hs(env):
         sel = select_for_pib(s, doc, dt.date(2026, 11, 21), port="IDTPP")
     assert [p.code for p in sel.profiles] == ["IMP-COOKERS"] and sel.reasons == ("RISK_PROFILE",)
     assert len(sel.observations) == 2
+
+
+def test_case_risk_hides_random_selection_from_officers(ready, users):
+    svc = risk(ready)
+    svc.import_profiles(supervisor(users), profile_file(random=[{"workflow": "ecd", "rate": "1"}]))
+    case_id, _ = store_ecd(ready, users, green_doc())
+    officer_view = svc.case_risk(users[Role.OFFICER], case_id)
+    assert officer_view.reasons == ("RISK_PROFILE",) and officer_view.random is None and officer_view.draw is None
+    sup_view = svc.case_risk(supervisor(users), case_id)
+    assert sup_view.reasons == ("RANDOM_SELECTION",) and sup_view.random and len(sup_view.draw) == 16
+    svc.import_profiles(supervisor(users), profile_file(CGK_LAPTOPS))
+    laptop_id, _ = store_ecd(ready, users, base_doc())
+    (ref,) = svc.case_risk(supervisor(users), laptop_id).profiles
+    assert (ref.code, ref.version, ref.name, ref.reason) == ("CGK-ELEC", 1, "profile CGK-ELEC", "test reason")
+    assert svc.case_risk(supervisor(users), laptop_id).reasons == ("RANDOM_SELECTION", "RISK_PROFILE")

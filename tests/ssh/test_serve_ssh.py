@@ -54,6 +54,8 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
         assert env["WORKSTATION_DATABASE_URL"] == services.settings.effective_database_url  # not the client's
         assert env["SSH_CONNECTION"].startswith("127.0.0.1 ")
 
+        assert f"pid {child}" in server.log_text()  # the server's log names the session's process
+
         tmux.keys(PASSWORD, "Enter")  # focus is on the password: the key was the first factor
         tmux.wait_text("siti (officer)")
         [row] = wait_for(lambda: _sessions(services), "the session row")
@@ -69,6 +71,8 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
         wait_for(lambda: not Path(f"/proc/{child}").exists() or "Z" in _proc_state(child), "the child's end")
         wait_for(lambda: _sessions(services)[0].ended_at is not None, "the session row's end")
         assert _sessions(services)[0].end_reason == "sighup"
+        own_log = server.data_dir / "logs" / f"workstation-{child}.log"  # a log file of its own
+        assert "SSH session of siti from ssh:127.0.0.1:" in own_log.read_text()
         def ssh_actions() -> list[str]:
             return [e.action for e in _actions(services, "ssh.connect", "auth.login", "auth.logout",
                                                "ssh.disconnect")]

@@ -261,3 +261,40 @@ async def test_login_screen_with_a_fixed_login(services, users, clock):
         await settle(app, pilot)
         assert app.screen.query_one("#login", Input).value == "siti"
         assert app.focused is app.screen.query_one("#password", Input)
+
+
+def test_session_limits_in_all_and_per_user():
+    from workstation.sshserve import SessionRegistry
+
+    reg = SessionRegistry(max_sessions=3, max_per_user=2)
+    assert reg.refusal("siti") is None
+    reg.add("siti")
+    reg.add("siti")
+    assert "siti already has 2 sessions" in (reg.refusal("siti") or "")
+    assert reg.refusal("agus") is None
+    reg.add("agus")
+    assert "already runs 3 sessions" in (reg.refusal("agus") or "") and reg.refusal("budi")
+    reg.remove("siti")
+    assert reg.refusal("budi") is None and reg.total == 2
+
+
+async def test_a_locked_ssh_user_sees_the_refusal_before_the_password(services, users, clock):
+    from textual.widgets import Input, Static
+
+    from screens.app import WorkstationApp
+    from tests.e2e.conftest import settle
+
+    for _ in range(services.settings.max_failed_logins):
+        with pytest.raises(Refusal):
+            services.auth.login("siti", "wrong password")
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+    app.ssh_user = "siti"
+    app.ssh_client = "ssh:10.1.2.3:50022"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        message = app.screen.query_one("#login-message", Static)
+        assert "locked" in str(message.render()).lower() or "dikunci" in str(message.render()).lower()
+        await pilot.press(*PASSWORD, "enter")
+        await settle(app, pilot)
+        assert app.actor is None
+        assert app.focused is app.screen.query_one("#password", Input)

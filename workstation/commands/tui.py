@@ -41,6 +41,10 @@ def run_tui(args: argparse.Namespace) -> int:
         # read by screens/login.py: the login is fixed, the session row's client names the SSH peer
         app.ssh_user = ssh_user
         app.ssh_client = ssh_client_label()
+        import logging
+
+        # the first line of this process's log file: which session it serves
+        logging.getLogger(__name__).info("SSH session of %s from %s", ssh_user, app.ssh_client)
     run_app(app, headless=getattr(args, "headless", False))
     return _app_exit(app)
 

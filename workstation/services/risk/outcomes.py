@@ -15,15 +15,16 @@ from db import audit
 from db.models import Case
 from db.models_passenger import EcdDecisionRow, EcdDeclaration, EcdFinding, EcdReferral
 from db.models_pib import PibDetermination, PibReport, PibSubmission
-from db.models_risk import RiskOutcome, RiskSelection, RiskValueObservation
+from db.models_risk import RiskOutcome, RiskProfileRow, RiskSelection, RiskValueObservation
 from workstation import inputs
 from workstation.domain.codes import CaseKind, Lane
 from workstation.domain.errors import ErrorCode
-from workstation.domain.risk import HITS, INSPECTORS, Outcome
+from workstation.domain.risk import HITS, INSPECTORS, SUPERVISORS, Outcome, shown_reasons
 from workstation.errors import InputError, NotFound, Refusal
+from workstation.rules.risk import ProfileRef
 from workstation.services.base import Actor, require_role
 from workstation.services.risk.base import RiskBase
-from workstation.services.risk.views import OutcomeView
+from workstation.services.risk.views import CaseRisk, OutcomeView
 
 
 def _view(r: RiskOutcome) -> OutcomeView:
@@ -171,3 +172,26 @@ class OutcomesMixin(RiskBase):
         with self.ctx.db.read() as s:
             row = s.get(RiskOutcome, case_id)
             return _view(row) if row is not None else None
+
+    def case_risk(self, actor: Actor, case_id: uuid.UUID) -> CaseRisk | None:
+        """The case's risk record for `actor` (see CaseRisk: supervisors see profiles and random selection;
+        others only the shown reasons and value flags). None when the case was assessed without one."""
+        require_role(actor, *INSPECTORS, action="see a case's risk record")
+        with self.ctx.db.read() as s:
+            sel = s.get(RiskSelection, case_id)
+            if sel is None:
+                return None
+            out = s.get(RiskOutcome, case_id)
+            flags = tuple(dict(f) for f in sel.value_flags or [])
+            if not actor.has(*SUPERVISORS):
+                return CaseRisk(case_id, shown_reasons(list(sel.reasons or [])), (), None, None, flags,
+                                _view(out) if out is not None else None)
+            rows = {(r.code, r.version): r for r in s.scalars(select(RiskProfileRow).where(
+                RiskProfileRow.code.in_([p["code"] for p in sel.profiles or []])))}
+            refs = []
+            for p in sel.profiles or []:
+                row = rows.get((p["code"], p["version"]))
+                refs.append(ProfileRef(p["code"], p["version"], row.name if row else "",
+                                       str(row.content.get("reason", "")) if row else ""))
+            return CaseRisk(case_id, tuple(sel.reasons or ()), tuple(refs), sel.random, sel.draw, flags,
+                            _view(out) if out is not None else None)

@@ -11,12 +11,12 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from db.models import Case
 from db.models_risk import RiskOutcome, RiskSelection
 from workstation import inputs
-from workstation.domain.codes import Lane, LaneReason
+from workstation.domain.codes import CaseKind, Lane, LaneReason
 from workstation.domain.errors import ErrorCode
 from workstation.domain.risk import SUPERVISORS
 from workstation.errors import InputError
@@ -104,7 +104,8 @@ class ReportMixin(RiskBase):
             red = s.execute(select(Case.reasons, Case.opened_on, RiskOutcome.hit, RiskOutcome.duties_idr)
                             .outerjoin(RiskOutcome, RiskOutcome.case_id == Case.id)
                             .where(Case.opened_on >= start, Case.opened_on <= end,
-                                   Case.lane == Lane.RED.value)).all()
+                                   # every PIB here is a red-lane PIB (SPJM) whatever its lane column says
+                                   or_(Case.lane == Lane.RED.value, Case.kind == CaseKind.PIB.value))).all()
             names = {r.code: r.name for r in Q.latest_profile_rows(s)}
         selections = [(tuple(p["code"] for p in (profiles or [])), random, day, hit, duties)
                       for profiles, random, day, hit, duties in sel]

@@ -215,3 +215,19 @@ class PrearrivalImport:
     kind: str  # PASSENGER | PREDECLARATION
     added: int
     unchanged: int
+
+
+@dataclass(frozen=True)
+class CaseRisk:
+    """The risk record of one case as the asking user may see it: supervisors get the true reasons and the
+    profiles (code, version, name, reason) and the draw; others the reasons shown to officers
+    (RANDOM_SELECTION as RISK_PROFILE) and no profile (issue #16 item 2). Value flags for everyone (the
+    examiner sees them as reasons)."""
+
+    case_id: uuid.UUID
+    reasons: tuple[str, ...]
+    profiles: tuple[ProfileRef, ...]
+    random: bool | None  # None: not disclosed
+    draw: str | None
+    value_flags: tuple[dict[str, Any], ...]
+    outcome: OutcomeView | None
