@@ -48,7 +48,7 @@ from workstation.domain.ecd import (
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, Refusal
 from workstation.rules.rates import RateTable
-from workstation.rules.ruleset import RuleSet, ruleset_for
+from workstation.rules.ruleset import RuleSet, generation, ruleset_for
 
 KIND = "ecd"
 TOBACCO_FIELDS: tuple[str, ...] = tuple(f for f in EXCISE_FIELDS if f != "alcohol_l")
@@ -364,12 +364,13 @@ def compile_rules(ruleset: RuleSet) -> EcdRules:
     return rules
 
 
-_BY_DAY: dict[tuple[dt.date, str | None], EcdRules] = {}
+_BY_DAY: dict[tuple[dt.date, str | None, int], EcdRules] = {}
 
 
 def _rules_on(day: dt.date, rulesets_dir: str | None) -> EcdRules:
-    # Plain dict (not lru_cache): a hit is one tuple and one lookup. Bounded: days x directories in use.
-    key = (day, rulesets_dir)
+    # Plain dict (not lru_cache): a hit is one tuple and one lookup. Bounded: days x directories in use. The
+    # generation changes when a rule-set file is corrected: the next assessment compiles the new figures.
+    key = (day, rulesets_dir, generation(rulesets_dir))
     hit = _BY_DAY.get(key)
     if hit is None:
         if len(_BY_DAY) > 20_000:

@@ -95,8 +95,50 @@ def _load_file(path: Path) -> RuleSet:
     )
 
 
-@lru_cache(maxsize=8)
+# A corrected rule-set file takes effect without restarting running sessions (issue #15 item 3): the files'
+# (path, mtime, size) are looked at again at most every RESCAN_S seconds, and a change starts a new generation
+# that every cache keyed by it (here, and the compiled rules of workstation.rules.ecd) misses. A decision
+# already made keeps the rule set it recorded (id and SHA-256 stored with it).
+RESCAN_S = 5.0
+_SCANNED: dict[tuple[Path, ...], tuple[float, tuple[tuple[str, int, int], ...], int]] = {}
+
+
+def _files_of(dirs: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for d in dirs:
+        if d.is_dir():
+            for path in sorted(d.glob("*/*.toml")):
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def generation(extra_dir: Path | str | None = None) -> int:
+    """A number that changes when a rule-set file of the shipped or the extra directory changes (checked at
+    most every RESCAN_S seconds). Caches of compiled rules key on it."""
+    import time
+
+    dirs = _dirs(extra_dir)
+    now = time.monotonic()
+    seen = _SCANNED.get(dirs)
+    if seen is not None and now - seen[0] < RESCAN_S:
+        return seen[2]
+    files = _files_of(dirs)
+    gen = seen[2] if seen is not None and seen[1] == files else (seen[2] + 1 if seen is not None else 0)
+    _SCANNED[dirs] = (now, files, gen)
+    return gen
+
+
 def _load_dirs(dirs: tuple[Path, ...]) -> dict[str, RuleSet]:
+    extra = dirs[1] if len(dirs) > 1 else None
+    return _load_dirs_at(dirs, generation(extra))
+
+
+@lru_cache(maxsize=8)
+def _load_dirs_at(dirs: tuple[Path, ...], _generation: int) -> dict[str, RuleSet]:
     found: dict[str, RuleSet] = {}
     for d in dirs:
         if not d.is_dir():

@@ -73,7 +73,7 @@ class RiskSelection:
             out.append(LaneReason.RISK_PROFILE.value)
         if self.random:
             out.append(LaneReason.RANDOM_SELECTION.value)
-        return tuple(out)
+        return tuple(sorted(out))
 
     @property
     def shown_reasons(self) -> tuple[str, ...]:

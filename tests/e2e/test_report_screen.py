@@ -1,0 +1,71 @@
+"""The daily report in the TUI at 80×24: from Supervision (l), today's figures as the service gives them, with
+text bars; another day typed DD-MM-YYYY or stepped with [ and ]; a bad day refused naming the field; p prints
+the signed PDF (here, with no CUPS queue, to the data directory) and the print is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from pypdf import PdfReader
+from textual.widgets import Input, Static
+
+from screens.report import ReportScreen
+from tests.e2e.conftest import login, settle
+from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
+from workstation.services.audit import AuditFilter
+
+
+async def test_choose_a_day_see_it_and_print_it(services, demo, make_app):  # noqa: F811
+    sup = demo["agus"]
+    today = services.ctx.today()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "agus", "demo12345")
+        await pilot.press("f8")
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        expected = services.report.daily_report_data(sup, today)
+        assert screen.data.model_dump(exclude={"generated_at"}) == expected.model_dump(exclude={"generated_at"})
+        text = str(screen.query_one("#report-text", Static).render())
+        for row in expected.opened + expected.lanes:
+            assert any(line.split()[:2] == [row.label, str(row.count)] and "█" in line
+                       for line in text.splitlines()), row
+        assert screen.query_one("#report-body").region.bottom <= 24
+
+        # the day before, with [
+        await pilot.press("[")
+        await settle(app, pilot)
+        assert screen.data.report_date == today - dt.timedelta(days=1)
+        assert screen.query_one("#report-day", Input).value == (today - dt.timedelta(days=1)).strftime("%d-%m-%Y")
+
+        # a day typed DD-MM-YYYY
+        await pilot.press("d")
+        field = screen.query_one("#report-day", Input)
+        field.value = today.strftime("%d-%m-%Y")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.data.report_date == today
+
+        # a bad day names the field; the report shown stays
+        await pilot.press("d")
+        field.value = "2026-31-12"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        state = str(screen.query_one("#report-state", Static).render())
+        assert "day" in state and "DD-MM-YYYY" in state and screen.data.report_date == today
+
+        # print
+        screen.query_one("#report-body").focus()
+        await pilot.press("p")
+        await settle(app, pilot)
+        out = services.settings.data_dir / "reports" / f"laporan-harian-{today.isoformat()}.pdf"
+        assert out.exists()
+        pdf = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
+        assert today.strftime("%Y") in pdf
+        assert str(out) in str(screen.query_one("#report-state", Static).render())
+    (entry,) = services.audit.search(sup, AuditFilter(action="report.daily"), limit=5)
+    assert entry.entity_id == today.isoformat() and str(out) in entry.payload
