@@ -84,6 +84,7 @@ class AuditEntryModal(Modal):
 
 class AuditScreen(SectionScreen):
     TITLE_TEXT = N_("Audit log")
+    AUTO_FOCUS = "#audit-entries"  # the keys work at once; f goes to the filters
     BINDINGS = [
         Binding("f", "focus_filters", N_("Filter"), id="audit.filter"),
         Binding("n", "next_page", N_("Older"), id="audit.older"),

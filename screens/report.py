@@ -31,6 +31,7 @@ def _fmt_day(day: dt.date) -> str:
 
 class ReportScreen(SectionScreen):
     TITLE_TEXT = N_("Daily report")
+    AUTO_FOCUS = "#report-body"  # the keys work at once; d goes to the day
     BINDINGS = [
         Binding("p", "print_report", N_("Print"), id="report.print"),
         Binding("d", "choose_day", N_("Day"), id="report.day"),

@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from time import monotonic as _monotonic
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
@@ -100,7 +101,7 @@ def _load_file(path: Path) -> RuleSet:
 # that every cache keyed by it (here, and the compiled rules of workstation.rules.ecd) misses. A decision
 # already made keeps the rule set it recorded (id and SHA-256 stored with it).
 RESCAN_S = 5.0
-_SCANNED: dict[tuple[Path, ...], tuple[float, tuple[tuple[str, int, int], ...], int]] = {}
+_SCANNED: dict[str | None, tuple[float, tuple[tuple[str, int, int], ...], int]] = {}
 
 
 def _files_of(dirs: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
@@ -118,17 +119,15 @@ def _files_of(dirs: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
 
 def generation(extra_dir: Path | str | None = None) -> int:
     """A number that changes when a rule-set file of the shipped or the extra directory changes (checked at
-    most every RESCAN_S seconds). Caches of compiled rules key on it."""
-    import time
-
-    dirs = _dirs(extra_dir)
-    now = time.monotonic()
-    seen = _SCANNED.get(dirs)
+    most every RESCAN_S seconds; between checks a call is one dict look-up). Caches of compiled rules key on it."""
+    key = str(extra_dir) if extra_dir else None
+    now = _monotonic()
+    seen = _SCANNED.get(key)
     if seen is not None and now - seen[0] < RESCAN_S:
         return seen[2]
-    files = _files_of(dirs)
+    files = _files_of(_dirs(extra_dir))
     gen = seen[2] if seen is not None and seen[1] == files else (seen[2] + 1 if seen is not None else 0)
-    _SCANNED[dirs] = (now, files, gen)
+    _SCANNED[key] = (now, files, gen)
     return gen
 
 
