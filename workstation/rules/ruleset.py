@@ -12,9 +12,9 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from time import monotonic as _monotonic
 from itertools import pairwise
 from pathlib import Path
+from time import monotonic as _monotonic
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
