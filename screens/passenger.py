@@ -117,7 +117,7 @@ class DocumentsListModal(Modal):
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
-        t.add_columns(self.tr("Number"), self.tr("Type"))
+        t.add_columns(self.tr("Number"), self.tr("Kind of document"))
         for d in self.documents:
             t.add_row(*cells(d.number, d.doc_type), key=d.number)
         t.move_cursor(row=max(0, t.row_count - 1))

@@ -293,7 +293,7 @@ async def test_a_locked_ssh_user_sees_the_refusal_before_the_password(services, 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         message = app.screen.query_one("#login-message", Static)
-        assert "locked" in str(message.render()).lower() or "dikunci" in str(message.render()).lower()
+        assert "terkunci" in str(message.render())  # the refusal, before any password
         await pilot.press(*PASSWORD, "enter")
         await settle(app, pilot)
         assert app.actor is None
