@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("admin", N_("Administration"), "f9", frozenset({Role.ADMIN}), "screens.admin:AdminScreen"),
     # beyond the F-keys: Ctrl combinations no form field uses
     Section("approvals", N_("Approvals"), "ctrl+o", ALL_ROLES, "screens.approvals:ApprovalsScreen"),
+    Section("risk", N_("Risk management"), "ctrl+g", frozenset({Role.SUPERVISOR}), "screens.risk:RiskScreen"),
 )
 
 BY_NAME = {s.name: s for s in SECTIONS}

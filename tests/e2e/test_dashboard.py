@@ -35,7 +35,7 @@ async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  #
         assert table.region.right <= 80 and screen.query_one("#dash-status").region.bottom <= 24
 
         # Enter on an open-queue figure: its list, one row per case
-        queue = [f for f in snap.figures if f.group == "queue"][0]
+        queue = next(f for f in snap.figures if f.group == "queue")
         table.move_cursor(row=list(rows).index(f"queue|{queue.key}"))
         await pilot.press("enter")
         await settle(app, pilot)

@@ -7,13 +7,12 @@ import json
 
 from sqlalchemy import select
 
-from db.models import Case
 from db.models_passenger import EcdDeclaration
 from tests.services.passenger_support import base_doc, green_doc, setup, text
 from workstation.domain.codes import Role
 from workstation.domain.ecd import parse_ecd
 from workstation.services.risk import risk_service
-from workstation.services.risk.selection import record_selection, select_for_ecd
+from workstation.services.risk.selection import select_for_ecd
 
 __all__ = ["base_doc", "green_doc", "profile_file", "setup", "store_ecd", "text"]
 
@@ -27,18 +26,15 @@ def profile_file(*profiles: dict, random: list | None = None) -> str:
 
 
 def store_ecd(services, users, doc: dict):
-    """Store an e-CD through the counter's import and record its risk selection (what the intake hook does).
-    Returns (case id, selection)."""
-    services.ecd.import_ecd(users[Role.OFFICER], text(doc))
+    """Store an e-CD through the counter's import, whose intake hook records the risk selection. Returns
+    (case id, selection) — the selection as the hook computed it: the same function over the same store,
+    evaluated just before the import."""
     parsed = parse_ecd(text(doc))
-    with services.ctx.db.write() as s:
-        case_id = s.scalar(select(EcdDeclaration.case_id).where(EcdDeclaration.ecd_id == parsed.ecd_id))
+    with services.ctx.db.read() as s:
         sel = select_for_ecd(s, parsed, parsed.arrival.date, goods_usd=None)
-        record_selection(s, case_id, sel, services.ctx.now())
-        if sel.red:  # the hook sends the case red with the shown reasons
-            case = s.get(Case, case_id)
-            case.lane = "red"
-            case.reasons = sorted({*case.reasons, *sel.shown_reasons})
+    services.ecd.import_ecd(users[Role.OFFICER], text(doc))
+    with services.ctx.db.read() as s:
+        case_id = s.scalar(select(EcdDeclaration.case_id).where(EcdDeclaration.ecd_id == parsed.ecd_id))
     return case_id, sel
 
 

@@ -154,3 +154,18 @@ def test_every_action_the_code_appends_has_a_label():
     assert missing == [], f"add to ACTION_LABELS: {missing}"
     assert action_label("pib.determine.SPTNP") is not None and action_label("nothing.here") is None
     assert "auth.lock_screen" in ACTION_LABELS
+
+
+def test_case_document_action_and_time_filters_read_through_indexes(services, demo, clock):  # noqa: F811
+    """The case, document, action and time filters never read audit_log whole. (The user filter alone walks
+    the log newest first until a page is found: audit_log has no index on actor_login yet.)"""
+    from tests.services.test_queries_pib import plans
+
+    sup = demo["agus"]
+    ref = _sql(services, "SELECT c.reference FROM cases c WHERE c.kind = 'PIB' ORDER BY c.reference LIMIT 1")[0][0]
+    number = _sql(services, "SELECT number FROM documents ORDER BY number LIMIT 1")[0][0]
+    day = services.ctx.today().strftime("%d-%m-%Y")
+    for flt in (AuditFilter(case=ref), AuditFilter(document=number), AuditFilter(action="auth.login"),
+                services.audit.filter_from_text(from_day=day, to_day=day)):
+        # the service opens its own session: run it inside the capture, the session argument unused
+        assert plans(services, lambda _s, flt=flt: services.audit.search(sup, flt)) == [], flt

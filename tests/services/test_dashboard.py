@@ -154,3 +154,18 @@ def test_only_a_supervisor_sees_it_and_bad_keys_are_refused(services, demo):
 def test_text_bar_is_proportional():
     assert text_bar(0, 10) == "" and text_bar(10, 10, 20) == "█" * 20
     assert text_bar(1, 1000, 20) == "█"
+
+
+def test_the_dashboard_reads_through_indexes(services, demo, clock):
+    """No statement of a snapshot reads a big table whole (SQLite SCAN, PostgreSQL Seq Scan): the figures cost
+    what is open now, not the history (tests/services/test_queries_pib.py `plans`)."""
+    from tests.services.test_queries_pib import plans
+    from workstation.services import dashboard as D
+
+    _extras(services, demo, clock)
+    day = services.ctx.today()
+    assert plans(services, D.open_queues) == []
+    assert plans(services, D.workload) == []
+    assert plans(services, lambda s: D.late_requests(s, day)) == []
+    assert plans(services, lambda s: D.failed_prints(s)) == []
+    assert plans(services, D.sync_units) == []

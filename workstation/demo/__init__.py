@@ -42,7 +42,7 @@ def build_demo(settings: Settings):
 # Each workflow's demo data: `workstation/demo/<name>.py` defines `seed_demo(services)`; run in this order
 # (rates before cases). The data lives here, outside the services: seeding goes through the services' own
 # use cases, as an officer's work would.
-SEED_MODULES = ("reference", "ecd", "pib", "plp", "devices")
+SEED_MODULES = ("reference", "ecd", "pib", "risk", "plp", "devices")
 
 
 def seed_workflows(services) -> None:

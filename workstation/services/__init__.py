@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # kept out of start-up: the TUI paints before the database la
     from workstation.services.plp import PlpService
     from workstation.services.reference import ReferenceService
     from workstation.services.report import ReportService
+    from workstation.services.risk import RiskService
 
 
 class Services:
@@ -100,6 +101,12 @@ class Services:
         from workstation.services.issuance import IssuanceService
 
         return IssuanceService(self.ctx)
+
+    @cached_property
+    def risk(self) -> RiskService:
+        from workstation.services.risk import RiskService
+
+        return RiskService(self)
 
     @cached_property
     def approvals(self) -> ApprovalService:

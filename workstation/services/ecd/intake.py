@@ -122,6 +122,13 @@ class IntakeMixin(EcdBase):
             known = self._existing(s, doc.ecd_id, digest)  # another counter may have stored it meanwhile
             if known is not None:
                 return ImportResult(known, False)
+            # risk targeting (#16): profiles and the random draw may send the case red; an officer sees
+            # RISK_PROFILE for both (a random selection is not told apart before the inspection)
+            from workstation.services.risk.selection import record_selection, select_for_ecd
+
+            risk = select_for_ecd(s, doc, doc.arrival.date, goods_usd=decision.assessment.goods_usd)
+            if risk.shown_reasons:
+                decision = decision.with_reasons(*risk.shown_reasons)
             d = doc.declarant
             record = decision.to_record()
             # Only what a queue line shows; duties, billing and release live in the e-CD tables (queries.py).
@@ -134,7 +141,9 @@ class IntakeMixin(EcdBase):
                 audit_data={"source": source, "ecd_sha256": digest, "lane": lane, "reasons": list(decision.reasons),
                             "referrals": list(decision.referrals), "ruleset": decision.ruleset,
                             "ruleset_sha256": decision.ruleset_sha256, "total_idr": decision.assessment.total_idr,
-                            **({"oral_group": oral_group} if oral_group else {})})
+                            "risk": risk.to_record(), **({"oral_group": oral_group} if oral_group else {})})
+            if risk.flags:
+                case.flags = sorted({*(case.flags or []), *risk.flags})
             decl = EcdDeclaration(
                 case_id=case.id, ecd_id=doc.ecd_id, source=source, submitted_at=doc.submitted_at,
                 arrival_date=doc.arrival.date, port=doc.arrival.port, flight=doc.arrival.flight or "", name=d.name,
@@ -142,6 +151,7 @@ class IntakeMixin(EcdBase):
                 persons=doc.persons, oral_group=oral_group, document_json=doc_json, document_sha256=digest,
                 received_at=self.ctx.now(), received_by=actor.user_id)
             s.add(decl)
+            record_selection(s, case.id, risk, self.ctx.now())
             self._add_decision(s, case, "INITIAL", record, actor)
             self.services.reference.record_ruleset(s, rs)
             s.flush()

@@ -171,6 +171,14 @@ class IntakeMixin(PibBase):
             s.add(sub)
             if assessment is not None:
                 self.services.reference.record_ruleset(s, self.ruleset(today))
+                # risk targeting (#16): the profiles and the random draw, recorded with the case
+                from workstation.services.risk.selection import record_selection, select_for_pib
+
+                risk = select_for_pib(s, doc, today)
+                record_selection(s, case.id, risk, self.ctx.now())
+                if risk.shown_reasons or risk.flags:
+                    case.reasons = sorted({*(case.reasons or []), *risk.shown_reasons})
+                    case.flags = sorted({*(case.flags or []), *risk.flags})
                 if due:
                     billing_code = self._billing_code(s, actor)
                     s.add(PibBilling(case_id=case.id, kind="DECLARED", code=billing_code,

@@ -85,14 +85,15 @@ def pib_outcome(s: Session, case_id: uuid.UUID) -> tuple[tuple[str, ...], int]:
     other than the declared one → MISDECLARED_HS, else MISDECLARED_VALUE) and the latest determination (more
     duties due → MISDECLARED_VALUE); duties recovered = the determination's difference total (rupiah, never
     negative)."""
-    import json
 
     found: set[str] = set()
     sub = s.scalars(select(PibSubmission).where(PibSubmission.case_id == case_id)
                     .order_by(PibSubmission.version.desc()).limit(1)).first()
     declared: dict[int, str] = {}
     if sub is not None:
-        declared = {int(i["seq"]): str(i["hs_code"]) for i in json.loads(sub.document).get("items", [])}
+        from workstation.formats import read_pib  # pib/1 or CEISA BC 2.0, as it was received
+
+        declared = {int(i.seq): str(i.hs_code) for i in read_pib(sub.document).items}
     lhp = s.scalars(select(PibReport).where(PibReport.case_id == case_id, PibReport.kind == "LHP")
                     .order_by(PibReport.version.desc()).limit(1)).first()
     if lhp is not None:

@@ -32,6 +32,7 @@ from workstation.domain.risk import (
     parse_predeclarations,
 )
 from workstation.errors import InputError
+from workstation.formats import read_pib
 from workstation.services.base import Actor, require_role
 from workstation.services.risk.base import RiskBase
 from workstation.services.risk.views import Mismatch, PrearrivalImport
@@ -165,9 +166,9 @@ class PrearrivalMixin(RiskBase):
                                 .order_by(PibSubmission.version.desc()).limit(1)).first()
                 if sub is None:
                     continue
-                doc = json.loads(sub.document)
-                if str(doc.get("bl", {}).get("number", "")).upper() == r.bl_number:
-                    pib_items, aju = doc.get("items", []), a
+                doc = read_pib(sub.document)  # pib/1 or CEISA BC 2.0, as it was received
+                if doc.bl.number.upper() == r.bl_number:
+                    pib_items, aju = [{"seq": i.seq, "hs_code": i.hs_code} for i in doc.items], a
                     break
             if pib_items is None:
                 out.append(Mismatch(MismatchKind.PREDECLARED_WITHOUT_PIB.value, r.arrival_date, r.bl_number,
