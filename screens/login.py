@@ -27,7 +27,7 @@ class LoginScreen(AppAccess, Screen):
         with Center(), Vertical(id="login-box"):
             yield Static(id="login-title")
             if self.wapp.demo_accounts:
-                yield Static(self._demo_text(), id="demo-banner")
+                yield Static(plain(self._demo_text(), lines=True), id="demo-banner")
             yield Label(id="login-label")
             if self.ssh_user:
                 yield Input(self.ssh_user, id="login", max_length=32, compact=True, disabled=True)
@@ -41,7 +41,9 @@ class LoginScreen(AppAccess, Screen):
 
     def _demo_text(self) -> str:
         rows = [f"{login:<8} {password:<14} {role}" for login, password, role in self.wapp.demo_accounts]
-        return self.tr("DEMO — accounts (login, password, role):") + "\n" + "\n".join(rows)
+        text = self.tr("DEMO — accounts (login, password, role):") + "\n" + "\n".join(rows)
+        note = getattr(self.wapp, "demo_note", None)  # `demo --unit`: which database is open
+        return text + ("\n" + note if note else "")
 
     @property
     def ssh_user(self) -> str | None:
@@ -68,7 +70,7 @@ class LoginScreen(AppAccess, Screen):
         self.query_one("#password-label", Label).update(self.tr("Password"))
         self.query_one("#login-button", Button).label = self.tr("Log in")
         if self.wapp.demo_accounts:
-            self.query_one("#demo-banner", Static).update(self._demo_text())
+            self.query_one("#demo-banner", Static).update(plain(self._demo_text(), lines=True))
 
     def _message(self, text: str, error: bool = False) -> None:
         msg = self.query_one("#login-message", Static)

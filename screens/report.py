@@ -35,8 +35,8 @@ class ReportScreen(SectionScreen):
     BINDINGS = [
         Binding("p", "print_report", N_("Print"), id="report.print"),
         Binding("d", "choose_day", N_("Day"), id="report.day"),
-        Binding("[", "shift_day(-1)", N_("Previous day"), id="report.previous"),
-        Binding("]", "shift_day(1)", N_("Next day"), id="report.next"),
+        Binding("minus", "shift_day(-1)", N_("Previous day"), id="report.previous", key_display="-"),
+        Binding("plus,equals_sign", "shift_day(1)", N_("Next day"), id="report.next", key_display="+"),
         Binding("escape", "back", N_("Back"), id="report.back"),
     ]
     DEFAULT_CSS = """
@@ -51,6 +51,7 @@ class ReportScreen(SectionScreen):
         super().__init__()
         self.day = day
         self.data: Any = None  # the DailyReportData shown (tests read it)
+        self.hours: Any = None  # its e-CDs per hour (ReportService.lanes_per_hour)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="report-bar"):
@@ -81,8 +82,12 @@ class ReportScreen(SectionScreen):
     def load(self, day: dt.date) -> None:
         self.day = day
         self.query_one("#report-state", Static).update(self.tr("Loading…"))
-        self.call_service(self.services.report.daily_report_data, self.actor, day, group="report-load",
-                          on_result=self._show, on_error=self._failed)
+        report, actor = self.services.report, self.actor
+
+        def read() -> tuple[Any, Any]:
+            return report.daily_report_data(actor, day), report.lanes_per_hour(actor, day)
+
+        self.call_service(read, group="report-load", on_result=self._show, on_error=self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#report-state", Static).update(Text(self.error_text(exc), style="bold red"))
@@ -124,8 +129,30 @@ class ReportScreen(SectionScreen):
                        "  ")
             out.append(f"{text_bar(r.collected_idr, largest, 20)}\n", style="cyan")
 
-    def _show(self, data: Any) -> None:
-        self.data = data
+    def _hours(self, out: Text, hours: list[Any]) -> None:
+        """e-CDs per hour as a stacked bar: green lane █ then red lane ▒ (told apart without colour too)."""
+        out.append(self.tr("e-CD lanes per hour") + "  ", style="bold")
+        out.append("█ green", style="green")
+        out.append("  ")
+        out.append("▒ red\n", style="red")
+        if not hours:
+            out.append("  " + self.tr("none") + "\n")
+            return
+        largest = max(h.green + h.red + h.undecided for h in hours)
+        for h in hours:
+            total = h.green + h.red + h.undecided
+            width = len(text_bar(total, largest, 40))
+            green = len(text_bar(h.green, total, width)) if h.green else 0
+            red = min(width - green, len(text_bar(h.red, total, width))) if h.red else 0
+            out.append(f"  {h.hour:02d}:00 {total:>5}  ")
+            out.append("█" * green, style="green")
+            out.append("▒" * red, style="red")
+            out.append("·" * max(0, width - green - red))
+            out.append(f"  {h.green}/{h.red}\n", style="dim")
+
+    def _show(self, result: tuple[Any, Any]) -> None:
+        data, hours = result
+        self.data, self.hours = data, hours
         zone = self.wapp.settings.zone
         out = Text()
         out.append(self.tr("Daily report") + f" {_fmt_day(data.report_date)} — ", style="bold")
@@ -134,6 +161,7 @@ class ReportScreen(SectionScreen):
         out.append(f"\n{made}\n\n", style="dim")
         self._counts(out, self.tr("Cases opened"), data.opened)
         self._counts(out, self.tr("e-CD lanes"), data.lanes)
+        self._hours(out, hours)
         self._counts(out, self.tr("Documents issued"), data.doc_types)
         self._duties(out, self.tr("Duties by billing"), data.duties)
         self._duties(out, self.tr("Duties by levy"), data.levies)
@@ -152,7 +180,7 @@ class ReportScreen(SectionScreen):
         if len(data.btd) > LIST_ROWS:
             out.append("  " + self.tr("… and {n} more (see the printed report)", n=len(data.btd) - LIST_ROWS) + "\n")
         self.query_one("#report-text", Static).update(out)
-        self.query_one("#report-state", Static).update(self.tr("p: print · [ ]: day before / after"))
+        self.query_one("#report-state", Static).update(self.tr("p: print · - +: day before / after"))
 
     # -- printing ------------------------------------------------------------------------------------------------
     def action_print_report(self) -> None:

@@ -36,6 +36,7 @@ SECTIONS: tuple[Section, ...] = (
     # beyond the F-keys: Ctrl combinations no form field uses
     Section("approvals", N_("Approvals"), "ctrl+o", ALL_ROLES, "screens.approvals:ApprovalsScreen"),
     Section("risk", N_("Risk management"), "ctrl+g", frozenset({Role.SUPERVISOR}), "screens.risk:RiskScreen"),
+    Section("sync", N_("Sync"), "ctrl+y", ALL_ROLES, "screens.sync:SyncScreen"),
 )
 
 BY_NAME = {s.name: s for s in SECTIONS}

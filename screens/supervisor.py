@@ -8,8 +8,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
+from screens.dashboard import text_cells as cells  # measured cells: the columns fit their text
 from screens.dialogs import PromptModal
-from screens.widgets.text import assemble, cells
+from screens.widgets.text import assemble
 from workstation.i18n import N_
 
 

@@ -59,6 +59,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="workstation", description="DJBC customs officer workstation")
     parser.add_argument("--config", metavar="FILE", help="configuration TOML (else WORKSTATION_CONFIG, else user config dir)")
     parser.add_argument("--version", action="version", version="%(prog)s " + _version())
+    parser.add_argument("--ssh-user", metavar="LOGIN",
+                        help="run the TUI for an SSH session of LOGIN (docs/ssh.md; same as `tui --ssh-user`)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(f"workstation.commands.{name}").register(sub)
@@ -81,6 +83,8 @@ def _module_for(argv: Sequence[str]) -> str | None:
                 rest.pop(0)
         elif token.startswith("--config="):
             continue
+        elif token == "--ssh-user" or token.startswith("--ssh-user="):
+            return "tui"  # an SSH session: the TUI (docs/ssh.md)
         elif token.startswith("-"):
             return None
         else:

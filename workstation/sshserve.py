@@ -6,8 +6,9 @@ What a connection gets:
   user's keys in `user_ssh_keys`, not revoked (`workstation user key add`). Password and keyboard-interactive
   authentication are not offered. The key is the first factor; the app's login screen then asks the user's
   password (the second), with the login fixed (`workstation tui --ssh-user=LOGIN`).
-- one session channel with a PTY, running one child process: the workstation TUI, in a new session on its own
-  pseudo-terminal (its controlling terminal). No shell, no command (`ssh host cmd` is refused with a message),
+- one session channel with a PTY, running one child process: the workstation TUI, in a new session (setsid,
+  done by subprocess without Python code between fork and exec: the server has threads) on its own
+  pseudo-terminal, which the app takes as its controlling terminal (commands/tui.py). No shell, no command (`ssh host cmd` is refused with a message),
   no subsystem (sftp), no port forwarding (-L, -R, -W), no agent (-A) or X11 (-X) forwarding.
 - the client's window size on the child's PTY (TIOCSWINSZ, and SIGWINCH to its process group) at start and at
   every resize.
@@ -345,7 +346,7 @@ class ChildSession(asyncssh.SSHServerSession[bytes]):
             _set_winsize(slave, self.size)
             argv = self.server.options.child_command(login)
             self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=self._environment(),
-                                         close_fds=True, preexec_fn=_become_session_leader, cwd="/")
+                                         close_fds=True, start_new_session=True)
         except BaseException:
             os.close(master)
             raise
@@ -511,12 +512,6 @@ def _safe_env(value: str | None) -> str | None:
 def _set_winsize(fd: int, size: Sequence[int]) -> None:
     cols, rows, xpix, ypix = (max(0, min(int(v), 65535)) for v in size)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows or 24, cols or 80, xpix, ypix))
-
-
-def _become_session_leader() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """A new session whose controlling terminal is the PTY on fd 0: its hang-up (SIGHUP) reaches the app."""
-    os.setsid()
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 # --- running it -------------------------------------------------------------------------------------------------

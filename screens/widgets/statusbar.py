@@ -10,6 +10,7 @@ columns."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import weakref
@@ -117,10 +118,8 @@ class StatusBar(Static):
                 log.warning("sync status for the status bar failed", exc_info=True)
                 panel = cache.panel
             cache.panel, cache.busy = panel, False
-            try:
+            with contextlib.suppress(RuntimeError):  # the app stopped meanwhile
                 app.call_from_thread(self._sync_fetched)
-            except RuntimeError:  # the app stopped meanwhile
-                pass
 
         self.run_worker(fetch, thread=True, group="sync-panel", exclusive=True, name="sync-panel")
 

@@ -61,3 +61,40 @@ async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  #
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SupervisorScreen)
+
+
+async def test_a_slow_poll_never_blocks_the_keys(services, demo, make_app):  # noqa: F811
+    """A snapshot that hangs (a slow database) runs in its thread: the cursor still moves, a second poll is
+    not stacked on the first, and the figures arrive when it answers."""
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "agus", "demo12345")
+        await pilot.press("f8")
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#dash-table", DataTable)
+        release, calls = threading.Event(), []
+        real = screen.dashboard.snapshot
+
+        def slow(actor, health=None):
+            calls.append(1)
+            release.wait(30)
+            return real(actor, health)
+
+        screen.dashboard.snapshot = slow
+        polls = screen.polls
+        screen._poll()
+        await pilot.pause()
+        row = table.cursor_row
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert table.cursor_row == row + 2  # input handled while the poll waits
+        screen._poll()  # the timer fires again: still in flight, nothing stacked
+        assert len(calls) == 1
+        release.set()
+        await settle(app, pilot)
+        assert screen.polls == polls + 1 and table.cursor_row == row + 2  # the cursor stays on its figure

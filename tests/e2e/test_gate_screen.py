@@ -191,7 +191,8 @@ async def test_a_typed_container_with_markup_is_shown_as_text(services, users, c
         screen._check("[/]X[link=x]", None, "manual-gate")
         assert await _until(pilot, lambda: screen.last_decision is not None)
         await settle(app, pilot)
-        assert "[/]X[LINK=X]" in str(screen.query_one("#gate-decision").render())
+        # the marking-form normaliser drops the brackets (a boxed check digit); what is left is shown literally
+        assert "XLINK=X" in str(screen.query_one("#gate-decision").render())
         assert screen.query_one("#gate-log").row_count == 1
         await pilot.pause(0.1)  # the table row is rendered without a markup error
         assert app.is_running

@@ -1,5 +1,5 @@
 """The daily report in the TUI at 80×24: from Supervision (l), today's figures as the service gives them, with
-text bars; another day typed DD-MM-YYYY or stepped with [ and ]; a bad day refused naming the field; p prints
+text bars; another day typed DD-MM-YYYY or stepped with - and +; a bad day refused naming the field; p prints
 the signed PDF (here, with no CUPS queue, to the data directory) and the print is audited."""
 
 from __future__ import annotations
@@ -35,9 +35,18 @@ async def test_choose_a_day_see_it_and_print_it(services, demo, make_app):  # no
             assert any(line.split()[:2] == [row.label, str(row.count)] and "█" in line
                        for line in text.splitlines()), row
         assert screen.query_one("#report-body").region.bottom <= 24
+        # e-CDs per hour: the hours add up to the day's lanes, each hour a line with its stacked bar
+        lanes = {r.label: r.count for r in expected.lanes}
+        assert screen.hours == services.report.lanes_per_hour(sup, today) and screen.hours
+        assert sum(h.green for h in screen.hours) == lanes.get("green", 0)
+        assert sum(h.red for h in screen.hours) == lanes.get("red", 0)
+        for h in screen.hours:
+            line = next(x for x in text.splitlines() if x.strip().startswith(f"{h.hour:02d}:00"))
+            assert line.count("█") >= (1 if h.green else 0) and line.count("▒") >= (1 if h.red else 0)
+            assert line.rstrip().endswith(f"{h.green}/{h.red}")
 
-        # the day before, with [
-        await pilot.press("[")
+        # the day before, with -
+        await pilot.press("minus")
         await settle(app, pilot)
         assert screen.data.report_date == today - dt.timedelta(days=1)
         assert screen.query_one("#report-day", Input).value == (today - dt.timedelta(days=1)).strftime("%d-%m-%Y")

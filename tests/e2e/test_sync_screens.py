@@ -304,3 +304,29 @@ def test_sync_now_without_a_server_url_is_refused_with_its_code(central, make_un
     with pytest.raises(Refusal) as exc:
         SyncService(node.ctx).sync_now()
     assert exc.value.code == "SYNC_NO_SERVER"
+
+
+async def test_stored_text_in_a_conflict_is_shown_as_text_never_markup(central, make_app):
+    """A row's values are whatever a unit sent: markup and control characters show literally (#11 item 6)."""
+    import json
+    import uuid
+
+    central.sync.add_unit(central.users[Role.ADMIN], "PLB01", "Pos Entikong")  # makes this database central
+    hostile = "[/]X[link=http://evil]Y[/link]\x1b[2J"
+    with central.db.write() as s:
+        s.add(SyncConflict(change_id=uuid.uuid4(), origin="PLB01", table_name="cases", row_key='["k"]',
+                           fields=json.dumps(["summary"]), theirs=json.dumps({"reference": hostile, "summary": hostile}),
+                           ours=json.dumps({"reference": hostile, "summary": "[b]ok[/b]"}),
+                           detected_at=central.ctx.now()))
+    app = make_app()
+    app.translator.set_language("en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "agus")
+        screen = await open_sync(app, pilot)
+        assert str(screen.query_one("#sync-conflicts").get_row_at(0)[1]).startswith("[/]X[link=http://ev")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        modal = app.screen
+        assert "[/]X[link=http://evil]Y[/link]\\x1b[2J" in _text(modal.query_one("#conflict-head"))
+        full = _text(modal.query_one("#conflict-full"))
+        assert "[/]X[link=http://evil]Y[/link]\\x1b[2J" in full and "[b]ok[/b]" in full

@@ -169,3 +169,20 @@ def test_the_dashboard_reads_through_indexes(services, demo, clock):
     assert plans(services, lambda s: D.late_requests(s, day)) == []
     assert plans(services, lambda s: D.failed_prints(s)) == []
     assert plans(services, D.sync_units) == []
+
+
+def test_device_states_from_the_manager_or_the_configuration():
+    import types
+
+    from workstation.services.dashboard import device_states
+
+    at = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
+    health = {"gate-1": types.SimpleNamespace(kind="barrier", state="connected", since=at, last_error=None,
+                                              detail="closed"),
+              "scan-1": types.SimpleNamespace(kind="scanner", state="error", since=at, last_error="no such port",
+                                              detail=None)}
+    got = device_states(health, [])
+    assert [(d.name, d.state, d.detail) for d in got] == [("gate-1", "connected", "closed"),
+                                                          ("scan-1", "error", "no such port")]
+    spec = types.SimpleNamespace(name="gate-2", kind="barrier")
+    assert [(d.name, d.state) for d in device_states(None, [spec])] == [("gate-2", "not started")]

@@ -48,6 +48,9 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
         tmux.wait_text(f"│ {services.ctx.db.backend} │")  # the status bar: connected to the database
         assert "siti" in screen  # the login is fixed to the key's user
         [child] = wait_for(server.children, "the session's process")
+        # its own session, with the PTY as controlling terminal (hang-up and resize signals reach it)
+        _state, _ppid, _pgrp, session_id, tty_nr = Path(f"/proc/{child}/stat").read_text().split(")")[1].split()[:5]
+        assert int(session_id) == child and int(tty_nr) != 0
         env = _environ(child)
         assert "SSH_AUTH_SOCK" not in env  # no agent forwarding
         assert env["TERM"] and env["COLORTERM"] == "truecolor" and env["LANG"] == "C.UTF-8"

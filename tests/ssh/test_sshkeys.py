@@ -298,3 +298,13 @@ async def test_a_locked_ssh_user_sees_the_refusal_before_the_password(services, 
         await settle(app, pilot)
         assert app.actor is None
         assert app.focused is app.screen.query_one("#password", Input)
+
+
+def test_serve_ssh_refuses_a_bad_address_and_a_readable_host_key(cli_env, tmp_path, users):
+    r = _run(["serve-ssh", "--listen", "nope", "--host-key", str(tmp_path / "hk")], cli_env)
+    assert r.returncode == 2 and "--listen: expected HOST:PORT" in r.stderr
+    key = tmp_path / "hk"
+    key.write_text("not a key")
+    key.chmod(0o644)
+    r = _run(["serve-ssh", "--listen", "127.0.0.1:0", "--host-key", str(key)], cli_env)
+    assert r.returncode == 2 and "chmod 600" in r.stderr

@@ -43,6 +43,7 @@ def serve_ssh(args) -> int:
     host_key = Path(inputs.argument(args.host_key, "--host-key", max_len=4096))
     services = services_from(args)  # the database is reachable and current before anyone connects
     config = getattr(args, "config", None)
+    config = str(Path(config).resolve()) if config else None  # the sessions' processes read the same file
     options = ServeOptions(host=host, port=port, host_key=host_key, max_sessions=args.max_sessions,
                            max_per_user=args.max_per_user,
                            child_command=functools.partial(default_child_command, config_file=config))

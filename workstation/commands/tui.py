@@ -15,6 +15,8 @@ def register(sub) -> None:
     p.add_argument("--dir", metavar="DIR", help="put the demo database here instead of a new temp dir")
     p.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--exit-on", choices=("first-paint", "ready"), help=argparse.SUPPRESS)
+    p.add_argument("--unit", action="store_true", help="also a field unit (PLB01) enrolled with the demo's "
+                   "central database and synced once; the TUI opens on the unit's database")
     p.set_defaults(handler=run_demo)
     t = sub.add_parser("tui", help="the TUI on the configured database (same as plain `workstation`)")
     t.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
@@ -33,6 +35,7 @@ def run_tui(args: argparse.Namespace) -> int:
     if ssh_user is not None:
         ssh_user = ssh_login(ssh_user)
         overrides = ssh_pool_overrides(getattr(args, "config", None))
+        claim_terminal()
     boot = read_boot(getattr(args, "config", None), **overrides)
     from screens.app import WorkstationApp
 
@@ -84,6 +87,19 @@ def ssh_pool_overrides(config_file: str | None) -> dict[str, int]:
     return {k: v for k, v in SSH_POOL_DEFAULTS.items() if k not in configured}
 
 
+def claim_terminal() -> None:
+    """Make the terminal on stdin this process's controlling terminal when it has none (a session leader
+    started by `workstation serve-ssh`): the terminal's hang-up then sends SIGHUP, and a resize SIGWINCH, to the
+    app. Under sshd the terminal is already controlling; anything else (not a terminal, not a session leader)
+    is left as it is."""
+    import contextlib
+    import fcntl
+    import termios
+
+    with contextlib.suppress(OSError):
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def ssh_client_label(environ=None) -> str:
     """"ssh:<ip>:<port>" of the client, from SSH_CONNECTION ("client-ip client-port server-ip server-port",
     set by sshd and by `workstation serve-ssh`); "ssh:unknown" without it."""
@@ -107,23 +123,34 @@ def run_demo(args: argparse.Namespace) -> int:
 
     # Simulated devices on pseudo-terminals: a counter QR reader, a gate OCR reader and a barrier.
     simulators, devices, gate = ({}, [], {}) if args.exit_on == "first-paint" else start_demo_devices(demo_dir)
-    boot = read_boot(getattr(args, "config", None), database_url=f"sqlite:///{demo_dir / 'demo.sqlite'}",
-                     data_dir=demo_dir, demo=True, signing_key_file=demo_dir / "keys" / "office-demo.ed25519",
-                     devices=devices, **gate)
+    overrides = dict(database_url=f"sqlite:///{demo_dir / 'demo.sqlite'}", data_dir=demo_dir, demo=True,
+                     signing_key_file=demo_dir / "keys" / "office-demo.ed25519", devices=devices, **gate)
+    factory, unit_demo = build_demo, None
+    if getattr(args, "unit", False):
+        from workstation.demo.sync import prepare_unit_demo
+
+        unit_demo = prepare_unit_demo(demo_dir)
+        overrides.update(unit_demo.overrides)
+        factory = unit_demo.build
+    boot = read_boot(getattr(args, "config", None), **overrides)
     from screens.app import WorkstationApp
 
     # The demo database is built behind the login screen, like any database connection.
-    app = WorkstationApp(boot, services_factory=build_demo, demo_accounts=DEMO_ACCOUNTS,
-                         exit_on=args.exit_on)
+    app = WorkstationApp(boot, services_factory=factory, demo_accounts=DEMO_ACCOUNTS, exit_on=args.exit_on)
     app.demo_simulators = simulators
+    app.demo_note = unit_demo.banner if unit_demo else None
     try:
         run_app(app, headless=args.headless)
     finally:
         for sim in simulators.values():
             sim.close()
+        if unit_demo is not None:
+            unit_demo.close()
     code = _app_exit(app)
     if not args.exit_on:
         print(f"demo database kept in {demo_dir}")
+        if unit_demo is not None:
+            print(unit_demo.banner)
     return code
 
 

@@ -166,6 +166,7 @@ def set_up_unit(central: Services, unit: Services) -> None:
         # central takes two e-CDs; the unit gets them on its first sync
         views = [r.view for r in central.ecd.import_documents(c_officer, [ecd_from_obj(d) for d in docs[:2]],
                                                                source="import")]
+        log.info("unit demo: central's e-CDs %s", [(v.case.reference, v.state) for v in views])
         unit_sync.sync(transport)
         green = next((v for v in views if v.state == GREEN), None)
         if green is not None:
@@ -184,13 +185,16 @@ def set_up_unit(central: Services, unit: Services) -> None:
 
 
 def _documents(today: dt.date) -> list[dict[str, Any]]:
-    """Five e-CDs for the unit demo, numbered apart from the central demo's (ECD-<date>-0005xx)."""
+    """Five green e-CDs for the unit demo, numbered apart from the central demo's (ECD-<date>-0005xx): plain
+    souvenirs, arriving at Pontianak (PNK), where no targeting profile or random selection applies, so the
+    conflict example always has its green e-CD."""
     from workstation.demo.ecd import demo_documents
 
-    docs = demo_documents(today, 10)
-    picked = [docs[0], docs[2], docs[4], docs[6], docs[8]]  # green ones (demo_documents: even = plain goods)
+    docs = demo_documents(today, 30)
+    picked = [docs[i] for i in (0, 8, 16, 20, 28)]  # flight GA881 with souvenirs (demo_documents)
     out = []
     for i, d in enumerate(picked):
         out.append({**d, "ecd_id": f"ECD-{today:%Y%m%d}-{501 + i:06d}",
+                    "arrival": {**d["arrival"], "port": "PNK"},
                     "declarant": {**d["declarant"], "passport": f"E{5100000 + 41 * i}"}})
     return out

@@ -39,7 +39,7 @@ from workstation.errors import (
     Refusal,
     WorkstationError,
 )
-from workstation.services.base import Actor, require_role
+from workstation.services.base import Actor, require_any_role, require_role
 
 if TYPE_CHECKING:
     from workstation.services import Services
@@ -125,6 +125,7 @@ class ApprovalService:
 
     def mine(self, actor: Actor, limit: int = 50) -> list[ApprovalView]:
         """The requester's own requests, newest first, with their answers."""
+        require_any_role(actor, action="read one's approval requests")
         with self.ctx.db.read() as s:
             rows = s.scalars(select(ApprovalRequest).where(ApprovalRequest.requested_by == actor.user_id)
                              .order_by(ApprovalRequest.requested_at.desc()).limit(limit))

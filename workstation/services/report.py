@@ -7,14 +7,15 @@ the cases still open on it, not the number of cases stored (bench/daily_report.p
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from db import audit
-from db.models import Document
-from workstation.domain.codes import Role
+from db.models import Case, Document
+from workstation.domain.codes import CaseKind, Role
 from workstation.services.base import Actor, require_role
 from workstation.services.ecd import queries as ecd_q
 from workstation.services.pib import queries as pib_q
@@ -35,6 +36,16 @@ def day_bounds(day: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]
     start = dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
     return start, end
+
+
+@dataclass(frozen=True)
+class HourLanes:
+    """e-CDs opened in one hour of the business day (office zone): `hour` 0-23, counts per lane."""
+
+    hour: int
+    green: int
+    red: int
+    undecided: int
 
 
 class ReportService:
@@ -113,6 +124,22 @@ class ReportService:
             sla_breaches=sorted(breaches, key=lambda b: -b.overdue_minutes)[:MAX_BREACHES],
             btd=sorted(btd, key=lambda b: -b.days_over)[:MAX_BREACHES],
         )
+
+    def lanes_per_hour(self, actor: Actor, day: dt.date) -> list[HourLanes]:
+        """e-CDs opened on business day `day` per hour (office zone) and lane, the hours with any only. Reads
+        the day's e-CD cases through ix_cases_opened (opened_on, kind, lane): bounded by the day's work.
+        Raises PermissionDenied (ROLE_REQUIRED) unless `actor` is a supervisor."""
+        require_role(actor, Role.SUPERVISOR, action="produce the daily report")
+        zone = self.ctx.settings.zone
+        hours: dict[int, list[int]] = {}
+        with self.ctx.db.read() as s:
+            rows = s.execute(select(Case.created_at, Case.lane).where(Case.opened_on == day,
+                                                                     Case.kind == CaseKind.ECD.value)).all()
+        for created_at, lane in rows:
+            at = created_at if created_at.tzinfo else created_at.replace(tzinfo=dt.UTC)
+            counts = hours.setdefault(at.astimezone(zone).hour, [0, 0, 0])
+            counts[0 if lane == "green" else 1 if lane == "red" else 2] += 1
+        return [HourLanes(h, *hours[h]) for h in sorted(hours)]
 
     def _render(self, actor: Actor, day: dt.date) -> bytes:
         from printing.daily_report import render_daily_report

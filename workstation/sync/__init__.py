@@ -1,6 +1,8 @@
-"""Offline field units syncing with the central PostgreSQL: not built yet (no issue asks for it so far).
+"""Field units working offline and their sync with central (issue #14).
 
-What is already in place for it: UUIDv7 keys on case data; every change goes through one service call in one
-write transaction (`db.engine.Database.write`), where a change-log writer can register a `before_commit` hook;
-reports, issued documents and audit entries are append-only; official numbers carry the unit code when
-`unit_code` is set."""
+- `db/changes.py` (below this package): the change log written by the one write path, and applying a row;
+- `central.py`: the unit registry, enrolment, push / pull / state, bundles, conflicts, unit audit chains;
+- `unit.py`: the unit's push-then-pull, status, bundles, failpoints;
+- `protocol.py`: signing (Ed25519) of requests and bundles; `client.py`: the HTTP transport (httpx);
+  `server.py`: the API (Starlette on uvicorn); `service.py`: what the screens call.
+"""

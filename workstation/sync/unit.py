@@ -99,7 +99,9 @@ def status(ctx: ServiceContext) -> SyncStatus:
 
     with ctx.db.read() as s:
         me = s.get(SyncNode, 1)
-        pending = s.scalar(select(func.count()).select_from(SyncChange).where(SyncChange.acked_at.is_(None))) or 0
+        # a unit's outbox (index-bounded); central's own changes are never "pending"
+        pending = s.scalar(select(func.count()).select_from(SyncChange).where(SyncChange.acked_at.is_(None))) \
+            if me is not None and me.role == "unit" else 0
         conflicts = s.scalar(select(func.count()).select_from(SyncConflict)
                              .where(SyncConflict.resolved_at.is_(None))) or 0
         if me is None:
