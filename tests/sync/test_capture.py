@@ -82,3 +82,25 @@ def test_replaying_the_change_log_of_a_whole_demo_rebuilds_every_synced_table(se
         assert busy >= 20, "the demo writes most synced tables"
     finally:
         replica.dispose()
+
+
+def test_services_write_through_the_orm_or_say_so():
+    """A bulk insert/update/delete in a service would never reach the change log (the replay test above only
+    covers what the demo does). Services import none of them, except issuance, whose Core insert of a document
+    calls db.changes.record_insert."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {"workstation/services/issuance.py"}
+    offenders = []
+    for path in sorted((root / "workstation" / "services").rglob("*.py")) + sorted((root / "workstation" / "demo").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                bulk = {a.name for a in node.names} & {"insert", "update", "delete"}
+                if bulk and rel not in allowed:
+                    offenders.append(f"{rel}: {sorted(bulk)}")
+    assert offenders == []
+    issuance = (root / "workstation/services/issuance.py").read_text(encoding="utf-8")
+    assert 'changes.record_insert(s, "documents", row)' in issuance

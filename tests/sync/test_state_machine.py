@@ -180,6 +180,7 @@ def cases(s: Session, *states: str) -> list[Any]:
     return list(s.execute(stmt).all())
 
 
+@pytest.mark.slow
 def test_sync_state_machine(_template, unit_template, tmp_path_factory):
     class SyncMachine(RuleBasedStateMachine):
         def __init__(self):

@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import audit
@@ -161,8 +161,11 @@ class OutcomesMixin(RiskBase):
             else:
                 row.outcomes, row.hit, row.duties_idr, row.note = list(codes), hit, duties, note
                 row.source, row.version, row.recorded_at, row.recorded_by = source, row.version + 1, now, actor.user_id
-            s.execute(update(RiskValueObservation).where(RiskValueObservation.case_id == case_id)
-                      .values(accepted=Outcome.MISDECLARED_VALUE.value not in codes))
+            # through the ORM, row by row (a case has a few goods lines): the one write path the field-unit sync
+            # captures (db/changes.py) — a bulk UPDATE would never reach the change log
+            accepted = Outcome.MISDECLARED_VALUE.value not in codes
+            for obs in s.scalars(select(RiskValueObservation).where(RiskValueObservation.case_id == case_id)):
+                obs.accepted = accepted
             s.flush()
             audit.append(s, actor.audit, "risk.outcome", "case", str(case_id),
                          {"reference": case.reference, "outcomes": list(codes), "duties_idr": duties,
