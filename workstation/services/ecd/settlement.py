@@ -216,6 +216,8 @@ class SettlementMixin(EcdBase):
                 return {"document": issued.number, "note": note}
 
             case = self.cases.change(s, actor, case_id, inputs.version(version), FLOW["ecd.release"], apply)
+            # risk (#16): a red-lane case records what its inspection found, for the hit rates
+            self.services.risk.record_at_close(s, actor, case.id)
             return self._view(s, case, decl)
 
     def issue_slip(self, actor: Actor, case_id: uuid.UUID, version: int) -> EcdView:

@@ -254,6 +254,8 @@ class DeterminationMixin(PibBase):
 
             case = self.cases.change(s, actor, case_id, version, FLOW[f"pib.determine.{result.outcome.value}"],
                                      apply)
+            # risk (#16): the inspection's outcome (LHP and determination) counts in the hit rates
+            self.services.risk.record_at_close(s, actor, case.id)
             return DeterminationResult(view(case), result, tuple(issued), billing[0] if billing else None)
 
     def _determination_documents(self, s: Session, actor: Actor, case: Case, pc: PibCase, doc: PibDocument,

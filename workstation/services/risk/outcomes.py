@@ -136,41 +136,57 @@ class OutcomesMixin(RiskBase):
 
     def _store_outcome(self, actor: Actor, case_id: uuid.UUID, codes: tuple[str, ...] | None, duties: int | None,
                        note: str, source: str) -> OutcomeView:
-        now = self.ctx.now()
         with self.ctx.db.write() as s:
-            case = s.get(Case, case_id)
-            if case is None:
-                raise NotFound("no such case", code=ErrorCode.UNKNOWN_CASE, field="case")
-            selected = s.get(RiskSelection, case_id)
-            # every PIB here is a red-lane PIB (SPJM); an e-CD must have been sent red
-            red = case.kind == CaseKind.PIB.value or case.lane == Lane.RED.value
-            if not red and not (selected is not None and selected.reasons):
-                raise Refusal(f"{case.reference} was not in the red lane: no inspection outcome to record",
-                              code=ErrorCode.NOT_RED_LANE, params={"reference": case.reference})
-            if codes is None or duties is None:
-                derived, derived_duties = (ecd_outcome(s, case_id) if case.kind == CaseKind.ECD.value
-                                           else pib_outcome(s, case_id))
-                codes = codes if codes is not None else derived
-                duties = duties if duties is not None else derived_duties
-            hit = bool(set(codes) & {o.value for o in HITS})
-            row = s.get(RiskOutcome, case_id)
-            if row is None:
-                row = RiskOutcome(case_id=case_id, kind=case.kind, outcomes=list(codes), hit=hit, duties_idr=duties,
-                                  note=note, source=source, version=1, recorded_at=now, recorded_by=actor.user_id)
-                s.add(row)
-            else:
-                row.outcomes, row.hit, row.duties_idr, row.note = list(codes), hit, duties, note
-                row.source, row.version, row.recorded_at, row.recorded_by = source, row.version + 1, now, actor.user_id
-            # through the ORM, row by row (a case has a few goods lines): the one write path the field-unit sync
-            # captures (db/changes.py) — a bulk UPDATE would never reach the change log
-            accepted = Outcome.MISDECLARED_VALUE.value not in codes
-            for obs in s.scalars(select(RiskValueObservation).where(RiskValueObservation.case_id == case_id)):
-                obs.accepted = accepted
-            s.flush()
-            audit.append(s, actor.audit, "risk.outcome", "case", str(case_id),
-                         {"reference": case.reference, "outcomes": list(codes), "duties_idr": duties,
-                          "source": source, "version": row.version}, now=now)
-            return _view(row)
+            return self.store_outcome_in(s, actor, case_id, codes, duties, note, source)
+
+    def record_at_close(self, s: Session, actor: Actor, case_id: uuid.UUID) -> None:
+        """Inside the caller's write transaction, when a red-lane case is closed (e-CD release, PIB
+        determination): record what its inspection found, read from its own records, so every red-lane case
+        counts in the hit rates without anyone having to remember it. A green case (no selection, no red
+        lane) records nothing."""
+        case = s.get(Case, case_id)
+        selected = s.get(RiskSelection, case_id)
+        red = case is not None and (case.kind == CaseKind.PIB.value or case.lane == Lane.RED.value)
+        if red or (selected is not None and selected.reasons):
+            self.store_outcome_in(s, actor, case_id, None, None, "", "findings")
+
+    def store_outcome_in(self, s: Session, actor: Actor, case_id: uuid.UUID, codes: tuple[str, ...] | None,
+                         duties: int | None, note: str, source: str) -> OutcomeView:
+        """`_store_outcome` inside the caller's write transaction."""
+        now = self.ctx.now()
+        case = s.get(Case, case_id)
+        if case is None:
+            raise NotFound("no such case", code=ErrorCode.UNKNOWN_CASE, field="case")
+        selected = s.get(RiskSelection, case_id)
+        # every PIB here is a red-lane PIB (SPJM); an e-CD must have been sent red
+        red = case.kind == CaseKind.PIB.value or case.lane == Lane.RED.value
+        if not red and not (selected is not None and selected.reasons):
+            raise Refusal(f"{case.reference} was not in the red lane: no inspection outcome to record",
+                          code=ErrorCode.NOT_RED_LANE, params={"reference": case.reference})
+        if codes is None or duties is None:
+            derived, derived_duties = (ecd_outcome(s, case_id) if case.kind == CaseKind.ECD.value
+                                       else pib_outcome(s, case_id))
+            codes = codes if codes is not None else derived
+            duties = duties if duties is not None else derived_duties
+        hit = bool(set(codes) & {o.value for o in HITS})
+        row = s.get(RiskOutcome, case_id)
+        if row is None:
+            row = RiskOutcome(case_id=case_id, kind=case.kind, outcomes=list(codes), hit=hit, duties_idr=duties,
+                              note=note, source=source, version=1, recorded_at=now, recorded_by=actor.user_id)
+            s.add(row)
+        else:
+            row.outcomes, row.hit, row.duties_idr, row.note = list(codes), hit, duties, note
+            row.source, row.version, row.recorded_at, row.recorded_by = source, row.version + 1, now, actor.user_id
+        # through the ORM, row by row (a case has a few goods lines): the one write path the field-unit sync
+        # captures (db/changes.py) — a bulk UPDATE would never reach the change log
+        accepted = Outcome.MISDECLARED_VALUE.value not in codes
+        for obs in s.scalars(select(RiskValueObservation).where(RiskValueObservation.case_id == case_id)):
+            obs.accepted = accepted
+        s.flush()
+        audit.append(s, actor.audit, "risk.outcome", "case", str(case_id),
+                     {"reference": case.reference, "outcomes": list(codes), "duties_idr": duties,
+                      "source": source, "version": row.version}, now=now)
+        return _view(row)
 
     def outcome(self, case_id: uuid.UUID) -> OutcomeView | None:
         with self.ctx.db.read() as s:
