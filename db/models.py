@@ -177,7 +177,9 @@ class AuditEntry(Base):
     # HMAC-SHA256(office secret, row_hash): NULL on rows written before 0006 or where the key file is absent
     row_mac: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    # the audit viewer: one entity's entries; one user's entries newest first
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),
+                      Index("ix_audit_log_actor", "actor_login", "seq"))
 
 
 class AuditAnchor(Base):

@@ -49,10 +49,7 @@ def pay(values: dict) -> str:
     return f"{ntpn}:{amount}:{values['channel']}:{values['late']}"
 
 
-async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
+from tests.e2e.conftest import settle  # noqa: E402  (one settle: a worker cancelled with its screen is done)
 
 
 async def test_enter_moves_on_and_ctrl_s_submits_with_typed_values():

@@ -123,7 +123,8 @@ def test_the_helper_never_parses_markup_and_escapes_controls():
     from rich.text import Text
 
     assert Text.from_markup(f"[b]{esc(PASSENGER)}[/b]").plain == PASSENGER
-    assert cells("[/]", 3) == ["[/]", 3] and not isinstance(cells("[/]")[0], str)
+    out = cells("[/]", 3)
+    assert out[0].plain == "[/]" and out[1] == 3 and not isinstance(out[0], str)
 
 
 def test_the_cli_prints_stored_text_without_terminal_escapes(services, monkeypatch, capsys):

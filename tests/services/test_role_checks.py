@@ -29,6 +29,8 @@ EXEMPT = {
     ("AuthService", "logout"): "leaving one's own session is never refused",
     ("AuthService", "heartbeat"): "makes the stronger database check itself (db.audit.check_actor)",
     ("AuthService", "unlock_screen"): "the user re-authenticates with the password; the write checks the session",
+    ("AuthService", "lock_screen"): "locking one's own screen is never refused (a user whose role was just "
+                                    "revoked may still lock); it only audits, against the actor's own session",
     ("AuthService", "confirm_supervisor"): "checks the confirming supervisor's role itself; the caller's own "
                                            "action checks the actor's",
     ("PassengerService", "allowed_actions"): "derives what the actor's roles allow from the workflow table; reads "

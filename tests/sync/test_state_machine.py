@@ -61,8 +61,9 @@ from workstation.sync.central import CentralSync
 from workstation.sync.client import LocalTransport
 from workstation.sync.unit import UnitSync
 
-# SM_NO_SHRINK=1: report the first failing run as found (shrinking a run of this size can take minutes)
-SETTINGS = settings(max_examples=15, stateful_step_count=15, deadline=None,
+# SM_NO_SHRINK=1: report the first failing run as found (shrinking a run of this size can take minutes);
+# SM_EXAMPLES=N: a longer search than the suite's (e.g. 200 before changing the engine)
+SETTINGS = settings(max_examples=int(os.environ.get("SM_EXAMPLES", "15")), stateful_step_count=15, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                     **({"phases": [Phase.explicit, Phase.reuse, Phase.generate]} if os.environ.get("SM_NO_SHRINK")
                        else {}))

@@ -1,4 +1,5 @@
-"""merge the heads of 0009 (SSH keys), 0010 (risk) and 0011 (sync); the approvals inbox (issue #15 item 2)
+"""merge the heads of 0009 (SSH keys), 0010 (risk) and 0011 (sync); the approvals inbox (issue #15 item 2);
+the audit log by user
 
 Revision ID: 0012
 Revises: 0009, 0010, 0011
@@ -38,7 +39,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_approval_requests_open", "approval_requests", ["state", "requested_at"])
     op.create_index("ix_approval_requests_mine", "approval_requests", ["requested_by", "requested_at"])
+    # the audit viewer's filter by user, newest first (issue #15 item 4)
+    op.create_index("ix_audit_log_actor", "audit_log", ["actor_login", "seq"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_log_actor", table_name="audit_log")
     op.drop_table("approval_requests")
