@@ -221,6 +221,11 @@ class ExaminerScreen(SectionScreen):
         if d.documents:
             more.append(esc(tr("Documents") + ": " + ", ".join(f"{x.number}" + (f" v{x.version}" if x.version > 1 else "")
                                                               for x in d.documents)))
+        if d.submissions:
+            last = d.submissions[-1]
+            fmt = {"pib/1": "pib/1", "ceisa/bc20": "CEISA BC 2.0"}.get(last.format, last.format)
+            more.append(esc(tr("Received as {format}, version {version}, {source}", format=fmt,
+                               version=last.version, source=last.source)))
         if d.submissions and not d.submissions[-1].accepted:
             more += [esc(f"{p.code.value} {p.field}: {p.message}") for p in d.submissions[-1].problems]
         self.query_one("#case-more", Static).update("\n".join(more))

@@ -79,7 +79,9 @@ def test_accepted_ceisa_pib_is_stored_as_received_and_billed(env):
     with env.services.ctx.db.read() as s:
         stored = s.scalar(select(PibSubmission.document).where(PibSubmission.case_id == r.case_id))
     assert stored == text  # what came in, not a translation
-    assert env.detail(r.case_id).doc.items[1].bm_rate == Decimal("7.50")
+    detail = env.detail(r.case_id)
+    assert detail.doc.items[1].bm_rate == Decimal("7.50")
+    assert detail.submissions[-1].format == "ceisa/bc20"  # the PIB screen says what came in
     assert env.intake(text).unchanged  # the same document again is a no-op
 
 

@@ -59,7 +59,8 @@ class DetailMixin(SlaMixin):
             logins = dict(s.execute(select(User.id, User.login)).all())
             names = dict(s.execute(select(User.id, User.full_name)).all())
             subs = tuple(SubmissionInfo(x.version, x.received_at, x.source, x.accepted,
-                                        tuple(Problem.from_json(p) for p in x.problems), x.response_number)
+                                        tuple(Problem.from_json(p) for p in x.problems), x.response_number,
+                                        _format_of(x.document))
                          for x in s.scalars(select(PibSubmission).where(PibSubmission.case_id == case_id)
                                             .order_by(PibSubmission.version)))
             bills = tuple(BillingInfo(b.kind, b.code, dict(b.levies), b.fine_idr, b.total_idr, b.issued_on, b.due_on,
@@ -115,3 +116,15 @@ class DetailMixin(SlaMixin):
         with self.ctx.db.read() as s:
             tariff = self._tariff_rows(s, (i.hs_code for i in detail.doc.items))
         return compare_items(detail.doc.items, detail.lhp.lhp if detail.lhp else None, tariff, detail.lartas)
+
+
+def _format_of(document: str) -> str:
+    """The format a stored submission came in (the screen says what came in: issue #13 item 1)."""
+    import json
+
+    from workstation.formats import pib_format
+
+    try:
+        return pib_format(json.loads(document))
+    except Exception:  # a submission refused as unreadable is stored as received
+        return "?"

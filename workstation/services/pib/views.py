@@ -111,6 +111,7 @@ class SubmissionInfo:
     accepted: bool
     problems: tuple[Problem, ...]
     response_number: str | None
+    format: str = "pib/1"  # as it came in: pib/1 or ceisa/bc20 (workstation.formats.PIB_FORMATS)
 
 
 @dataclass(frozen=True)
