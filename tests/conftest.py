@@ -152,6 +152,40 @@ def users(services):
     return actors
 
 
+def _cli_call(monkeypatch, capsys):
+    import io
+    import sys
+    from types import SimpleNamespace
+
+    from workstation.cli import main
+
+    def call(*argv: str, stdin: str | None = None) -> SimpleNamespace:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return call
+
+
+@pytest.fixture
+def run(settings, monkeypatch, capsys):
+    """The command line in this process on the test database (as `workstation …` runs it: one line on errors,
+    an exit status): run("plp", "import", FILE) -> .returncode, .stdout, .stderr."""
+    monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
+    monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
+    return _cli_call(monkeypatch, capsys)
+
+
+@pytest.fixture
+def run_offline(monkeypatch, capsys):
+    """`run` for the commands that need no database (assess, check, decode)."""
+    return _cli_call(monkeypatch, capsys)
+
+
 def pytest_report_header(config):
     return f"workstation test database: {BACKEND}" + (f" ({PG_URL})" if PG_URL else "")
 

@@ -7,8 +7,6 @@ are SQLite files. The service behind the screens (workstation.sync.service) is t
 from __future__ import annotations
 
 import socket
-import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -29,33 +27,12 @@ from workstation.sync.unit import UnitSync
 central = sync_fixtures.central
 make_unit = sync_fixtures.make_unit
 unit_template = sync_fixtures.unit_template
+url = sync_fixtures.url
 
 
 def count(db, model, *where):
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def url(central):
-    import uvicorn
-
-    from workstation.sync import server
-
-    central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(server.build_app(central.sync), host="127.0.0.1", port=port,
-                                        log_config=None, access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture

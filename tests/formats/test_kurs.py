@@ -5,12 +5,9 @@ missing weeks named and nothing stored."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import sys
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -26,23 +23,6 @@ KMK_TEXT = (FIXTURES / "kmk_weekly.txt").read_text(encoding="utf-8")
 NLE_TEXT = (FIXTURES / "nle_kurs.json").read_text(encoding="utf-8")
 NOV_20 = dt.date(2026, 11, 20)
 NOV_30 = dt.date(2026, 11, 30)
-
-
-@pytest.fixture
-def run(settings, monkeypatch, capsys):
-    monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
-    monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
-
-    def call(*argv: str, stdin: str | None = None) -> SimpleNamespace:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return call
 
 
 def _stored(services) -> list[tuple[str, Decimal, dt.date, dt.date | None]]:

@@ -4,15 +4,11 @@ command line, as a user runs it."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from workstation.cli import main
 from workstation.domain.codes import Role
 from workstation.domain.plp import Applicant, PlpReason
 from workstation.errors import InputError
@@ -24,17 +20,8 @@ TWINS = [("eligible_yor", "tps_online_yor"), ("yor_below", "tps_online_yor_below
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    """`workstation …` in this process: exit status, stdout, stderr (one line on errors)."""
-
-    def call(*argv: str, stdin: str | None = None) -> SimpleNamespace:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return call
+def run(run_offline):
+    return run_offline
 
 
 @pytest.fixture

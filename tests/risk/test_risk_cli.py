@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from types import SimpleNamespace
-
-import pytest
 
 from tests.risk.support import base_doc, profile_file, risk, setup, store_ecd
-from workstation.cli import main
 from workstation.domain.codes import Role
-
-
-@pytest.fixture
-def run(settings, monkeypatch, capsys):
-    monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
-    monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
-
-    def call(*argv: str, stdin: str | None = None) -> SimpleNamespace:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return call
 
 
 def test_import_export_report(services, users, run, tmp_path):

@@ -3,37 +3,13 @@ one-line errors naming the line and column, nothing written on bad input."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
-from types import SimpleNamespace
 
-import pytest
-
-from workstation.cli import main
 from workstation.demo.plp import demo_request, sample_tps_csv
 from workstation.domain.codes import Role
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plp"
-
-
-@pytest.fixture
-def run(settings, monkeypatch, capsys):
-    """The command line in this process (as `workstation …` runs it: one line on errors, an exit status)."""
-    monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
-    monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
-    monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
-
-    def call(*argv: str, stdin: str | None = None) -> SimpleNamespace:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8"))))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return call
 
 
 def test_tps_import_and_list(services, run, tmp_path):

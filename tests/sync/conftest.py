@@ -71,4 +71,34 @@ def make_unit(tmp_path, unit_template, clock):
         db.dispose()
 
 
+@pytest.fixture
+def url(central):
+    """Central's sync API over real HTTP: uvicorn on a free local port in a thread (rates imported at central
+    first, as an office has them)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.services.passenger_support import RATES
+    from workstation.domain.codes import Role
+    from workstation.sync import server
+
+    central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(server.build_app(central.sync), host="127.0.0.1", port=port,
+                                        log_config=None, access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
 __all__ = ["PASSWORD"]

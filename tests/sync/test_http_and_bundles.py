@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from db.models import Case
 from db.models_sync import SyncBundle, SyncChange
 from tests.conftest import PASSWORD
-from tests.services.passenger_support import RATES, green_doc, text
+from tests.services.passenger_support import green_doc, text
 from workstation.domain.codes import Role
 from workstation.errors import Refusal
-from workstation.sync import protocol, server
+from workstation.sync import protocol
 from workstation.sync.client import HttpTransport
 from workstation.sync.unit import UnitSync
 
@@ -25,29 +25,6 @@ from workstation.sync.unit import UnitSync
 def count(db, model, *where):
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def url(central):
-    import socket
-    import threading
-
-    import uvicorn
-
-    central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(server.build_app(central.sync), host="127.0.0.1", port=port,
-                                        log_config=None, access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture
