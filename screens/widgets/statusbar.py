@@ -76,7 +76,7 @@ def poll_sync_now(app: Any) -> None:
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    StatusBar { height: 1; width: 100%; background: $panel; color: $text; padding: 0 1; }
     """
 
     def on_mount(self) -> None:
@@ -142,8 +142,10 @@ class StatusBar(Static):
         panel = _cache(app).panel if actor is not None else None
         sync = sync_panel_text(panel, tr, settings.zone)
         # (priority: lower is dropped first when the line does not fit, text)
+        # on a unit with a conflict the sync part is long: it outranks the office/unit code, which the login
+        # screen and the sync screen show anyway
         parts = [(9, who), (8, f"{settings.office.code}/{unit}"), (3, str(backend)), (4, f"{dev}: {devices}"),
-                 (7, sync), (6, f"{now:%H:%M:%S}")]
+                 (8.5, sync), (6, f"{now:%H:%M:%S}")]
         parts = [p for p in parts if p[1]]
         width = self.size.width  # the content area (padding excluded); 0 before the first layout
         while width and len(parts) > 1 and cell_len(" │ ".join(t for _, t in parts)) > width:
