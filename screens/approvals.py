@@ -50,11 +50,16 @@ class ApprovalsScreen(SectionScreen):
         tr = self.tr
         self.query_one("#inbox", DataTable).add_columns(tr("What"), tr("Subject"), tr("By"), tr("When"), tr("Reason"))
         self.query_one("#mine", DataTable).add_columns(tr("What"), tr("Subject"), tr("State"), tr("By"), tr("Answer"))
-        if not self.actor.has(Role.SUPERVISOR):
-            self.query_one("#appr-tabs", TabbedContent).active = "tab-mine"
-        self.query_one("#inbox", DataTable).focus()
+        if self.actor.has(Role.SUPERVISOR):
+            self.query_one("#inbox", DataTable).focus()
+        else:  # nothing to decide: their own requests first (after the tabs are laid out)
+            self.call_after_refresh(self._show_mine)
         self.action_reload()
         self.set_interval(REFRESH_S, self.action_reload)
+
+    def _show_mine(self) -> None:
+        self.query_one("#appr-tabs", TabbedContent).active = "tab-mine"
+        self.query_one("#mine", DataTable).focus()
 
     def action_reload(self) -> None:
         svc, actor = self.services, self.actor
