@@ -481,7 +481,8 @@ def payload_bytes(central: Central, settings) -> dict[str, int]:
 
 def link(pg: str, n: int, runs: int) -> None:
     print(f"\nb) the unit syncs {n:,} changes over a link of 256 kbit/s with 300 ms latency (tc netem on both ends of "
-          f"a veth pair into network namespace {NS}); `workstation sync` in the namespace, `sync-server` outside; "
+          f"a veth pair into network namespace {NS}, or tbf + a relay delaying 300 ms each way where the kernel has "
+          f"no sch_netem); `workstation sync` in the namespace, `sync-server` outside; "
           f"{runs} runs each")
     walls: dict[bool, list[float]] = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="bench-sync-link-") as tmp:
@@ -502,7 +503,7 @@ def link(pg: str, n: int, runs: int) -> None:
                       flush=True)
     fast, slow = median(walls[False]), median(walls[True])
     print(f"  {'what':<44}{'median s':>10}")
-    print(f"  {'same veth, no netem (process start included)':<44}{fast:>10.1f}")
+    print(f"  {'same veth, no shaping (process start included)':<44}{fast:>10.1f}")
     print(f"  {'256 kbit/s, 300 ms each way':<44}{slow:>10.1f}   ({slow / fast:.1f}× the fast link)")
 
 

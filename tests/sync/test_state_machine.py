@@ -17,8 +17,18 @@ with CentralSync.verify_unit_chains). At the end every unit syncs (U1, U2, U1 ag
 three databases hold the same rows in every synced table, and central holds exactly the reference model: the
 cases created, the documents issued and the findings recorded by the rules.
 
-Each example builds its own central store and units (tens of milliseconds on SQLite); the example count is kept
-small (SETTINGS) so the test runs in well under a minute per back end.
+Two things the machine does on purpose, each for a finding it made (helper G's report, issue #14):
+- a partial push ends its batch at the end of a unit transaction (`whole_transactions`): the engine's
+  `UnitSync.push_body(limit=…)` cuts inside one, and central then shows half of it — a case without its
+  decision, on which the online workstation's next action fails (test_a_partial_push_never_shows_half_a_unit_
+  transaction below, xfail until the engine is fixed; then the helper can go);
+- `rule_sets` (reference data, central → units) is compared as "central's rows are on every unit": a unit
+  records the rule set its own assessments used (services.reference.record_ruleset) and that row never travels.
+A pull first takes central's acknowledgements (`state`), as every sync does before it pulls.
+
+Each example builds its own central store, enrols two units and logs in (about a second); 15 examples of 15
+steps take 14 s on SQLite and 23 s on PostgreSQL on a quiet 2-CPU machine (32 s and 51 s while other jobs ran). SM_EXAMPLES=200 SM_NO_SHRINK=1 runs a
+longer search (80 on SQLite and 60 on PostgreSQL found nothing more).
 """
 
 from __future__ import annotations
