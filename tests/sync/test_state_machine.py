@@ -18,10 +18,9 @@ three databases hold the same rows in every synced table, and central holds exac
 cases created, the documents issued and the findings recorded by the rules.
 
 Two things the machine does on purpose, each for a finding it made (helper G's report, issue #14):
-- a partial push ends its batch at the end of a unit transaction (`whole_transactions`): the engine's
-  `UnitSync.push_body(limit=…)` cuts inside one, and central then shows half of it — a case without its
-  decision, on which the online workstation's next action fails (test_a_partial_push_never_shows_half_a_unit_
-  transaction below, xfail until the engine is fixed; then the helper can go);
+- partial pushes with small batch limits: it found that `UnitSync.push_body(limit=…)` cut a batch inside a unit
+  transaction, so central showed half of it (a case without its decision); the engine now extends a batch to
+  the end of its last transaction (test_a_partial_push_never_shows_half_a_unit_transaction below);
 - `rule_sets` (reference data, central → units) is compared as "central's rows are on every unit": a unit
   records the rule set its own assessments used (services.reference.record_ruleset) and that row never travels.
 A pull first takes central's acknowledgements (`state`), as every sync does before it pulls.
@@ -172,18 +171,6 @@ def outbox(db: Database) -> dict[str, bool]:
         return {str(c): a is not None for c, a in s.execute(select(SyncChange.change_id, SyncChange.acked_at))}
 
 
-def whole_transactions(db: Database, limit: int) -> int:
-    """`limit` raised to the end of the unit transaction the limit falls in: a batch must not cut one of the
-    unit's transactions in half (central would show half of it; see
-    test_a_partial_push_never_shows_half_a_unit_transaction, which checks the engine itself)."""
-    with db.read() as s:
-        txns = list(s.scalars(select(SyncChange.txn_id).where(SyncChange.acked_at.is_(None))
-                              .order_by(SyncChange.seq)))
-    while 0 < limit < len(txns) and txns[limit] == txns[limit - 1]:
-        limit += 1
-    return limit
-
-
 def cases(s: Session, *states: str) -> list[Any]:
     stmt = select(Case.id, Case.version, Case.state, Case.lane).where(Case.kind == "ECD").order_by(Case.reference)
     if states:
@@ -280,7 +267,7 @@ def test_sync_state_machine(_template, unit_template, tmp_path_factory):
             me = u.sync.node()
             state = u.transport.state(me.epoch)
             u.sync._ack(int(state.get("acked_seq") or 0))
-            body, _last = u.sync.push_body(me, state, limit=whole_transactions(u.db, limit))
+            body, _last = u.sync.push_body(me, state, limit=limit)
             if not body["changes"] and not body["audit"]:
                 return
             reply = u.transport.push(body)
@@ -537,9 +524,7 @@ def test_sync_state_machine(_template, unit_template, tmp_path_factory):
 
 
 
-# -- a defect the machine found, checked on the engine itself -----------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="engine defect: UnitSync.push_body cuts a batch inside a unit transaction "
-                   "(report of helper G: extend the batch to the end of its last transaction)")
+# -- a defect the machine found (fixed), checked on the engine itself -----------------------------------------------------
 def test_a_partial_push_never_shows_half_a_unit_transaction(central, make_unit):
     """One offline e-CD import is one write transaction of several rows (case, declaration, decision, event);
     a push batch that ends inside it leaves central with a case without its decision: the online workstation's

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import signal
@@ -224,8 +225,18 @@ class UnitSync:
             entries = [_audit_json(r) for r in s.execute(
                 select(*metadata.tables["audit_log"].columns).where(AuditEntry.seq > start)
                 .order_by(AuditEntry.seq).limit(AUDIT_BATCH))]
-            rows = s.scalars(select(SyncChange).where(SyncChange.acked_at.is_(None), SyncChange.seq > after_seq)
-                             .order_by(SyncChange.seq).limit(limit)).all()
+            rows = list(s.scalars(select(SyncChange).where(SyncChange.acked_at.is_(None), SyncChange.seq > after_seq)
+                                  .order_by(SyncChange.seq).limit(limit)))
+            # never end a batch inside one of this unit's transactions (its entries are consecutive): central
+            # would otherwise hold half of it for a while, e.g. a case without its decision
+            while rows and len(rows) >= limit:
+                more = list(s.scalars(select(SyncChange).where(SyncChange.acked_at.is_(None),
+                                                               SyncChange.seq > rows[-1].seq)
+                                      .order_by(SyncChange.seq).limit(limit)))
+                same = list(itertools.takewhile(lambda r, t=rows[-1].txn_id: r.txn_id == t, more))
+                rows = [*rows, *same]
+                if len(same) < len(more) or not more:
+                    break
         body = {"epoch": me.epoch, "cursor": me.pull_cursor, "audit": entries,
                 "changes": [_outbox_entry(r) for r in rows]}
         return body, (rows[-1].seq if rows else after_seq)
