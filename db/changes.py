@@ -156,9 +156,25 @@ def table(name: str) -> Table:
     return metadata.tables[name]
 
 
+def _scale(column) -> int | None:
+    t = column.type
+    if isinstance(t, TypeDecorator):
+        t = t.impl
+    return t.scale if isinstance(t, Numeric) and t.asdecimal and t.scale is not None else None
+
+
 def encode_row(tbl: Table, values: dict[str, Any]) -> dict[str, Any]:
-    """{column: JSON value} for every column of `tbl` (missing ones as null)."""
-    return {c.name: _encode(values.get(c.name)) for c in tbl.columns}
+    """{column: JSON value} for every column of `tbl` (missing ones as null). A Decimal is written with its
+    column's scale ("1300.00" in a Numeric(20, 4) column is "1300.0000"), as the database gives it back: the
+    same row encodes the same way whether it comes from an object or from a read."""
+    out: dict[str, Any] = {}
+    for c in tbl.columns:
+        v = values.get(c.name)
+        scale = _scale(c) if isinstance(v, Decimal) else None
+        if scale is not None and isinstance(v, Decimal) and v.is_finite():
+            v = v.quantize(Decimal(1).scaleb(-scale))
+        out[c.name] = _encode(v)
+    return out
 
 
 def decode_row(tbl: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +350,22 @@ def billing_slot(session: Session) -> int | None:
 
 
 # -- apply -----------------------------------------------------------------------------------------------------
+def write_row(session: Session, tbl: Table, row_key: str, current: dict[str, Any] | None,
+              row: dict[str, Any]) -> str:
+    """`upsert_row` when the caller already holds the stored row (`current`, encoded, or None)."""
+    values = decode_row(tbl, row)
+    if current is None:
+        session.execute(insert(tbl).values(**values))
+        return "inserted"
+    differ = {k: values[k] for k in row if current.get(k) != row[k]}
+    if not differ:
+        return "same"
+    # a column with an onupdate default (updated_at) keeps the value that travelled, not the time of applying
+    differ.update({c.name: values[c.name] for c in tbl.columns if c.onupdate is not None and c.name in values})
+    session.execute(update(tbl).where(_key_clause(tbl, row_key)).values(**differ))
+    return "updated"
+
+
 def upsert_row(session: Session, tbl: Table, row_key: str, row: dict[str, Any]) -> str:
     """Make the stored row equal `row` (encoded): insert it, update the columns that differ, or nothing.
     Core statements: an applied change is never captured again as a local one. Returns 'inserted' |

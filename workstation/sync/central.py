@@ -305,21 +305,33 @@ class CentralSync:
             received = self._ingest_audit(s, u, body.get("audit") or [])
             applied = dup = conflicts = 0
             acked = u.acked_seq
-            for raw in body.get("changes") or []:
-                ch = _change(raw)
+            parsed = [_change(raw) for raw in body.get("changes") or []]
+            for ch in parsed:
                 if ch["origin"] != code:
                     raise _refuse(ErrorCode.SYNC_WRONG_ORIGIN, unit=code, origin=ch["origin"])
                 if ch["epoch"] != u.epoch:
                     raise _refuse(ErrorCode.SYNC_EPOCH, unit=code, epoch=ch["epoch"], current=u.epoch)
                 if changes.flow(ch["table"]) != changes.BOTH:
                     raise _bad(ch["change_id"], f"table {ch['table']} does not flow from units")
-                if s.scalar(select(SyncChange.seq).where(SyncChange.change_id == ch["uuid"])) is not None:
+            # a batch costs a few reads, whatever its size: the ids central has, the rows the changes touch and
+            # what others changed on them; then one write per change and one insert of the feed entries
+            batch = _Batch(s, code, parsed)
+            seq = changes.next_seq(s)  # under the write lock: positions counted on here
+            feed: list[dict[str, Any]] = []
+            for ch in parsed:
+                if ch["uuid"] in batch.known:
                     dup += 1
                 else:
-                    outcome = self._apply(s, ch)
+                    batch.known.add(ch["uuid"])
+                    outcome, entry = self._apply(s, ch, batch)
+                    entry["seq"] = seq
+                    seq += 1
+                    feed.append(entry)
                     applied += 1
                     conflicts += outcome == "conflict"
                 acked = max(acked, ch["seq"])
+            if feed:
+                s.execute(insert(SyncChange), feed)
             u.acked_seq = acked
             u.reported_cursor = max(u.reported_cursor, _int(body.get("cursor", 0), "cursor"))
             u.last_seen_at = self.ctx.now()
@@ -374,38 +386,40 @@ class CentralSync:
             received += 1
         return received
 
-    def _apply(self, s: Session, ch: dict[str, Any]) -> str:
+    def _apply(self, s: Session, ch: dict[str, Any], batch: _Batch) -> tuple[str, dict[str, Any]]:
+        """Apply one change (rules in the module's docstring); returns (applied | conflict, its feed entry
+        without its position)."""
         name = ch["table"]
         tbl = changes.table(name)
         key = ch["key"]
         theirs: dict[str, Any] = ch["row"]
         try:
             changes.decode_row(tbl, theirs)
-            current = changes.current_row(s, tbl, key)
+            current = batch.row(name, key)
         except (KeyError, ValueError, TypeError) as exc:
             raise _bad(ch["change_id"], f"row does not fit table {name}: {exc}") from None
         ignore = {"updated_at", VERSIONED.get(name, "")}
         collide: set[str] = set()
         applied: set[str] = set()
+        after: dict[str, Any] | None = current
         if current is None:
-            if ch["op"] == "delete":
-                applied = set()
-            else:
-                changes.upsert_row(s, tbl, key, theirs)
-                applied = set(theirs)
+            if ch["op"] != "delete":
+                changes.write_row(s, tbl, key, None, theirs)
+                applied, after = set(theirs), dict(theirs)
         elif name in changes.APPEND_ONLY:
             if canonical_json(current) != canonical_json(theirs):
                 collide = {k for k in theirs if current.get(k) != theirs[k]}
         elif ch["op"] == "delete":
-            since = self._changed_since(s, name, key, ch)
+            since = batch.changed_since(name, key, ch["base_seq"])
             if since:
                 collide = since
             else:
                 changes.delete_row(s, tbl, key)
+                after = None
         else:
             wanted = {k for k in (ch["changed"] if ch["op"] == "update" else theirs) if k in theirs} - ignore
             wanted = {k for k in wanted if current.get(k) != theirs[k]}
-            collide = wanted & self._changed_since(s, name, key, ch)
+            collide = wanted & batch.changed_since(name, key, ch["base_seq"])
             kind = current.get("kind")
             if (name == "cases" and "state" in collide
                     and stage_rank(kind, theirs.get("state")) > stage_rank(kind, current.get("state"))):
@@ -418,30 +432,22 @@ class CentralSync:
                 if name in VERSIONED:
                     vcol = VERSIONED[name]
                     values[vcol] = int(current.get(vcol) or 0) + 1  # central's online writers lock on this
-                new = {**current, **values}
-                changes.upsert_row(s, tbl, key, new)
+                after = {**current, **values}
+                changes.write_row(s, tbl, key, current, after)
         if collide:
             s.add(SyncConflict(change_id=ch["uuid"], origin=ch["origin"], table_name=name, row_key=key,
                                fields=canonical_json(sorted(collide)), theirs=canonical_json(theirs),
                                ours=canonical_json(current), detected_at=self.ctx.now()))
             s.flush()
-        after = changes.current_row(s, tbl, key)
+        batch.rows[(name, key)] = after
         text = canonical_json(after if after is not None else {})
         op = "delete" if after is None else "insert" if current is None else "update"
-        s.execute(insert(SyncChange).values(
-            seq=changes.next_seq(s), change_id=ch["uuid"], txn_id=ch["txn"], origin=ch["origin"], epoch=ch["epoch"],
-            table_name=name, row_key=key, op=op, changed=canonical_json(sorted(applied)), base_seq=ch["base_seq"],
-            row=text, row_hash=changes.row_digest(text), created_at=self.ctx.now(), acked_at=self.ctx.now()))
-        return "conflict" if collide else "applied"
-
-    def _changed_since(self, s: Session, name: str, key: str, ch: dict[str, Any]) -> set[str]:
-        """The columns other writers changed on this row after the feed position the unit had seen."""
-        cols: set[str] = set()
-        for text in s.scalars(select(SyncChange.changed).where(
-                SyncChange.table_name == name, SyncChange.row_key == key, SyncChange.seq > ch["base_seq"],
-                SyncChange.origin != ch["origin"])):
-            cols.update(json.loads(text))
-        return cols
+        now = self.ctx.now()
+        entry = dict(change_id=ch["uuid"], txn_id=ch["txn"], origin=ch["origin"], epoch=ch["epoch"],
+                     table_name=name, row_key=key, op=op, changed=canonical_json(sorted(applied)),
+                     base_seq=ch["base_seq"], row=text, row_hash=changes.row_digest(text), created_at=now,
+                     acked_at=now)
+        return ("conflict" if collide else "applied"), entry
 
     # -- bundles and review --------------------------------------------------------------------------------
     def record_bundle(self, s: Session, bundle_id: str, origin: str, digest: str, count: int) -> None:
@@ -551,6 +557,67 @@ class CentralSync:
                     count += 1
                 out.append((code, epoch, count, problem))
         return out
+
+
+class _Batch:
+    """What one push reads up front: the change ids central already has, the current rows the changes touch
+    (kept up to date as the batch applies, so a row changed twice in one batch is read once), and for each row
+    the columns other writers changed after a position (their feed entries)."""
+
+    CHUNK = 500  # keys per IN (…) list
+
+    def __init__(self, s: Session, origin: str, parsed: list[dict[str, Any]]):
+        self.s = s
+        ids = [ch["uuid"] for ch in parsed]
+        self.known: set[Any] = set()
+        for i in range(0, len(ids), self.CHUNK):
+            self.known.update(s.scalars(select(SyncChange.change_id).where(
+                SyncChange.change_id.in_(ids[i:i + self.CHUNK]))))
+        self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
+        by_table: dict[str, set[str]] = {}
+        for ch in parsed:
+            by_table.setdefault(ch["table"], set()).add(ch["key"])
+        for name, keys in by_table.items():
+            self._load(name, sorted(keys))
+        # others' changes to these rows after the earliest position any change of the batch had seen
+        self.others: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
+        if parsed:
+            low = min(ch["base_seq"] for ch in parsed)
+            all_keys = sorted({ch["key"] for ch in parsed})
+            for i in range(0, len(all_keys), self.CHUNK):
+                for t, k, seq, changed in s.execute(
+                        select(SyncChange.table_name, SyncChange.row_key, SyncChange.seq, SyncChange.changed)
+                        .where(SyncChange.row_key.in_(all_keys[i:i + self.CHUNK]), SyncChange.seq > low,
+                               SyncChange.origin != origin)):
+                    self.others.setdefault((t, k), []).append((seq, json.loads(changed)))
+
+    def _load(self, name: str, keys: list[str]) -> None:
+        tbl = changes.table(name)
+        pk = list(tbl.primary_key.columns)
+        for key in keys:
+            self.rows[(name, key)] = None
+        if len(pk) != 1:  # composite keys (none of the tables units push today): one read each
+            for key in keys:
+                self.rows[(name, key)] = changes.current_row(self.s, tbl, key)
+            return
+        col = pk[0]
+        for i in range(0, len(keys), self.CHUNK):
+            values = [changes.decode_row(tbl, {col.name: json.loads(k)[0]})[col.name] for k in keys[i:i + self.CHUNK]]
+            for found in self.s.execute(select(tbl).where(col.in_(values))).mappings():
+                row = dict(found)
+                self.rows[(name, changes.key_of(tbl, row))] = changes.encode_row(tbl, row)
+
+    def row(self, name: str, key: str) -> dict[str, Any] | None:
+        if (name, key) not in self.rows:
+            self.rows[(name, key)] = changes.current_row(self.s, changes.table(name), key)
+        return self.rows[(name, key)]
+
+    def changed_since(self, name: str, key: str, base_seq: int) -> set[str]:
+        cols: set[str] = set()
+        for seq, changed in self.others.get((name, key), ()):
+            if seq > base_seq:
+                cols.update(changed)
+        return cols
 
 
 def feed_entry(r: SyncChange) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def status(ctx: ServiceContext) -> SyncStatus:
         # central: its feed's head; a unit: the feed position it has pulled up to
         cursor = me.pull_cursor if me.role == "unit" else int(s.scalar(select(func.max(SyncChange.seq))) or 0)
         return SyncStatus(me.role, me.unit_code, me.epoch, me.server_url,
-                          int(pending) if me.role == "unit" else 0, cursor, me.last_sync_at, me.last_result,
+                          int(pending or 0) if me.role == "unit" else 0, cursor, me.last_sync_at, me.last_result,
                           int(conflicts))
 
 
@@ -233,7 +233,7 @@ class UnitSync:
                 more = list(s.scalars(select(SyncChange).where(SyncChange.acked_at.is_(None),
                                                                SyncChange.seq > rows[-1].seq)
                                       .order_by(SyncChange.seq).limit(limit)))
-                same = list(itertools.takewhile(lambda r, t=rows[-1].txn_id: r.txn_id == t, more))
+                same = list(itertools.takewhile(lambda r, t=rows[-1].txn_id: r.txn_id == t, more))  # type: ignore[misc]
                 rows = [*rows, *same]
                 if len(same) < len(more) or not more:
                     break
