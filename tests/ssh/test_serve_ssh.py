@@ -76,7 +76,7 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
                 tmux.run("resize-window", "-t", "t", "-x", "99", "-y", "29")
             tmux.run("resize-window", "-t", "t", "-x", "100", "-y", "30")
             try:
-                wait_for(redrawn, "the app redrawn at 100x30", timeout=WAIT_S / 3)
+                wait_for(redrawn, "the app redrawn at 100x30", timeout=WAIT_S / 2)
                 break
             except AssertionError:
                 if attempt == 2:
