@@ -131,3 +131,22 @@ def test_a_tampered_bundle_is_refused_and_nothing_applied(central, unit, tmp_pat
         central.sync.import_bundle(bundle)
     assert exc.value.code in ("SYNC_BUNDLE_TAMPERED", "SYNC_UNKNOWN_UNIT")
     assert count(central.db, Case) == 0 and count(central.db, SyncBundle) == 0
+
+
+def test_bodies_travel_compressed_and_a_gzip_bomb_is_refused(central, unit, api, monkeypatch):
+    import gzip
+
+    unit.services.ecd.import_ecd(unit.officer, text(green_doc("ECD-20261121-000305")))
+    assert unit.sync.sync(unit.transport).pending == 0  # pushed gzip-compressed, pulled compressed
+    target = "/v1/pull?epoch=1&after=0&limit=1000"
+    stamp = str(int(time.time()))
+    sig = protocol.sign(unit.key, protocol.request_message("GET", target, stamp, "PLB01", b""))
+    resp = api.get(target, headers={"x-ws-unit": "PLB01", "x-ws-time": stamp, "x-ws-signature": sig,
+                                    "accept-encoding": "gzip"})
+    assert resp.status_code == 200 and resp.headers.get("content-encoding") == "gzip"
+    bomb = gzip.compress(b"{" + b" " * (protocol.MAX_BODY_BYTES + 10) + b"}")
+    stamp = str(int(time.time()))
+    sig = protocol.sign(unit.key, protocol.request_message("POST", "/v1/push", stamp, "PLB01", b"{}"))
+    resp = api.post("/v1/push", content=bomb, headers={"x-ws-unit": "PLB01", "x-ws-time": stamp,
+                                                        "x-ws-signature": sig, "content-encoding": "gzip"})
+    assert resp.status_code == 400 and resp.json()["error"] == "FILE_TOO_LARGE"

@@ -85,6 +85,24 @@ def parse_json(data: bytes | str, source: str) -> dict[str, Any]:
     return value
 
 
+def gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """A gzip request body, decompressed to at most `limit` bytes (a small body must not expand without end).
+    Raises InputError FILE_TOO_LARGE / INVALID_JSON (not gzip)."""
+    import zlib
+
+    from workstation.domain.errors import ErrorCode
+    from workstation.errors import InputError
+
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        raise InputError(code=ErrorCode.INVALID_JSON, field="body", params={"reason": "not gzip"}) from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise InputError(code=ErrorCode.FILE_TOO_LARGE, field="body", params={"limit": f"{limit // 2**20} MB"})
+    return out
+
+
 def bundle_message(bundle: dict[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in bundle.items() if k != "signature"}).encode("utf-8")
 
