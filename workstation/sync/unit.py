@@ -346,14 +346,15 @@ def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
     it, except where this unit has changes to the row that central has not acknowledged. Returns (rows that
     changed here, entries skipped)."""
     applied = skipped = 0
+    # the rows with changes central has not acknowledged: read once per page (after a push, usually none)
+    mine = {(t, k) for t, k in s.execute(select(SyncChange.table_name, SyncChange.row_key)
+                                         .where(SyncChange.acked_at.is_(None)))}
     for e in entries:
         name = str(e.get("table"))
         if name not in metadata.tables or changes.flow(name) == changes.LOCAL:
             continue
         tbl = metadata.tables[name]
-        mine = s.scalar(select(SyncChange.seq).where(SyncChange.table_name == name, SyncChange.row_key == e["key"],
-                                                     SyncChange.acked_at.is_(None)).limit(1))
-        if mine is not None:
+        if (name, e["key"]) in mine:
             skipped += 1
             continue
         if e["op"] == "delete":
