@@ -57,7 +57,10 @@ LOCAL = "local"  # never synced
 
 FLOWS: dict[str, str] = {
     # organisation and reference data
-    "offices": DOWN, "units": DOWN, "roles": DOWN, "users": DOWN, "user_roles": DOWN, "rule_sets": DOWN,
+    "offices": DOWN, "units": DOWN, "roles": DOWN, "users": DOWN, "user_roles": DOWN,
+    # every rule-set file a decision used, by id and SHA-256 (content-addressed): a unit's decisions may rest on
+    # a file central has not recorded yet, so these rows travel both ways, inserted if absent
+    "rule_sets": BOTH,
     "exchange_rates": DOWN, "tariff_posts": DOWN, "lartas_rules": DOWN, "pib_importer_blocks": DOWN,
     "plp_tps": DOWN, "sync_units": LOCAL,
     # case data
@@ -82,11 +85,13 @@ FLOWS: dict[str, str] = {
 }
 # Rows never changed once written: a second copy must be identical (hash check), a correction is a new row.
 # (documents: the one change a trigger lets through is ISSUED -> VOID, which travels as an update.)
-APPEND_ONLY = frozenset({"case_events", "document_prints", "gate_events", "plp_movements", "ecd_findings",
+APPEND_ONLY = frozenset({"rule_sets", "case_events", "document_prints", "gate_events", "plp_movements", "ecd_findings",
                          "ecd_excise_counts", "ecd_payments", "pib_submissions", "pib_reports",
                          "pib_determinations"})
+# Columns of an append-only row that differ between two honest copies (when each side recorded it): not compared.
+COPY_LOCAL = {"rule_sets": frozenset({"recorded_at"})}
 # Reference tables a field unit may still add rows to: the same rows central would record (by natural key).
-UNIT_MAY_INSERT = frozenset({"rule_sets", "offices"})
+UNIT_MAY_INSERT = frozenset({"offices"})
 # Bookkeeping columns: they change with every update and never make two changes collide.
 NOT_COMPARED = frozenset({"version", "updated_at"})
 

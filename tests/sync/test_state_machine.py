@@ -21,8 +21,8 @@ Two things the machine does on purpose, each for a finding it made (helper G's r
 - partial pushes with small batch limits: it found that `UnitSync.push_body(limit=…)` cut a batch inside a unit
   transaction, so central showed half of it (a case without its decision); the engine now extends a batch to
   the end of its last transaction (test_a_partial_push_never_shows_half_a_unit_transaction below);
-- `rule_sets` (reference data, central → units) is compared as "central's rows are on every unit": a unit
-  records the rule set its own assessments used (services.reference.record_ruleset) and that row never travels.
+- it found that a unit's recorded rule sets (services.reference.record_ruleset) never reached central; they now
+  travel both ways, inserted if absent (db.changes: content-addressed by id and SHA-256), and are compared whole.
 A pull first takes central's acknowledgements (`state`), as every sync does before it pulls.
 
 Each example builds its own central store, enrols two units and logs in (about a second); 15 examples of 15
@@ -79,9 +79,8 @@ SETTINGS = settings(max_examples=int(os.environ.get("SM_EXAMPLES", "15")), state
 UNITS = ("PLB01", "PLB02")
 NODES = (*UNITS, "ONLINE")
 SYNCED = [t for t, f in changes.FLOWS.items() if f != changes.LOCAL and t in metadata.tables]
-# Reference data a unit writes itself: the rule set an assessment used is recorded where it ran
-# (services.reference.record_ruleset); rule_sets flow central -> units only, so a unit's own row stays there.
-UNIT_RECORDED = frozenset({"rule_sets"})
+# Tables compared as "central's rows are on every unit" instead of whole (none since rule sets travel both ways).
+UNIT_RECORDED: frozenset[str] = frozenset()
 
 
 # -- building the stores of one example ------------------------------------------------------------------------

@@ -407,8 +407,8 @@ class CentralSync:
                 changes.write_row(s, tbl, key, None, theirs)
                 applied, after = set(theirs), dict(theirs)
         elif name in changes.APPEND_ONLY:
-            if canonical_json(current) != canonical_json(theirs):
-                collide = {k for k in theirs if current.get(k) != theirs[k]}
+            local = changes.COPY_LOCAL.get(name, frozenset())
+            collide = {k for k in theirs if k not in local and current.get(k) != theirs[k]}
         elif ch["op"] == "delete":
             since = batch.changed_since(name, key, ch["base_seq"])
             if since:
