@@ -391,3 +391,57 @@ def upsert_row(session: Session, tbl: Table, row_key: str, row: dict[str, Any]) 
 
 def delete_row(session: Session, tbl: Table, row_key: str) -> None:
     session.execute(tbl.delete().where(_key_clause(tbl, row_key)))
+
+
+class RowCache:
+    """The stored rows a batch of changes touches, read with one `IN (…)` query per table (single-column keys;
+    others one by one) and kept up to date as the batch applies; new rows queued and sent as one executemany
+    per run of one table, in order (a run ends where another table starts: parents precede children). Call
+    `flush()` before any other statement that needs the queued rows, and at the end."""
+
+    CHUNK = 500  # keys per IN (…) list
+
+    def __init__(self, session: Session):
+        self.s = session
+        self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._run: list[dict[str, Any]] = []
+        self._run_table: str | None = None
+
+    def preload(self, pairs: Iterable[tuple[str, str]]) -> None:
+        by_table: dict[str, set[str]] = {}
+        for name, key in pairs:
+            by_table.setdefault(name, set()).add(key)
+        for name, keys in by_table.items():
+            self._load(name, sorted(k for k in keys if (name, k) not in self.rows))
+
+    def _load(self, name: str, keys: list[str]) -> None:
+        tbl = table(name)
+        pk = list(tbl.primary_key.columns)
+        for key in keys:
+            self.rows[(name, key)] = None
+        if len(pk) != 1:
+            for key in keys:
+                self.rows[(name, key)] = current_row(self.s, tbl, key)
+            return
+        col = pk[0]
+        for i in range(0, len(keys), self.CHUNK):
+            values = [decode_row(tbl, {col.name: json.loads(k)[0]})[col.name] for k in keys[i:i + self.CHUNK]]
+            for found in self.s.execute(select(tbl).where(col.in_(values))).mappings():
+                row = dict(found)
+                self.rows[(name, key_of(tbl, row))] = encode_row(tbl, row)
+
+    def row(self, name: str, key: str) -> dict[str, Any] | None:
+        if (name, key) not in self.rows:
+            self.rows[(name, key)] = current_row(self.s, table(name), key)
+        return self.rows[(name, key)]
+
+    def insert(self, name: str, row: dict[str, Any]) -> None:
+        if self._run_table not in (None, name):
+            self.flush()
+        self._run_table = name
+        self._run.append(decode_row(table(name), row))
+
+    def flush(self) -> None:
+        if self._run:
+            self.s.execute(insert(table(self._run_table or "")), self._run)
+        self._run, self._run_table = [], None

@@ -330,6 +330,7 @@ class CentralSync:
                     applied += 1
                     conflicts += outcome == "conflict"
                 acked = max(acked, ch["seq"])
+            batch.flush()
             if feed:
                 s.execute(insert(SyncChange), feed)
             u.acked_seq = acked
@@ -404,7 +405,7 @@ class CentralSync:
         after: dict[str, Any] | None = current
         if current is None:
             if ch["op"] != "delete":
-                changes.write_row(s, tbl, key, None, theirs)
+                batch.insert(name, theirs)  # sent with the run of inserts into this table (executemany)
                 applied, after = set(theirs), dict(theirs)
         elif name in changes.APPEND_ONLY:
             local = changes.COPY_LOCAL.get(name, frozenset())
@@ -414,6 +415,7 @@ class CentralSync:
             if since:
                 collide = since
             else:
+                batch.flush()
                 changes.delete_row(s, tbl, key)
                 after = None
         else:
@@ -433,6 +435,7 @@ class CentralSync:
                     vcol = VERSIONED[name]
                     values[vcol] = int(current.get(vcol) or 0) + 1  # central's online writers lock on this
                 after = {**current, **values}
+                batch.flush()
                 changes.write_row(s, tbl, key, current, after)
         if collide:
             s.add(SyncConflict(change_id=ch["uuid"], origin=ch["origin"], table_name=name, row_key=key,
@@ -559,26 +562,19 @@ class CentralSync:
         return out
 
 
-class _Batch:
+class _Batch(changes.RowCache):
     """What one push reads up front: the change ids central already has, the current rows the changes touch
-    (kept up to date as the batch applies, so a row changed twice in one batch is read once), and for each row
-    the columns other writers changed after a position (their feed entries)."""
-
-    CHUNK = 500  # keys per IN (…) list
+    (db.changes.RowCache: kept up to date as the batch applies, inserts sent in runs) and for each row the
+    columns other writers changed after a position (their feed entries)."""
 
     def __init__(self, s: Session, origin: str, parsed: list[dict[str, Any]]):
-        self.s = s
+        super().__init__(s)
         ids = [ch["uuid"] for ch in parsed]
         self.known: set[Any] = set()
         for i in range(0, len(ids), self.CHUNK):
             self.known.update(s.scalars(select(SyncChange.change_id).where(
                 SyncChange.change_id.in_(ids[i:i + self.CHUNK]))))
-        self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
-        by_table: dict[str, set[str]] = {}
-        for ch in parsed:
-            by_table.setdefault(ch["table"], set()).add(ch["key"])
-        for name, keys in by_table.items():
-            self._load(name, sorted(keys))
+        self.preload((ch["table"], ch["key"]) for ch in parsed)
         # others' changes to these rows after the earliest position any change of the batch had seen
         self.others: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
         if parsed:
@@ -590,27 +586,6 @@ class _Batch:
                         .where(SyncChange.row_key.in_(all_keys[i:i + self.CHUNK]), SyncChange.seq > low,
                                SyncChange.origin != origin)):
                     self.others.setdefault((t, k), []).append((seq, json.loads(changed)))
-
-    def _load(self, name: str, keys: list[str]) -> None:
-        tbl = changes.table(name)
-        pk = list(tbl.primary_key.columns)
-        for key in keys:
-            self.rows[(name, key)] = None
-        if len(pk) != 1:  # composite keys (none of the tables units push today): one read each
-            for key in keys:
-                self.rows[(name, key)] = changes.current_row(self.s, tbl, key)
-            return
-        col = pk[0]
-        for i in range(0, len(keys), self.CHUNK):
-            values = [changes.decode_row(tbl, {col.name: json.loads(k)[0]})[col.name] for k in keys[i:i + self.CHUNK]]
-            for found in self.s.execute(select(tbl).where(col.in_(values))).mappings():
-                row = dict(found)
-                self.rows[(name, changes.key_of(tbl, row))] = changes.encode_row(tbl, row)
-
-    def row(self, name: str, key: str) -> dict[str, Any] | None:
-        if (name, key) not in self.rows:
-            self.rows[(name, key)] = changes.current_row(self.s, changes.table(name), key)
-        return self.rows[(name, key)]
 
     def changed_since(self, name: str, key: str, base_seq: int) -> set[str]:
         cols: set[str] = set()

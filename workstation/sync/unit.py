@@ -349,19 +349,35 @@ def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
     # the rows with changes central has not acknowledged: read once per page (after a push, usually none)
     mine = {(t, k) for t, k in s.execute(select(SyncChange.table_name, SyncChange.row_key)
                                          .where(SyncChange.acked_at.is_(None)))}
+    cache = changes.RowCache(s)
+    cache.preload((str(e.get("table")), e["key"]) for e in entries
+                  if e.get("table") in metadata.tables and changes.flow(str(e.get("table"))) != changes.LOCAL
+                  and (e.get("table"), e["key"]) not in mine)
     for e in entries:
         name = str(e.get("table"))
         if name not in metadata.tables or changes.flow(name) == changes.LOCAL:
             continue
         tbl = metadata.tables[name]
-        if (name, e["key"]) in mine:
+        key = e["key"]
+        if (name, key) in mine:
             skipped += 1
             continue
+        current = cache.row(name, key)
         if e["op"] == "delete":
-            changes.delete_row(s, tbl, e["key"])
+            cache.flush()
+            changes.delete_row(s, tbl, key)
+            cache.rows[(name, key)] = None
             applied += 1
-        elif changes.upsert_row(s, tbl, e["key"], e["row"]) != "same":
-            applied += 1  # this unit's own changes come back unchanged: not counted as pulled
+        elif current is None:
+            cache.insert(name, e["row"])
+            cache.rows[(name, key)] = e["row"]
+            applied += 1
+        else:
+            cache.flush()
+            if changes.write_row(s, tbl, key, current, e["row"]) != "same":
+                applied += 1  # this unit's own changes come back unchanged: not counted as pulled
+            cache.rows[(name, key)] = e["row"]
+    cache.flush()
     return applied, skipped
 
 
