@@ -53,7 +53,9 @@ LOGIN_TIMEOUT_S = 30.0  # a connection must authenticate within this
 READ_CHUNK = 65536
 CLIENT_ENV = ("COLORTERM", "LANG")  # besides TERM, which comes with the PTY request
 ENV_VALUE_MAX = 64
-DROPPED_ENV_PREFIXES = ("SSH_", "TERM", "COLORTERM", "LANG", "LC_", "DISPLAY", "TMUX", "STY")
+# COLUMNS and LINES: a session's size is its PTY's (passed on at every resize); a value the server inherited
+# would pin every session to it (shutil.get_terminal_size reads them first)
+DROPPED_ENV_PREFIXES = ("SSH_", "TERM", "COLORTERM", "LANG", "LC_", "DISPLAY", "TMUX", "STY", "COLUMNS", "LINES")
 EXEC_REFUSED = ("workstation: this server runs the workstation only; connect without a command "
                 "(ssh -t {login}@host)\r\n")
 PTY_REQUIRED = "workstation: a terminal is needed: connect with ssh -t\r\n"

@@ -80,7 +80,8 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
                 break
             except AssertionError:
                 if attempt == 2:
-                    raise
+                    raise AssertionError("the app was not redrawn at 100x30; the window shows:\n"
+                                         + tmux.screen()) from None
 
         # closing the client ends the child process and its session row
         tmux.kill()
