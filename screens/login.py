@@ -43,7 +43,11 @@ class LoginScreen(AppAccess, Screen):
         rows = [f"{login:<8} {password:<14} {role}" for login, password, role in self.wapp.demo_accounts]
         text = self.tr("DEMO — accounts (login, password, role):") + "\n" + "\n".join(rows)
         note = getattr(self.wapp, "demo_note", None)  # `demo --unit`: which database is open
-        return text + ("\n" + note if note else "")
+        if isinstance(note, dict) and note:
+            text += "\n" + self.tr("Field unit {unit}: {unit_db} (this screen); central: {central_db} — "
+                                    "`workstation demo --dir {dir}` opens it; a supervisor reviews the conflict "
+                                    "under Sync.", **note)
+        return text
 
     @property
     def ssh_user(self) -> str | None:

@@ -10,6 +10,7 @@ shown as text, never markup (screens/widgets/text.py). Fits 80x24."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.app import ComposeResult
@@ -105,7 +106,7 @@ class SyncScreen(SectionScreen):
                 (tr("Field unit"), "bold"), f" {status.unit} · " + tr("epoch {n}", n=status.epoch), "\n",
                 tr("Server: "), plain(status.server or "-"), "\n",
                 tr("Last sync: "), (last, "bold"),
-                *(["  (", plain(status.last_result), ")"] if status.last_result else []), "\n",
+                *(["  (", plain(_result_text(status.last_result, tr)), ")"] if status.last_result else []), "\n",
                 tr("Pending changes: "), (str(status.pending), "bold"), "   ",
                 tr("Open conflicts: "), (str(status.conflicts), "bold")))
         else:
@@ -305,3 +306,15 @@ class ConflictModal(Modal):
                                     placeholder=self.tr("what was done about it"))],
                          submit, note=self.tr("The reason is kept in the audit log."))
         self.app.push_screen(form, done)
+
+
+_RESULT = re.compile(r"pushed (\d+), pulled (\d+), conflicts (\d+), pending (\d+)")
+
+
+def _result_text(stored: str, tr) -> str:
+    """The last sync's stored summary (English, as `sync status` prints it) in the user's language."""
+    m = _RESULT.fullmatch(stored)
+    if m is None:
+        return stored
+    return tr("pushed {pushed}, pulled {pulled}, conflicts {conflicts}, pending {pending}", pushed=m[1],
+              pulled=m[2], conflicts=m[3], pending=m[4])

@@ -307,3 +307,13 @@ async def test_stored_text_in_a_conflict_is_shown_as_text_never_markup(central, 
         assert "[/]X[link=http://evil]Y[/link]\\x1b[2J" in _text(modal.query_one("#conflict-head"))
         full = _text(modal.query_one("#conflict-full"))
         assert "[/]X[link=http://evil]Y[/link]\\x1b[2J" in full and "[b]ok[/b]" in full
+
+
+def test_the_last_result_is_said_in_the_users_language():
+    from screens.sync import _result_text
+    from workstation.i18n import Translator
+
+    stored = "pushed 12, pulled 3, conflicts 1, pending 0"
+    assert _result_text(stored, Translator("id")) == "dikirim 12, diterima 3, konflik 1, tertunda 0"
+    assert _result_text(stored, Translator("en")) == stored
+    assert _result_text("bundle: pulled 4, pending 0", Translator("id")) == "bundle: pulled 4, pending 0"

@@ -138,7 +138,7 @@ def run_demo(args: argparse.Namespace) -> int:
     # The demo database is built behind the login screen, like any database connection.
     app = WorkstationApp(boot, services_factory=factory, demo_accounts=DEMO_ACCOUNTS, exit_on=args.exit_on)
     app.demo_simulators = simulators
-    app.demo_note = unit_demo.banner if unit_demo else None
+    app.demo_note = unit_demo.note if unit_demo else None
     try:
         run_app(app, headless=args.headless)
     finally:

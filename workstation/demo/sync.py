@@ -54,6 +54,7 @@ class UnitDemo:
     demo_dir: Path
     overrides: dict[str, Any]
     banner: str
+    note: dict[str, str] = field(default_factory=dict)  # the banner's parts, for the login screen to translate
     server_url: str | None = None
     _server: Any = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -138,7 +139,11 @@ def prepare_unit_demo(demo_dir: Path) -> UnitDemo:
     }
     banner = (f"field unit {UNIT_CODE}: {unit_dir / 'unit.sqlite'} (this TUI); central: {demo_dir / CENTRAL_FILE} "
               f"(`workstation demo --dir {demo_dir}` opens it: a supervisor reviews the conflict under Sync)")
-    return UnitDemo(demo_dir, overrides, banner)
+    demo = UnitDemo(demo_dir, overrides, banner)
+    # the login screen says it in the user's language (screens/login.py)
+    demo.note = {"unit": UNIT_CODE, "unit_db": str(unit_dir / "unit.sqlite"),
+                 "central_db": str(demo_dir / CENTRAL_FILE), "dir": str(demo_dir)}
+    return demo
 
 
 def set_up_unit(central: Services, unit: Services) -> None:
