@@ -17,8 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from screens.base import Modal, SectionScreen
-from screens.dashboard import text_cells
-from screens.widgets.text import assemble, plain
+from screens.widgets.text import assemble, cells, plain
 from workstation.i18n import N_
 
 PAGE = 200
@@ -165,7 +164,7 @@ class AuditScreen(SectionScreen):
         for r in rows:
             label = action_label(r.action)
             action = f"{self.tr(label)} ({r.action})" if label else r.action
-            table.add_row(*text_cells(str(r.seq), _t(r.ts, zone, "%d-%m %H:%M:%S"), r.actor_login, action,
+            table.add_row(*cells(str(r.seq), _t(r.ts, zone, "%d-%m %H:%M:%S"), r.actor_login, action,
                                  f"{r.entity_type}:{r.entity_id[:12]}"), key=str(r.seq))
         self.rows += rows
         more = len(rows) == PAGE
@@ -176,7 +175,7 @@ class AuditScreen(SectionScreen):
         a = self.query_one("#audit-anchors", DataTable)
         a.clear()
         for x in anchors:
-            a.add_row(*text_cells(str(x.seq), _t(x.anchored_at, zone), str(x.head_seq), x.reason, x.head_hash[:16] + "…"))
+            a.add_row(*cells(str(x.seq), _t(x.anchored_at, zone), str(x.head_seq), x.reason, x.head_hash[:16] + "…"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -211,22 +210,28 @@ class AuditScreen(SectionScreen):
 
     # -- verification (with progress) ----------------------------------------------------------------------------
     def action_verify(self) -> None:
-        bar = self.query_one("#audit-progress", ProgressBar)
-        bar.display = True
-        bar.update(total=None)
-        status = self.query_one("#audit-state", Static)
-        status.update(self.tr("Verifying the audit chain…"))
-        svc, actor, app = self.services, self.actor, self.app
+        verify_chain(self, self.query_one("#audit-progress", ProgressBar), self.query_one("#audit-state", Static),
+                     group="audit-verify")
 
-        def progress(n: int) -> None:
-            app.call_from_thread(status.update, self.tr("Verifying the audit chain… {n} entries", n=n))
 
-        def finished(report: Any) -> None:
-            bar.display = False
-            if report.ok:
-                status.update(self.tr("Audit chain intact: {n} entries.", n=report.entries))
-            else:
-                status.update(assemble((self.tr("Audit chain BROKEN"), "bold red"),
-                                       f" — {report.entry_summary}: {report.problem}"))
+def verify_chain(screen: Any, bar: ProgressBar, status: Static, *, group: str) -> None:
+    """Walk the audit chain in a worker with its progress on `status` and `bar` (the audit viewer and the
+    supervision screen both offer it)."""
+    bar.display = True
+    bar.update(total=None)
+    status.update(screen.tr("Verifying the audit chain…"))
+    app = screen.app
 
-        self.call_service(svc.audit.verify, actor, progress=progress, group="audit-verify", on_result=finished)
+    def progress(n: int) -> None:
+        app.call_from_thread(status.update, screen.tr("Verifying the audit chain… {n} entries", n=n))
+
+    def finished(report: Any) -> None:
+        bar.display = False
+        if report.ok:
+            status.update(screen.tr("Audit chain intact: {n} entries.", n=report.entries))
+        else:
+            status.update(assemble((screen.tr("Audit chain BROKEN"), "bold red"),
+                                   f" — {report.entry_summary}: {report.problem}"))
+
+    screen.call_service(screen.services.audit.verify, screen.actor, progress=progress, group=group,
+                        on_result=finished)

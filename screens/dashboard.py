@@ -16,15 +16,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from screens.base import Modal, SectionScreen
-from screens.widgets.text import assemble, clean, plain
+from screens.widgets.text import assemble, cells, plain
 from workstation.i18n import N_
 from workstation.services.dashboard import text_bar
-
-
-def text_cells(*values: object, style: str = "") -> list[object]:
-    """DataTable cells as Rich `Text`: literal (never markup), control characters escaped, and measured for the
-    column's width (a `Content` cell is not: its column stays as wide as its heading)."""
-    return [Text(clean(v), style=style) if isinstance(v, str) else v for v in values]
 
 REFRESH_SECONDS = 5.0
 BAR_WIDTH = 12  # cells of the longest bar of a group (fits 80 columns beside the longest label)
@@ -84,7 +78,7 @@ class DetailModal(Modal):
         table = self.query_one(DataTable)
         table.add_columns(*(self.tr(h) for h in self.detail.headings))
         for row in self.detail.rows:
-            table.add_row(*text_cells(*row))
+            table.add_row(*cells(*row))
         note = self.query_one("#detail-note", Static)
         if not self.detail.rows:
             note.update(self.tr("Nothing to show."))
@@ -172,7 +166,7 @@ class DashboardScreen(SectionScreen):
                 style = "bold red" if f.alert else ""
                 key = f"{f.group}|{f.key}"
                 heading = self.tr(GROUP_TITLES[group]) if i == 0 else ""  # the group's name on its first row
-                table.add_row(Text(heading, style="bold"), *text_cells(label, str(f.count), style=style),
+                table.add_row(Text(heading, style="bold"), *cells(label, str(f.count), style=style),
                               Text(text_bar(f.count, largest, BAR_WIDTH), style="red" if f.alert else "cyan"),
                               key=key)
                 keys.append(key)

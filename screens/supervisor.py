@@ -8,9 +8,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
-from screens.dashboard import text_cells as cells  # measured cells: the columns fit their text
 from screens.dialogs import PromptModal
-from screens.widgets.text import assemble
+from screens.widgets.text import cells
 from workstation.i18n import N_
 
 
@@ -160,23 +159,8 @@ class SupervisorScreen(SectionScreen):
         self.action_reload()
 
     def action_verify_audit(self) -> None:
+        from screens.audit import verify_chain
+
         self.query_one("#sup-tabs", TabbedContent).active = "tab-audit"
-        bar = self.query_one("#audit-progress", ProgressBar)
-        bar.display = True
-        bar.update(total=None)
-        status = self.query_one("#audit-status", Static)
-        status.update(self.tr("Verifying the audit chain…"))
-        svc, actor, app = self.services, self.actor, self.app
-
-        def progress(n: int) -> None:
-            app.call_from_thread(status.update, self.tr("Verifying the audit chain… {n} entries", n=n))
-
-        def finished(report) -> None:
-            bar.display = False
-            if report.ok:
-                status.update(self.tr("Audit chain intact: {n} entries.", n=report.entries))
-            else:
-                status.update(assemble((self.tr("Audit chain BROKEN"), "bold red"),
-                                       f" — {report.entry_summary}: {report.problem}"))
-
-        self.call_service(svc.audit.verify, actor, progress=progress, group="sup-verify", on_result=finished)
+        verify_chain(self, self.query_one("#audit-progress", ProgressBar), self.query_one("#audit-status", Static),
+                     group="sup-verify")

@@ -63,10 +63,10 @@ def assemble(*parts: str | Content | tuple[str, str]) -> Content:
     return Content.assemble(*out)
 
 
-def cells(*values: object) -> list[object]:
+def cells(*values: object, style: str = "") -> list[object]:
     """DataTable row cells: every `str` as literal text (a DataTable parses a plain `str` cell as markup), as a
     Rich `Text` so the table sizes its columns to it (a Content cell leaves the column as wide as its heading);
     numbers and renderables as they are."""
     from rich.text import Text
 
-    return [Text(clean(v)) if isinstance(v, str) else v for v in values]
+    return [Text(clean(v), style=style) if isinstance(v, str) else v for v in values]

@@ -29,7 +29,7 @@ from workstation.domain.canonical import canonical_json
 from workstation.domain.errors import ErrorCode
 from workstation.errors import NotFound, Refusal
 from workstation.services.base import Actor, ServiceContext
-from workstation.sync.unit import Progress, Transport
+from workstation.sync.unit import Progress, SyncStatus, SyncSummary, Transport
 
 # The status bar counts at most this many pending changes / open conflicts (an index range read of bounded
 # length every few seconds, whatever the size of the outbox); more shows as "10000+".
@@ -53,33 +53,11 @@ class SyncPanel:
     conflicts_more: bool = False
 
 
-@dataclass(frozen=True)
-class SyncStatusView:
-    """The sync screen's figures. `pending`: the unit's changes central has not acknowledged (0 at central);
-    `cursor`: the feed position pulled up to (unit) or the feed's head (central); `last_result`: the summary
-    line of the last sync ("pushed 3, pulled 5, conflicts 0, pending 0"); times in UTC."""
-
-    role: str | None
-    unit: str | None
-    epoch: int
-    server: str | None
-    pending: int
-    cursor: int
-    last_sync_at: dt.datetime | None
-    last_result: str
-    conflicts: int
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """One push-then-pull: changes pushed, rows pulled, conflicts central reported, changes still pending,
-    pulled rows left alone because local changes to them were not acknowledged yet."""
-
-    pushed: int
-    pulled: int
-    conflicts: int
-    pending: int
-    skipped: int = 0
+# The sync screen's figures and one sync's outcome are the engine's own views (workstation.sync.unit):
+# SyncStatus (role, unit, epoch, server, pending, cursor, last_sync_at, last_result, conflicts) and SyncSummary
+# (pushed, pulled, conflicts, pending, skipped).
+SyncStatusView = SyncStatus
+SyncResult = SyncSummary
 
 
 @dataclass(frozen=True)
@@ -155,9 +133,7 @@ class SyncService:
         """The sync screen's figures (workstation.sync.unit.status)."""
         from workstation.sync.unit import status
 
-        st = status(self.ctx)
-        return SyncStatusView(st.role, st.unit, st.epoch, st.server, st.pending, st.cursor, st.last_sync_at,
-                              st.last_result, st.conflicts)
+        return status(self.ctx)
 
     # -- sync ------------------------------------------------------------------------------------------------
     def sync_now(self, progress: Progress | None = None) -> SyncResult:
@@ -179,7 +155,7 @@ class SyncService:
             close = getattr(transport, "close", None)
             if close is not None:
                 close()
-        return SyncResult(summary.pushed, summary.pulled, summary.conflicts, summary.pending, summary.skipped)
+        return summary
 
     def set_server(self, url: str) -> None:
         """Store the sync server's URL on this enrolled unit (the next `sync_now` uses it). Raises Refusal
