@@ -1,0 +1,85 @@
+"""Status words on screen: one table for the whole app (#12 item 1).
+
+Stored codes (states, lanes, roles, findings, seal conditions, barrier states, document kinds…) are never
+translated; the words beside them are. `word(tr, "ecd_state", "RELEASED")` gives "dikeluarkan" in Indonesian,
+"released" in English; `coded(...)` gives "dikeluarkan [RELEASED]" where the officer needs the code too (reason
+and referral codes are shown exactly as DOMAIN.md spells them, with the translated words beside them). An
+unknown code is shown as itself, so a new state never disappears from a screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workstation.i18n import N_
+
+Tr = Callable[..., str]
+
+WORDS: dict[str, dict[str, str]] = {
+    "role": {
+        "officer": N_("counter officer"), "inspector": N_("inspector"), "examiner": N_("examiner"),
+        "supervisor": N_("supervisor"), "admin": N_("administrator"),
+    },
+    "lane": {"green": N_("green lane"), "red": N_("red lane"), "GREEN": N_("green lane"), "RED": N_("red lane")},
+    "traveller": {
+        "passenger": N_("passenger"), "crew": N_("crew"), "hajj_regular": N_("regular hajj pilgrim"),
+        "hajj_special": N_("special hajj pilgrim"),
+    },
+    "ecd_state": {
+        "GREEN": N_("green lane: approve release"), "RED": N_("red lane: inspect"), "INSPECTING": N_("inspecting"),
+        "ASSESSED": N_("assessed, nothing to pay"), "BILLED": N_("billed, waiting for payment"), "PAID": N_("paid"),
+        "RELEASED": N_("released"),
+    },
+    "pib_state": {
+        "REJECTED": N_("rejected"), "BILLED": N_("billed, waiting for payment"),
+        "SPJM": N_("red lane (SPJM): waiting for goods readiness"), "READY": N_("goods ready: waiting for the IP"),
+        "INSPECTION": N_("under inspection: waiting for the LHP"), "RESEARCH": N_("research and determination"),
+        "SPBL": N_("waiting for the lartas permit"), "SPTNP": N_("SPTNP: waiting for payment"),
+        "SPPB": N_("release approved"), "RELEASED": N_("released at the gate"),
+    },
+    "plp_state": {
+        "SUBMITTED": N_("submitted"), "APPROVED": N_("approved"), "MOVING": N_("moving"), "CLOSED": N_("closed"),
+        "REJECTED": N_("rejected"), "CANCELLED": N_("cancelled"),
+    },
+    "plp_line": {
+        "PENDING": N_("waiting"), "APPROVED": N_("approved"), "REJECTED": N_("rejected"), "OUT": N_("left origin"),
+        "IN": N_("arrived"), "CANCELLED": N_("cancelled"),
+    },
+    "document": {"ISSUED": N_("issued"), "VOID": N_("void")},
+    "approval": {"PENDING": N_("waiting"), "APPROVED": N_("approved"), "REFUSED": N_("refused"),
+                 "WITHDRAWN": N_("withdrawn")},
+    "finding": {
+        "FOUND": N_("found as declared"), "UNDECLARED": N_("undeclared"), "NOTHING": N_("nothing found"),
+        "MISDECLARED_VALUE": N_("value misdeclared"), "MISDECLARED_HS": N_("HS code misdeclared"),
+        "PROHIBITED": N_("prohibited goods"), "EXCISE_OVER": N_("excise goods over the allowance"),
+        "MISSING": N_("missing"), "EXCESS": N_("excess"), "MISMATCH": N_("not as declared"),
+    },
+    "seal": {"intact": N_("intact"), "broken": N_("broken"), "missing": N_("missing"), "none": N_("no seal"),
+             "replaced": N_("replaced")},
+    "barrier": {"open": N_("open"), "closed": N_("closed"), "unknown": N_("unknown"), "opening": N_("opening"),
+                "closing": N_("closing"), "fault": N_("fault"), "-": N_("unknown")},
+    "device": {"connected": N_("connected"), "disconnected": N_("disconnected"), "reconnecting": N_("reconnecting"),
+               "ok": N_("ok"), "error": N_("error")},
+}
+
+
+def word(tr: Tr, group: str, code: object) -> str:
+    """The translated word for `code` in `group` (see WORDS); the code itself when the table has no word."""
+    text = "" if code is None else str(code)
+    label = WORDS.get(group, {}).get(text)
+    return tr(label) if label else text
+
+
+def coded(tr: Tr, group: str, code: object) -> str:
+    """"word [CODE]": the translated word with the code beside it; the code alone when there is no word."""
+    text = "" if code is None else str(code)
+    label = WORDS.get(group, {}).get(text)
+    return f"{tr(label)} [{text}]" if label else text
+
+
+def day(value: object) -> str:
+    """A date as every screen shows it: DD-MM-YYYY ("-" when None); a datetime shows its date part (convert it
+    to the office's zone first)."""
+    if value is None:
+        return "-"
+    strftime = getattr(value, "strftime", None)
+    return strftime("%d-%m-%Y") if strftime else str(value)
