@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # kept out of start-up: the TUI paints before the database layer is imported
     from workstation.config import Settings
+    from workstation.services.admin import AdminService
     from workstation.services.approvals import ApprovalService
     from workstation.services.audit import AuditService
     from workstation.services.auth import AuthService
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # kept out of start-up: the TUI paints before the database la
     from workstation.services.ecd import PassengerService
     from workstation.services.gate import GateService
     from workstation.services.issuance import IssuanceService
+    from workstation.services.office import OfficeService
     from workstation.services.pib import PibService
     from workstation.services.plp import PlpService
     from workstation.services.reference import ReferenceService
@@ -119,6 +121,18 @@ class Services:
         from workstation.services.audit import AuditService
 
         return AuditService(self.ctx)
+
+    @cached_property
+    def office(self) -> OfficeService:
+        from workstation.services.office import OfficeService
+
+        return OfficeService(self)
+
+    @cached_property
+    def admin(self) -> AdminService:
+        from workstation.services.admin import AdminService
+
+        return AdminService(self)
 
 
 def open_services(settings: Settings, *, migrate: bool = True, clock: Clock | None = None) -> Services:
