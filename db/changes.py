@@ -393,19 +393,175 @@ def delete_row(session: Session, tbl: Table, row_key: str) -> None:
     session.execute(tbl.delete().where(_key_clause(tbl, row_key)))
 
 
+class BadRow(ValueError):
+    """A queued row the database refused as data (a value that does not fit its column); `tag` is what the
+    caller queued it with (central: the change id)."""
+
+    def __init__(self, tag: Any, reason: str):
+        super().__init__(reason)
+        self.tag = tag
+        self.reason = reason
+
+
+# -- bulk apply (the common case of a sync: runs of new rows) ----------------------------------------------------
+_ORDER = {t.name: i for i, t in enumerate(metadata.sorted_tables)}  # parents before children (no cycles)
+_DECODERS = {"uuid": uuid.UUID, "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat,
+             "decimal": Decimal}
+# what SQLAlchemy's JSON type sends (json.dumps, default separators; None as JSON null): the same stored text
+_JSON_TEXT = json.JSONEncoder().encode
+_ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+@dataclass(frozen=True)
+class _Codec:
+    names: tuple[str, ...]
+    nameset: frozenset[str]
+    decoders: tuple[tuple[str, Any], ...]  # (column, decoder) for the columns whose JSON form is not the value
+    json_idx: tuple[int, ...]  # positions of JSON columns
+    dt_idx: tuple[int, ...]  # positions of date-time columns
+    insert_sql: dict[str, str] = field(default_factory=dict)  # by dialect name
+
+
+_CODECS: dict[str, _Codec] = {}
+
+
+def codec(name: str) -> _Codec:
+    c = _CODECS.get(name)
+    if c is None:
+        tbl = table(name)
+        kinds = [_kind(col) for col in tbl.columns]
+        names = tuple(col.name for col in tbl.columns)
+        c = _CODECS[name] = _Codec(names, frozenset(names),
+                                   tuple((n, _DECODERS[k]) for n, k in zip(names, kinds, strict=True) if k in _DECODERS),
+                                   tuple(i for i, k in enumerate(kinds) if k == "json"),
+                                   tuple(i for i, k in enumerate(kinds) if k == "datetime"))
+    return c
+
+
+def row_text(row: dict[str, Any]) -> str:
+    """canonical_json of a row as it travels (JSON values only), without canonical_json's generic walk: the
+    same text, the same refusal of a float (TypeError)."""
+    for v in row.values():
+        t = type(v)
+        if t is float:
+            raise TypeError("float in a row")
+        if t is dict or t is list:
+            _no_float(v)
+    return _ROW_TEXT(row)
+
+
+def _no_float(value: Any) -> None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is float:
+            raise TypeError("float in a row")
+        if t is dict:
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)
+
+
+def _decode_fast(c: _Codec, row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name, dec in c.decoders:
+        v = out[name]
+        if v is not None:
+            out[name] = dec(v)
+    return out
+
+
+def _pg_values(c: _Codec, row: dict[str, Any]) -> list[Any]:
+    """A row for PostgreSQL's COPY (text): values as they travel, which the server parses by column type —
+    except JSON (its text, as SQLAlchemy would send it) and date-times (parsed here: a naive one is refused,
+    as UTC.process_bind_param refuses it)."""
+    vals = [row[n] for n in c.names]
+    for i in c.json_idx:
+        vals[i] = _JSON_TEXT(vals[i])
+    for i in c.dt_idx:
+        v = vals[i]
+        if v is not None:
+            v = dt.datetime.fromisoformat(v)
+            if v.tzinfo is None:
+                raise ValueError("naive date-time")
+            vals[i] = v
+    return vals
+
+
+def _sqlite_values(session: Session, name: str, c: _Codec, row: dict[str, Any]) -> tuple[Any, ...]:
+    """A row for sqlite3's executemany: decoded, then through each column's own bind processor (the values
+    SQLAlchemy would store)."""
+    procs = _processors(session, name)
+    values = _decode_fast(c, row)
+    return tuple(values[n] if p is None else p(values[n]) for n, p in zip(c.names, procs, strict=True))
+
+
+_PROCS: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+
+def _processors(session: Session, name: str) -> tuple[Any, ...]:
+    dialect = session.get_bind().dialect
+    procs = _PROCS.get((dialect.name, name))
+    if procs is None:
+        procs = _PROCS[(dialect.name, name)] = tuple(col.type.dialect_impl(dialect).bind_processor(dialect)
+                                                     for col in table(name).columns)
+    return procs
+
+
+def _quote(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def copy_rows(session: Session, name: str, columns: Iterable[str], rows: list[Any],
+              tags: list[Any] | None = None) -> None:
+    """PostgreSQL: COPY `rows` (sequences in `columns` order, values psycopg can write as text) into `name`
+    in the session's transaction. A value the server refuses as data raises BadRow with the row's tag (or its
+    index); any other error of the driver raises SQLAlchemy's DBAPIError for it."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    conn = session.connection()
+    driver = conn.connection.driver_connection
+    if driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        session.execute(select(1))  # the write's BEGIN and lock go out with its first statement (db.engine)
+    sql = f"COPY {_quote(name)} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
+    tag_of = (lambda i: tags[i]) if tags is not None else (lambda i: i)
+    i = -1
+    try:
+        with driver.cursor() as cur, cur.copy(sql) as cp:
+            for i, r in enumerate(rows):
+                cp.write_row(r)
+    except psycopg.DataError as exc:  # SQLSTATE class 22: a value that does not fit its column
+        import re
+
+        found = re.search(r"line (\d+)", exc.diag.context or "")
+        line = int(found.group(1)) - 1 if found else i
+        raise BadRow(tag_of(min(max(line, 0), len(rows) - 1)), (str(exc).splitlines() or [""])[0]) from None
+    except (psycopg.ProgrammingError, TypeError, ValueError) as exc:
+        if isinstance(exc, psycopg.Error) and exc.sqlstate:  # the server's, not a value psycopg cannot adapt
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+        raise BadRow(tag_of(max(i, 0)), (str(exc).splitlines() or [""])[0]) from None
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
+
+
 class RowCache:
     """The stored rows a batch of changes touches, read with one `IN (…)` query per table (single-column keys;
-    others one by one) and kept up to date as the batch applies; new rows queued and sent as one executemany
-    per run of one table, in order (a run ends where another table starts: parents precede children). Call
-    `flush()` before any other statement that needs the queued rows, and at the end."""
+    others one by one) and kept up to date as the batch applies. New rows are queued and written together
+    when `flush()` is called — before any other statement that needs them, and at the end — table by table
+    in the metadata's dependency order (parents before children), each table's rows in the order queued: on
+    PostgreSQL by one COPY per table, on SQLite by one executemany of the driver."""
 
     CHUNK = 500  # keys per IN (…) list
 
     def __init__(self, session: Session):
         self.s = session
         self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
-        self._run: list[dict[str, Any]] = []
-        self._run_table: str | None = None
+        # per table, in order: (values ready for the driver, tag) or (decoded dict, tag) for a row that lacks
+        # columns (inserted alone by SQLAlchemy, whose column defaults then apply, as before)
+        self._queued: dict[str, list[tuple[Any, Any]]] = {}
+        self._pg = session.get_bind().dialect.name == "postgresql"
 
     def preload(self, pairs: Iterable[tuple[str, str]]) -> None:
         by_table: dict[str, set[str]] = {}
@@ -424,24 +580,56 @@ class RowCache:
                 self.rows[(name, key)] = current_row(self.s, tbl, key)
             return
         col = pk[0]
+        dec = _DECODERS.get(_kind(col))
+        loads = json.loads
         for i in range(0, len(keys), self.CHUNK):
-            values = [decode_row(tbl, {col.name: json.loads(k)[0]})[col.name] for k in keys[i:i + self.CHUNK]]
+            values = [loads(k)[0] for k in keys[i:i + self.CHUNK]]
+            if dec is not None:
+                values = [dec(v) for v in values]
             for found in self.s.execute(select(tbl).where(col.in_(values))).mappings():
                 row = dict(found)
                 self.rows[(name, key_of(tbl, row))] = encode_row(tbl, row)
 
     def row(self, name: str, key: str) -> dict[str, Any] | None:
         if (name, key) not in self.rows:
+            self.flush()
             self.rows[(name, key)] = current_row(self.s, table(name), key)
         return self.rows[(name, key)]
 
-    def insert(self, name: str, row: dict[str, Any]) -> None:
-        if self._run_table not in (None, name):
-            self.flush()
-        self._run_table = name
-        self._run.append(decode_row(table(name), row))
+    def insert(self, name: str, row: dict[str, Any], tag: Any = None) -> None:
+        """Queue a new row (encoded). Raises KeyError/ValueError/TypeError for a row that does not fit the
+        table (on PostgreSQL the server checks most values: BadRow at flush)."""
+        c = codec(name)
+        queue = self._queued.setdefault(name, [])
+        if len(row) == len(c.names) and c.nameset.issuperset(row):
+            queue.append((_pg_values(c, row) if self._pg else _sqlite_values(self.s, name, c, row), tag))
+        else:
+            queue.append((decode_row(table(name), row), tag))
 
     def flush(self) -> None:
-        if self._run:
-            self.s.execute(insert(table(self._run_table or "")), self._run)
-        self._run, self._run_table = [], None
+        if not self._queued:
+            return
+        queued, self._queued = self._queued, {}
+        for name in sorted(queued, key=lambda n: _ORDER.get(n, 0)):
+            items = queued[name]
+            start = 0
+            for end in range(len(items) + 1):  # runs of whole rows in one statement; a partial one alone
+                if end < len(items) and not isinstance(items[end][0], dict):
+                    continue
+                if end > start:
+                    self._write(name, items[start:end])
+                if end < len(items):
+                    self.s.execute(insert(table(name)).values(**items[end][0]))
+                start = end + 1
+
+    def _write(self, name: str, items: list[tuple[Any, Any]]) -> None:
+        c = codec(name)
+        if self._pg:
+            copy_rows(self.s, name, c.names, [v for v, _ in items], [t for _, t in items])
+            return
+        sql = c.insert_sql.get("sqlite")
+        if sql is None:
+            q = self.s.get_bind().dialect.identifier_preparer.quote
+            sql = c.insert_sql["sqlite"] = (f"INSERT INTO {q(name)} ({', '.join(q(n) for n in c.names)}) "
+                                            f"VALUES ({', '.join('?' for _ in c.names)})")
+        self.s.connection().exec_driver_sql(sql, [v for v, _ in items])

@@ -139,6 +139,23 @@ def _pg_alive(dbapi_connection, _record, _proxy) -> None:
         raise DisconnectionError("the server closed this idle connection")
 
 
+def _create_private(path: Path) -> None:
+    """Create a missing SQLite file readable by its owner only (0600; its directory 0700 when new), before
+    SQLite opens it: the -wal and -shm files SQLite adds take the main file's permissions. An existing file is
+    left as its owner set it."""
+    import os
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a read-only directory and the like: SQLite's own open reports it in one line
+    os.close(fd)
+    os.chmod(path, 0o600)  # whatever the umask left
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_SIZE,
                 max_overflow: int = DEFAULT_MAX_OVERFLOW) -> Engine:
     """An engine for `url` (sqlite:///PATH or postgresql+psycopg://…).
@@ -150,8 +167,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = DEFAULT_POOL_S
     u = make_url(url)
     backend = u.get_backend_name()
     if backend == "sqlite":
-        if u.database and u.database != ":memory:":
-            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+            _create_private(Path(u.database).expanduser())
         engine = create_engine(u, echo=echo, hide_parameters=True,  # never a name or passport in a log line
                                connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_listeners(engine)

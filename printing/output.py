@@ -39,8 +39,32 @@ _OPTION_KEY_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _REQUEST_RE = re.compile(r"request id is (\S+)")
 
 
-def write_file(data: bytes, path: str | Path) -> Path:
-    """Write `data` to `path` atomically: a reader sees the old file or the whole new one, never half."""
+def reprint_path(path: str | Path, copy_number: int, attempt: int = 1) -> Path:
+    """The file name of copy N of a document asked for at `path`: NAME-reprint-N.pdf (then -reprint-N-2, …
+    when that name is taken too)."""
+    path = Path(path)
+    tail = f"-reprint-{copy_number}" + (f"-{attempt}" if attempt > 1 else "")
+    return path.with_name(f"{path.stem}{tail}{path.suffix}")
+
+
+def write_copy(data: bytes, path: str | Path, copy_number: int, *, always_suffix: bool = False) -> Path:
+    """Write copy N (N ≥ 1) of a document without ever replacing an existing file: to `path` when no file is
+    there (and not `always_suffix`), else to reprint_path(path, N) or the next free variant of it. Returns the
+    path written. The original's file thus stays byte for byte what was printed."""
+    candidates = ([] if always_suffix else [Path(path)]) + [reprint_path(path, copy_number, i) for i in range(1, 100)]
+    for candidate in candidates:
+        if candidate.exists() or candidate.is_symlink():
+            continue
+        try:
+            return write_file(data, candidate, replace=False)
+        except FileExistsError:  # another print took the name between the check and the link
+            continue
+    raise InputError("no free file name for this copy", field=str(path), code=ErrorCode.INVALID_VALUE)
+
+
+def write_file(data: bytes, path: str | Path, *, replace: bool = True) -> Path:
+    """Write `data` to `path` atomically: a reader sees the old file or the whole new one, never half. With
+    `replace=False` an existing file is never replaced (FileExistsError instead)."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
@@ -55,7 +79,15 @@ def write_file(data: bytes, path: str | Path) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if the name exists: never replaces
+            os.unlink(tmp)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

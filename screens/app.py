@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 
 from screens.commands import SectionCommands
 from screens.sections import BY_NAME, SECTIONS, load_screen_class, sections_for
@@ -60,6 +61,12 @@ class WorkstationApp(App):
         turns into Settings before it opens the database; until then `self.settings` is the BootConfig, which
         has what the login screen and the status bar read."""
         super().__init__()
+        from screens.vt import console_colours
+
+        # TERM=linux: ANSI colours in the console's VGA palette, 16 colours, visible fields, glyph-marked boxes
+        self.console_mode = console_colours()
+        if self.console_mode:
+            self._console_colours()
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.settings: Settings | BootConfig = settings
         self._boot = settings if isinstance(settings, BootConfig) else None
@@ -83,6 +90,17 @@ class WorkstationApp(App):
         # Why the process ends ("quit", "sigterm", "sighup", "crash"): the session row's end reason
         # (commands/tui.py ends the session with it once the app has stopped).
         self.exit_reason: str | None = None
+
+    def _console_colours(self) -> None:
+        from textual.app import App as _App
+
+        from screens.vt import VGA_THEME, SixteenColours, install_toggle_glyphs
+
+        self.set_reactive(_App.ansi_theme_dark, VGA_THEME)
+        self.set_reactive(_App.ansi_theme_light, VGA_THEME)
+        self._refresh_truecolor_filter(VGA_THEME)
+        self._filters.append(SixteenColours())
+        install_toggle_glyphs()
 
     def get_driver_class(self):
         """On the Linux console (TERM=linux), a driver that draws only glyphs its font has (screens/vt.py)."""
@@ -113,17 +131,55 @@ class WorkstationApp(App):
         self.notify(self.tr("Language: English") if self.translator.lang == "en" else "Bahasa: Indonesia")
 
     def _set_language(self, lang: str) -> None:
+        """Switch every screen of every stack (modals too) to `lang`: each screen's `refresh_language()`
+        re-renders what it shows (see screens/base.py, "The language switch"), then the key bars and an open
+        F1 key panel. A failing screen hook is logged and never stops the others."""
         self.translator.set_language(lang)
         for stack in self._screen_stacks.values():
             for screen in stack:
                 refresh = getattr(screen, "refresh_language", None)
                 if refresh:
-                    refresh()
+                    try:
+                        refresh()
+                    except Exception:
+                        log.exception("refresh_language failed on %s", type(screen).__name__)
                 for bar in screen.query("KeyBar"):
                     bar.refresh_keys()
+                for panel in screen.query("TranslatedHelpPanel"):
+                    panel.refresh_language()
+        try:
+            if isinstance(self.screen, CommandPalette):
+                self.screen.query_one("CommandInput").placeholder = self.tr("Search for commands…")
+        except Exception:  # no screen yet, or the palette's layout changed
+            pass
+
+    # -- the command palette and the key panel in the UI language -------------------------------------------
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=self.tr("Search for commands…")))
+
+    def get_system_commands(self, screen):
+        """Textual's system commands (Theme, Quit, Keys, …) with their titles and help translated."""
+        for cmd in super().get_system_commands(screen):
+            callback = cmd.callback
+            if cmd.title == "Keys":  # our translated key panel, not Textual's
+                callback = self.action_show_keys
+            yield SystemCommand(self.tr(cmd.title), self.tr(cmd.help), callback, cmd.discover)
+
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=self.tr("Search for themes…")))
+
+    def action_show_help_panel(self) -> None:
+        from screens.widgets.keybar import TranslatedHelpPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(TranslatedHelpPanel())
 
     # -- start-up ------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self.set_class(self.console_mode, "-console")
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         from screens.login import LoginScreen
@@ -155,6 +211,10 @@ class WorkstationApp(App):
 
                 factory = open_services
             services = factory(self.full_settings)
+            try:  # the office as entered on the first run / by an administrator (services/office.py)
+                services.office.apply()
+            except Exception:
+                log.warning("could not read the configured office", exc_info=True)
         except WorkstationError as exc:
             self.call_from_thread(self._services_failed, str(exc))
             return
@@ -166,6 +226,7 @@ class WorkstationApp(App):
         self.call_from_thread(self._services_ready)
 
     def _services_ready(self) -> None:
+        self.settings = self.services.settings  # validated, with the stored office applied
         self.backend_label = self.services.ctx.db.backend
         self._start_devices()
         login = self._login_screen()

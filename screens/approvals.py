@@ -17,8 +17,16 @@ from workstation.i18n import N_
 REFRESH_S = 5.0
 KIND_LABELS = {"ECD_CLEAR": N_("Clear to green"), "DOCUMENT_VOID": N_("Void document"),
                "GATE_OVERRIDE": N_("Gate override")}
-STATE_LABELS = {"PENDING": N_("waiting"), "APPROVED": N_("approved"), "REFUSED": N_("refused"),
-                "FAILED": N_("failed")}
+# states words.py's "approval" group has no word for yet (the others come from there)
+STATE_LABELS = {"FAILED": N_("failed")}
+
+
+def state_text(tr, state: str) -> str:
+    from screens.widgets.words import WORDS, word
+
+    if state in WORDS["approval"]:
+        return word(tr, "approval", state)
+    return tr(STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
 def _t(ts, zone) -> str:
@@ -89,7 +97,7 @@ class ApprovalsScreen(SectionScreen):
         m.clear()
         for r in mine:
             m.add_row(*cells(self.tr(KIND_LABELS.get(r.kind, r.kind)), r.subject[:28],
-                             self.tr(STATE_LABELS.get(r.state, r.state)), r.decided_by or "-", (r.answer or "")[:40]),
+                             state_text(self.tr, r.state), r.decided_by or "-", (r.answer or "")[:40]),
                       key=str(r.id))
 
     def _selected(self):

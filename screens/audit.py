@@ -21,12 +21,44 @@ from screens.widgets.text import assemble, cells, plain
 from workstation.i18n import N_
 
 PAGE = 200
+ACTION_WIDTH, SUBJECT_WIDTH = 22, 24  # the list's action and subject columns (80 columns in all)
 FIELDS = (("user", N_("User"), 10), ("case", N_("Case"), 18), ("document", N_("Document"), 20),
           ("action", N_("Action"), 16), ("from", N_("From"), 10), ("to", N_("To"), 10))
 
 
+# What an entry is about, when the service names no case, document or user (English source words).
+ENTITY_WORDS = {
+    "case": N_("Case"), "case:ecd": N_("Case"), "case:pib": N_("Case"), "case:plp": N_("Case"),
+    "document": N_("Document"), "user": N_("User"), "session": N_("Session"), "office": N_("Office"),
+    "tps": N_("TPS"), "importer": N_("Importer"), "risk_profile": N_("Risk profile"),
+    "risk_random_rate": N_("Random rate"), "exchange_rates": N_("File"), "tariff_posts": N_("File"),
+    "lartas_rules": N_("File"), "bc11_lines": N_("File"), "unit": N_("Field unit"), "approval": N_("Approval"),
+}
+
+
 def _t(ts: Any, zone: Any, fmt: str = "%d-%m-%Y %H:%M:%S") -> str:
     return ts.astimezone(zone).strftime(fmt) if ts else "-"
+
+
+def action_text(tr: Any, action: str) -> str:
+    """The action as the list shows it: its translated name, or its code when it has none."""
+    from workstation.services.audit import action_label
+
+    label = action_label(action)
+    return tr(label) if label else action
+
+
+def subject_text(tr: Any, row: Any, width: int | None = None) -> str:
+    """What the entry is about: the case reference, document number or login the service resolved, else the
+    kind of thing (translated) and the start of its id."""
+    if row.subject:
+        text = row.subject if row.entity_type != "user" else f"{tr('User')} {row.subject}"
+    else:
+        kind = ENTITY_WORDS.get(row.entity_type)
+        text = f"{tr(kind) if kind else row.entity_type} {row.entity_id[:12] if width else row.entity_id}"
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
 
 
 class AuditEntryModal(Modal):
@@ -38,7 +70,7 @@ class AuditEntryModal(Modal):
                                  background: $surface; }
     AuditEntryModal VerticalScroll { height: 1fr; }
     """
-    BINDINGS = [Binding("escape,q,enter", "close", N_("Close"), id="audit_entry.close")]
+    BINDINGS = [Binding("escape,f3,enter,q", "close", N_("Close"), id="audit_entry.close", key_display="Esc/F3")]
 
     def __init__(self, detail: Any) -> None:
         super().__init__()
@@ -60,8 +92,8 @@ class AuditEntryModal(Modal):
         lines = [
             f"#{r.seq}  {_t(r.ts, zone)}",
             f"{user}: {r.actor_login}",
-            f"{action}: {r.action}" + (f" — {tr(label)}" if label else ""),
-            f"{obj}: {r.entity_type} {r.entity_id}",
+            f"{action}: " + (f"{tr(label)} [{r.action}]" if label else r.action),
+            f"{obj}: {subject_text(tr, r)}" + (f" ({r.entity_type} {r.entity_id})" if r.subject else ""),
             f"{session}: {d.session_id or '-'}   {office}: {d.office_code or '-'}   {unit}: {d.unit_code or '-'}",
             f"prev_hash: {d.prev_hash}",
             f"row_hash:  {d.row_hash}",
@@ -73,6 +105,7 @@ class AuditEntryModal(Modal):
             yield Static(plain(self.tr("Audit entry"), "bold"))
             with VerticalScroll(id="entry-scroll"):
                 yield Static(plain("\n".join(lines), lines=True), id="entry-text")
+            yield Static(plain(self.tr("Arrows scroll · Enter, Esc or F3 closes"), "dim"), id="entry-hint")
 
     def on_mount(self) -> None:
         self.query_one("#entry-scroll", VerticalScroll).focus()
@@ -89,7 +122,9 @@ class AuditScreen(SectionScreen):
         Binding("n", "next_page", N_("Older"), id="audit.older"),
         Binding("c", "clear_filters", N_("Clear"), id="audit.clear"),
         Binding("v", "verify", N_("Verify chain"), id="audit.verify"),
-        Binding("escape", "back", N_("Back"), id="audit.back"),
+        Binding("escape,f3", "back", N_("Back"), id="audit.back", key_display="Esc/F3"),
+        # in a filter field the letters type: Enter searches, Ctrl+L clears, Esc/F3 returns to the list
+        Binding("ctrl+l", "clear_filters", N_("Clear"), id="audit.clear_ctrl", show=False),
     ]
     DEFAULT_CSS = """
     .audit-filters { height: 1; padding: 0 1; }
@@ -124,7 +159,7 @@ class AuditScreen(SectionScreen):
     def on_mount(self) -> None:
         tr = self.tr
         self.query_one("#audit-entries", DataTable).add_columns("#", tr("Time"), tr("User"), tr("Action"),
-                                                                 tr("Object"))
+                                                                 tr("About"))
         self.query_one("#audit-anchors", DataTable).add_columns("#", tr("Signed at"), tr("Up to entry"),
                                                                  tr("Reason"), tr("Head hash"))
         self.query_one("#audit-progress", ProgressBar).display = False
@@ -155,22 +190,21 @@ class AuditScreen(SectionScreen):
         flt, rows, anchors = result
         self.filter = flt
         zone = self.wapp.settings.zone
-        from workstation.services.audit import action_label
-
         table = self.query_one("#audit-entries", DataTable)
         if not append:
             table.clear()
             self.rows = []
-        for r in rows:
-            label = action_label(r.action)
-            action = f"{self.tr(label)} ({r.action})" if label else r.action
-            table.add_row(*cells(str(r.seq), _t(r.ts, zone, "%d-%m %H:%M:%S"), r.actor_login, action,
-                                 f"{r.entity_type}:{r.entity_id[:12]}"), key=str(r.seq))
+        for r in rows:  # 80 columns: time without seconds and year, action and subject cut with "…"
+            action = action_text(self.tr, r.action)
+            action = action if len(action) <= ACTION_WIDTH else action[: ACTION_WIDTH - 1] + "…"
+            table.add_row(*cells(str(r.seq), _t(r.ts, zone, "%d-%m %H:%M"), r.actor_login[:10], action,
+                                 subject_text(self.tr, r, SUBJECT_WIDTH)), key=str(r.seq))
         self.rows += rows
         more = len(rows) == PAGE
         state = self.tr("{n} entries shown", n=len(self.rows))
         if more:
             state += " · " + self.tr("n: older")
+        state += " · " + self.tr("Enter: details")
         self.query_one("#audit-state", Static).update(state)
         a = self.query_one("#audit-anchors", DataTable)
         a.clear()
@@ -196,6 +230,10 @@ class AuditScreen(SectionScreen):
             self.search(before_seq=self.rows[-1].seq)
 
     def action_back(self) -> None:
+        """From a filter field back to the list; from the list back to where the viewer was opened."""
+        if isinstance(self.focused, Input):
+            self.query_one("#audit-entries", DataTable).focus()
+            return
         if self.app.screen is self and len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 

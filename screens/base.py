@@ -1,5 +1,18 @@
 """What every section screen shares: header line, status bar, translated key bar, access to the injected
-services and the logged-in actor, and the one way to call a service off the UI thread (`call_service`)."""
+services and the logged-in actor, and the one way to call a service off the UI thread (`call_service`).
+
+The language switch (F12, #12 item 1) — one mechanism for every screen:
+  * The app calls `refresh_language()` on every screen of every stack (modals included), then re-renders the
+    key bars and an open F1 panel. Whatever a screen shows in words must follow.
+  * A screen whose widgets are cheap to rebuild sets `RECOMPOSE_ON_LANGUAGE = True`: the default
+    `refresh_language()` then re-composes it (tabs, headers, table columns, static texts come back in the new
+    language) and calls `language_recomposed()`, where the screen reloads its data (e.g. its `load()`), as
+    the widgets it filled are new. The screen's own attributes (the selected case, filters) stay.
+  * A screen that keeps state in its widgets (a half-typed field, a table cursor) overrides
+    `refresh_language()` instead (calling super()) and re-labels in place: `retitle_columns(table, …)`,
+    `retitle_tabs(tabbed, …)`, and updating its Statics from the same N_() sources it composed them with.
+  * Keep the English source of every label you show (N_() constants), so re-rendering needs no lookup back.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Static, TabbedContent
 
 from screens.widgets.bottom import BottomBars
 from workstation.domain.errors import TEMPLATES, ErrorCode
@@ -153,11 +166,31 @@ class AppAccess:
         self.wapp.notify(self.error_text(exc), severity="error", timeout=8)
 
 
+def retitle_columns(table: DataTable, labels: list[str] | tuple[str, ...], tr: Callable[..., str]) -> None:
+    """Give a DataTable's columns, in order, the translation of `labels` (English N_() sources)."""
+    from rich.text import Text
+
+    for column, label in zip(table.ordered_columns, labels, strict=False):
+        column.label = Text(tr(label))
+    table._require_update_dimensions = True
+    table.refresh()
+
+
+def retitle_tabs(tabbed: TabbedContent, labels: dict[str, str], tr: Callable[..., str]) -> None:
+    """Give the tabs of `tabbed` (pane id → English N_() label) their translated titles."""
+    for pane_id, label in labels.items():
+        try:
+            tabbed.get_tab(pane_id).label = tr(label)
+        except Exception:  # a pane not shown for this role
+            log.debug("no tab %s to retitle", pane_id)
+
+
 class SectionScreen(AppAccess, Screen):
-    """Base of every section (mode) screen."""
+    """Base of every section (mode) screen. See the module docstring for the language switch."""
 
     SECTION = ""
     TITLE_TEXT = ""
+    RECOMPOSE_ON_LANGUAGE = False
 
     def compose(self) -> ComposeResult:
         yield Static(self.header_text(), id="section-title", classes="section-title")
@@ -171,9 +204,24 @@ class SectionScreen(AppAccess, Screen):
         yield from ()
 
     def refresh_language(self) -> None:
-        """Called after a language switch; screens with translated content re-render it."""
+        """Called after a language switch (see the module docstring): re-composes the screen when
+        RECOMPOSE_ON_LANGUAGE, else updates the header line (screens override to re-label the rest)."""
+        if self.RECOMPOSE_ON_LANGUAGE:
+            self.call_later(self._recompose_for_language)
+            return
         self.query_one("#section-title", Static).update(self.header_text())
+
+    async def _recompose_for_language(self) -> None:
+        await self.recompose()
+        self.language_recomposed()
+
+    def language_recomposed(self) -> None:
+        """After the language re-composition: reload what the new widgets show (RECOMPOSE_ON_LANGUAGE)."""
 
 
 class Modal(AppAccess, ModalScreen):
-    pass
+    """Base of every modal. `refresh_language()` is called on a language switch like on screens: a modal
+    that shows words overrides it (FormModal re-labels its fields; a simple dialog may re-compose)."""
+
+    def refresh_language(self) -> None:
+        pass

@@ -7,6 +7,7 @@ workstation/services/dashboard.py."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.text import Text
@@ -17,11 +18,13 @@ from textual.widgets import DataTable, Static
 
 from screens.base import Modal, SectionScreen
 from screens.widgets.text import assemble, cells, plain
+from screens.widgets.words import WORDS, coded, word
 from workstation.i18n import N_
 from workstation.services.dashboard import text_bar
 
 REFRESH_SECONDS = 5.0
 BAR_WIDTH = 12  # cells of the longest bar of a group (fits 80 columns beside the longest label)
+LABEL_WIDTH = 52  # a figure's label at most (2 + 52 + count + bar + padding fit 80 columns)
 
 # Group headings, in the order the table shows them (English source strings).
 GROUP_TITLES = {
@@ -48,11 +51,45 @@ LABELS = {
     "down": N_("not connected"),
     "FAILED": N_("waiting for retry"),
 }
+KIND_NAMES = {"ECD": "e-CD", "PIB": "PIB", "PLP": "PLP"}  # codes: shown as DOMAIN.md spells them
+# States of the detail lists that are not a workflow's (field units, devices).
+STATE_WORDS = {
+    "OK": N_("in contact"), "STALE": N_("not heard of for 24 h"), "NEVER": N_("never synced"),
+    "REVOKED": N_("revoked"), "starting": N_("starting"), "stopped": N_("stopped"),
+    "not started": N_("not started"),
+}
+_CASE_STATE = re.compile(r"(ECD|PIB|PLP) ([A-Z_+]+)")
+
+
+def figure_label(tr: Any, f: Any) -> str:
+    """A figure's name in the user's language: a queue by its workflow and state word, a lane by its word,
+    a summary by its label; a login or an unknown code as itself."""
+    if f.group == "queue":
+        kind, _, state = f.key.partition(":")
+        return f"{KIND_NAMES.get(kind, kind)}: {word(tr, f'{kind.lower()}_state', state)}"
+    if f.group == "lane":
+        return tr("not decided yet") if f.key == "-" else word(tr, "lane", f.key)
+    return tr(LABELS[f.label]) if f.label in LABELS else f.label
+
+
+def state_text(tr: Any, value: str) -> str:
+    """A detail list's state cell: a case's "KIND STATE" as its workflow's word with the code beside it, a PIB
+    state code likewise, a unit's or device's state as its word; anything else as it is."""
+    m = _CASE_STATE.fullmatch(value)
+    if m:
+        return f"{KIND_NAMES.get(m[1], m[1])}: {coded(tr, f'{m[1].lower()}_state', m[2])}"
+    if value in STATE_WORDS:
+        return tr(STATE_WORDS[value])
+    if value in WORDS["pib_state"]:
+        return coded(tr, "pib_state", value)
+    if value in WORDS["device"]:
+        return word(tr, "device", value)
+    return value
 
 
 class DetailModal(Modal):
-    """The list behind a figure: a table of plain text (stored values never read as markup). Escape, Enter or
-    q closes it."""
+    """The list behind a figure: a table of plain text (stored values never read as markup), states in the
+    user's language. Escape, F3, Enter or q closes it."""
 
     DEFAULT_CSS = """
     DetailModal { align: center middle; }
@@ -60,7 +97,7 @@ class DetailModal(Modal):
     DetailModal DataTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape,q", "close", N_("Close"), id="detail.close"),
+        Binding("escape,f3,q", "close", N_("Close"), id="detail.close", key_display="Esc/F3"),
         Binding("enter", "close", N_("Close"), show=False, id="detail.close_enter"),
     ]
 
@@ -73,12 +110,17 @@ class DetailModal(Modal):
             yield Static(plain(self._title, "bold"), id="detail-title")
             yield DataTable(id="detail-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="detail-note")
+            yield Static(plain(self.tr("Enter, Esc or F3 closes"), "dim"), id="detail-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
+        from workstation.services.dashboard import H_STATE
+
         table.add_columns(*(self.tr(h) for h in self.detail.headings))
+        states = [i for i, h in enumerate(self.detail.headings) if h == H_STATE]
         for row in self.detail.rows:
-            table.add_row(*cells(*row))
+            shown = [state_text(self.tr, v) if i in states else v for i, v in enumerate(row)]
+            table.add_row(*cells(*shown))
         note = self.query_one("#detail-note", Static)
         if not self.detail.rows:
             note.update(self.tr("Nothing to show."))
@@ -95,8 +137,9 @@ class DashboardScreen(SectionScreen):
     BINDINGS = [
         Binding("enter", "open_figure", N_("Open list"), id="dash.open"),
         Binding("r", "reload", N_("Refresh"), id="dash.reload"),
-        Binding("escape", "back", N_("Back"), id="dash.back"),
+        Binding("escape,f3", "back", N_("Back"), id="dash.back", key_display="Esc/F3"),
     ]
+    AUTO_FOCUS = "#dash-table"
     DEFAULT_CSS = """
     #dash-status { height: 1; padding: 0 1; }
     """
@@ -114,7 +157,7 @@ class DashboardScreen(SectionScreen):
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#dash-table", DataTable).add_columns(tr("Group"), tr("Figure"), tr("Count"), "")
+        self.query_one("#dash-table", DataTable).add_columns(tr("Figure"), tr("Count"), "")
         self.query_one("#dash-status", Static).update(tr("Loading…"))
         self.action_reload()
         self.set_interval(REFRESH_SECONDS, self._poll)
@@ -160,18 +203,24 @@ class DashboardScreen(SectionScreen):
             figures = snap.group(group)
             if not figures:
                 continue
+            # the group's name on a row of its own (key "group|"): the figures get the width of the screen
+            table.add_row(Text(self.tr(GROUP_TITLES[group]), style="bold underline"), "", "", key=f"{group}|")
+            keys.append(f"{group}|")
             largest = max(f.count for f in figures) if group in ("queue", "lane", "workload") else 0
-            for i, f in enumerate(figures):
-                label = self.tr(LABELS[f.label]) if f.label in LABELS else f.label
+            for f in figures:
+                label = figure_label(self.tr, f)
+                if len(label) > LABEL_WIDTH:
+                    label = label[: LABEL_WIDTH - 1] + "…"
                 style = "bold red" if f.alert else ""
                 key = f"{f.group}|{f.key}"
-                heading = self.tr(GROUP_TITLES[group]) if i == 0 else ""  # the group's name on its first row
-                table.add_row(Text(heading, style="bold"), *cells(label, str(f.count), style=style),
+                table.add_row(*cells("  " + label, str(f.count), style=style),
                               Text(text_bar(f.count, largest, BAR_WIDTH), style="red" if f.alert else "cyan"),
                               key=key)
                 keys.append(key)
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
+        elif keys:  # first figure, not its heading
+            table.move_cursor(row=1)
         units = snap.units
         seen = units.last_contact.astimezone(zone).strftime("%d-%m %H:%M") if units.last_contact else "-"
         self.query_one("#dash-status", Static).update(self.tr(
@@ -184,7 +233,9 @@ class DashboardScreen(SectionScreen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
         group, _, figure = key.partition("|")
-        label = str(table.get_row(key)[1])  # the figure's label as shown
+        if not figure:  # a group's heading
+            return
+        label = str(table.get_row(key)[0]).strip()  # the figure's label as shown
         title = f"{self.tr(GROUP_TITLES.get(group, group))}: {label}"
         self.call_service(self.dashboard.detail, self.actor, group, figure, self._device_health(),
                           group="dash-detail", on_result=lambda d: self.app.push_screen(DetailModal(title, d)))

@@ -1,4 +1,5 @@
-"""Small reusable dialogs: a text prompt (reasons), and the supervisor's confirmation (dual authorisation)."""
+"""Small reusable dialogs: a yes/no confirmation, a text prompt (reasons), and the supervisor's confirmation
+(dual authorisation). Every one cancels with Escape and with F3 (a lone Escape is slow on some terminals)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,38 @@ DIALOG_CSS = """
 """
 
 
+class ConfirmModal(Modal):
+    """Ask yes or no. Dismisses with True (Enter, Y, Ctrl+S) or False (Escape, F3, N). No field: letters
+    cannot type anywhere here."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmModal") + """
+    ConfirmModal > Vertical { border: round $warning; }
+    ConfirmModal #confirm-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [Binding("enter,y,ctrl+s", "answer(True)", N_("Yes"), id="confirm.yes"),
+                Binding("escape,f3,n", "answer(False)", N_("No"), id="confirm.no")]
+
+    def __init__(self, title: str, question: str = "", *, yes: str = "", no: str = "") -> None:
+        super().__init__()
+        self._title, self._question, self._yes, self._no = title, question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self._title, "bold"), id="confirm-title")
+            if self._question:
+                yield Static(plain(self._question), id="confirm-question")
+            yes, no = self._yes or self.tr("Yes"), self._no or self.tr("No")
+            yield Static(plain(self.tr("Enter/Y: {yes} · Esc/F3/N: {no}", yes=yes, no=no)), id="confirm-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
 class PromptModal(Modal):
-    """Ask for one line of text (e.g. a reason). Dismisses with the text, or None on Escape."""
+    """Ask for one line of text (e.g. a reason). Dismisses with the text, or None on Escape or F3."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptModal")
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel")]
+    BINDINGS = [Binding("escape,f3", "cancel", N_("Cancel"), id="dialog.cancel")]
 
     def __init__(self, title: str, label: str, *, required: bool = True, value: str = "") -> None:
         super().__init__()
@@ -55,7 +83,7 @@ class SupervisorConfirmModal(Modal):
     Dismisses with the confirming supervisor's Actor, or None."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SupervisorConfirmModal")
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel"),
+    BINDINGS = [Binding("escape,f3", "cancel", N_("Cancel"), id="dialog.cancel"),
                 Binding("ctrl+o", "to_inbox", N_("Send to the approvals inbox"), id="dialog.to_inbox")]
     INBOX = "inbox"  # dismissed with this when the user sends the request to the inbox instead (issue #15)
 

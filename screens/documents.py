@@ -1,6 +1,7 @@
-"""An issued document on screen: the text preview of exactly what is printed, print again (the copy mark is
-added by the service), print the receipt, void with a supervisor's confirmation. Workflow screens push
-`DocumentModal(number)`; the supervision section finds documents by number."""
+"""An issued document on screen: its kind, date and state, the mark its next print carries, the text preview of
+exactly what is printed; print it (the first time) or reprint it (the copy mark is added by the service), print
+the receipt, void with a supervisor's confirmation. Workflow screens push `DocumentModal(number)`; the
+supervision section finds documents by number."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from textual.widgets import Static
 
 from screens.base import Modal
 from screens.dialogs import PromptModal, SupervisorConfirmModal
-from screens.widgets.text import plain
+from screens.widgets.text import assemble, plain
+from screens.widgets.words import day, word
 from workstation.i18n import N_
 
 
@@ -22,11 +24,16 @@ class DocumentModal(Modal):
                                background: $surface; }
     DocumentModal VerticalScroll { height: 1fr; }
     #doc-text { width: auto; }
-    #doc-status { height: 1; background: $boost; padding: 0 1; }
+    #doc-head { height: auto; padding: 0 1; }
+    #doc-mark { height: auto; padding: 0 1; }
+    #doc-status { height: auto; background: $boost; padding: 0 1; }
     """
     BINDINGS = [
         Binding("escape", "close", N_("Close"), id="doc.close"),
+        Binding("f3", "close", N_("Close"), id="doc.close_f3", show=False),
+        # one key, two names: "Print" while the document has never been printed, "Reprint" after
         Binding("p", "print", N_("Print"), id="doc.print"),
+        Binding("p", "reprint", N_("Reprint"), id="doc.reprint"),
         Binding("t", "receipt", N_("Receipt"), id="doc.receipt"),
         Binding("x", "void", N_("Void"), id="doc.void"),
     ]
@@ -34,9 +41,12 @@ class DocumentModal(Modal):
     def __init__(self, number: str) -> None:
         super().__init__()
         self.number = number
+        self.view = None  # services.documents.DocumentView once loaded
 
     def compose(self) -> ComposeResult:
         with Vertical():
+            yield Static(id="doc-head")
+            yield Static(id="doc-mark")
             with VerticalScroll():
                 yield Static(id="doc-text")
             yield Static(id="doc-status")
@@ -47,24 +57,70 @@ class DocumentModal(Modal):
 
     def _load(self) -> None:
         docs = self.services.documents
-        self.call_service(docs.preview, self.number, group="doc-load", on_result=self._show, on_error=self._not_found)
+        self.call_service(docs.document_view, self.number, group="doc-load", on_result=self._show,
+                          on_error=self._not_found)
 
     def _not_found(self, exc: Exception) -> None:
         self.show_error(exc)
         self.dismiss(None)
 
-    def _show(self, text: str) -> None:
-        self.query_one("#doc-text", Static).update(plain(text, lines=True))  # document text is never markup
-        keys = self.tr("P print again · T receipt · X void · Esc close")
-        self._status(f"{self.number} — {keys}")
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.view
+        if action == "print":
+            return view is None or view.prints == 0
+        if action == "reprint":
+            return view is not None and view.prints > 0
+        if action == "receipt":
+            return view is not None and view.receipt
+        return True
+
+    def _show(self, view) -> None:
+        self.view = view
+        self.refresh_bindings()
+        self.refresh_language()
+
+    def refresh_language(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        tr = self.tr
+        # number, kind, date and state: codes as stored, words translated, the date DD-MM-YYYY
+        self.query_one("#doc-head", Static).update(assemble(
+            (view.number, "bold"), "  ",
+            (tr("Kind of document") + ": ", "dim"), view.doc_type, "  ",
+            (tr("Issued on") + ": ", "dim"), day(view.issue_date), "  ",
+            (tr("State") + ": ", "dim"), word(tr, "document", view.status)))
+        self.query_one("#doc-mark", Static).update(self._mark_line(view))
+        self.query_one("#doc-text", Static).update(plain(view.text, lines=True))  # document text is never markup
+        self._status(self._keys_line(view))
+
+    def _mark_line(self, view):
+        """The mark the next print carries, as the printing module stamps it (printing.fmt)."""
+        tr = self.tr
+        marks = [m for m in (view.copy_mark, view.void_mark) if m]
+        if not marks:
+            return assemble((tr("Next print") + ": ", "dim"), (tr("the original (no copy mark)"), "bold"))
+        count = [(" (" + tr("printed {n} times so far", n=view.prints) + ")", "dim")] if view.prints else []
+        return assemble((tr("Next print carries") + ": ", "dim"), (" · ".join(marks), "bold reverse"), *count)
+
+    def _keys_line(self, view) -> str:
+        tr = self.tr
+        keys = [tr("P print") if view.prints == 0 else tr("P reprint")]
+        if view.receipt:
+            keys.append(tr("T receipt"))
+        keys += [tr("X void"), tr("Esc/F3 close")]
+        return " · ".join(keys)
 
     def _status(self, text: str) -> None:
-        self.query_one("#doc-status", Static).update(plain(text))  # a document number is stored text
+        self.query_one("#doc-status", Static).update(plain(text))
 
     def action_close(self) -> None:
         self.dismiss(None)
 
     def action_print(self) -> None:
+        self._print(receipt=False)
+
+    def action_reprint(self) -> None:
         self._print(receipt=False)
 
     def action_receipt(self) -> None:
@@ -79,10 +135,12 @@ class DocumentModal(Modal):
                 return docs.print_document(actor, number, receipt=True)
             if settings.printer.cups_queue:
                 return docs.print_document(actor, number)
-            # no printer configured on this workstation: export next to the data so nothing is lost
+            # no printer configured on this workstation: export next to the data so nothing is lost; a
+            # reprint gets a name of its own (…-reprint-N.pdf), never the original's
             exports = settings.data_dir / "exports"
             exports.mkdir(parents=True, exist_ok=True)
-            return docs.print_document(actor, number, out=exports / (number.replace("/", "_") + ".pdf"))
+            return docs.print_document(actor, number, out=exports / (number.replace("/", "_") + ".pdf"),
+                                       reprint_names=True)
 
         def done(r) -> None:
             mark = self.tr("original") if r.copy_number == 0 else self.tr("copy {n}", n=r.copy_number)

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,7 +20,8 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.text import cells, esc, plain
+from screens.widgets.text import cells, clean, plain
+from screens.widgets.words import coded, day, word
 from workstation.domain.codes import Role
 from workstation.domain.money import rupiah_or
 from workstation.i18n import N_
@@ -32,12 +32,26 @@ from workstation.services.pib.determination import undeclared_items
 # ==================================================================================================
 
 
+def esc(value: object) -> str:
+    """Stored text (and words with their [CODE]) inside a markup string. widgets/text.esc uses Rich's escape,
+    which leaves "[BILLED]" (upper case) alone, and Textual's markup then swallows it as a style: every "["
+    is escaped here."""
+    text = clean(value).replace("[", "\\[")
+    return text + " " if text.endswith("\\") else text  # a trailing backslash would escape the next tag
+
+
 def short_aju(aju: str) -> str:
     return "…" + aju[-10:]
 
 
-def day_text(day: dt.date | None) -> str:
-    return day.strftime("%d-%m-%Y") if day else "-"
+def day_text(value: dt.date | None) -> str:
+    """Kept for callers elsewhere; the one format is words.day (DD-MM-YYYY)."""
+    return day(value)
+
+
+def _letter_key(binding_key: str) -> bool:
+    """A binding typed by a printable key alone (no F-key, no Ctrl): it would type into a focused field."""
+    return any(len(k) == 1 for k in binding_key.split(","))
 
 
 def _yes(value: Any) -> bool:
@@ -54,6 +68,7 @@ class ExaminerScreen(SectionScreen):
     CSS_PATH = "examiner.tcss"
     # Workflow order: the key bar shows the keys that apply now, the most likely first (F1 lists all).
     BINDINGS = [
+        Binding("ctrl+b,escape", "queue", N_("Queue"), id="examiner.queue"),
         Binding("r", "reload", N_("Refresh"), id="examiner.reload"),
         Binding("p", "pay_billing", N_("Payment"), id="examiner.pay_billing"),
         Binding("g", "goods_ready", N_("Goods ready"), id="examiner.goods_ready"),
@@ -105,7 +120,7 @@ class ExaminerScreen(SectionScreen):
                 yield Static(id="case-more")
             with TabPane(tr("Intake"), id="tab-intake"):
                 yield Label(tr("pib/1 file to receive (Enter):"))
-                yield Input(id="intake-file", placeholder="/path/to/pib.json")
+                yield Input(id="intake-file", placeholder=tr("path of the pib/1 or CEISA BC 2.0 file"))
                 with VerticalScroll():
                     yield Static(id="intake-result")
             with TabPane(tr("Blocked importers"), id="tab-blocked"):
@@ -114,11 +129,30 @@ class ExaminerScreen(SectionScreen):
     def on_mount(self) -> None:
         tr = self.tr
         self.query_one("#ex-queue", DataTable).add_columns(
-            "AJU", tr("Importer"), tr("State"), tr("Reg."), tr("Days"), tr("Flags"))
+            "AJU", tr("Importer"), tr("Days"), tr("State"), tr("Flags"))
         self.query_one("#research", DataTable).add_columns(
             "#", tr("Declared HS"), tr("LHP HS"), tr("Declared qty"), tr("LHP qty"), tr("BM %"), tr("Differences"))
         self.query_one("#blocked", DataTable).add_columns("NPWP", tr("Name"), tr("Reason"), tr("By"))
+        self.query_one("#ex-queue", DataTable).focus()  # arrows and Enter work as the queue opens
         self.action_reload()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # the tab's list (or field) takes the keys at once, also when the tab was chosen by mouse
+        target = {"tab-queue": "#ex-queue", "tab-case": "#research", "tab-intake": "#intake-file",
+                  "tab-blocked": "#blocked"}.get(event.pane.id or "")
+        if target:
+            self.query_one(target).focus()
+        self.refresh_bindings()
+
+    def on_descendant_focus(self, event) -> None:
+        self.refresh_bindings()  # a field took the focus: letter keys leave the key bar (they would type)
+
+    def on_descendant_blur(self, event) -> None:
+        self.refresh_bindings()
+
+    def action_queue(self) -> None:
+        self.query_one("#ex-tabs", TabbedContent).active = "tab-queue"
+        self.query_one("#ex-queue", DataTable).focus()
 
     # -- loading ------------------------------------------------------------------------------------------
     def action_reload(self) -> None:
@@ -141,7 +175,7 @@ class ExaminerScreen(SectionScreen):
             key = str(r.case_id)
             self.queue_rows[key] = r
             days = "-" if r.days is None else str(r.days)
-            t.add_row(*cells(short_aju(r.aju), r.importer_name[:16], r.state, r.registration_number or "-", days,
+            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], days, word(self.tr, "pib_state", r.state),
                              " ".join(r.flags)), key=key)
         b = self.query_one("#blocked", DataTable)
         b.clear()
@@ -171,7 +205,7 @@ class ExaminerScreen(SectionScreen):
         tr = self.tr
         d = detail
         lines = [
-            f"[b]{esc(d.aju)}[/b]  {d.state}  v{d.version}",
+            f"[b]{esc(d.aju)}[/b]  v{d.version}  {esc(coded(tr, 'pib_state', d.state))}",
             f"{esc(d.importer_name)} (NPWP {esc(d.importer_npwp)})",
             tr("Registration") + f": {esc(d.registration_number or '-')} {day_text(d.registered_on)}   "
             + tr("Days") + f": {'-' if d.sla.days_since_registration is None else d.sla.days_since_registration}"
@@ -187,7 +221,11 @@ class ExaminerScreen(SectionScreen):
             i = d.instruction
             lines.append(esc(f"IP {i.document_number}: {i.inspector_login} {i.level_pct}% " + " ".join(i.containers)))
         if d.lhp:
-            lines.append(esc(f"LHP v{d.lhp.version} {d.lhp.content.get('conclusion', '')} ({d.lhp.author_login})"))
+            conclusion = d.lhp.content.get("conclusion", "")
+            said = tr("match") if conclusion == "MATCH" else tr("mismatch") if conclusion == "MISMATCH" else conclusion
+            lines.append(esc(f"LHP v{d.lhp.version}: {said} ({d.lhp.author_login}, {day(d.lhp.submitted_at)})"))
+            if d.lhp.amendment_reason:
+                lines.append(esc(tr("Amendment reason") + f": {d.lhp.amendment_reason}"))
         if d.determination:
             a = d.determination.assessment
             lines.append(tr("Outcome") + f": {d.determination.outcome}  " + tr("fine") + f" {rupiah_or(a['fine_idr'])}")
@@ -208,7 +246,8 @@ class ExaminerScreen(SectionScreen):
         # determination form numbers them
         for item in (undeclared_items(d.doc, d.lhp.lhp) if d.lhp else ()):
             t.add_row(str(item.seq), "-", "-", "-", f"{item.quantity} {item.unit}", "-",
-                      "[b red]UNDECLARED[/] " + escape(item.description[:30]), key=str(item.seq))
+                      "[b red]" + esc(coded(tr, "finding", "UNDECLARED")) + "[/] " + esc(item.description[:30]),
+                      key=str(item.seq))
         more: list[str] = []
         for p in d.lartas:
             state = esc(tr("permit") + f" {p.permit}") if p.permit else "[b red]" + tr("no permit") + "[/]"
@@ -236,6 +275,13 @@ class ExaminerScreen(SectionScreen):
         actor = self.actor
         if actor is None:
             return None
+        if isinstance(self.focused, Input):
+            # a letter would type into the field: only F-keys and Ctrl keys apply there
+            binding = next((b for b in self.BINDINGS if isinstance(b, Binding) and b.action == action), None)
+            if binding is not None and _letter_key(binding.key.split(",")[0]):
+                return False
+        if action == "queue":
+            return self.query_one("#ex-tabs", TabbedContent).active != "tab-queue"
         if action in ("block", "unblock"):
             return actor.has(Role.SUPERVISOR)
         if action == "intake":
@@ -286,32 +332,33 @@ class ExaminerScreen(SectionScreen):
     def _intake_done(self, r) -> None:
         tr = self.tr
         if r.unchanged:
-            head = tr("{aju}: already received ({state}); nothing changed.", aju=r.aju, state=r.state)
+            head = tr("{aju}: already received ({state}); nothing changed.", aju=r.aju,
+                      state=coded(tr, "pib_state", r.state))
         elif r.accepted:
-            head = tr("{aju}: accepted, {state}.", aju=r.aju, state=r.state)
+            head = tr("{aju}: accepted, {state}.", aju=r.aju, state=coded(tr, "pib_state", r.state))
             if r.billing_code:
                 head += " " + tr("Billing code {code}, {amount}.", code=r.billing_code,
                                  amount=rupiah_or(r.billing_total_idr))
         else:
             head = "[b red]" + tr("{aju}: REJECTED, rejection response {number}.", aju=r.aju,
                                    number=r.documents[0] if r.documents else "-") + "[/]"
-        lines = [head, *(f"  {p.code.value} {p.field}: {p.message}" for p in r.problems)]
+        lines = [esc(head) if r.accepted or r.unchanged else head,
+                 *(esc(f"  {p.code.value} {p.field}: {p.message}") for p in r.problems)]
         self.query_one("#intake-result", Static).update("\n".join(lines))
         self.action_reload()
 
     def _intake_failed(self, exc: Exception) -> None:
-        from rich.markup import escape
-
-        self.query_one("#intake-result", Static).update("[b red]" + escape(str(exc)) + "[/]")
+        self.query_one("#intake-result", Static).update("[b red]" + esc(self.error_text(exc)) + "[/]")
 
     def action_pay_billing(self) -> None:
         cid, version = self._case()
         bill = self.detail.billing("DECLARED")
         svc, actor = self.services, self.actor
         fields = [FormField("billing_code", N_("Billing code"), bill.code if bill else ""),
-                  FormField("ntpn", N_("NTPN (16 characters)")),
+                  FormField("ntpn", N_("NTPN (16 characters)"), max_length=16,
+                            placeholder=N_("from the bank's receipt")),
                   FormField("amount_idr", N_("Amount paid (Rp)"), str(bill.total_idr) if bill else ""),
-                  FormField("paid_on", N_("Paid on (YYYY-MM-DD)"), self.services.ctx.today().isoformat())]
+                  FormField("paid_on", N_("Paid on"), self.services.ctx.today(), kind="date")]
         self._form(self.tr("Billing payment"), fields,
                    lambda v: svc.pib.pay_billing(actor, cid, version, **v),
                    self.tr("Paid: PIB registered, SPJM issued."))
@@ -323,9 +370,10 @@ class ExaminerScreen(SectionScreen):
 
         kinds = [(k, k) for k in SUPPORTING_KINDS]
         fields = [FormField("kind", N_("Kind"), "INVOICE", kind="select", options=kinds),
-                  FormField("number", N_("Number")),
-                  FormField("date", N_("Date (YYYY-MM-DD)")),
-                  FormField("item_seq", N_("PIB item (permits)"))]
+                  FormField("number", N_("Number"), placeholder=N_("as on the document")),
+                  FormField("date", N_("Date"), kind="date"),
+                  FormField("item_seq", N_("PIB item (permits)"), max_length=4,
+                            placeholder=N_("item number, for a permit"))]
         self._form(self.tr("Supporting document"), fields,
                    lambda v: svc.pib.record_supporting_documents(actor, cid, version, [v]),
                    self.tr("Document recorded."))
@@ -333,9 +381,11 @@ class ExaminerScreen(SectionScreen):
     def action_goods_ready(self) -> None:
         cid, version = self._case()
         svc, actor = self.services, self.actor
-        fields = [FormField("location", N_("Location (TPS)")),
-                  FormField("ready_on", N_("Ready on (YYYY-MM-DD)"), self.services.ctx.today().isoformat()),
-                  FormField("contact", N_("Contact"))]
+        d = self.detail
+        fields = [FormField("location", N_("Location (TPS)"), d.goods_location or "", example="TPS KOJA"),
+                  FormField("ready_on", N_("Ready on"), d.goods_ready_on or self.services.ctx.today(), kind="date"),
+                  FormField("contact", N_("Contact"), d.goods_contact or "",
+                            placeholder=N_("name and telephone at the TPS"))]
         self._form(self.tr("Goods-readiness notice"), fields,
                    lambda v: svc.pib.record_goods_ready(actor, cid, version, **v),
                    self.tr("Goods-readiness notice recorded."))
@@ -419,9 +469,10 @@ class ExaminerScreen(SectionScreen):
         bill = self.detail.billing("SPTNP")
         svc, actor = self.services, self.actor
         fields = [FormField("billing_code", N_("Billing code"), bill.code if bill else ""),
-                  FormField("ntpn", N_("NTPN (16 characters)")),
+                  FormField("ntpn", N_("NTPN (16 characters)"), max_length=16,
+                            placeholder=N_("from the bank's receipt")),
                   FormField("amount_idr", N_("Amount paid (Rp)"), str(bill.total_idr) if bill else ""),
-                  FormField("paid_on", N_("Paid on (YYYY-MM-DD)"), self.services.ctx.today().isoformat())]
+                  FormField("paid_on", N_("Paid on"), self.services.ctx.today(), kind="date")]
         self._form(self.tr("SPTNP payment"), fields, lambda v: svc.pib.pay_sptnp(actor, cid, version, **v),
                    self.tr("SPTNP paid: SPPB issued."))
 
@@ -499,7 +550,7 @@ class DetermineModal(Modal):
     DetermineModal #det-error { color: $error; height: auto; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="determine.cancel"),
+        Binding("escape,f3", "cancel", N_("Cancel"), id="determine.cancel"),
         Binding("ctrl+s", "save", N_("Determine"), id="determine.save"),
         Binding("ctrl+r", "preview", N_("Preview"), id="determine.preview"),
     ]
@@ -523,7 +574,7 @@ class DetermineModal(Modal):
                 for item in self.detail.doc.items:
                     found = self.found.get(item.seq)
                     if found is not None:
-                        yield Static("[b red]LHP[/] " + escape(f"#{item.seq}: {found.hs_code} {found.quantity} "
+                        yield Static("[b red]LHP[/] " + esc(f"#{item.seq}: {found.hs_code} {found.quantity} "
                                                                f"{found.unit} {found.description[:40]}"))
                     with Horizontal(classes="det-row"):
                         yield Label(plain(f"{item.seq}. {item.description[:18]}"))
@@ -535,7 +586,7 @@ class DetermineModal(Modal):
                                     compact=True)
                 for item in self.added:
                     with Horizontal(classes="det-row"):
-                        yield Label(f"{item.seq}. [b red]+[/]" + escape(item.description[:16]))
+                        yield Label(f"{item.seq}. [b red]+[/]" + esc(item.description[:16]))
                         yield Input("", id=f"hs-{item.seq}", classes="det-hs", max_length=self.hs_max_length,
                                     compact=True, placeholder="HS")
                         yield Input("", id=f"cif-{item.seq}", classes="det-cif", compact=True, placeholder="CIF")
@@ -546,7 +597,7 @@ class DetermineModal(Modal):
                     yield Input(id="det-note", max_length=2000, compact=True)
                 yield Static(id="det-preview")
                 yield Static(id="det-error")
-            yield Static(tr("Enter preview · Ctrl+S determine · Esc cancel"))
+            yield Static(tr("Enter/Ctrl+R preview · Ctrl+S determine · Esc/F3 cancel"), id="det-keys")
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
@@ -600,16 +651,14 @@ class DetermineModal(Modal):
             + tr("Determined total") + f": {rupiah_or(det.total_idr)}",
             tr("BM shortfall") + f": {rupiah_or(a.bm_shortfall_idr)}   " + tr("Fine")
             + f": {rupiah_or(a.fine_idr)} ({a.fine_rate_pct}%)",
-            tr("Outcome") + f": [b]{a.outcome.value}[/b]   " + tr("Rule set") + f": {a.ruleset}",
+            tr("Outcome") + f": [b]{esc(a.outcome.value)}[/b]   " + tr("Rule set") + f": {esc(a.ruleset)}",
         ]
         if a.lartas_missing:
             lines.append(tr("Permit missing for item(s) {items}", items=", ".join(map(str, a.lartas_missing))))
         self.query_one("#det-preview", Static).update("\n".join(lines))
 
     def _failed(self, exc: Exception) -> None:
-        from rich.markup import escape
-
-        self.query_one("#det-error", Static).update(escape(str(exc)))
+        self.query_one("#det-error", Static).update(plain(self.error_text(exc)))
 
     def action_save(self) -> None:
         svc, actor, d, rows = self.services, self.actor, self.detail, self.rows()

@@ -1,23 +1,29 @@
 """The smart gate: a container read (barcode/OCR reader, scanner record, or typed) is checked against the
 releases; the barrier opens for that one truck on a match (and closes again after it passed, or after
 `[gate] close_after_s`) and is closed at once on a refusal, with the reasons on screen. A supervisor may
-override with a second supervisor's confirmation. The barrier line shows the state the device reports, never
-the last command. The gate log shows what happened."""
+override: with a second supervisor typing a password at this terminal, or by a request a supervisor elsewhere
+decides in the approvals inbox (issue #15 item 2): the screen shows it waiting, polls for the answer and opens
+the barrier when it is approved, if that container is still the one at the gate. The barrier line shows the
+state the device reports, never the last command. The gate log shows what happened.
+
+Keys: the container field has the focus (a reader or the officer types there), so every key shown works from
+it: F-keys and Ctrl combinations only (issue #12 item 2)."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.content import Content
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal, SupervisorConfirmModal
+from screens.widgets.text import assemble, cells
+from screens.widgets.words import word
+from workstation.domain.codes import Role
 from workstation.i18n import N_
 
 REASON_TEXT = {
@@ -25,34 +31,40 @@ REASON_TEXT = {
     "NO_RELEASE": N_("no SPPB or approved PLP for this gate"),
     "SCANNER_SUSPICION": N_("scanner flagged the container"),
 }
-
-BARRIER_TEXT = {
-    "open": N_("OPEN"),
-    "closed": N_("closed"),
-    "opening": N_("opening…"),
-    "closing": N_("closing…"),
-    "fault": N_("FAULT"),
-    "unknown": N_("state unknown"),
-}
+# The gate log's decisions and a release's direction. TODO(lead): a "gate" group in screens/widgets/words.py.
+DECISION_TEXT = {"OPEN": N_("OPEN"), "SHUT": N_("SHUT"), "OVERRIDE": N_("OVERRIDE")}
+DIRECTION_TEXT = {"OUT": N_("Gate-out"), "IN": N_("Gate-in")}
+APPROVAL_TEXT = {"PENDING": N_("waiting"), "APPROVED": N_("approved"), "REFUSED": N_("refused"),
+                 "FAILED": N_("failed")}
+POLL_S = 3.0  # how often a waiting override request is asked for its answer (one look-up by key)
 
 
 class GateScreen(SectionScreen):
     TITLE_TEXT = N_("Smart gate")
     CSS_PATH = "gate.tcss"
     BINDINGS = [
-        Binding("slash", "type_container", N_("Type"), id="gate.type"),
-        # An F-key: a letter would type into the container field. F4 (hangar) is not an officer's section; a
-        # supervisor reaches the hangar from any other screen. Remap with keymap = {"gate.close" = "…"}.
+        # F-keys and Ctrl keys: a letter would type into the container field, which has the focus. F4 (hangar)
+        # and F5 (examination) are not an officer's sections; a supervisor reaches them from any other screen.
+        # Remap with keymap = {"gate.close" = "…"}.
         Binding("f4", "close_barrier", N_("Close barrier"), id="gate.close"),
-        Binding("v", "override", N_("Override"), id="gate.override"),
-        Binding("r", "reload", N_("Refresh"), id="gate.reload"),
+        Binding("ctrl+t", "override", N_("Override"), id="gate.override"),
+        Binding("ctrl+r", "reload", N_("Refresh"), id="gate.reload"),
         Binding("f5", "demo_truck", N_("Demo: a truck arrives"), id="gate.demo_truck"),
+        # back to the field from the log (shown only there: in the field it would type a slash)
+        Binding("slash", "type_container", N_("Type"), id="gate.type"),
     ]
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "demo_truck":
             return bool(self.wapp.settings.demo and self.wapp.demo_simulators.get("gate-ocr"))
+        if action == "override":
+            return self.actor is not None and self.actor.has(Role.SUPERVISOR)  # the service's rule, too
+        if action == "type_container":
+            return not isinstance(self.focused, Input)  # hidden in a field: there the key types
         return True
+
+    def on_descendant_focus(self, _event) -> None:
+        self.refresh_bindings()  # "/" is shown only outside the fields
 
     def action_demo_truck(self) -> None:
         """Demo: the simulated OCR reader at the gate reads the next sample container (through its pty)."""
@@ -63,6 +75,7 @@ class GateScreen(SectionScreen):
     def __init__(self, section=None) -> None:
         super().__init__()
         self.last_container: str | None = None
+        self.last_plate: str | None = None
         self.last_decision = None
         self.barrier_state = "-"  # as the device last reported it (BarrierStatus), never as last commanded
         self.barrier_confirmed = True  # False: a relay board without feedback (the state is the commanded one)
@@ -73,24 +86,32 @@ class GateScreen(SectionScreen):
         self._barrier_lock = threading.Lock()
         self._barrier_asked = 0
         self._barrier_sent = 0
+        self.override_request = None  # the GATE_OVERRIDE request waiting in the inbox (ApprovalView), if any
+        self._poll_timer = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="gate-decision")
         yield Static(id="gate-barrier")
         with Horizontal(id="gate-entry"):
+            yield Label(self.tr("Container"), id="gate-container-label")
             yield Input(id="gate-container", max_length=20, compact=True)
+            yield Label(self.tr("Truck"), id="gate-plate-label")
             yield Input(id="gate-plate", max_length=16, compact=True)
+        yield Static(id="gate-request")
         yield DataTable(id="gate-log", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#gate-container", Input).placeholder = tr("container number")
-        self.query_one("#gate-plate", Input).placeholder = tr("truck plate")
+        # what to do, not a value: an empty field must never look filled (issue #12 item 3)
+        self.query_one("#gate-container", Input).placeholder = tr("read or type, then Enter")
+        self.query_one("#gate-plate", Input).placeholder = tr("plate (optional)")
         self.query_one("#gate-log", DataTable).add_columns(tr("Time"), tr("Container"), tr("Gate"), tr("Release"),
                                                           tr("Reasons"))
         self.query_one("#gate-decision", Static).update(self.tr("Waiting for a container…"))
+        self.query_one("#gate-request", Static).display = False
         self._barrier_from_health()
         self._barrier_line()
+        self.query_one("#gate-container", Input).focus()
         self.action_reload()
 
     def _manager(self) -> Any:
@@ -115,7 +136,7 @@ class GateScreen(SectionScreen):
         name = self.wapp.settings.gate.barrier
         if not name:
             return self.tr("Barrier: none configured (gate.barrier)")
-        state = self.tr(BARRIER_TEXT.get(self.barrier_state, self.barrier_state))
+        state = word(self.tr, "barrier", self.barrier_state)
         if not self.barrier_confirmed:
             state = self.tr("{state} (as commanded: the device reports nothing)", state=state)
         label = self.tr("Barrier")
@@ -127,7 +148,8 @@ class GateScreen(SectionScreen):
         return " · ".join(parts)
 
     def _barrier_line(self) -> None:
-        self.query_one("#gate-barrier", Static).update(Content(self.barrier_text()))
+        style = "b green" if self.barrier_state == "open" else ""
+        self.query_one("#gate-barrier", Static).update(assemble((self.barrier_text(), style)))
 
     def action_reload(self) -> None:
         gate = self.services.gate
@@ -135,12 +157,23 @@ class GateScreen(SectionScreen):
 
     def _show_log(self, events) -> None:
         zone = self.wapp.settings.zone
+        tr = self.tr
         t = self.query_one("#gate-log", DataTable)
         t.clear()
         for e in events:
             # stored text (a typed or read container) is shown as text, never as markup (#11 item 6)
-            t.add_row(e.at.astimezone(zone).strftime("%H:%M:%S"), Text(e.container), e.decision,
-                      Text(e.release or "-"), Text(",".join(e.reasons)[:30]))
+            decision = tr(DECISION_TEXT[e.decision]) if e.decision in DECISION_TEXT else e.decision
+            t.add_row(*cells(e.at.astimezone(zone).strftime("%H:%M:%S"), e.container, decision,
+                             self._release_text(e.release), ",".join(e.reasons)[:30]))
+
+    def _release_text(self, release: str | None) -> str:
+        """A logged release ("PLP 000001/PLP/040300/2026 OUT") with its direction in words."""
+        if not release:
+            return "-"
+        head, _, direction = release.rpartition(" ")
+        if direction in DIRECTION_TEXT:
+            return f"{head} {self.tr(DIRECTION_TEXT[direction])}"
+        return release
 
     # -- reads ---------------------------------------------------------------------------------------------
     def on_device_event_message(self, message) -> None:
@@ -184,12 +217,14 @@ class GateScreen(SectionScreen):
         plate = self.query_one("#gate-plate", Input).value.strip() or None
         self.query_one("#gate-container", Input).value = ""
         self.query_one("#gate-plate", Input).value = ""
+        self.query_one("#gate-container", Input).focus()  # the next truck
         if number.strip():
             self._check(number, plate, "manual-gate")
 
     def _check(self, number: str, plate: str | None, read_by: str) -> None:
         gate, actor = self.services.gate, self.actor
         self.last_container = number
+        self.last_plate = plate
         # each check runs and is logged; only the newest container's decision is shown and moves the barrier
         self.call_service(gate.check, actor, number, plate=plate, read_by=read_by, group="gate-check",
                           on_result=self._decided, on_error=self._check_failed, exclusive=False, latest_only=True)
@@ -201,21 +236,24 @@ class GateScreen(SectionScreen):
 
     def _decided(self, d) -> None:
         self.last_decision = d
+        self.last_container = d.container  # as the service normalised it (an override request names this)
         # stored and read text (container, reference) goes in as text, never as markup (#11 item 6)
         if d.open:
             rel = d.release
-            word = self.tr("OPEN")
-            parts: list[Any] = [(f" {word} ", "b reverse green"), " ", (d.container, "b")]
+            word_ = self.tr("OPEN")
+            parts: list[Any] = [(f" {word_} ", "b reverse green"), " ", (d.container, "b")]
             if rel:
-                parts.append(f"\n{rel.kind} {rel.reference} ({rel.direction})")
+                direction = self.tr(DIRECTION_TEXT.get(rel.direction, rel.direction))
+                parts.append(f"\n{rel.kind} {rel.reference} ({direction})")
         else:
-            word = self.tr("SHUT")
-            parts = [(f" {word} ", "b reverse red"), " ", (d.container, "b")]
+            word_ = self.tr("SHUT")
+            parts = [(f" {word_} ", "b reverse red"), " ", (d.container, "b")]
             parts += [f"\n  {code}: {self.tr(REASON_TEXT.get(code, code))}" for code in d.reasons]
-        text = Content.assemble(*parts)
+            if self.actor.has(Role.SUPERVISOR):
+                parts.append(("\n  " + self.tr("Ctrl+T lets it through by a supervisor's override."), "dim"))
         # open for this one truck, or closed at once: a refused truck never finds the barrier open
         self._barrier(self.services.gate.move_barrier, d)
-        self.query_one("#gate-decision", Static).update(text)
+        self.query_one("#gate-decision", Static).update(assemble(*parts))
         self.action_reload()
 
     def _barrier(self, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -245,10 +283,13 @@ class GateScreen(SectionScreen):
     def action_close_barrier(self) -> None:
         self._barrier(self.services.gate.close_barrier)
 
+    # -- overrides ---------------------------------------------------------------------------------------------
     def action_override(self) -> None:
-        number = self.last_container
+        number, plate = self.last_container, self.last_plate
         if not number:
             self.notify(self.tr("Read or type a container first."))
+            return
+        if not self.actor.has(Role.SUPERVISOR):
             return
 
         def with_reason(reason: str | None) -> None:
@@ -256,20 +297,80 @@ class GateScreen(SectionScreen):
                 return
 
             def confirmed(supervisor) -> None:
-                if supervisor is None:
-                    return
-                gate, actor = self.services.gate, self.actor
-
-                def done(d) -> None:
-                    word = self.tr("OVERRIDE")
-                    self.query_one("#gate-decision", Static).update(Content.assemble(
-                        (f" {word} ", "b reverse yellow"), " ", (d.container, "b"), f" — {reason}"))
-                    self._barrier(self.services.gate.move_barrier, d)
-                    self.action_reload()
-
-                self.call_service(gate.override, actor, number, supervisor, reason, group="gate-ovr", on_result=done)
+                if supervisor == SupervisorConfirmModal.INBOX:
+                    self._request_override(number, plate, reason)
+                elif supervisor is not None:
+                    gate, actor = self.services.gate, self.actor
+                    self.call_service(gate.override, actor, number, supervisor, reason, plate=plate,
+                                      group="gate-ovr", on_result=lambda d: self._overridden(d, reason))
 
             self.app.push_screen(SupervisorConfirmModal("gate_override", self.tr(
-                "Let {number} through: {reason}", number=number, reason=reason)), confirmed)
+                "Let {number} through: {reason}", number=number, reason=reason), inbox=True), confirmed)
 
-        self.app.push_screen(PromptModal(self.tr("Override the gate"), self.tr("Reason")), with_reason)
+        self.app.push_screen(PromptModal(self.tr("Override the gate"),
+                                         self.tr("Reason (required) for {number}", number=number)), with_reason)
+
+    def _overridden(self, d, reason: str) -> None:
+        self.last_decision = d
+        word_ = self.tr("OVERRIDE")
+        self.query_one("#gate-decision", Static).update(assemble(
+            (f" {word_} ", "b reverse yellow"), " ", (d.container, "b"), f" — {reason}"))
+        self._barrier(self.services.gate.move_barrier, d)
+        self.action_reload()
+
+    def _request_override(self, number: str, plate: str | None, reason: str) -> None:
+        """No second supervisor here: the request goes to the approvals inbox and this screen waits for it."""
+        gate, actor = self.services.gate, self.actor
+
+        def filed(view) -> None:
+            self.override_request = view
+            self._show_request(view)
+            if self._poll_timer is None:
+                self._poll_timer = self.set_interval(POLL_S, self._poll_override)
+
+        self.call_service(gate.request_override, actor, number, reason, plate=plate, group="gate-req",
+                          on_result=filed)
+
+    def _show_request(self, view) -> None:
+        line = self.query_one("#gate-request", Static)
+        line.display = True
+        state = self.tr(APPROVAL_TEXT.get(view.state, view.state))
+        what = self.tr("Override {number}", number=view.subject)
+        if view.state == "PENDING":
+            text = self.tr("{what}: waiting for a supervisor in the approvals inbox (Ctrl+O)", what=what)
+            style = "b yellow"
+        else:
+            by = view.decided_by or "-"
+            text = f"{what}: {state} ({by})" + (f" — {view.answer}" if view.answer else "")
+            style = "b green" if view.state == "APPROVED" else "b red"
+        line.update(assemble((text, style)))
+
+    def _poll_override(self) -> None:
+        view = self.override_request
+        if view is None or view.state != "PENDING":
+            return
+        gate, actor = self.services.gate, self.actor
+        self.call_service(gate.override_answer, actor, view.id, group="gate-poll", on_result=self._answered,
+                          on_error=lambda _exc: None)  # a failed poll is tried again at the next tick
+
+    def _answered(self, answer) -> None:
+        view = answer.request
+        if self.override_request is None or view.id != self.override_request.id or view.state == "PENDING":
+            return
+        self.override_request = view
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        self._show_request(view)
+        d = answer.decision
+        if d is None:
+            self.notify(self.tr("Override of {number} {state}.", number=view.subject,
+                                state=self.tr(APPROVAL_TEXT.get(view.state, view.state))), severity="warning")
+            return
+        if d.container != self.last_container:
+            # another truck is at the gate now: opening would let the wrong one through
+            self.notify(self.tr("Override of {number} approved, but {other} is at the gate now: the barrier "
+                                "stays closed.", number=d.container, other=self.last_container or "-"),
+                        severity="warning", timeout=10)
+            return
+        self._overridden(d, view.reason)

@@ -3,8 +3,10 @@ all), and for one case the LHP being written — containers (ISO 6346 number, si
 condition), items (packages examined, description, brand/type, specification, quantity, origin, HS, match),
 undeclared goods, photo references — plus the BAP fisik and BA pengambilan contoh with both signatures.
 
-The LHP is drafted on this screen and submitted once (Ctrl+S); it is locked from then on (an amendment is a new
-version). Each row is validated as it is added, so a bad container number or quantity is caught at the form."""
+The LHP is drafted on this screen; Ctrl+S shows the report as it will be issued and asks to confirm. Once
+submitted it stays on screen, read-only; an amendment is explicit (A: a new version drafted from the submitted
+one, with a reason) and leaves the earlier versions as they were. Each row is validated as it is added, so a bad
+container number or quantity is caught at the form. The screen has no text field: its letters never type."""
 
 from __future__ import annotations
 
@@ -18,51 +20,85 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
-from screens.examiner import day_text, short_aju
+from screens.examiner import esc, short_aju
+from screens.preview import PreviewModal
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.text import cells, esc, plain
+from screens.widgets.text import cells, plain
+from screens.widgets.words import coded, day, word
 from workstation.i18n import N_
 
-CAPACITIES = [("PPJK", "PPJK"), ("IMPORTER", "IMPORTER")]
-SEALS = [("intact", "intact"), ("broken", "broken"), ("none", "none")]
-SIZES = [("20", "20"), ("40", "40"), ("45", "45")]
+CAPACITIES = [(N_("PPJK (customs broker)"), "PPJK"), (N_("Importer"), "IMPORTER")]
+# the option labels are the status words of words.py ("seal"), translated by the form
+SEALS = [(N_("intact"), "intact"), (N_("broken"), "broken"), (N_("no seal"), "none")]
+SIZES = [("20'", "20"), ("40'", "40"), ("45'", "45")]
 
 
 def _representative(v: dict[str, Any]) -> dict[str, Any]:
     return {"name": v.pop("rep_name"), "capacity": v.pop("rep_capacity"), "id_number": v.pop("rep_id")}
 
 
+class LhpPreviewModal(PreviewModal):
+    """The LHP as it will be issued; Ctrl+S (or Enter) submits it, F3 (or Escape) goes back to the draft."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "issue", N_("Submit LHP"), id="lhp.confirm"),
+        Binding("f3", "back", N_("Back"), id="lhp.back"),
+    ]
+
+    def __init__(self, text: str, title: str) -> None:
+        super().__init__(text)
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical():
+            yield Static(plain(self.title_text, "bold"), id="lhp-confirm-title")
+            with VerticalScroll():
+                yield Static(plain(self.text, lines=True), id="preview-text")
+            yield Static(self.tr("Ctrl+S/Enter: submit this LHP · F3/Esc: back to the draft"), id="preview-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # arrows and PgUp/PgDn read the report
+
+
 class HangarScreen(SectionScreen):
     TITLE_TEXT = N_("Hangar inspection")
     CSS_PATH = "hangar.tcss"
+    # the key bar shows the keys that apply now in this order: submitting first, so 80 columns never cut it
     BINDINGS = [
-        Binding("r", "reload", N_("Refresh"), id="hangar.reload"),
-        Binding("b", "bap", N_("BAP fisik"), id="hangar.bap"),
-        Binding("m", "sampling", N_("BA contoh"), id="hangar.sampling"),
+        Binding("ctrl+s", "submit", N_("Submit LHP"), id="hangar.submit"),
+        Binding("a", "amend", N_("Amend LHP"), id="hangar.amend"),
         Binding("c", "container", N_("Container"), id="hangar.container"),
         Binding("t", "item", N_("Item"), id="hangar.item"),
         Binding("x", "undeclared", N_("Undeclared"), id="hangar.undeclared"),
         Binding("f", "photo", N_("Photo"), id="hangar.photo"),
-        Binding("delete", "remove", N_("Remove row"), id="hangar.remove", show=False),
-        Binding("ctrl+s", "submit", N_("Submit LHP"), id="hangar.submit"),
+        Binding("b", "bap", N_("BAP fisik"), id="hangar.bap"),
+        Binding("m", "sampling", N_("BA contoh"), id="hangar.sampling"),
+        Binding("delete", "remove", N_("Remove row"), id="hangar.remove"),
+        Binding("ctrl+b,escape", "queue", N_("Queue"), id="hangar.queue"),
+        Binding("r", "reload", N_("Refresh"), id="hangar.reload"),
     ]
 
     def __init__(self, section=None) -> None:
         super().__init__()
         self.detail = None
         self.limits = None  # FormLimits of the rule set (HS length), loaded with the case
+        self.amending: int | None = None  # the version an amendment being drafted will be
         self._new_draft()
 
     def _new_draft(self) -> None:
-        self.draft: dict[str, list] = {"containers": [], "items": [], "undeclared": [], "photos": []}
+        self.draft: dict[str, Any] = {"containers": [], "items": [], "undeclared": [], "photos": [], "notes": ""}
+        self.amending = None
 
     def compose_body(self) -> ComposeResult:
         tr = self.tr
         with TabbedContent(id="hg-tabs"):
             with TabPane(tr("Work queue"), id="tab-work"):
                 yield DataTable(id="hg-queue", cursor_type="row", zebra_stripes=True)
-            with TabPane(tr("Inspection"), id="tab-inspection"), VerticalScroll():
+            with TabPane(tr("Inspection"), id="tab-inspection"), VerticalScroll(id="hg-case"):
                 yield Static(tr("Open an instruction from the queue (Enter)."), id="ip-head")
+                yield Static(id="lhp-state", classes="hg-caption")
                 yield Static(tr("Containers"), classes="hg-caption")
                 yield DataTable(id="lhp-containers", cursor_type="row")
                 yield Static(tr("Items"), classes="hg-caption")
@@ -77,7 +113,14 @@ class HangarScreen(SectionScreen):
             tr("Number"), tr("Size/type"), tr("Seal"), tr("Condition"))
         self.query_one("#lhp-items", DataTable).add_columns(
             "#", tr("Packages"), tr("Description"), tr("Qty"), tr("Origin"), "HS", tr("Result"))
+        self.query_one("#hg-queue", DataTable).focus()  # arrows and Enter work as the queue opens
         self.action_reload()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # the tab's list takes the keys at once (no Tab first), also when the tab was chosen by mouse
+        target = "#hg-queue" if event.pane.id == "tab-work" else "#lhp-items"
+        self.query_one(target, DataTable).focus()
+        self.refresh_bindings()
 
     # -- loading ------------------------------------------------------------------------------------------
     def action_reload(self) -> None:
@@ -102,6 +145,10 @@ class HangarScreen(SectionScreen):
             self._load_case(case_id)
             self.query_one("#hg-tabs", TabbedContent).active = "tab-inspection"
 
+    def action_queue(self) -> None:
+        self.query_one("#hg-tabs", TabbedContent).active = "tab-work"
+        self.query_one("#hg-queue", DataTable).focus()
+
     def _load_case(self, case_id) -> None:
         svc, actor = self.services, self.actor
         self.background(lambda: (svc.pib.get(actor, case_id), svc.pib.form_limits()), self._show_case,
@@ -109,10 +156,12 @@ class HangarScreen(SectionScreen):
 
     def _show_case(self, data) -> None:
         detail, self.limits = data
+        if self.amending is not None and (detail.lhp is None or detail.lhp.version >= self.amending):
+            self._new_draft()  # the amendment was recorded (or the case moved on): nothing left to draft
         self.detail = detail
         tr = self.tr
         d, ip = detail, detail.instruction
-        lines = [f"[b]{esc(d.aju)}[/b]  {d.state}  {esc(d.importer_name)}"]
+        lines = [f"[b]{esc(d.aju)}[/b]  {esc(coded(tr, 'pib_state', d.state))}", esc(d.importer_name)]
         if ip:
             lines.append(esc(f"IP {ip.document_number}: {ip.level_pct}%  " + " ".join(ip.containers)))
             if ip.packages:
@@ -121,8 +170,8 @@ class HangarScreen(SectionScreen):
                 lines.append(esc(tr("Memo") + f": {ip.memo}"))
             if ip.sample_requested:
                 lines.append("[b]" + tr("Samples requested") + "[/b]")
-        lines.append(tr("Goods at") + f" {esc(d.goods_location or '-')} " + tr("from") + f" {day_text(d.goods_ready_on)}   "
-                     + tr("In TPS since") + f" {day_text(d.first_storage_on)} ({d.sla.storage_days} " + tr("days") + ")")
+        lines.append(tr("Goods at") + f" {esc(d.goods_location or '-')} " + tr("from") + f" {day(d.goods_ready_on)}   "
+                     + tr("In TPS since") + f" {day(d.first_storage_on)} ({d.sla.storage_days} " + tr("days") + ")")
         bap = f"BAP v{d.bap.version}" if d.bap else "[b red]" + tr("BAP fisik missing") + "[/]"
         ba = f"BA contoh v{d.sampling.version}" if d.sampling else "-"
         lhp = f"LHP v{d.lhp.version}" if d.lhp else tr("LHP not submitted")
@@ -131,31 +180,72 @@ class HangarScreen(SectionScreen):
         self._show_draft()
         self.refresh_bindings()
 
+    @property
+    def read_only(self) -> bool:
+        """The submitted LHP is on screen (not a draft): shown, never edited in place."""
+        return self.detail is not None and self.detail.lhp is not None and self.amending is None
+
+    def _shown(self) -> dict[str, Any]:
+        """What the tables show: the submitted LHP as recorded, or the draft being written."""
+        if self.read_only:
+            return self.detail.lhp.content
+        return self.draft
+
     def _show_draft(self) -> None:
+        tr = self.tr
+        d = self.detail
+        if d is not None and self.read_only:
+            lhp = d.lhp
+            state = tr("LHP v{version} submitted {day} by {login}: read-only.", version=lhp.version,
+                       day=day(lhp.submitted_at), login=lhp.author_login)
+            if self._amend_allowed():
+                state += " " + tr("A: amend (version {version}).", version=lhp.version + 1)
+            if lhp.amendment_reason:
+                state += "\n" + tr("Amendment reason") + ": " + lhp.amendment_reason
+        elif self.amending is not None:
+            state = tr("Amending the LHP: version {version}, drafted from version {previous}. Ctrl+S submits it.",
+                       version=self.amending, previous=self.amending - 1)
+        elif d is not None and d.instruction is not None:
+            state = tr("LHP draft: add containers (C) and items (T); Ctrl+S shows the report to submit.")
+        else:
+            state = ""
+        self.query_one("#lhp-state", Static).update(plain(state, lines=True))
+        shown = self._shown()
         c = self.query_one("#lhp-containers", DataTable)
         c.clear()
-        for n, x in enumerate(self.draft["containers"]):
+        for n, x in enumerate(shown.get("containers", [])):
             c.add_row(*cells(x["number"], f"{x['size']}/{x['type']}", x.get("seal_number") or "-",
-                             x["seal_condition"]), key=str(n))
+                             word(tr, "seal", x["seal_condition"])), key=str(n))
         t = self.query_one("#lhp-items", DataTable)
         t.clear()
-        for n, x in enumerate(self.draft["items"]):
+        for n, x in enumerate(shown.get("items", [])):
             t.add_row(*cells(str(x["seq"]), x["packages_examined"], x["description"][:20],
                              f"{x['quantity']} {x['unit']}", x["origin"], x["hs_code"]),
-                      self.tr("match") if x["match"] else "[b red]" + self.tr("mismatch") + "[/]", key=str(n))
+                      plain(tr("match")) if x["match"] else plain(tr("mismatch"), "bold red"), key=str(n))
         extra = []
-        for u in self.draft["undeclared"]:
-            extra.append(self.tr("Undeclared") + f": {u['description']} {u['quantity']} {u['unit']}")
-        if self.draft["photos"]:
-            extra.append(self.tr("Photos") + ": " + ", ".join(self.draft["photos"]))
+        for u in shown.get("undeclared", []):
+            extra.append(tr("Undeclared") + f": {u['description']} {u['quantity']} {u['unit']}")
+        if shown.get("photos"):
+            extra.append(tr("Photos") + ": " + ", ".join(shown["photos"]))
         self.query_one("#lhp-extra", Static).update(plain("\n".join(extra), lines=True))
 
     # -- which keys apply ---------------------------------------------------------------------------------
+    def _on_case_tab(self) -> bool:
+        return self.query_one("#hg-tabs", TabbedContent).active == "tab-inspection"
+
+    def _amend_allowed(self) -> bool:
+        d, actor = self.detail, self.actor
+        return (d is not None and d.lhp is not None and d.instruction is not None and actor is not None
+                and d.instruction.inspector_id == actor.user_id
+                and "pib.amend_lhp" in self.services.pib.allowed_actions(actor, d))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reload":
             return True
+        if action == "queue":
+            return self._on_case_tab()
         actor, d = self.actor, self.detail
-        if actor is None or d is None or d.instruction is None:
+        if actor is None or d is None or d.instruction is None or not self._on_case_tab():
             return False
         # what the PIB table allows this user in the case's state; that the IP names this inspector is the
         # service's to check (NOT_ASSIGNED)
@@ -164,26 +254,36 @@ class HangarScreen(SectionScreen):
             return "pib.record_bap" in allowed
         if action == "sampling":
             return d.instruction.sample_requested and "pib.record_sampling" in allowed
-        drafting = bool(allowed & {"pib.submit_lhp", "pib.amend_lhp"})
+        if action == "amend":
+            return self.amending is None and self._amend_allowed()
+        drafting = ("pib.submit_lhp" in allowed and d.lhp is None) or (
+            self.amending is not None and "pib.amend_lhp" in allowed)
         if action == "submit":
             return drafting and bool(self.draft["items"])
         return drafting
 
     # -- the minutes --------------------------------------------------------------------------------------
     def _rep_fields(self) -> list[FormField]:
-        return [FormField("rep_name", N_("Representative")),
-                FormField("rep_capacity", N_("Capacity"), "PPJK", kind="select", options=CAPACITIES),
-                FormField("rep_id", N_("ID (KTP / PPJK card)"))]
+        """The representative who signs, prefilled from the minutes already recorded on this case."""
+        known = next((r.content.get("representative") for r in (self.detail.bap, self.detail.sampling) if r), None)
+        known = known or {}
+        return [FormField("rep_name", N_("Representative (importer / PPJK)"), known.get("name", ""),
+                          placeholder=N_("full name as on the ID")),
+                FormField("rep_capacity", N_("Capacity"), known.get("capacity", "PPJK"), kind="select",
+                          options=CAPACITIES),
+                FormField("rep_id", N_("ID (KTP / PPJK card)"), known.get("id_number", ""),
+                          placeholder=N_("KTP or PPJK card number"))]
 
     def action_bap(self) -> None:
         from workstation.services.pib import BapInput, parse_form
 
         d = self.detail
         svc, actor, cid, version = self.services, self.actor, d.case.id, d.version
-        fields = [FormField("place", N_("Place"), d.goods_location or ""),
-                  FormField("inspected_on", N_("Date (YYYY-MM-DD)"), svc.ctx.today().isoformat()),
+        fields = [FormField("place", N_("Place"), d.goods_location or "", placeholder=N_("TPS / hangar")),
+                  FormField("inspected_on", N_("Inspected on"), svc.ctx.today(), kind="date"),
                   *self._rep_fields(),
-                  FormField("findings", N_("Findings"), max_length=4000),
+                  FormField("findings", N_("Findings"), max_length=4000,
+                            placeholder=N_("what was opened, counted and seen")),
                   FormField("representative_signed", N_("Representative signed"), kind="check"),
                   FormField("inspector_signed", N_("Inspector signed"), kind="check")]
 
@@ -199,12 +299,17 @@ class HangarScreen(SectionScreen):
 
         d = self.detail
         svc, actor, cid, version = self.services, self.actor, d.case.id, d.version
-        fields = [FormField("place", N_("Place"), d.goods_location or ""),
-                  FormField("taken_on", N_("Date (YYYY-MM-DD)"), svc.ctx.today().isoformat()),
+        items = [(f"{i.seq}. {i.description[:40]}", str(i.seq)) for i in d.doc.items]
+        first = d.doc.items[0] if d.doc.items else None
+        fields = [FormField("place", N_("Place"), d.goods_location or "", placeholder=N_("TPS / hangar")),
+                  FormField("taken_on", N_("Taken on"), svc.ctx.today(), kind="date"),
                   *self._rep_fields(),
-                  FormField("seq", N_("PIB item")), FormField("description", N_("Sample")),
-                  FormField("quantity", N_("Quantity")), FormField("unit", N_("Unit"), "PCE"),
-                  FormField("seal", N_("Sample seal")), FormField("purpose", N_("Purpose")),
+                  FormField("seq", N_("PIB item"), items[0][1] if items else "", kind="select", options=items),
+                  FormField("description", N_("Sample"), placeholder=N_("what was taken")),
+                  FormField("quantity", N_("Quantity"), example="1"),
+                  FormField("unit", N_("Unit"), first.unit if first else "PCE", max_length=4),
+                  FormField("seal", N_("Sample seal"), placeholder=N_("seal number on the sample bag")),
+                  FormField("purpose", N_("Purpose"), placeholder=N_("e.g. laboratory test")),
                   FormField("representative_signed", N_("Representative signed"), kind="check"),
                   FormField("inspector_signed", N_("Inspector signed"), kind="check")]
 
@@ -246,11 +351,13 @@ class HangarScreen(SectionScreen):
 
         reported = {c["number"] for c in self.draft["containers"]}
         pending = [c for c in self.detail.instruction.containers if c not in reported]
-        fields = [FormField("number", N_("Container number"), pending[0] if pending else "", max_length=11),
+        # the seal condition is not the last line: its list opens over the lines below it, not the key hint
+        fields = [FormField("number", N_("Container number"), pending[0] if pending else "", max_length=11,
+                            example="CSQU3054383"),
+                  FormField("seal_number", N_("Seal number"), placeholder=N_("as on the seal; empty if none")),
+                  FormField("seal_condition", N_("Seal condition"), "intact", kind="select", options=SEALS),
                   FormField("size", N_("Size"), "40", kind="select", options=SIZES),
-                  FormField("type", N_("Type (GP, HC, RF...)"), "GP", max_length=4),
-                  FormField("seal_number", N_("Seal number")),
-                  FormField("seal_condition", N_("Seal condition"), "intact", kind="select", options=SEALS)]
+                  FormField("type", N_("Type (GP, HC, RF...)"), "GP", max_length=4)]
         self._add("containers", self.tr("Container"), fields, LhpContainer)
 
     def action_item(self) -> None:
@@ -259,14 +366,15 @@ class HangarScreen(SectionScreen):
         done = {i["seq"] for i in self.draft["items"]}
         pending = [i for i in self.detail.doc.items if i.seq not in done]
         item = pending[0] if pending else None
-        fields = [FormField("seq", N_("PIB item"), str(item.seq) if item else ""),
-                  FormField("packages_examined", N_("Packages examined")),
+        # prefilled with what the PIB declares for the next item not yet examined: the inspector corrects
+        fields = [FormField("seq", N_("PIB item"), str(item.seq) if item else "", max_length=4),
+                  FormField("packages_examined", N_("Packages examined"), example="3 CT of 40"),
                   FormField("description", N_("Description"), item.description if item else ""),
-                  FormField("brand_type", N_("Brand / type")),
-                  FormField("specification", N_("Specification")),
+                  FormField("brand_type", N_("Brand / type"), placeholder=N_("as marked on the goods")),
+                  FormField("specification", N_("Specification"), placeholder=N_("as seen")),
                   FormField("quantity", N_("Quantity"), format(item.quantity, "f") if item else ""),
-                  FormField("unit", N_("Unit"), item.unit if item else ""),
-                  FormField("origin", N_("Origin (country)")),
+                  FormField("unit", N_("Unit"), item.unit if item else "", max_length=4),
+                  FormField("origin", N_("Origin (country)"), max_length=2, example="CN"),
                   FormField("hs_code", N_("HS code"), item.hs_code if item else "",
                             max_length=self.limits.hs_max_length),
                   FormField("match", N_("Matches the PIB"), "1", kind="check"),
@@ -276,8 +384,12 @@ class HangarScreen(SectionScreen):
     def action_undeclared(self) -> None:
         from workstation.services.pib import UndeclaredGoods
 
-        fields = [FormField("description", N_("Description")), FormField("quantity", N_("Quantity")),
-                  FormField("unit", N_("Unit"), "PCE"), FormField("container", N_("Container"))]
+        containers = self.detail.instruction.containers
+        fields = [FormField("description", N_("Description"), placeholder=N_("what was found")),
+                  FormField("quantity", N_("Quantity"), example="20"),
+                  FormField("unit", N_("Unit"), "PCE", max_length=4),
+                  FormField("container", N_("Container"), containers[0] if len(containers) == 1 else "",
+                            max_length=11)]
         self._add("undeclared", self.tr("Undeclared goods"), fields, UndeclaredGoods)
 
     def action_photo(self) -> None:
@@ -294,21 +406,68 @@ class HangarScreen(SectionScreen):
             if t.has_focus and t.row_count:
                 del self.draft[key][t.cursor_row]
                 self._show_draft()
+                self.refresh_bindings()
                 return
 
+    # -- amending -----------------------------------------------------------------------------------------
+    def action_amend(self) -> None:
+        """Start version n+1 from the submitted LHP: its rows become the draft; nothing is stored until the
+        amendment is confirmed (the submitted versions stay as they are)."""
+        lhp = self.detail.lhp
+        content = lhp.lhp.model_dump(mode="json")
+        self.draft = {k: list(content.get(k, [])) for k in ("containers", "items", "undeclared", "photos")}
+        self.draft["notes"] = content.get("notes", "")
+        self.amending = lhp.version + 1
+        self._show_draft()
+        self.refresh_bindings()
+        self.query_one("#lhp-items", DataTable).focus()
+
+    # -- submitting ---------------------------------------------------------------------------------------
     def action_submit(self) -> None:
+        """Show the report as it will be issued (the service checks it as the submission will); submit on
+        confirmation. An amendment asks for its reason first."""
         from workstation.services.pib import LhpInput, parse_form
 
         d = self.detail
         svc, actor, cid, version = self.services, self.actor, d.case.id, d.version
-        draft = {k: list(v) for k, v in self.draft.items()}
+        try:
+            form = parse_form(LhpInput, {k: (list(v) if isinstance(v, list) else v) for k, v in self.draft.items()})
+        except Exception as exc:  # the rows were checked one by one; this is what only the whole LHP can say
+            self.show_error(exc)
+            return
+        amending = self.amending
 
-        def work():
-            return svc.pib.submit_lhp(actor, cid, version, parse_form(LhpInput, draft))
+        def confirmed(ok: bool | None, reason: str = "") -> None:
+            if not ok:
+                return
 
-        def done(_case) -> None:
-            self.notify(self.tr("LHP submitted; it is now locked."))
-            self._new_draft()
-            self.action_reload()
+            def work():
+                if amending is not None:
+                    return svc.pib.amend_lhp(actor, cid, version, form, reason=reason)
+                return svc.pib.submit_lhp(actor, cid, version, form)
 
-        self.background(work, done, group="hg-submit")
+            self.background(work, self._submitted, group="hg-submit")
+
+        def preview(reason: str = "") -> None:
+            title = (self.tr("Amendment of the LHP, version {version}: check and confirm", version=amending)
+                     if amending is not None else self.tr("LHP: check the report and confirm"))
+            self.background(lambda: svc.pib.preview_lhp(actor, cid, form),
+                            lambda text: self.app.push_screen(LhpPreviewModal(text, title),
+                                                              lambda ok: confirmed(ok, reason)),
+                            group="hg-submit")
+
+        if amending is None:
+            preview()
+            return
+
+        def with_reason(reason: str | None) -> None:
+            if reason:
+                preview(reason)
+
+        self.app.push_screen(PromptModal(self.tr("Amend the LHP"), self.tr("Reason for the amendment")),
+                             with_reason)
+
+    def _submitted(self, _case) -> None:
+        self.notify(self.tr("LHP submitted; it is now locked."))
+        self._new_draft()
+        self.action_reload()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
@@ -83,10 +83,14 @@ class LoginScreen(AppAccess, Screen):
 
     def services_ready(self) -> None:
         self._message("")
+        pending, self._submit_pending = getattr(self, "_submit_pending", False), False
         if self.ssh_user:
             self._check_ssh_account()
         elif self.services.auth.needs_first_admin():
             self.app.push_screen(FirstRunScreen(), callback=self._first_admin_created)
+            return
+        if pending:  # Enter was pressed while connecting: it logs in now
+            self.action_submit()
 
     def _check_ssh_account(self) -> None:
         """An SSH user whose account is disabled or locked sees the refusal before typing a password."""
@@ -132,6 +136,8 @@ class LoginScreen(AppAccess, Screen):
 
     def action_submit(self) -> None:
         if self.services is None:
+            # not lost: remembered and done as soon as the database is open (services_ready)
+            self._submit_pending = self.wapp.services_error is None
             self._message(self.wapp.services_error or self.tr("Connecting to the database…"),
                           error=bool(self.wapp.services_error))
             return
@@ -167,30 +173,46 @@ class LoginScreen(AppAccess, Screen):
 
 
 class FirstRunScreen(AppAccess, Screen):
-    """No user exists yet: create the administrator (and the office signing key)."""
+    """No user exists yet: enter the office this installation works for (its letterhead: code, name,
+    address, city, time zone), then create the administrator (and the office signing key). The office comes
+    first: nothing is issued under the defaults' letterhead (services.office, #12 item 7)."""
 
     CSS_PATH = "login.tcss"
+    BINDINGS = [Binding("ctrl+s,f2", "create", N_("Create"), id="firstrun.create")]
+    # (id, English label, max length, placeholder): the office, then the administrator
+    OFFICE_FIELDS = (("code", N_("Office code (6 digits)"), 6), ("name", N_("Office name"), 200),
+                     ("address", N_("Address"), 300), ("city", N_("City"), 100), ("phone", N_("Phone"), 40),
+                     ("timezone", N_("Time zone"), 64))
+    ADMIN_FIELDS = (("login", N_("Login"), 32), ("name", N_("Full name"), 200), ("nip", N_("NIP (18 digits)"), 18),
+                    ("password", N_("Password (8+ characters)"), 200), ("password2", N_("Repeat password"), 200))
 
     def compose(self) -> ComposeResult:
         tr = self.tr
-        with Center(), Vertical(id="login-box"):
-            yield Static("[b]" + tr("First run: create the administrator") + "[/b]", id="login-title")
-            yield Label(tr("Login"))
-            yield Input(id="fr-login", max_length=32, placeholder="admin", compact=True)
-            yield Label(tr("Full name"))
-            yield Input(id="fr-name", max_length=200, compact=True)
-            yield Label(tr("NIP (18 digits, optional)"))
-            yield Input(id="fr-nip", max_length=18, restrict=r"[0-9]*", compact=True)
-            yield Label(tr("Password (at least 8 characters)"))
-            yield Input(id="fr-password", password=True, compact=True)
-            yield Label(tr("Repeat password"))
-            yield Input(id="fr-password2", password=True, compact=True)
-            yield Button(tr("Create"), id="fr-create", variant="primary", compact=True)
+        office = self.wapp.settings.office
+        with Center(), Vertical(id="login-box", classes="first-run"):
+            yield Static(assemble((tr("First run: the office and its administrator"), "bold")), id="login-title")
+            yield Static(assemble((tr("Office"), "bold")), classes="fr-heading")
+            for name, label, limit in self.OFFICE_FIELDS:
+                with Horizontal(classes="fr-row"):
+                    yield Label(tr(label))
+                    value = office.timezone if name == "timezone" else ""
+                    hint = {"code": tr("e.g. {example}", example="040300"),
+                            "timezone": "Asia/Jakarta, Asia/Makassar, Asia/Jayapura"}.get(name, "")
+                    yield Input(value, id=f"fr-office-{name}", max_length=limit, placeholder=hint, compact=True,
+                                restrict=r"[0-9]*" if name == "code" else None)
+            yield Static(assemble((tr("Administrator"), "bold")), classes="fr-heading")
+            for name, label, limit in self.ADMIN_FIELDS:
+                with Horizontal(classes="fr-row"):
+                    yield Label(tr(label))
+                    yield Input(id=f"fr-{name}", max_length=limit, compact=True,
+                                password=name.startswith("password"),
+                                restrict=r"[0-9]*" if name == "nip" else None)
+            yield Static(tr("Enter: next field · Ctrl+S: create"), id="fr-hint")
             yield Static(id="login-message")
         yield BottomBars(keys=False)
 
     def on_mount(self) -> None:
-        self.query_one("#fr-login", Input).focus()
+        self.query_one("#fr-office-code", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))
@@ -198,25 +220,54 @@ class FirstRunScreen(AppAccess, Screen):
         if i + 1 < len(inputs):
             inputs[i + 1].focus()
         else:
-            self._create()
+            self.action_create()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self._create()
-
-    def _create(self) -> None:
-        v = {k: self.query_one(f"#fr-{k}", Input).value for k in ("login", "name", "nip", "password", "password2")}
+    def _error(self, text: str, wid: str | None = None) -> None:
+        """Show the refusal and put the cursor in the field it names (`wid`: the Input's id)."""
         msg = self.query_one("#login-message", Static)
+        msg.update(plain(text))
+        msg.add_class("error")
+        if wid and self.query(f"#{wid}"):
+            self.query_one(f"#{wid}", Input).focus()
+
+    def action_create(self) -> None:
+        office = {name: self.query_one(f"#fr-office-{name}", Input).value for name, _, _ in self.OFFICE_FIELDS}
+        v = {k: self.query_one(f"#fr-{k}", Input).value for k in ("login", "name", "nip", "password", "password2")}
+        if v["nip"] and len(v["nip"]) != 18:  # as the CLI and the user form: 18 digits or nothing
+            self._error(self.tr("NIP: {err}", err=self.tr("NIP is 18 digits")), "fr-nip")
+            return
         if v["password"] != v["password2"]:
-            msg.update(self.tr("The passwords differ."))
+            self._error(self.tr("The passwords differ."), "fr-password2")
             return
         services = self.services
 
         def work() -> str:
+            from workstation.services.auth import validate_login, validate_password
+
+            # the admin's fields are checked before the office is written: one refusal, nothing half done
+            validate_login(v["login"])
+            validate_password(v["password"])
+            services.office.configure_first_run(**office)
             info = services.auth.create_first_admin(v["login"], v["name"], v["password"], nip=v["nip"])
             services.issuance.ensure_office_key()
             return info.login
 
-        self.background(work, self.dismiss, lambda e: msg.update(plain(e)), group="firstrun")
+        def failed(exc: Exception) -> None:
+            field = getattr(exc, "field", None)
+            office_names = {name for name, _, _ in self.OFFICE_FIELDS}
+            if field == "full_name":
+                wid = "fr-name"
+            elif field in ("login", "password", "nip"):
+                wid = f"fr-{field}"
+            else:
+                wid = f"fr-office-{field}" if field in office_names else None
+            self._error(self.error_text(exc), wid)
+
+        self.call_service(work, group="firstrun", on_result=self._created, on_error=failed)
+
+    def _created(self, login: str) -> None:
+        self.wapp.settings = self.services.settings  # the office as entered (letterhead, zone, status bar)
+        self.dismiss(login)
 
 
 def error_text(exc: Exception) -> str:

@@ -4,9 +4,11 @@ excise, cash, rule set); the counter's actions (divert, dual-authorised clearanc
 hand-off), the red-lane inspection (findings, excise count, referrals, cash procedure, destruction,
 reassessment, payment, release) and the documents; and the queue of the day by flight and lane.
 
-Keys: the scan field takes what a wedge reader types; the action letters work when the decision panel has the
-focus (after a scan, or with Escape). A wedge scan that starts while the panel has the focus is caught by its
-first character (']' of an AIM prefix or 'E' of ECD, neither bound to an action) and goes to the scan field."""
+Keys: the scan field takes what a wedge reader types, so what the screen offers while it has the focus uses Ctrl
+keys (Ctrl+T queue and back, Ctrl+N oral declaration; F-keys belong to the sections); the case's action letters
+work when the decision panel has the focus (after a scan, with Tab or Escape) and are listed only then. A wedge
+scan that starts while the panel has the focus is caught by its first character (']' of an AIM prefix or 'E' of
+ECD, neither bound to an action) and goes to the scan field with the characters queued behind it."""
 
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
-from screens.base import Modal, SectionScreen
+from screens.base import Modal, SectionScreen, retitle_columns, retitle_tabs
 from screens.dialogs import PromptModal, SupervisorConfirmModal
 from screens.widgets.form import FormField, FormModal
 from screens.widgets.text import cells
+from screens.widgets.words import WORDS, coded, day, word
 from workstation.domain.errors import ErrorCode
 from workstation.domain.money import rupiah_text
 from workstation.errors import InputError
@@ -50,15 +53,6 @@ REFERRAL_WORDS = {
     "PIBK": N_("settle by PIBK"),
     "EXCISE_DESTRUCTION": N_("destroy the excise goods above the allowance"),
 }
-STATE_WORDS = {
-    "GREEN": N_("green lane: approve release"),
-    "RED": N_("red lane: physical inspection"),
-    "INSPECTING": N_("inspection in progress"),
-    "ASSESSED": N_("reassessed: nothing to pay"),
-    "BILLED": N_("billed: waiting for payment"),
-    "PAID": N_("paid: approve release"),
-    "RELEASED": N_("released"),
-}
 # Action letters and their short words, in the order the actions line lists them. Which apply is the e-CD
 # workflow table's business (workstation/domain/ecd.py FLOW, through `services.ecd.allowed_actions`).
 ACTION_IDS = {
@@ -80,11 +74,6 @@ ACTION_KEYS = (
     ("release", "l", N_("release")),
     ("slip", "s", N_("slip")),
 )
-SHORT_REASONS = {  # the queue's narrow column: codes shortened, never translated
-    "VALUE_OVER_ALLOWANCE": "VALUE", "EXCISE_OVER_ALLOWANCE": "EXCISE", "QUARANTINE_GOODS": "QUARANTINE",
-    "PROHIBITED_GOODS": "PROHIBITED", "CASH_OVER_THRESHOLD": "CASH", "NON_PERSONAL_GOODS": "NON_PERSONAL",
-    "RISK_PROFILE": "RISK", "RANDOM_SELECTION": "RANDOM", "OFFICER_DIVERSION": "DIVERSION",
-}
 KIND_WORDS = {
     "INITIAL": N_("declared"),
     "DIVERSION": N_("diverted"),
@@ -92,6 +81,65 @@ KIND_WORDS = {
     "REASSESSMENT": N_("reassessed after inspection"),
 }
 QUEUE_FILTERS = {"all": N_("all lanes"), "red": N_("red lane"), "green": N_("green lane"), "open": N_("open")}
+# Words the shared table (screens/widgets/words.py) lacks yet; looked up there first, so an entry added there wins.
+LOCAL_WORDS = {
+    # an e-CD line as found at the counter (the shared "finding" group says "found as declared", which a line
+    # found at another value is not)
+    "ecd_finding": {"FOUND": N_("found"), "NOT_FOUND": N_("not found"), "UNDECLARED": N_("undeclared")},
+    "oral_group": {"over_60": N_("over 60 years old"), "disabled": N_("with a disability"),
+                   "hajj_regular": N_("regular hajj pilgrim"), "vvip": "VVIP"},
+    "lane_short": {"red": N_("red"), "green": N_("green")},  # the queue's narrow lane column
+    "channel": {"CASH": N_("cash"), "CARD": N_("card"), "BANK": N_("bank transfer"), "QRIS": "QRIS"},
+}
+ORAL_GROUPS = ("over_60", "disabled", "hajj_regular", "vvip")
+TRAVELLER_TYPES = ("passenger", "crew", "hajj_regular", "hajj_special")
+PAYMENT_CHANNELS = ("CASH", "CARD", "BANK", "QRIS")
+TABS = {"tab-counter": N_("Counter"), "tab-queue": N_("Queue")}
+RESULT_COLUMNS = (N_("Name"), N_("Passport"), N_("Flight"), N_("State"), "e-CD")
+QUEUE_COLUMNS = (N_("Flight"), N_("Name"), N_("Lane"), N_("State"), N_("Reasons"))
+
+
+def say(tr, group: str, code: object) -> str:
+    """The word for `code` in `group`: the shared table first, then this screen's LOCAL_WORDS, else the code."""
+    if str(code) in WORDS.get(group, {}):
+        return word(tr, group, code)
+    label = LOCAL_WORDS.get(group, {}).get(str(code))
+    return tr(label) if label else str(code)
+
+
+def say_coded(tr, group: str, code: object) -> str:
+    """"word [CODE]" as `words.coded`, with this screen's LOCAL_WORDS as fallback."""
+    text = say(tr, group, code)
+    return f"{text} [{code}]" if text != str(code) else text
+
+
+def option(tr, group: str, code: str) -> str:
+    """A choice in a form's list: "CODE — word" (brackets would be read as markup by the list widget)."""
+    text = say(tr, group, code)
+    return f"{code} — {text}" if text != code else code
+
+
+def reason_line(tr, code: str) -> str:
+    """A lane reason as DOMAIN.md spells it, with its words: "VALUE_OVER_ALLOWANCE — personal goods …"."""
+    label = REASON_WORDS.get(code)
+    return f"{code} — {tr(label)}" if label else code
+
+
+def release_blockers(tr, v) -> list[str]:
+    """Why release is not possible yet, in the UI language: `EcdView.release_blockers` (English, the service's
+    refusal) said in words. Keep the two in step."""
+    from workstation.services.ecd import BILLED, INSPECTING, PAID, RED
+
+    out = []
+    d = v.decision
+    if v.state == BILLED:
+        out.append(tr("billing {code} is not paid", code=v.billing.code if v.billing else "-"))
+    elif d.total_idr and v.state != PAID:
+        out.append(tr("{amount} assessed: reassess and bill before release", amount=rupiah_text(d.total_idr)))
+    out += [tr("{code} not recorded", code=code) for code in d.referrals if code not in v.handed_over()]
+    if v.state in (RED, INSPECTING):
+        out.append(tr("the inspection is not reassessed"))
+    return out
 WEDGE_STARTS = ("]", "E")  # first character of any e-CD scan a wedge reader types
 
 
@@ -104,7 +152,7 @@ class DocumentsListModal(Modal):
                                     border: round $accent; background: $surface; }
     DocumentsListModal DataTable { height: auto; max-height: 16; }
     """
-    BINDINGS = [Binding("escape", "close", N_("Close"), id="ecddocs.close")]
+    BINDINGS = [Binding("escape,f3", "close", N_("Close"), id="ecddocs.close", key_display="Esc/F3")]
 
     def __init__(self, documents) -> None:
         super().__init__()
@@ -137,10 +185,12 @@ class CounterScreen(SectionScreen):
     TITLE_TEXT = N_("Passenger counter")
     CSS_PATH = "passenger.tcss"
     BINDINGS = [
-        Binding("slash", "focus_scan", N_("Scan / search"), id="counter.scan"),
+        # Shown while the scan field has the focus: Ctrl keys only (a letter would type into it).
+        Binding("ctrl+t", "open_queue", N_("Queue"), id="counter.queue"),
+        Binding("ctrl+t", "back_to_counter", N_("Counter"), id="counter.back"),  # the same key, on the queue tab
+        Binding("ctrl+n", "oral", N_("Oral declaration"), id="counter.oral"),
+        Binding("slash", "focus_scan", N_("Scan / search"), id="counter.scan"),  # not while a field has focus
         Binding("escape", "focus_panel", N_("Decision"), id="counter.panel", show=False),
-        Binding("w", "toggle_tab", N_("Queue"), id="counter.queue"),
-        Binding("o", "oral", N_("Oral declaration"), id="counter.oral"),
         Binding("d", "act('divert')", N_("Divert to red"), id="counter.divert", show=False),
         Binding("c", "act('clear')", N_("Clear to green"), id="counter.clear", show=False),
         Binding("f", "act('finding')", N_("Record finding"), id="counter.finding", show=False),
@@ -153,7 +203,7 @@ class CounterScreen(SectionScreen):
         Binding("y", "act('pay')", N_("Payment"), id="counter.pay", show=False),
         Binding("l", "act('release')", N_("Release"), id="counter.release", show=False),
         Binding("s", "act('slip')", N_("Decision slip"), id="counter.slip", show=False),
-        Binding("v", "documents", N_("Documents"), id="counter.documents"),
+        Binding("v", "documents", N_("Documents"), id="counter.documents", show=False),  # in the actions line
         Binding("t", "print_receipt", N_("Print receipt"), id="counter.receipt", show=False),
         Binding("1", "queue_filter('all')", N_("All"), id="counter.queue_all", show=False),
         Binding("2", "queue_filter('red')", N_("Red"), id="counter.queue_red", show=False),
@@ -174,36 +224,54 @@ class CounterScreen(SectionScreen):
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
+        tr = self.tr
         with TabbedContent(id="ecd-tabs"):
-            with TabPane(self.tr("Counter"), id="tab-counter"):
+            with TabPane(tr(TABS["tab-counter"]), id="tab-counter"):
                 yield Input(id="ecd-scan", compact=True, max_length=8192, select_on_focus=False)
                 yield DataTable(id="ecd-results", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="ecd-panel", can_focus=True):
                     yield Static(id="ecd-decision")
                 yield Static(id="ecd-actions")
-            with TabPane(self.tr("Queue"), id="tab-queue"):
+            with TabPane(tr(TABS["tab-queue"]), id="tab-queue"):
                 with Horizontal(id="ecd-qbar"):
                     yield Static(id="ecd-qcounts")
                     yield Input(id="ecd-qsearch", compact=True, max_length=100)
                 yield DataTable(id="ecd-queue", cursor_type="row", zebra_stripes=True)
+                yield Static(id="ecd-qdetail")
+                yield Static(id="ecd-qhint")
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#ecd-scan", Input).placeholder = tr("scan e-CD, or type passport / name / flight + Enter")
-        self.query_one("#ecd-qsearch", Input).placeholder = tr("search: name, passport, flight, e-CD")
-        self.query_one("#ecd-results", DataTable).add_columns(tr("Flight"), tr("Name"), tr("Passport"), tr("Lane"),
-                                                              tr("State"), "e-CD")
+        self._placeholders()
+        self.query_one("#ecd-results", DataTable).add_columns(*(tr(c) for c in RESULT_COLUMNS))
         self.query_one("#ecd-results", DataTable).display = False
-        self.query_one("#ecd-queue", DataTable).add_columns(tr("Flight"), tr("Name"), tr("Passport"), tr("Lane"),
-                                                            tr("State"), tr("Reasons"))
+        self.query_one("#ecd-queue", DataTable).add_columns(*(tr(c) for c in QUEUE_COLUMNS))
         self.query_one("#ecd-decision", Static).update(Text(tr("Scan the passenger's e-CD code.")))
+        self._queue_data = None  # the last queue shown: re-rendered on a language switch
         self._show_actions()
         self.query_one("#ecd-scan", Input).focus()
 
+    def _placeholders(self) -> None:
+        tr = self.tr
+        self.query_one("#ecd-scan", Input).placeholder = tr("scan e-CD, or type passport / name / flight + Enter")
+        self.query_one("#ecd-qsearch", Input).placeholder = tr("search: name, passport, flight, e-CD")
+
     def refresh_language(self) -> None:
+        """F12: tabs, columns, placeholders, the decision, the hint lines and the queue in the new language; the
+        scan field, the case and the queue's filters stay."""
         super().refresh_language()
+        tr = self.tr
+        retitle_tabs(self.query_one("#ecd-tabs", TabbedContent), TABS, tr)
+        retitle_columns(self.query_one("#ecd-results", DataTable), RESULT_COLUMNS, tr)
+        retitle_columns(self.query_one("#ecd-queue", DataTable), QUEUE_COLUMNS, tr)
+        self._placeholders()
         if self.view is not None:
             self._render_decision(self.view)
+        else:
+            self.query_one("#ecd-decision", Static).update(Text(tr("Scan the passenger's e-CD code.")))
+        self._show_actions()
+        if self._queue_data is not None:
+            self._queue_shown(self._queue_data)
 
     # -- which keys apply ---------------------------------------------------------------------------------
     def _tab(self) -> str:
@@ -222,20 +290,58 @@ class CounterScreen(SectionScreen):
             return tab == "tab-counter" and self.view is not None and bool(self.view.documents)
         if action in ("queue_filter", "queue_flight"):
             return tab == "tab-queue"
+        if action == "open_queue":
+            return tab == "tab-counter"
+        if action == "back_to_counter":
+            return tab == "tab-queue"
+        if action == "focus_scan":  # "/" would type into a field: offered only when none has the focus
+            return not isinstance(self.focused, Input)
         if action == "demo_scan":
             return bool(self.wapp.settings.demo)
         return True
 
+    def key_of(self, binding_id: str) -> str:
+        """The key shown for a binding of this screen: the user's keymap first (config `keymap`), else ours."""
+        keymap = getattr(self.app, "_keymap", None) or {}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                keys = keymap.get(binding_id) or binding.key
+                return self.app.get_key_display(Binding(keys.split(",")[0].strip(), binding.action))
+        return ""
+
     def _show_actions(self) -> None:
+        """The case's action keys, under the decision. Letters work only while no field has the focus, so with
+        the focus in the scan field the line says how to reach them instead."""
         v = self.view
-        parts = []
+        tr = self.tr
+        parts: list[str] = []
         if v is not None:
-            parts = [f"{key} {self.tr(word)}" for name, key, word in ACTION_KEYS if self._may(name)]
-            if v.documents:
-                parts.append("v " + self.tr("documents"))
-        parts += ["/ " + self.tr("scan"), "o " + self.tr("oral"), "w " + self.tr("queue")]
+            if isinstance(self.focused, Input):
+                parts = [tr("Tab: to the decision and its keys")]
+            else:
+                parts = [f"{self.key_of('counter.' + name)} {tr(label)}" for name, _key, label in ACTION_KEYS
+                         if self._may(name)]
+                if v.documents:
+                    parts.append(f"{self.key_of('counter.documents')} " + tr("documents"))
+                parts.append(f"{self.key_of('counter.scan')} " + tr("next scan"))
         self.query_one("#ecd-actions", Static).update(Text(" · ".join(parts)))
+        self._queue_hint()
         self.refresh_bindings()
+
+    def _queue_hint(self) -> None:
+        tr = self.tr
+        if isinstance(self.focused, Input):
+            text = tr("Enter: search · Tab: to the list")
+        else:
+            keys = [(f"counter.queue_{k}", tr(w)) for k, w in (("all", N_("all")), ("red", N_("red")),
+                                                                 ("green", N_("green")), ("open", N_("open")))]
+            keys.append(("counter.queue_flight", tr("flight")))
+            text = " · ".join([tr("Enter: open")] + [f"{self.key_of(i)} {w}" for i, w in keys]
+                              + [tr("Tab: search")])
+        self.query_one("#ecd-qhint", Static).update(Text(text))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._show_actions()  # the action letters are listed only while no field has the focus
 
     # -- scanning -----------------------------------------------------------------------------------------
     def action_focus_scan(self) -> None:
@@ -247,6 +353,15 @@ class CounterScreen(SectionScreen):
             self.query_one("#ecd-panel").focus()
 
     def on_key(self, event: events.Key) -> None:
+        field = self.query_one("#ecd-scan", Input)
+        if self.focused is field and event.character and event.character.isprintable():
+            # An Input keeps the characters typed into it: a printable key reaching the screen while the scan
+            # field has the focus was queued to the panel before a wedge scan moved the focus (a reader types
+            # faster than the focus moves). It belongs to the scan.
+            field.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
+            return
         # A wedge scan starting while the focus is not in a field: move it to the scan field before its next key.
         if isinstance(self.focused, Input) or event.character not in WEDGE_STARTS:
             return
@@ -314,8 +429,7 @@ class CounterScreen(SectionScreen):
             self.open_case(rows[0].case_id)
             return
         for r in rows:
-            table.add_row(*cells(r.flight or "-", r.name[:20], r.passport, r.lane, r.state, r.ecd_id),
-                          key=str(r.case_id))
+            table.add_row(*cells(r.name[:18], r.passport, r.flight or "-", r.state, r.ecd_id), key=str(r.case_id))
         table.display = True
         table.focus()
 
@@ -355,14 +469,15 @@ class CounterScreen(SectionScreen):
         banner = tr("RED LANE") if lane == "red" else tr("GREEN LANE")
         out.append(f" {banner} ", style="bold white on red" if lane == "red" else "bold black on green")
         out.append(f"  {v.ecd_id}  ", style="bold")
-        out.append(tr(STATE_WORDS.get(v.state, v.state)) + f" [{v.state}]\n")
+        out.append(coded(tr, "ecd_state", v.state) + "\n")
         dec = doc.declarant
         arrival = doc.arrival
-        who = f"{dec.name} · {dec.passport} {dec.nationality} · {dec.birth_date.isoformat()} · {dec.traveller_type.value}"
+        who = (f"{dec.name} · {dec.passport} {dec.nationality} · {day(dec.birth_date)} · "
+               f"{say(tr, 'traveller', dec.traveller_type.value)}")
         out.append(who + "\n")
-        out.append(f"{arrival.flight or '-'} {arrival.from_port or ''}→{arrival.port} {arrival.date.isoformat()}")
+        out.append(f"{arrival.flight or '-'} {arrival.from_port or ''}→{arrival.port} {day(arrival.date)}")
         if v.oral_group:
-            out.append("  " + tr("oral declaration: {group}", group=v.oral_group))
+            out.append("  " + tr("oral declaration: {group}", group=say_coded(tr, "oral_group", v.oral_group)))
         out.append("\n")
         out.append(tr("Reasons") + ":", style="bold")
         if not d.reasons and not v.case.reasons:
@@ -371,7 +486,8 @@ class CounterScreen(SectionScreen):
             out.append("\n")
             for code in sorted({*d.reasons, *v.case.reasons}):
                 out.append(f"  {code}", style="bold red" if lane == "red" else "bold")
-                out.append(f" — {tr(REASON_WORDS.get(code, code))}")
+                if code in REASON_WORDS:
+                    out.append(f" — {tr(REASON_WORDS[code])}")
                 if code == "OFFICER_DIVERSION" and v.diversion_note:
                     out.append(f": “{v.diversion_note}”")
                 out.append("\n")
@@ -381,13 +497,14 @@ class CounterScreen(SectionScreen):
                           sup=c.confirmed_by or "-", reason=c.note or "") + "\n", style="bold")
         if d.referrals:
             out.append(tr("Referrals") + ": ", style="bold")
-            out.append("; ".join(f"{r} ({tr(REFERRAL_WORDS.get(r, r))})" for r in d.referrals) + "\n")
+            out.append("; ".join(f"{r} ({tr(REFERRAL_WORDS[r])})" if r in REFERRAL_WORDS else r
+                                 for r in d.referrals) + "\n")
         out.append(tr("Rule set") + ": ", style="bold")
         kind = tr(KIND_WORDS.get(d.kind, d.kind))
         out.append(f"{d.ruleset} (sha256 {d.ruleset_sha256[:12]}) · {kind}\n")
         if doc.family_members:
             out.append(tr("Family") + f" ({doc.persons}): ", style="bold")
-            out.append("; ".join(f"{m.name} {m.passport} {m.birth_date.isoformat()}" for m in doc.family_members)
+            out.append("; ".join(f"{m.name} {m.passport} {day(m.birth_date)}" for m in doc.family_members)
                        + "\n")
         findings = {f.item_no: f for f in v.findings}
         out.append(tr("Goods") + ":", style="bold")
@@ -401,12 +518,13 @@ class CounterScreen(SectionScreen):
                        f"{g.value} {g.currency} · {use}")
             f = findings.get(i)
             if f is not None:
-                out.append(f"  → {f.status} {f.value} {f.currency} HS {f.hs_code or '-'}", style="bold")
+                out.append(f"  → {say_coded(tr, 'ecd_finding', f.status)} {f.value} {f.currency} HS {f.hs_code or '-'}",
+                           style="bold")
             out.append("\n")
         for no, f in findings.items():
             if no > len(doc.goods):
                 out.append(f"  {no} {f.description[:28]} · HS {f.hs_code or '-'} · {f.value} {f.currency} → "
-                           f"{f.status}\n", style="bold")
+                           f"{say_coded(tr, 'ecd_finding', f.status)}\n", style="bold")
         ex = doc.excise
         counted = v.excise_count
         out.append(tr("Excise") + ": ", style="bold")
@@ -439,7 +557,8 @@ class CounterScreen(SectionScreen):
             out.append(tr("Billing") + ": ", style="bold")
             out.append(f"{v.billing.code} · {rupiah_text(v.billing.amount_idr)} · {v.billing.document_number}")
             if v.payment is not None:
-                out.append("  " + tr("paid") + f" {v.payment.receipt_number} ({v.payment.channel})", style="bold")
+                out.append("  " + tr("paid") + f" {v.payment.receipt_number} "
+                           f"({say_coded(tr, 'channel', v.payment.channel)})", style="bold")
             out.append("\n")
         handed, fine = tr("Handed over"), tr("fine")
         for r in v.referrals:
@@ -450,9 +569,10 @@ class CounterScreen(SectionScreen):
                 if r.cash_declared_idr and r.cash_excess_idr:  # counted above a declaration: the discrepancy
                     extra += (" · " + tr("declared") + f" {rupiah_text(r.cash_declared_idr)}, "
                               + tr("not declared") + f" {rupiah_text(r.cash_excess_idr)}")
-            out.append(f"{handed}: {r.code} → {r.receiver_name} ({r.receiver}) · {r.document_number}{extra}\n")
+            what = f"{r.code} ({tr(REFERRAL_WORDS[r.code])})" if r.code in REFERRAL_WORDS else r.code
+            out.append(f"{handed}: {what} → {r.receiver_name} ({r.receiver}) · {r.document_number}{extra}\n")
         if v.state in ("GREEN", "ASSESSED", "PAID"):
-            blockers = v.release_blockers()
+            blockers = release_blockers(tr, v)
             if blockers:
                 out.append(tr("Not releasable yet") + ": " + "; ".join(blockers) + "\n", style="bold red")
         if v.documents:
@@ -463,7 +583,7 @@ class CounterScreen(SectionScreen):
     # -- actions ------------------------------------------------------------------------------------------
     def _done(self, view) -> None:
         self._loaded(view)
-        self.notify(self.tr("{id}: {state}", id=view.ecd_id, state=view.state))
+        self.notify(self.tr("{id}: {state}", id=view.ecd_id, state=coded(self.tr, "ecd_state", view.state)))
 
     def _failed(self, exc: Exception) -> None:
         self.show_error(exc)
@@ -534,8 +654,7 @@ class CounterScreen(SectionScreen):
             if item and not item.isdigit():
                 raise InputError("a line number, or empty for undeclared goods", field="item",
                                  code=ErrorCode.INVALID_VALUE)
-            status = {"F": "FOUND", "N": "NOT_FOUND", "U": "UNDECLARED"}.get(vals["status"].strip().upper(),
-                                                                           vals["status"])
+            status = vals["status"]
             personal = vals["personal_use"].strip().upper()
             if personal not in ("", "Y", "N"):
                 raise InputError("Y or N", field="personal_use", code=ErrorCode.NOT_ONE_OF, params={"options": "Y, N"})
@@ -546,28 +665,33 @@ class CounterScreen(SectionScreen):
                                       currency=vals["currency"] or None,
                                       personal_use=None if not personal else personal == "Y", note=vals["note"])
 
+        statuses = [(option(tr, "ecd_finding", c), c) for c in ("FOUND", "NOT_FOUND", "UNDECLARED")]
+        as_declared = N_("as declared")
         fields = [
-            FormField("item", tr("Line (empty = new)"), str(nxt) if nxt else ""),
-            FormField("status", tr("Status F/N/U"), "FOUND" if nxt else "UNDECLARED"),
-            FormField("description", tr("Description"), placeholder=tr("as declared")),
-            FormField("quantity", tr("Quantity"), placeholder=tr("as declared")),
-            FormField("unit", tr("Unit"), placeholder="PCE"),
-            FormField("hs_code", tr("HS code"), placeholder=tr("as declared")),
-            FormField("value", tr("Value"), placeholder=tr("as declared, e.g. 1500.00")),
-            FormField("currency", tr("Currency"), placeholder="USD"),
-            FormField("personal_use", tr("Personal use (Y/N)"), placeholder="Y"),
-            FormField("note", tr("Note")),
+            FormField("item", N_("Line (empty = new)"), str(nxt) if nxt else "", restrict=r"[0-9]*"),
+            FormField("status", N_("Status"), "FOUND" if nxt else "UNDECLARED", kind="select", options=statuses),
+            FormField("description", N_("Description"), placeholder=as_declared),
+            FormField("quantity", N_("Quantity"), placeholder=as_declared),
+            FormField("unit", N_("Unit"), placeholder=as_declared),
+            FormField("hs_code", N_("HS code"), placeholder=as_declared),
+            FormField("value", N_("Value"), placeholder=as_declared),
+            FormField("currency", N_("Currency"), placeholder=as_declared),
+            FormField("personal_use", N_("Personal use"), "", kind="select",
+                      options=[(N_("as declared"), ""), (N_("yes"), "Y"), (N_("no"), "N")]),
+            FormField("note", N_("Note")),
         ]
-        self._form(tr("Inspection finding"), fields, work, tr("Status: F found, N not found, U undeclared goods. Empty fields keep the declared value."))
+        self._form(tr("Inspection finding"), fields, work,
+                   tr("A line of the e-CD as found, or an empty line for undeclared goods. Empty fields keep the "
+                      "declared value."))
 
     def _do_excise(self, v) -> None:
         ecd, actor = self.services.ecd, self.actor
         ex = v.excise_count or v.document.excise
         tr = self.tr
-        fields = [FormField("cigarettes", tr("Cigarettes"), str(ex.cigarettes)),
-                  FormField("cigars", tr("Cigars"), str(ex.cigars)),
-                  FormField("sliced_tobacco_g", tr("Sliced tobacco (g)"), str(ex.sliced_tobacco_g)),
-                  FormField("alcohol_l", tr("Alcohol (litres)"), format(ex.alcohol_l, "f"))]
+        fields = [FormField("cigarettes", N_("Cigarettes"), str(ex.cigarettes)),
+                  FormField("cigars", N_("Cigars"), str(ex.cigars)),
+                  FormField("sliced_tobacco_g", N_("Sliced tobacco (g)"), str(ex.sliced_tobacco_g)),
+                  FormField("alcohol_l", N_("Alcohol (litres)"), format(ex.alcohol_l, "f"))]
         self._form(tr("Excise goods counted"), fields,
                    lambda vals: ecd.record_excise_count(actor, v.case.id, v.version, **vals))
 
@@ -580,10 +704,10 @@ class CounterScreen(SectionScreen):
             return ecd.cash_procedure(actor, v.case.id, v.version, parse_cash(vals["cash"]), receiver=vals["receiver"],
                                       receiver_name=vals["receiver_name"], note=vals["note"])
 
-        fields = [FormField("cash", tr("Counted (CUR amount, …)"), declared, placeholder="USD 8000, IDR 2000000"),
-                  FormField("receiver", tr("Handed to (unit)")),
-                  FormField("receiver_name", tr("Receiver's name")),
-                  FormField("note", tr("Note"))]
+        fields = [FormField("cash", N_("Counted"), declared, example="USD 8000, IDR 2000000"),
+                  FormField("receiver", N_("Handed to (unit)")),
+                  FormField("receiver_name", N_("Receiver's name")),
+                  FormField("note", N_("Note"))]
         self._form(tr("Cash-carrying procedure"), fields, work)
 
     def _do_refer(self, v) -> None:
@@ -592,32 +716,32 @@ class CounterScreen(SectionScreen):
         code = "QUARANTINE" if "QUARANTINE" in v.decision.referrals else "ENFORCEMENT"
 
         def work(vals: dict[str, str]):
-            c = {"Q": "QUARANTINE", "E": "ENFORCEMENT"}.get(vals["code"].strip().upper(), vals["code"])
-            return ecd.refer(actor, v.case.id, v.version, c, receiver=vals["receiver"],
+            return ecd.refer(actor, v.case.id, v.version, vals["code"], receiver=vals["receiver"],
                              receiver_name=vals["receiver_name"],
                              items=[(vals["description"], vals["quantity"], vals["note"])])
 
-        fields = [FormField("code", tr("Q quarantine / E enforcement"), code),
-                  FormField("receiver", tr("Handed to (unit)")),
-                  FormField("receiver_name", tr("Receiver's name")),
-                  FormField("description", tr("Goods")),
-                  FormField("quantity", tr("Quantity")),
-                  FormField("note", tr("Note"))]
+        codes = [(f"{c} — {tr(REFERRAL_WORDS[c])}", c) for c in ("QUARANTINE", "ENFORCEMENT")]
+        fields = [FormField("code", N_("Referral"), code, kind="select", options=codes),
+                  FormField("receiver", N_("Handed to (unit)")),
+                  FormField("receiver_name", N_("Receiver's name")),
+                  FormField("description", N_("Goods")),
+                  FormField("quantity", N_("Quantity")),
+                  FormField("note", N_("Note"))]
         self._form(tr("Referral hand-over"), fields, work)
 
     def _do_pibk(self, v) -> None:
         ecd, actor = self.services.ecd, self.actor
         tr = self.tr
-        fields = [FormField("receiver", tr("Handed to (unit)"), "Seksi PIBK"),
-                  FormField("receiver_name", tr("Receiver's name")),
-                  FormField("note", tr("Note"))]
+        fields = [FormField("receiver", N_("Handed to (unit)"), "Seksi PIBK"),
+                  FormField("receiver_name", N_("Receiver's name")),
+                  FormField("note", N_("Note"))]
         self._form(tr("PIBK hand-off (goods not for personal use)"), fields,
                    lambda vals: ecd.hand_off_pibk(actor, v.case.id, v.version, **vals))
 
     def _do_destroy(self, v) -> None:
         ecd, actor = self.services.ecd, self.actor
         tr = self.tr
-        fields = [FormField("witnesses", tr("Witnesses")), FormField("note", tr("Note"))]
+        fields = [FormField("witnesses", N_("Witnesses")), FormField("note", N_("Note"))]
         self._form(tr("Destruction of excise goods above the allowance"), fields,
                    lambda vals: ecd.destroy_excise(actor, v.case.id, v.version, **vals))
 
@@ -628,11 +752,14 @@ class CounterScreen(SectionScreen):
     def _do_pay(self, v) -> None:
         ecd, actor = self.services.ecd, self.actor
         tr = self.tr
-        fields = [FormField("billing_code", tr("Billing code"), v.billing.code if v.billing else ""),
-                  FormField("receipt_number", tr("Receipt / NTPN number")),
-                  FormField("amount_idr", tr("Amount paid (Rp)"), placeholder=str(v.billing.amount_idr if v.billing
-                                                                                   else "")),
-                  FormField("channel", tr("Channel"), "CASH", placeholder="CASH, CARD, BANK, QRIS")]
+        # Prefilled with what the case knows, as the examiner's SPTNP payment form: the billing and its amount
+        # (the officer checks them against the slip); the receipt number is what the officer types.
+        channels = [(option(tr, "channel", c), c) for c in PAYMENT_CHANNELS]
+        fields = [FormField("billing_code", N_("Billing code"), v.billing.code if v.billing else ""),
+                  FormField("receipt_number", N_("Receipt no. (NTPN)"), example="NTPN1234567890AB"),
+                  FormField("amount_idr", N_("Amount paid (Rp)"), str(v.billing.amount_idr) if v.billing else "",
+                            restrict=r"[0-9.]*"),
+                  FormField("channel", N_("Channel"), "CASH", kind="select", options=channels)]
         self._form(tr("Payment"), fields, lambda vals: ecd.record_payment(actor, v.case.id, v.version, **vals))
 
     def _do_release(self, v) -> None:
@@ -655,23 +782,25 @@ class CounterScreen(SectionScreen):
         ecd, actor = self.services.ecd, self.actor
         tr = self.tr
 
-        def work(vals: dict[str, str]):
+        def work(vals: dict[str, Any]):
             goods = [(vals["goods"], vals["value"], vals["currency"] or "USD", True)] if vals["goods"].strip() else []
             return ecd.record_oral(actor, OralForm(
-                group=vals["group"].strip(), name=vals["name"], passport=vals["passport"],
-                nationality=vals["nationality"], birth_date=vals["birth_date"].strip(), port=vals["port"],
-                flight=vals["flight"], traveller_type=vals["traveller_type"].strip() or "passenger", goods=goods,
+                group=vals["group"], name=vals["name"], passport=vals["passport"],
+                nationality=vals["nationality"], birth_date=vals["birth_date"] or "", port=vals["port"],
+                flight=vals["flight"], traveller_type=vals["traveller_type"] or "passenger", goods=goods,
                 cash=parse_cash(vals["cash"]) if vals["cash"].strip() else ()))
 
-        fields = [FormField("group", tr("Group"), "over_60", placeholder="over_60, disabled, hajj_regular, vvip"),
-                  FormField("name", tr("Name")), FormField("passport", tr("Passport")),
-                  FormField("nationality", tr("Nationality"), "IDN"),
-                  FormField("birth_date", tr("Birth date"), placeholder="1950-12-31"),
-                  FormField("traveller_type", tr("Traveller type"), "passenger"),
-                  FormField("flight", tr("Flight")), FormField("port", tr("Arrival port"), "CGK"),
-                  FormField("goods", tr("Goods (description)")), FormField("value", tr("Value")),
-                  FormField("currency", tr("Currency"), "USD"),
-                  FormField("cash", tr("Cash (CUR amount, …)"))]
+        groups = [(say(tr, "oral_group", g), g) for g in ORAL_GROUPS]
+        types = [(say(tr, "traveller", t), t) for t in TRAVELLER_TYPES]
+        fields = [FormField("group", N_("Group"), "over_60", kind="select", options=groups),
+                  FormField("traveller_type", N_("Traveller type"), "passenger", kind="select", options=types),
+                  FormField("name", N_("Name")), FormField("passport", N_("Passport")),
+                  FormField("nationality", N_("Nationality"), "IDN"),
+                  FormField("birth_date", N_("Birth date"), kind="date"),
+                  FormField("flight", N_("Flight")), FormField("port", N_("Arrival port"), "CGK"),
+                  FormField("goods", N_("Goods (description)")), FormField("value", N_("Value")),
+                  FormField("currency", N_("Currency"), "USD"),
+                  FormField("cash", N_("Cash"), example="USD 8000, IDR 2000000")]
         self._form(tr("Oral declaration"), fields, work)
 
     def action_documents(self) -> None:
@@ -691,20 +820,25 @@ class CounterScreen(SectionScreen):
                         lambda r: self.notify(self.tr("Receipt {number} printed.", number=number)), group="ecd-print")
 
     # -- queue --------------------------------------------------------------------------------------------
-    def action_toggle_tab(self) -> None:
-        tabs = self.query_one("#ecd-tabs", TabbedContent)
-        if tabs.active == "tab-queue":
-            tabs.active = "tab-counter"
-            self.query_one("#ecd-panel" if self.view else "#ecd-scan").focus()
+    def action_open_queue(self) -> None:
+        """The queue of the day, its list focused so arrows and Enter work at once."""
+        self.query_one("#ecd-tabs", TabbedContent).active = "tab-queue"  # TabActivated loads and focuses it
+
+    def action_back_to_counter(self) -> None:
+        self.query_one("#ecd-tabs", TabbedContent).active = "tab-counter"
+
+    def action_toggle_tab(self) -> None:  # the key's action before #12 (callers outside keymaps)
+        if self._tab() == "tab-queue":
+            self.action_back_to_counter()
         else:
-            tabs.active = "tab-queue"
-            self.load_queue()
-            self.query_one("#ecd-queue", DataTable).focus()
-        self.refresh_bindings()
+            self.action_open_queue()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-queue":
             self.load_queue()
+            self.query_one("#ecd-queue", DataTable).focus()
+        elif not isinstance(self.focused, Input) or self.focused.id != "ecd-scan":
+            self.query_one("#ecd-panel" if self.view else "#ecd-scan").focus()
         self.refresh_bindings()
 
     def action_queue_filter(self, which: str) -> None:
@@ -736,19 +870,46 @@ class CounterScreen(SectionScreen):
         self.background(work, self._queue_shown, group="ecd-queue")
 
     def _queue_shown(self, result) -> None:
+        self._queue_data = result
         data, rows = result
         tr = self.tr
         table = self.query_one("#ecd-queue", DataTable)
+        row_before = table.cursor_row
         table.clear()
+        self._queue_rows = {str(r.case_id): r for r in rows}
         for r in rows:
-            reasons = ",".join(SHORT_REASONS.get(x, x) for x in r.reasons) or "-"
-            table.add_row(*cells(r.flight or "-", r.name[:18], r.passport, r.lane, r.state, reasons[:24]),
+            # the narrow column: the first reason's full code (never abbreviated), "+n" for more; the line under
+            # the list gives every reason of the highlighted row with its words
+            reasons = (r.reasons[0] + (f" +{len(r.reasons) - 1}" if len(r.reasons) > 1 else "")) if r.reasons else "-"
+            table.add_row(*cells(r.flight or "-", r.name[:18], say(tr, "lane_short", r.lane), r.state, reasons),
                           key=str(r.case_id))
+        if rows:
+            table.move_cursor(row=min(max(row_before, 0), len(rows) - 1))
+        self._queue_detail()
         flight = self.queue_flight or tr("all flights")
-        counts = tr("{day}: red {red} · green {green} · {flight} · {filter}", day=data.day.isoformat(),
+        counts = tr("{day}: red {red} · green {green} · {flight} · {filter}", day=day(data.day),
                     red=data.lanes.get("red", 0), green=data.lanes.get("green", 0), flight=flight,
                     filter=tr(QUEUE_FILTERS[self.queue_lane]))
         self.query_one("#ecd-qcounts", Static).update(Text(counts))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "ecd-queue":
+            self._queue_detail()
+
+    def _queue_detail(self) -> None:
+        """The highlighted queue row in full: passport, e-CD, state in words, every reason with its words."""
+        tr = self.tr
+        table = self.query_one("#ecd-queue", DataTable)
+        r = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            r = getattr(self, "_queue_rows", {}).get(str(key))
+        if r is None:
+            self.query_one("#ecd-qdetail", Static).update("")
+            return
+        head = f"{r.passport} · {r.ecd_id} · {coded(tr, 'ecd_state', r.state)}"
+        reasons = "; ".join(reason_line(tr, c) for c in r.reasons)
+        self.query_one("#ecd-qdetail", Static).update(Text(head + ("\n" + reasons if reasons else "")))
 
     # -- demo ---------------------------------------------------------------------------------------------
     def action_demo_scan(self) -> None:

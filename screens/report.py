@@ -18,6 +18,8 @@ from textual.widgets import Input, Label, Static
 
 from screens.base import SectionScreen
 from screens.widgets.text import clean
+from screens.widgets.words import day as day_text
+from screens.widgets.words import word
 from workstation.domain.money import rupiah_text
 from workstation.i18n import N_
 from workstation.services.dashboard import text_bar
@@ -26,7 +28,7 @@ LIST_ROWS = 15  # breaches and BTD rows shown; the printed report has them all
 
 
 def _fmt_day(day: dt.date) -> str:
-    return day.strftime("%d-%m-%Y")
+    return day_text(day)
 
 
 class ReportScreen(SectionScreen):
@@ -37,7 +39,7 @@ class ReportScreen(SectionScreen):
         Binding("d", "choose_day", N_("Day"), id="report.day"),
         Binding("minus", "shift_day(-1)", N_("Previous day"), id="report.previous", key_display="-"),
         Binding("plus,equals_sign", "shift_day(1)", N_("Next day"), id="report.next", key_display="+"),
-        Binding("escape", "back", N_("Back"), id="report.back"),
+        Binding("escape,f3", "back", N_("Back"), id="report.back", key_display="Esc/F3"),
     ]
     DEFAULT_CSS = """
     #report-bar { height: 1; padding: 0 1; }
@@ -98,21 +100,30 @@ class ReportScreen(SectionScreen):
         self.load(day)
 
     def action_choose_day(self) -> None:
-        self.query_one("#report-day", Input).focus()
+        """The day field takes the typing (digits and "-" go into it); Enter shows that day, Esc/F3 leaves it."""
+        field = self.query_one("#report-day", Input)
+        field.focus()
+        field.select_all()
+        self.query_one("#report-state", Static).update(self.tr("DD-MM-YYYY, Enter: show · Esc/F3: back"))
 
     def action_back(self) -> None:
+        """From the day field back to the report; from the report back to where it was opened."""
+        if isinstance(self.focused, Input):
+            self.query_one("#report-body", VerticalScroll).focus()
+            return
         if self.app.screen is self and len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     # -- showing -----------------------------------------------------------------------------------------------
-    def _counts(self, out: Text, title: str, rows: list[Any]) -> None:
+    def _counts(self, out: Text, title: str, rows: list[Any], group: str | None = None) -> None:
         out.append(f"{title}\n", style="bold")
         if not rows:
             out.append("  " + self.tr("none") + "\n")
             return
         largest = max(r.count for r in rows)
         for r in rows:
-            out.append(f"  {clean(r.label)[:16]:<16} {r.count:>7}  ")
+            label = word(self.tr, group, r.label) if group else clean(r.label)
+            out.append(f"  {label[:16]:<16} {r.count:>7}  ")
             out.append(f"{text_bar(r.count, largest, 30)}\n", style="green" if r.label == "green" else
                        "red" if r.label == "red" else "cyan")
 
@@ -132,9 +143,9 @@ class ReportScreen(SectionScreen):
     def _hours(self, out: Text, hours: list[Any]) -> None:
         """e-CDs per hour as a stacked bar: green lane █ then red lane ▒ (told apart without colour too)."""
         out.append(self.tr("e-CD lanes per hour") + "  ", style="bold")
-        out.append("█ green", style="green")
+        out.append("█ " + word(self.tr, "lane", "green"), style="green")
         out.append("  ")
-        out.append("▒ red\n", style="red")
+        out.append("▒ " + word(self.tr, "lane", "red") + "\n", style="red")
         if not hours:
             out.append("  " + self.tr("none") + "\n")
             return
@@ -160,7 +171,7 @@ class ReportScreen(SectionScreen):
         made = self.tr("Made at {time}", time=data.generated_at.astimezone(zone).strftime("%d-%m-%Y %H:%M"))
         out.append(f"\n{made}\n\n", style="dim")
         self._counts(out, self.tr("Cases opened"), data.opened)
-        self._counts(out, self.tr("e-CD lanes"), data.lanes)
+        self._counts(out, self.tr("e-CD lanes"), data.lanes, "lane")
         self._hours(out, hours)
         self._counts(out, self.tr("Documents issued"), data.doc_types)
         self._duties(out, self.tr("Duties by billing"), data.duties)
@@ -180,7 +191,7 @@ class ReportScreen(SectionScreen):
         if len(data.btd) > LIST_ROWS:
             out.append("  " + self.tr("… and {n} more (see the printed report)", n=len(data.btd) - LIST_ROWS) + "\n")
         self.query_one("#report-text", Static).update(out)
-        self.query_one("#report-state", Static).update(self.tr("p: print · - +: day before / after"))
+        self.query_one("#report-state", Static).update(self.tr("d: another day · - +: day before / after"))
 
     # -- printing ------------------------------------------------------------------------------------------------
     def action_print_report(self) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static, TabbedContent, 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.text import assemble, cells, plain
+from screens.widgets.words import day
 from workstation.i18n import N_
 
 BAR = 30  # characters of a 100 % bar
@@ -44,12 +45,14 @@ class RiskScreen(SectionScreen):
     BINDINGS = [
         Binding("r", "reload", N_("Refresh"), id="risk.reload"),
         Binding("p", "period", N_("Period"), id="risk.period"),
-        Binding("i", "import_profiles", N_("Import profiles"), id="risk.import"),
-        Binding("w", "withdraw", N_("Withdraw profile"), id="risk.withdraw"),
-        Binding("a", "import_prearrival", N_("Import pre-arrival"), id="risk.prearrival"),
+        # named on the screen's hint line: the key bar has no room for them at 80 columns
+        Binding("i", "import_profiles", N_("Import profiles"), id="risk.import", show=False),
+        Binding("w", "withdraw", N_("Withdraw profile"), id="risk.withdraw", show=False),
+        Binding("a", "import_prearrival", N_("Import pre-arrival"), id="risk.prearrival", show=False),
     ]
+    AUTO_FOCUS = "#risk-rates"
     DEFAULT_CSS = """
-    #risk-period { height: 1; color: $text-muted; padding: 0 1; }
+    #risk-period { height: auto; color: $text-muted; padding: 0 1; }
     #risk-rates { height: 1fr; }
     #risk-chart { height: auto; padding: 0 1; }
     .risk-spark-label { height: 1; padding: 0 1; }
@@ -105,7 +108,8 @@ class RiskScreen(SectionScreen):
     def action_reload(self) -> None:
         risk, actor, start, end = self._risk(), self.actor, self.date_from, self.date_to
         self.query_one("#risk-period", Static).update(
-            plain(self.tr("Period {start} to {end}", start=start.isoformat(), end=end.isoformat())))
+            plain(self.tr("Period {start} to {end}", start=day(start), end=day(end)) + " · "
+                  + self.tr("i import profiles · w withdraw · a import pre-arrival")))
 
         def load() -> tuple[Any, Any, Any]:
             return (risk.report(actor, start, end), risk.profiles(),
@@ -120,7 +124,7 @@ class RiskScreen(SectionScreen):
         t = self.query_one("#risk-profiles", DataTable)
         t.clear()
         for p in profiles:
-            valid = f"{p.valid_from.isoformat()}..{p.valid_to.isoformat() if p.valid_to else ''}"
+            valid = f"{day(p.valid_from)}..{day(p.valid_to) if p.valid_to else ''}"
             cond = "; ".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
                              for k, v in p.conditions.items())
             state = self.tr("active") if p.in_force(self.date_to) else self.tr("inactive")
@@ -128,7 +132,7 @@ class RiskScreen(SectionScreen):
         m = self.query_one("#risk-mismatches", DataTable)
         m.clear()
         for x in mismatches:
-            m.add_row(*cells(x.arrival_date.isoformat(), x.kind, x.key, x.detail[:60]))
+            m.add_row(*cells(day(x.arrival_date), x.kind, x.key, x.detail[:60]))
 
     def _show_rates(self, report: Any) -> None:
         t = self.query_one("#risk-rates", DataTable)
@@ -163,13 +167,13 @@ class RiskScreen(SectionScreen):
         wt = self.query_one("#risk-weeks", DataTable)
         wt.clear()
         for w in weeks:
-            wt.add_row(*cells(w.week.isoformat(), f"{pct(w.targeted.rate)} ({w.targeted.hits}/{w.targeted.inspected})",
+            wt.add_row(*cells(day(w.week), f"{pct(w.targeted.rate)} ({w.targeted.hits}/{w.targeted.inspected})",
                               f"{pct(w.random.rate)} ({w.random.hits}/{w.random.inspected})",
                               f"{pct(w.rules.rate)} ({w.rules.hits}/{w.rules.inspected})"))
 
     # -- actions ------------------------------------------------------------------------------------------
     def action_period(self) -> None:
-        from workstation import inputs
+        from workstation.services.audit import parse_day
 
         def chosen(text: str | None) -> None:
             if not text:
@@ -178,15 +182,17 @@ class RiskScreen(SectionScreen):
             try:
                 if len(parts) != 2:
                     raise ValueError
-                start, end = inputs.date(parts[0], "from"), inputs.date(parts[1], "to")
+                start, end = parse_day(parts[0], "from"), parse_day(parts[1], "to")
+                if end < start:
+                    raise ValueError
             except Exception:
-                self.notify(self.tr("Give two dates: YYYY-MM-DD YYYY-MM-DD"), severity="error")
+                self.notify(self.tr("Give two dates: DD-MM-YYYY DD-MM-YYYY"), severity="error")
                 return
             self.date_from, self.date_to = start, end
             self.action_reload()
 
-        self.app.push_screen(PromptModal(self.tr("Period"), self.tr("From and to (YYYY-MM-DD YYYY-MM-DD)"),
-                                         value=f"{self.date_from.isoformat()} {self.date_to.isoformat()}"), chosen)
+        self.app.push_screen(PromptModal(self.tr("Period"), self.tr("From and to (DD-MM-YYYY DD-MM-YYYY)"),
+                                         value=f"{day(self.date_from)} {day(self.date_to)}"), chosen)
 
     def _import(self, title: str, method: str) -> None:
         risk, actor = self._risk(), self.actor

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPa
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.text import cells
+from screens.widgets.words import word
 from workstation.i18n import N_
 
 
@@ -25,16 +26,22 @@ class SupervisorScreen(SectionScreen):
         Binding("u", "unlock", N_("Unlock user"), id="sup.unlock"),
         Binding("v", "verify_audit", N_("Verify audit"), id="sup.verify_audit"),
         Binding("t", "retry_prints", N_("Retry prints"), id="sup.retry_prints"),
-        Binding("d", "find_document", N_("Document"), id="sup.find_document"),
-        Binding("b", "open('dashboard')", N_("Dashboard"), id="sup.dashboard"),
-        Binding("a", "open('audit')", N_("Audit viewer"), id="sup.audit_viewer"),
-        Binding("l", "open('report')", N_("Daily report"), id="sup.daily_report"),
+        # named on the screen's own hint line: the key bar has no room for them at 80 columns
+        Binding("d", "find_document", N_("Document"), id="sup.find_document", show=False),
+        Binding("b", "open('dashboard')", N_("Dashboard"), id="sup.dashboard", show=False),
+        Binding("a", "open('audit')", N_("Audit viewer"), id="sup.audit_viewer", show=False),
+        Binding("l", "open('report')", N_("Daily report"), id="sup.daily_report", show=False),
     ]
+    AUTO_FOCUS = "#sessions"  # arrows and keys work at once; Shift+Tab reaches the tabs
+    DEFAULT_CSS = """
+    #sup-hint { height: auto; padding: 0 1; color: $text-muted; }
+    """
 
     def __init__(self, section=None) -> None:
         super().__init__()
 
     def compose_body(self) -> ComposeResult:
+        yield Static(self.hint_text(), id="sup-hint")
         with TabbedContent(id="sup-tabs"):
             with TabPane(self.tr("Sessions"), id="tab-sessions"):
                 yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
@@ -47,11 +54,29 @@ class SupervisorScreen(SectionScreen):
                 yield ProgressBar(id="audit-progress", show_eta=False)
                 yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
 
+    def hint_text(self) -> str:
+        return self.tr("b dashboard · a audit log · l daily report · d find a document")
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        self.query_one("#sup-hint", Static).update(self.hint_text())
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab chosen by an action key (e, u, t, v) brings its list's cursor with it; a tab chosen on the tab
+        row leaves the focus there (the arrows go on choosing tabs)."""
+        from textual.widgets import Tabs
+
+        if isinstance(self.focused, Tabs):
+            return
+        tables = event.pane.query(DataTable)
+        if tables:
+            tables.first().focus()
+
     def on_mount(self) -> None:
         tr = self.tr
         self.query_one("#sessions", DataTable).add_columns(tr("Login"), tr("Started"), tr("Seen"), tr("Client"))
         self.query_one("#accounts", DataTable).add_columns(tr("Login"), tr("Name"), tr("Roles"), tr("State"))
-        self.query_one("#audit", DataTable).add_columns("#", tr("Time"), tr("User"), tr("Action"), tr("Object"))
+        self.query_one("#audit", DataTable).add_columns("#", tr("Time"), tr("User"), tr("Action"), tr("About"))
         self.query_one("#prints", DataTable).add_columns(tr("Number"), tr("Printer"), tr("Tries"), tr("Error"))
         self.query_one("#audit-progress", ProgressBar).display = False
         self.action_reload()
@@ -79,18 +104,29 @@ class SupervisorScreen(SectionScreen):
         a = self.query_one("#accounts", DataTable)
         a.clear()
         for u in users:
-            state = self.tr("LOCKED") if u.locked else (self.tr("active") if u.active else self.tr("disabled"))
-            a.add_row(*cells(u.login, u.full_name[:24], ",".join(sorted(r.value for r in u.roles)), state),
-                      key=u.login)
+            state = self.tr("locked") if u.locked else (self.tr("active") if u.active else self.tr("disabled"))
+            a.add_row(*cells(u.login, u.full_name[:24], ", ".join(word(self.tr, "role", r.value)
+                                                                  for r in sorted(u.roles, key=lambda r: r.value)),
+                             state), key=u.login)
         au = self.query_one("#audit", DataTable)
         au.clear()
-        from workstation.services.audit import action_label
+        from screens.audit import ACTION_WIDTH, SUBJECT_WIDTH, action_text, subject_text
 
         for e in entries:
-            label = action_label(e.action)
-            au.add_row(*cells(str(e.seq), _t(e.ts, zone), e.actor_login,
-                              f"{self.tr(label)} ({e.action})" if label else e.action,
-                              f"{e.entity_type}:{e.entity_id[:12]}"))
+            action = action_text(self.tr, e.action)
+            action = action if len(action) <= ACTION_WIDTH else action[: ACTION_WIDTH - 1] + "…"
+            au.add_row(*cells(str(e.seq), _t(e.ts, zone), e.actor_login[:10], action,
+                              subject_text(self.tr, e, SUBJECT_WIDTH)), key=str(e.seq))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an audit entry shows it whole (as in the audit viewer)."""
+        if event.data_table.id != "audit" or event.row_key.value is None:
+            return
+        event.stop()
+        from screens.audit import AuditEntryModal
+
+        self.call_service(self.services.audit.entry, self.actor, int(event.row_key.value), group="sup-entry",
+                          on_result=lambda d: self.app.push_screen(AuditEntryModal(d)))
 
     def action_open(self, what: str) -> None:
         """Open the dashboard, the audit viewer or the daily report over this screen (Escape comes back)."""

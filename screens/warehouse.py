@@ -5,6 +5,7 @@ reports by officers, the register itself by supervisors)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
 from screens.widgets.text import cells, esc, plain
+from screens.widgets.words import coded, day
 from workstation.i18n import N_
 
 FILTERS = {"1": "open", "2": "moving", "3": "overdue", "4": "all"}
@@ -39,10 +41,37 @@ REASONS = ("YOR_OVER_THRESHOLD", "NO_LCL_FACILITY", "NO_SPECIAL_FACILITY", "EXCI
 
 
 SOURCE_NAMES = {"entered": N_("reported"), "containers": N_("computed"), "none": N_("unknown")}
+# The grounds' words beside their codes (the codes stay as seed 004 spells them).
+GROUND_TEXT = {
+    "YOR_OVER_THRESHOLD": N_("yard occupancy at or over the standard"),
+    "NO_LCL_FACILITY": N_("no LCL storage at the origin"),
+    "NO_SPECIAL_FACILITY": N_("no special storage at the origin"),
+    "EXCISE_RIBBON_AT_DESTINATION": N_("excise ribbons put on at the destination"),
+    "CONSOLIDATED_MASTER_BL": N_("consolidated cargo under a master B/L"),
+    "STAGNATION_RISK": N_("risk of stagnation"),
+    "MASTER_AWB_FORWARDER": N_("master AWB of a forwarder"),
+    "RUSH_HANDLING": N_("rush handling"),
+    "POSTAL_GOODS": N_("postal goods"),
+}
+APPLICANT_TEXT = {"origin": N_("origin TPS"), "destination": N_("destination TPS")}
+# A movement's direction. TODO(lead): a "plp_move" group in screens/widgets/words.py.
+DIRECTION_TEXT = {"OUT": N_("Gate-out"), "IN": N_("Gate-in")}
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def _t(ts, zone) -> str:
-    return ts.astimezone(zone).strftime("%d-%m %H:%M") if ts else "-"
+    """A moment as every screen shows it: DD-MM-YYYY HH:MM in the office's zone."""
+    return f"{day(ts.astimezone(zone))} {ts.astimezone(zone):%H:%M}" if ts else "-"
+
+
+def _days(text: str) -> str:
+    """Dates inside a service's text ("001234 / 2026-11-18") as DD-MM-YYYY."""
+    return _ISO_DAY.sub(lambda m: f"{m[3]}-{m[2]}-{m[1]}", text)
+
+
+def ground_text(tr, code: str) -> str:
+    """A PLP ground: its code as spelled, with the translated words beside it."""
+    return f"{code} — {tr(GROUND_TEXT[code])}" if code in GROUND_TEXT else code
 
 
 def _pct(p) -> str:
@@ -106,7 +135,11 @@ class WarehouseScreen(SectionScreen):
             tr("Request"), tr("State"), tr("Route"), tr("Lines"), tr("In"), "!", tr("PLP number"))
         self.query_one("#plp-tps", DataTable).add_columns(
             "TPS", "TEU", "YOR %", "m³", "SOR %", tr("Limit"), tr("Facilities"), tr("Source"), tr("Operator"))
+        self.query_one("#plp-queue", DataTable).focus()  # arrows and Enter work at once (#12 item 2)
         self.action_reload()
+
+    def on_descendant_focus(self, _event) -> None:
+        self.refresh_bindings()  # the keys are hidden while the search field has the focus
 
     # -- tabs and keys -------------------------------------------------------------------------------------
     def _on_tps_tab(self) -> bool:
@@ -116,6 +149,8 @@ class WarehouseScreen(SectionScreen):
             return False
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if isinstance(self.focused, Input):
+            return False  # every key of this screen is a letter or digit: in the search field it types (#12)
         if action in ("occupancy", "edit_tps"):
             return self._on_tps_tab() or None  # greyed out on the requests tab
         if action in ("filter", "search"):
@@ -156,7 +191,7 @@ class WarehouseScreen(SectionScreen):
         t = self.query_one("#plp-queue", DataTable)
         t.clear()
         for r in rows:
-            t.add_row(*cells(r.reference, r.state, f"{r.origin}→{r.destination}", f"{r.approved}/{r.lines}",
+            t.add_row(*cells(r.reference, coded(self.tr, "plp_state", r.state), f"{r.origin}→{r.destination}", f"{r.approved}/{r.lines}",
                              str(r.moved_in), str(r.overdue or ""), r.plp_number or "-"), key=str(r.case_id))
         label = self.tr("Occupancy %")
         self.query_one("#plp-yor", Static).update(f"[b]{label}[/b] " + escape(occupancy_strip(tps)))
@@ -214,9 +249,10 @@ class WarehouseScreen(SectionScreen):
 
             def done(d) -> None:
                 if d.refusals:
-                    self.notify(f"{d.case.reference}: {d.case.state} — " + ", ".join(d.refusals), severity="warning")
+                    self.notify(f"{d.case.reference}: {coded(self.tr, 'plp_state', d.case.state)} — "
+                                + ", ".join(d.refusals), severity="warning")
                 else:
-                    self.notify(f"{d.case.reference}: {d.case.state}")
+                    self.notify(f"{d.case.reference}: {coded(self.tr, 'plp_state', d.case.state)}")
                 self.action_reload()
 
             self.background(work, done, group="plp-import")
@@ -266,7 +302,7 @@ class PlpRequestModal(Modal):
 
     CSS_PATH = "warehouse.tcss"
     BINDINGS = [
-        Binding("escape", "close", N_("Close"), id="plpreq.close"),
+        Binding("escape,f3", "close", N_("Back to the queue"), id="plpreq.close"),
         Binding("a", "mark(True)", N_("Approve line"), id="plpreq.approve_line"),
         Binding("x", "mark(False)", N_("Reject line"), id="plpreq.reject_line"),
         Binding("s", "submit", N_("Decide"), id="plpreq.decide"),
@@ -327,9 +363,12 @@ class PlpRequestModal(Modal):
         stated, registry, advice = tr("stated"), tr("registry"), tr("Advice")
         plp_line = f"{d.plp_number} ({d.plp_date:%d-%m-%Y})" if d.plp_number and d.plp_date else (d.plp_number or "")
         reg = " / ".join(_num(x) for x in d.registry_yor)
-        head = [f"[b]{escape(d.case.reference)}[/b]  {d.case.state}  {escape(plp_line)}",
-                f"{esc(d.origin)} → {esc(d.destination)}   {applicant}: {esc(d.operator)} ({esc(d.applicant)})",
-                f"{ground}: {esc(d.reason)}   BC 1.1: {esc(d.bc11)}",
+        state = esc(coded(tr, "plp_state", d.case.state))
+        who = tr(APPLICANT_TEXT[d.applicant]) if d.applicant in APPLICANT_TEXT else d.applicant
+        head = [f"[b]{escape(d.case.reference)}[/b]  {state}  {escape(plp_line)}",
+                f"{esc(d.origin)} → {esc(d.destination)}   {applicant}: {esc(d.operator)} ({esc(who)})",
+                f"{ground}: {esc(ground_text(tr, d.reason))}",
+                f"BC 1.1: {esc(_days(d.bc11))}",
                 f"YOR %: {stated} {_num(d.stated_yor[0])} / {_num(d.stated_yor[1])}, {registry} {reg}",
                 f"{refusals}: {', '.join(d.refusals) or '-'}   {ruleset}: {d.ruleset}"]
         if d.warnings:
@@ -343,24 +382,24 @@ class PlpRequestModal(Modal):
         row = t.cursor_row
         t.clear()
         for ln in d.lines:
-            state = ln.state
+            state = coded(tr, "plp_line", ln.state)
             if ln.seq in self.decisions and self._can("mark"):
                 ok, _reason = self.decisions[ln.seq]
                 state = ("→ " + tr("approve")) if ok else ("→ " + tr("reject"))
             note = (ln.reason or (self.decisions.get(ln.seq, (True, ""))[1])) + (" ⚠" if ln.overdue else "")
-            storage = ln.storage_due.strftime("%d-%m-%Y") if ln.storage_due else "-"
+            storage = day(ln.storage_due)
             t.add_row(*cells(str(ln.seq), ln.what, state, _t(ln.out_at, zone), _t(ln.in_at, zone), note[:22],
                              _t(ln.due_at, zone), storage), key=str(ln.seq))
         if t.row_count:
             t.move_cursor(row=min(row, t.row_count - 1))
         t.focus()
-        moves = [f"{m.seq} {m.direction} {m.tps} {_t(m.at, zone)} {m.truck_plate} {','.join(m.seals) or '-'} "
-                 f"({m.read_by})" for m in d.movements[-3:]]
+        moves = [f"{m.seq} {tr(DIRECTION_TEXT.get(m.direction, m.direction))} {m.tps} {_t(m.at, zone)} "
+                 f"{m.truck_plate} {','.join(m.seals) or '-'} ({m.read_by})" for m in d.movements[-3:]]
         self.query_one("#plp-moves", Static).update(escape("\n".join(moves)))
         # the keys that apply now, as the bindings say them (derived from the workflow table, like the footer)
         keys = [f"{b.key.upper()} {tr(b.description)}" for b in self.BINDINGS
                 if b.action != "close" and self._binding_applies(b.action)]
-        self.query_one("#plp-keys", Static).update(" · ".join([*keys, "Esc"]))
+        self.query_one("#plp-keys", Static).update(" · ".join([*keys, "Esc/F3 " + tr("Back to the queue")]))
 
     def _binding_applies(self, action: str) -> bool:
         name, _, arg = action.partition("(")
@@ -418,7 +457,7 @@ class PlpRequestModal(Modal):
 
     def _decided(self, d) -> None:
         self.decisions.clear()
-        self.notify(f"{d.case.reference}: {d.case.state} {d.plp_number or ''}")
+        self.notify(f"{d.case.reference}: {coded(self.tr, 'plp_state', d.case.state)} {d.plp_number or ''}")
         self._show(d)
 
     def _failed(self, exc: Exception) -> None:
@@ -436,7 +475,8 @@ class PlpRequestModal(Modal):
             return fn(actor, d.case.id, d.case.version, seq, truck_plate=values["truck_plate"],
                       seals=values["seals"])
 
-        self.app.push_screen(movement_form(self.tr, direction, seq, record),
+        out = next((m for m in reversed(d.movements) if m.seq == seq and m.direction == "OUT"), None)
+        self.app.push_screen(movement_form(self.tr, direction, seq, record, known=out),
                              lambda done: self._show(done) if done is not None else self._load())
 
     def action_cancel_request(self) -> None:
@@ -459,13 +499,21 @@ class PlpRequestModal(Modal):
             self.app.push_screen(DocumentModal(self.detail.documents[-1]))
 
 
-def movement_form(tr, direction: str, seq: int, record) -> FormModal:
-    """Truck plate and seal numbers for a gate-out or gate-in recorded by hand; `record(values)` saves it."""
+def movement_form(tr, direction: str, seq: int, record, known=None) -> FormModal:
+    """Truck plate and seal numbers for a gate-out or gate-in recorded by hand; `record(values)` saves it. A
+    gate-in is prefilled with what the gate-out recorded (`known`, a MovementView): the same truck and seals
+    normally arrive; the officer corrects what differs (a changed seal is then flagged by the service)."""
     title = tr("Gate-out at the origin") if direction == "OUT" else tr("Gate-in at the destination")
+    plate = known.truck_plate if known is not None else ""
+    seals = ", ".join(known.seals) if known is not None else ""
+    note = tr("Prefilled from the gate-out: correct what differs.") if known is not None else ""
+    # placeholders say what to type, never a value that looks typed (issue #12 item 3)
     return FormModal(f"{title} — {tr('line')} {seq}",
-                     [FormField("truck_plate", N_("Truck plate"), max_length=16, placeholder="B 1234 XYZ"),
-                      FormField("seals", N_("Seal numbers (comma separated)"), max_length=200)],
-                     record, id_prefix="move-")
+                     [FormField("truck_plate", N_("Truck plate"), plate, max_length=16,
+                                placeholder=tr("as on the truck")),
+                      FormField("seals", N_("Seal numbers (comma separated)"), seals, max_length=200,
+                                placeholder=tr("empty: no seal"))],
+                     record, note=note, id_prefix="move-")
 
 
 # ==========================================================================================================
@@ -480,7 +528,7 @@ class PlpEntryModal(Modal):
 
     CSS_PATH = "warehouse.tcss"
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="plpnew.cancel"),
+        Binding("escape,f3", "cancel", N_("Cancel"), id="plpnew.cancel"),
         Binding("ctrl+t", "check", N_("Check"), id="plpnew.check"),
         Binding("ctrl+s", "save", N_("Register"), id="plpnew.save"),
     ]
@@ -501,8 +549,8 @@ class PlpEntryModal(Modal):
                 yield Select([(tr("origin TPS"), "origin"), (tr("destination TPS"), "destination")], value="origin",
                              allow_blank=False, id="new-applicant", compact=True)
                 yield Label(tr("Ground"), classes="plpnew-label2")
-                yield Select([(r, r) for r in REASONS], value=REASONS[0], allow_blank=False, id="new-reason",
-                             compact=True)
+                yield Select([(ground_text(tr, r), r) for r in REASONS], value=REASONS[0], allow_blank=False,
+                             id="new-reason", compact=True)
             with Horizontal(classes="plpnew-row"):
                 yield Label(tr("Origin TPS"), classes="plpnew-label")
                 yield Select(codes, id="new-origin", compact=True, prompt="-")
@@ -517,19 +565,19 @@ class PlpEntryModal(Modal):
                 yield Label(tr("Port"), classes="plpnew-label")
                 yield Input(port, id="new-port", max_length=5, compact=True)
                 yield Label("BC 1.1", classes="plpnew-label2")
-                yield Input(id="new-bc11", max_length=6, compact=True, placeholder="001234")
-                yield Input(id="new-bc11-date", max_length=10, compact=True, placeholder="dd-mm-yyyy")
+                yield Input(id="new-bc11", max_length=6, compact=True, placeholder=tr("6 digits"))
+                yield Input(id="new-bc11-date", max_length=10, compact=True, placeholder=tr("DD-MM-YYYY"))
             with Horizontal(classes="plpnew-row"):
                 yield Label(tr("Import declared"), classes="plpnew-label")
                 yield Checkbox("", False, id="new-declared", compact=True)
             yield Label(tr("Containers: number and size, one per line"))
             yield TextArea(id="new-containers", soft_wrap=False, tab_behavior="focus", compact=True,
-                           placeholder="CSQU3054383 40")
+                           placeholder=tr("e.g. CSQU3054383 40 (number, size in feet)"))
             yield Label(tr("Packages: B/L or AWB, quantity, kind, one per line"))
             yield TextArea(id="new-packages", soft_wrap=False, tab_behavior="focus", compact=True,
-                           placeholder="MAEU123456789 12 PK")
+                           placeholder=tr("e.g. MAEU123456789 12 PK (B/L, quantity, kind)"))
             yield Static(id="plpnew-result")
-            yield Static(tr("Ctrl+T check · Ctrl+S register · Esc cancel"), id="plpnew-hint")
+            yield Static(tr("Ctrl+T check · Ctrl+S register · Esc/F3 cancel"), id="plpnew-hint")
 
     def on_mount(self) -> None:
         self.query_one("#new-applicant", Select).focus()

@@ -56,7 +56,12 @@ def internal_error_line(exc: BaseException) -> str:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` the sub-commands of that one module."""
-    parser = _Parser(prog="workstation", description="DJBC customs officer workstation")
+    parser = _Parser(prog="workstation", description="DJBC customs officer workstation: without a COMMAND, the "
+                     "terminal UI on the configured database (it needs a terminal; the first run creates the "
+                     "database and asks for the office and the first administrator).",
+                     epilog="Exit status: 0 success, 1 a refusal (the rules or the state of a case), 2 bad input "
+                     "or configuration (one line on stderr naming the field). `workstation COMMAND --help` says "
+                     "what each command does.")
     parser.add_argument("--config", metavar="FILE", help="configuration TOML (else WORKSTATION_CONFIG, else user config dir)")
     parser.add_argument("--version", action="version", version="%(prog)s " + _version())
     parser.add_argument("--ssh-user", metavar="LOGIN",
@@ -64,7 +69,22 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only else COMMAND_MODULES:
         importlib.import_module(f"workstation.commands.{name}").register(sub)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Every `COMMAND --help` says what the command does: a sub-command registered with a one-line `help`
+    and no `description` gets that line as its description (argparse shows `help` only in its parent's list)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, child in action.choices.items():
+            if not child.description and helps.get(name):
+                text = str(helps[name])
+                child.description = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+            _describe(child)
 
 
 def _version() -> str:
@@ -108,6 +128,11 @@ def _setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
             data_dir = Path(args.dir)  # the demo keeps its log beside its database
     except Exception:  # e.g. an unreadable config file: the command itself reports it, in one line
         data_dir, level = None, "INFO"
+    creates = getattr(args, "command", None) == "db" and getattr(args, "db_command", None) == "upgrade"
+    if not tui and not creates and data_dir is not None and not Path(data_dir).is_dir():
+        # a one-shot command on an unconfigured machine creates nothing, not even a log directory (its
+        # warnings still reach stderr); the TUI's first run and `db upgrade` create the data directory
+        data_dir = None
     logs.setup(data_dir, level=level, console=not tui)
 
 

@@ -1,7 +1,11 @@
 """The one form dialog of the app: one line per field, keyboard first.
 
 Enter moves to the next field and submits on the last one; Ctrl+S (or F2) submits from anywhere; Escape (or F3,
-for terminals where a lone Escape is slow) cancels. `submit(values)` runs off the UI thread through
+for terminals where a lone Escape is slow) cancels — after a confirmation when a value was changed (nothing
+typed is thrown away by one stray key). A `kind="date"` field is typed and shown as DD-MM-YYYY and handed to
+`submit` as a `datetime.date` (None when empty); a wrong date is refused in the form, naming the format.
+Placeholders are hints, never look like values: shown dim and italic, and an `example` is shown as
+"e.g. …" / "contoh: …". Labels wrap to a second line instead of being cut. `submit(values)` runs off the UI thread through
 `call_service`; its result closes the dialog (the dialog's result is what `submit` returned). An error is shown
 under the form and, when it names a field of the form (`exc.field`), under that field too, which gets the focus;
 the values stay, so the officer corrects and submits again. Fits 80×24: the fields scroll when there are many.
@@ -11,6 +15,8 @@ the values stay, so the officer corrects and submits again. Fits 80×24: the fie
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +25,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 from screens.base import Modal
+from screens.dialogs import ConfirmModal
+from workstation.domain.errors import ErrorCode
+from workstation.errors import InputError
 from workstation.i18n import N_
+
+DATE_HINT = "DD-MM-YYYY"  # the one date format of every form and view (words.day shows it)
+_DMY = re.compile(r"([0-9]{1,2})[-./]([0-9]{1,2})[-./]([0-9]{4})")
 
 TRUE_TEXTS = ("1", "y", "yes", "true", "on")
 
@@ -30,17 +42,46 @@ TRUE_TEXTS = ("1", "y", "yes", "true", "on")
 @dataclass(frozen=True)
 class FormField:
     """One line of a form. `label` is English (translated when shown; an already translated label passes
-    through). `kind`: text | check | select; a select's `options` are (label, value) pairs and its `value` one
-    of them (the first when empty). A check's `value` is true for 1/y/yes/true/on."""
+    through). `kind`: text | check | select | multi | date; a select's `options` are (label, value) pairs and
+    its `value` one of them (the first when empty); a multi (a list of choices, several may be ticked: roles)
+    has the same `options`, its `value` the ticked values comma separated, and hands a list to `submit`. A
+    check's `value` is true for 1/y/yes/true/on. A date's `value` is a `datetime.date` or DD-MM-YYYY text.
+    `placeholder` is a hint (shown dim: "as declared"); `example` a sample value, shown as "e.g. …", so it
+    cannot be mistaken for a filled value. `restrict`: a regular expression the typed text must match
+    (e.g. r"[0-9]*")."""
 
     name: str
     label: str
-    value: str = ""
+    value: Any = ""
     kind: str = "text"
     options: Sequence[tuple[str, str]] = ()
     max_length: int = 500
     placeholder: str = ""
     password: bool = False
+    example: str = ""
+    restrict: str | None = None
+
+
+def parse_day(raw: str, field: str) -> dt.date | None:
+    """A DD-MM-YYYY text (also D-M-YYYY, with . or /) as a date; None when empty. Raises InputError
+    DATE_FORMAT_DMY or NOT_A_DATE, naming `field`."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    m = _DMY.fullmatch(raw)
+    if m is None:
+        raise InputError("date must be DD-MM-YYYY", field=field, code=ErrorCode.DATE_FORMAT_DMY)
+    try:
+        return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        raise InputError("not a calendar date", field=field, code=ErrorCode.NOT_A_DATE,
+                         params={"value": raw}) from None
+
+
+def _initial(f: FormField) -> str:
+    if isinstance(f.value, dt.date):
+        return f.value.strftime("%d-%m-%Y")
+    return "" if f.value is None else str(f.value)
 
 
 def field_candidates(field: str | None) -> list[str]:
@@ -64,11 +105,13 @@ class FormModal(Modal):
                            background: $surface; padding: 0 1; }
     FormModal #form-help { color: $text-muted; height: auto; max-height: 3; }
     FormModal #form-fields { height: auto; max-height: 16; }
-    FormModal .form-row { height: 1; }
-    FormModal .form-row Label { width: 24; }
+    FormModal .form-row { height: auto; }
+    FormModal .form-row Label { width: 24; height: auto; max-height: 2; padding-right: 1; }
     FormModal .form-row.-invalid Label { color: $error; text-style: bold; }
     FormModal .form-row Input, FormModal .form-row Select, FormModal .form-row Checkbox { width: 1fr; }
     FormModal .form-row Input { background: $boost; }
+    FormModal .form-row Input > .input--placeholder { color: $text-disabled; text-style: italic; }
+    FormModal .form-row SelectionList { height: auto; max-height: 6; }
     FormModal .form-field-error { color: $error; height: auto; padding-left: 24; display: none; }
     FormModal .form-field-error.-shown { display: block; }
     FormModal #form-error { color: $error; height: auto; }
@@ -86,6 +129,7 @@ class FormModal(Modal):
         self.note = note or help_text
         self.id_prefix = id_prefix  # widget ids are f"{id_prefix}{name}"
         self.busy = False
+        self._initial: dict[str, Any] | None = None  # the values as opened: a change asks before discarding
 
     # -- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -96,40 +140,80 @@ class FormModal(Modal):
             with VerticalScroll(id="form-fields"):
                 for f in self.fields:
                     with Horizontal(classes="form-row", id=f"form-row-{f.name}"):
-                        yield Label(self.tr(f.label))
+                        yield Label(self.tr(f.label), id=f"form-label-{f.name}")
                         yield self._widget(f)
                     yield Static(id=f"form-row-{f.name}-error", classes="form-field-error")
             yield Static(id="form-error")
-            yield Static(self.tr("Ctrl+S save · Esc cancel"), id="form-hint")
+            yield Static(self.hint_text(), id="form-hint")
 
-    def _widget(self, f: FormField) -> Input | Select[str] | Checkbox:
+    def refresh_language(self) -> None:
+        """F12 while the form is open: labels and the hint in the new language; typed values stay."""
+        for f in self.fields:
+            self.query_one(f"#form-label-{f.name}", Label).update(self.tr(f.label))
+        self.query_one("#form-hint", Static).update(self.hint_text())
+
+    def hint_text(self) -> str:
+        return self.tr("Ctrl+S save · Enter next field · Esc/F3 cancel")
+
+    def _widget(self, f: FormField) -> Input | Select[str] | Checkbox | SelectionList[str]:
         wid = self.id_prefix + f.name
+        value = _initial(f)
         if f.kind == "check":
-            return Checkbox("", f.value.strip().lower() in TRUE_TEXTS, id=wid, compact=True)
+            return Checkbox("", value.strip().lower() in TRUE_TEXTS, id=wid, compact=True)
         if f.kind == "select":
-            options = [(self.tr(label), value) for label, value in f.options]
-            return Select(options, value=f.value or options[0][1], allow_blank=False, id=wid, compact=True)
-        return Input(f.value, placeholder=f.placeholder, password=f.password, max_length=f.max_length, id=wid,
-                     compact=True)
+            options = [(self.tr(label), v) for label, v in f.options]
+            return Select(options, value=value or options[0][1], allow_blank=False, id=wid, compact=True)
+        if f.kind == "multi":
+            ticked = {v.strip() for v in value.split(",") if v.strip()}
+            return SelectionList[str](*[(self.tr(label), v, v in ticked) for label, v in f.options], id=wid,
+                                      compact=True)
+        placeholder = self.tr(f.placeholder) if f.placeholder else ""
+        if f.kind == "date":
+            placeholder, max_length, restrict = DATE_HINT, 10, r"[0-9./-]*"
+        else:
+            max_length, restrict = f.max_length, f.restrict
+        if f.example:
+            example = self.tr("e.g. {example}", example=f.example)
+            placeholder = f"{placeholder} ({example})" if placeholder else example
+        return Input(value, placeholder=placeholder, password=f.password, max_length=max_length,
+                     restrict=restrict, id=wid, compact=True)
 
     def on_mount(self) -> None:
-        editable = self.query("Input, Select, Checkbox")
+        editable = self.query("Input, Select, Checkbox, SelectionList")
         if editable:
             editable.first().focus()
+        self._initial = self._raw_values()
 
     # -- values ----------------------------------------------------------------------------------------------
     def widget(self, name: str) -> Input | Select[str] | Checkbox:
         return self.query_one(f"#{self.id_prefix}{name}")  # type: ignore[return-value]
 
+    def _raw_values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            w = self.widget(f.name)
+            out[f.name] = list(w.selected) if isinstance(w, SelectionList) else w.value
+        return out
+
     def values(self) -> dict[str, Any]:
-        """name → str for text and select fields, bool for checks."""
-        return {f.name: self.widget(f.name).value for f in self.fields}
+        """name → str for text and select fields, bool for checks, list[str] for multi, date | None for dates
+        (raises InputError naming the field for a date not DD-MM-YYYY)."""
+        raw = self._raw_values()
+        for f in self.fields:
+            if f.kind == "date":
+                raw[f.name] = parse_day(raw[f.name], f.name)
+        return raw
+
+    @property
+    def changed(self) -> bool:
+        """True when a value differs from what the form opened with."""
+        return self._initial is not None and self._raw_values() != self._initial
 
     # -- keys ------------------------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter: next field, or submit on the last one."""
         event.stop()
-        editable = list(self.query("Input, Select, Checkbox"))
+        editable = list(self.query("Input, Select, Checkbox, SelectionList"))
         if editable and event.input is editable[-1]:
             self.action_save()
         else:
@@ -138,9 +222,13 @@ class FormModal(Modal):
     def action_save(self) -> None:
         if self.busy:  # a second Ctrl+S while the first is saving would do the work twice
             return
-        self.busy = True
-        values = self.values()
         self._clear_errors()
+        try:
+            values = self.values()
+        except InputError as exc:  # a date typed wrong: said in the form, nothing sent
+            self._failed(exc)
+            return
+        self.busy = True
         self.query_one("#form-error", Static).update(self.tr("Saving…"))
         self.call_service(self.submit_fn, values, group="form-save", on_result=self._saved, on_error=self._failed)
 
@@ -149,7 +237,17 @@ class FormModal(Modal):
         self.dismiss(result)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.changed:
+            self.dismiss(None)
+            return
+        self.app.push_screen(ConfirmModal(self.tr("Discard the changes?"),
+                                          self.tr("The values typed in this form will be lost."),
+                                          yes=self.tr("Discard"), no=self.tr("Keep editing")),
+                             callback=self._discard_answer)
+
+    def _discard_answer(self, discard: bool | None) -> None:
+        if discard:
+            self.dismiss(None)
 
     # -- errors ----------------------------------------------------------------------------------------------
     def _clear_errors(self) -> None:

@@ -21,6 +21,7 @@ from rich.cells import cell_len
 from textual.widgets import Static
 
 from screens.widgets.text import plain
+from screens.widgets.words import word
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,8 @@ class StatusBar(Static):
         settings = app.settings  # type: ignore[attr-defined]
         actor = getattr(app, "actor", None)
         now = app.clock().astimezone(settings.zone)  # type: ignore[attr-defined]
-        who = f"{actor.login} ({','.join(sorted(r.value for r in actor.roles))})" if actor else tr("not logged in")
+        roles = ", ".join(word(tr, "role", r.value) for r in sorted(actor.roles, key=lambda r: r.value)) if actor else ""
+        who = f"{actor.login} ({roles})" if actor else tr("not logged in")
         unit = settings.unit_code or "-"
         backend = getattr(app, "backend_label", "…")
         devices = getattr(app, "device_summary", "-")

@@ -27,14 +27,23 @@ async def test_find_preview_reprint_and_void(services, users, make_app):
         assert isinstance(app.screen, DocumentModal)
         text = str(app.screen.query_one("#doc-text").render())
         assert doc.number in text and "PT Maju Jaya" in text
+        # never printed: the key is "Print" and the next print is the original
+        assert _shown_keys(app) >= {"print"} and "reprint" not in _shown_keys(app)
+        assert "original" in str(app.screen.query_one("#doc-mark").render())
         await pilot.press("p")
         await settle(app, pilot)
+        exported = services.settings.data_dir / "exports" / (doc.number.replace("/", "_") + ".pdf")
+        original = exported.read_bytes()
+        # printed once: the same key now reprints, and the screen shows the mark the reprint will carry
+        assert "reprint" in _shown_keys(app) and "print" not in _shown_keys(app)
+        assert "SALINAN / COPY ke-1" in str(app.screen.query_one("#doc-mark").render())
         await pilot.press("p")
         await settle(app, pilot)
         assert services.documents.prints_of(doc.number) == 2
-        exported = services.settings.data_dir / "exports" / (doc.number.replace("/", "_") + ".pdf")
-        assert exported.exists()
+        reprint = exported.with_name(exported.stem + "-reprint-1.pdf")
+        assert reprint.exists() and exported.read_bytes() == original  # the original's file is untouched
         assert "SALINAN" in str(app.screen.query_one("#doc-text").render())  # the next print is a copy
+        assert "SALINAN / COPY ke-2" in str(app.screen.query_one("#doc-mark").render())
         await pilot.press("x")
         await pilot.pause()
         app.screen.query_one("Input").value = "importir salah"
@@ -53,6 +62,11 @@ async def test_find_preview_reprint_and_void(services, users, make_app):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, DocumentModal)  # unknown number: message, no empty viewer
+
+
+def _shown_keys(app) -> set[str]:
+    """The actions the key bar offers now (check_action hides the rest)."""
+    return {b.binding.action for b in app.screen.active_bindings.values() if b.enabled and b.binding.show}
 
 
 async def test_a_jammed_printer_leaves_the_screen_and_other_writes_free(services, users, make_app, monkeypatch):

@@ -203,3 +203,82 @@ def test_superset_of_the_two_old_forms():
     FormField("pw", "Password", placeholder="secret", password=True)
     FormModal("t", [], lambda v: v, note="n")
     assert FormModal("t", [], lambda v: v, help_text="h").note == "h"
+
+
+# -- #12 item 3: dates, placeholders, the discard confirmation ------------------------------------------------
+async def test_a_date_field_is_typed_dd_mm_yyyy_and_handed_over_as_a_date():
+    import datetime as dt
+
+    app = FormApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = app.open([FormField("day", "Arrival date", kind="date")], lambda v: v["day"])
+        await pilot.pause()
+        field = modal.query_one("#form-day", Input)
+        assert field.placeholder == "DD-MM-YYYY"
+        await pilot.press(*"2026-11-30", "ctrl+s")
+        await settle(app, pilot)
+        assert app.results == [] and "DD-MM-YYYY" in str(modal.query_one("#form-error", Static).render())
+        assert modal.query_one("#form-row-day").has_class("-invalid") and app.focused is field
+        field.value = "31-02-2026"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.results == [] and "calendar" in str(modal.query_one("#form-error", Static).render())
+        field.value = "30-11-2026"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.results == [dt.date(2026, 11, 30)]
+
+
+async def test_an_example_placeholder_reads_as_a_hint_not_a_value():
+    app = FormApp(lang="id")
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = app.open([FormField("code", "Office code", example="040300")], lambda v: v)
+        await pilot.pause()
+        assert modal.query_one("#form-code", Input).placeholder == "contoh: 040300"
+
+
+async def test_escape_on_a_changed_form_asks_before_throwing_it_away():
+    from screens.dialogs import ConfirmModal
+
+    app = FormApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = app.open(FIELDS, pay)
+        await pilot.pause()
+        await pilot.press("escape")  # nothing changed: closes at once
+        await pilot.pause()
+        assert app.results == [None]
+        modal = app.open(FIELDS, pay)
+        await pilot.pause()
+        await pilot.press(*"12")
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # keep editing: the typed value stays
+        await pilot.pause()
+        assert app.screen is modal and modal.query_one("#form-ntpn", Input).value == "12"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter")  # discard
+        await pilot.pause()
+        assert app.results == [None, None] and app.screen is not modal
+
+
+async def test_a_long_label_wraps_to_two_lines_instead_of_being_cut():
+    app = FormApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = app.open([FormField("id", "Identity (KTP / ID card / passport number)")], lambda v: v)
+        await pilot.pause()
+        label = modal.query_one("#form-label-id")
+        assert label.size.height == 2
+
+
+async def test_a_multi_choice_field_hands_over_the_ticked_values():
+    app = FormApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = app.open([FormField("roles", "Roles", "officer", kind="multi",
+                                    options=[(r, r) for r in ("officer", "inspector", "examiner", "supervisor",
+                                                             "admin")])], lambda v: v["roles"])
+        await pilot.pause()
+        await pilot.press("end", "space", "ctrl+s")
+        await settle(app, pilot)
+        assert app.results == [["officer", "admin"]]

@@ -149,7 +149,7 @@ async def test_the_barrier_closes_after_the_passage_and_at_once_on_a_refusal(ser
             # 1. released: open for this truck, which drives through the loop; the barrier closes by itself
             reader.scan("CSQU3054383")
             assert await _until(pilot, lambda: screen.last_decision is not None and screen.last_decision.open)
-            assert await _until(pilot, lambda: "BUKA" in line())  # the device reported the arm up
+            assert await _until(pilot, lambda: "terbuka" in line())  # the device reported the arm up
             assert await _until(pilot, lambda: len(audited()) == 2 and screen.barrier_state == "closed")
             assert "tertutup" in line()
             assert [a[1:] for a in audited()][1] == ("close", "passage")
@@ -159,12 +159,12 @@ async def test_the_barrier_closes_after_the_passage_and_at_once_on_a_refusal(ser
             services.ctx.settings = with_overrides(services.ctx.settings, gate=cfg)
             reader.scan("CSQU3054383")
             assert await _until(pilot, lambda: screen.barrier_state == "open")
-            assert "BUKA" in line()
+            assert "terbuka" in line()
             # 3. ... and the next truck, refused, closes it at once: it never finds the barrier open
             reader.scan("MSCU6639871")
             assert await _until(pilot, lambda: not screen.last_decision.open)
             assert await _until(pilot, lambda: screen.barrier_state == "closed")
-            assert "tertutup" in line() and "BUKA" not in line()
+            assert "tertutup" in line() and "terbuka" not in line()
             assert audited()[-1] == ("siti", "close", "refused: MSCU6639871")
             assert barrier.mechanism.commands == ["open", "close", "open", "close"]
             # the close key: an F-key, nothing typed into the container field

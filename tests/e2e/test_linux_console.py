@@ -78,3 +78,46 @@ def test_console_driver_maps_what_it_writes():
     driver._writer_thread = Writer()
     driver.write("\x1b[1;36m╭─ Loket ━╮\x1b[0m ●")
     assert written == ["\x1b[1;36m┌─ Loket ─┐\x1b[0m •"]
+
+
+# -- #12 item 6: colours and glyphs on the console ---------------------------------------------------------------
+def test_ansi_red_stays_red_in_sixteen_colours():
+    from rich.color import Color, ColorSystem
+    from rich.segment import Segment
+    from rich.style import Style
+
+    from screens.vt import VGA_THEME, SixteenColours
+
+    red = Color.from_triplet(VGA_THEME.ansi_colors[1])
+    assert red.downgrade(ColorSystem.STANDARD).number == 1  # the badge's red is red, not magenta (5)
+    [seg] = SixteenColours().apply([Segment("RED", Style.parse("white on #f4005f"))], None)
+    assert seg.style.bgcolor.triplet == VGA_THEME.ansi_colors[5]  # Monokai's "red" is what turned magenta
+
+
+async def test_on_the_console_a_checked_box_differs_by_its_glyph_and_fields_are_blue(users, make_app, monkeypatch):
+    from textual.widgets import Checkbox, Input
+
+    monkeypatch.setenv("WORKSTATION_CONSOLE_COLOURS", "1")
+    app = make_app()
+    assert app.console_mode and app.ansi_theme_dark is not None
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        on, off = Checkbox("a", True), Checkbox("b", False)
+        await app.screen.mount(on, off)
+        await pilot.pause()
+        assert "X" in str(on.render()) and "X" not in str(off.render())
+        field = app.screen.query_one("#password", Input)
+        assert field.styles.background.rgb != app.screen.styles.background.rgb
+
+
+async def test_off_the_console_checkboxes_keep_textuals_look(make_app, monkeypatch):
+    from textual.widgets import Checkbox
+
+    monkeypatch.delenv("WORKSTATION_CONSOLE_COLOURS", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        off = Checkbox("b", False)
+        await app.screen.mount(off)
+        await pilot.pause()
+        assert "X" in str(off.render())

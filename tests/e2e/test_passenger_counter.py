@@ -42,15 +42,13 @@ async def wedge(app, pilot, code: str) -> None:
 
 
 async def fill(app, pilot, **values: str) -> None:
-    """Fill the open form and submit it (Enter on its last field)."""
+    """Fill the open form and submit it (Ctrl+S, the form's submit key)."""
     form = app.screen
     assert isinstance(form, FormModal)
     for name, value in values.items():
         form.query_one(f"#form-{name}").value = value
-    last = list(form.query("Input"))[-1]
-    last.focus()
     await pilot.pause()
-    await pilot.press("enter")
+    await pilot.press("ctrl+s")
     await settle(app, pilot)
 
 
@@ -72,11 +70,11 @@ async def test_whole_counter_flow_scan_red_findings_assessment_payment_release(s
         await settle(app, pilot)
         await fill(app, pilot, value="1500.00", hs_code="8471300000", note="invoice")
         assert isinstance(app.screen, CounterScreen) and screen.view.state == "INSPECTING"
-        assert "FOUND 1500.00 USD" in panel(app)
+        assert "found [FOUND] 1500.00 USD" in panel(app)
         # undeclared goods
         await pilot.press("f")
         await settle(app, pilot)
-        await fill(app, pilot, item="", status="U", description="Mobile phone", value="300", currency="USD")
+        await fill(app, pilot, item="", status="UNDECLARED", description="Mobile phone", value="300", currency="USD")
         assert [f.status for f in screen.view.findings] == ["FOUND", "UNDECLARED"]
         await pilot.press("a")  # reassess
         await settle(app, pilot)
@@ -190,7 +188,7 @@ async def test_a_wedge_scan_while_the_panel_has_focus_goes_to_the_scan_field(ser
         await wedge(app, pilot, f"ECD:{GREEN_ID}")
         assert isinstance(app.screen, CounterScreen) and screen.view.ecd_id == GREEN_ID
         # and from the queue tab, whose keys (filters, flight, oral...) must not fire either
-        await pilot.press("w")
+        await pilot.press("ctrl+t")
         await settle(app, pilot)
         assert app.screen.query_one("#ecd-tabs").active == "tab-queue"
         await wedge(app, pilot, f"]Q1ECD:{RED_ID}")
@@ -254,15 +252,16 @@ async def test_search_by_passport_and_the_queue_by_flight_and_lane(services, use
         await pilot.press("down", "enter")
         await settle(app, pilot)
         assert screen.view.ecd_id in (RED_ID, GREEN_ID) and not results.display
-        await pilot.press("w")  # the queue of the day
+        await pilot.press("ctrl+t")  # the queue of the day
         await settle(app, pilot)
         queue = app.screen.query_one("#ecd-queue")
         assert queue.row_count == 3
         counters = str(app.screen.query_one("#ecd-qcounts").render())
-        assert "2026-11-21: red 1 · green 2" in counters
+        assert "21-11-2026: red 1 · green 2" in counters
         await pilot.press("2")  # red lane only
         await settle(app, pilot)
-        assert queue.row_count == 1 and str(queue.get_row_at(0)[-1]) == "VALUE"  # a cell may be Text (stored text shown as text)
+        # the reason code in full, as DOMAIN.md spells it (a cell may be Text: stored text shown as text)
+        assert queue.row_count == 1 and str(queue.get_row_at(0)[-1]) == "VALUE_OVER_ALLOWANCE"
         await pilot.press("1", "g")
         await settle(app, pilot)
         await pilot.press(*"sq956", "enter")
@@ -285,15 +284,15 @@ async def test_oral_declaration_and_demo_scan_key(services, users, make_app):
         await pilot.press("f5")  # demo: types a stored ECD: code into the scan field
         await settle(app, pilot)
         assert screen.view is not None and screen.view.ecd_id == GREEN_ID
-        await pilot.press("o")
+        await pilot.press("ctrl+n")
         await settle(app, pilot)
-        await fill(app, pilot, group="over_60", name="Haji Slamet", passport="B1112223", birth_date="1950-02-01",
+        await fill(app, pilot, group="over_60", name="Haji Slamet", passport="B1112223", birth_date="01-02-1950",
                    flight="GA981", goods="Kurma", value="80")
         assert screen.view.source == "oral" and screen.view.ecd_id == "ORAL-20261121-0001"
-        assert "oral declaration: over_60" in panel(app)
-        await pilot.press("o")
+        assert "oral declaration: over 60 years old [over_60]" in panel(app)
+        await pilot.press("ctrl+n")
         await settle(app, pilot)
-        await fill(app, pilot, group="over_60", name="Muda", passport="B9", birth_date="2000-01-01")
+        await fill(app, pilot, group="over_60", name="Muda", passport="B9", birth_date="01-01-2000")
         assert "ORAL_NOT_ALLOWED" not in str(app.screen.query_one("#form-error").render())  # words, not the code
         assert "oral declaration is not allowed for over_60" in str(app.screen.query_one("#form-error").render())
 

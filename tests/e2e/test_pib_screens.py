@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.widgets import Checkbox, DataTable, Input, Select, TabbedContent
 
 from screens.examiner import DetermineModal, ExaminerScreen
-from screens.hangar import HangarScreen
+from screens.hangar import HangarScreen, LhpPreviewModal
 from screens.widgets.form import FormModal
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, settle
@@ -155,7 +155,10 @@ async def test_full_red_lane_through_the_screens(env, make_app):
             await fill(app, pilot, packages_examined="3 CT", origin="CN")
         assert app.screen.query_one("#lhp-containers", DataTable).row_count == 2
         assert app.screen.query_one("#lhp-items", DataTable).row_count == 2
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # the report first ...
+        await settle(app, pilot)
+        assert isinstance(app.screen, LhpPreviewModal) and "CSQU3054383" in text_of(app, "#preview-text")
+        await pilot.press("ctrl+s")  # ... then submitted on confirmation
         await settle(app, pilot)
         assert "LHP v1" in text_of(app, "#ip-head")
 
@@ -242,10 +245,10 @@ async def test_form_errors_and_a_stale_case_keep_the_dialog_and_write_nothing(en
         await pilot.press("g")
         await pilot.pause()
         before = env.counts()
-        await fill(app, pilot, location="TPS KOJA", ready_on="21/11/2026", contact="x")
+        await fill(app, pilot, location="TPS KOJA", ready_on="2026-11-21", contact="x")  # not DD-MM-YYYY
         assert isinstance(app.screen, FormModal)
-        assert "ready_on" in text_of(app, "#form-error") and env.counts() == before
-        await fill(app, pilot, ready_on="2026-11-21")
+        assert "DD-MM-YYYY" in text_of(app, "#form-error") and env.counts() == before
+        await fill(app, pilot, ready_on="21-11-2026")
         assert isinstance(app.screen, ExaminerScreen) and "READY" in text_of(app, "#case-head")
         # meanwhile another officer changes the case: this screen's version is stale
         env.pib.record_supporting_documents(env.examiner, cid, env.detail(cid).version,
@@ -258,6 +261,8 @@ async def test_form_errors_and_a_stale_case_keep_the_dialog_and_write_nothing(en
         error = text_of(app, "#form-error")
         assert "changed by dewi" in error and "reload" in error and env.counts() == before
         await pilot.press("escape")
+        await pilot.press("y")  # the typed values are thrown away on purpose
+        await pilot.pause()
         await pilot.press("r")
         await settle(app, pilot)
         await pilot.press("n")
@@ -277,7 +282,8 @@ async def test_supervisor_queues_flags_intake_and_blocked_importers(env, make_ap
         await settle(app, pilot)
         assert isinstance(app.screen, ExaminerScreen)
         row = [str(c) for c in app.screen.query_one("#ex-queue", DataTable).get_row_at(0)]
-        assert row[2] == "INSPECTION" and row[4] == "31" and "SLA_BREACH" in row[5] and "BTD" in row[5]
+        assert row[2] == "31" and row[3] == "under inspection: waiting for the LHP"
+        assert "SLA_BREACH" in row[4] and "BTD" in row[4]
         # blocked importers: block, and the next PIB of that importer is rejected listing every problem
         await pilot.press("b")
         await pilot.pause()

@@ -71,7 +71,7 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await settle(app, pilot)
         assert isinstance(app.screen, PlpRequestModal)
         # SUBMITTED: deciding and cancelling apply; the gate keys are greyed out (the workflow table says so)
-        assert _keys(app.screen) == ["A", "X", "S", "C", "Esc"]
+        assert _keys(app.screen) == ["A", "X", "S", "C", "Esc/F3"]
         assert app.screen.check_action("move", ("OUT",)) is None and app.screen.check_action("mark", (True,))
         await pilot.press("a")  # line 1 approved, cursor moves to line 2
         await pilot.press("x")
@@ -93,7 +93,7 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         assert modal.detail.case.state == "APPROVED" and modal.detail.plp_number
         assert modal.check_action("mark", (True,)) is None and modal.check_action("move", ("IN",)) is None
         assert modal.check_action("move", ("OUT",)) and modal.check_action("cancel_request", ())
-        assert _keys(modal) == ["O", "C", "D", "Esc"]
+        assert _keys(modal) == ["O", "C", "D", "Esc/F3"]
         await pilot.press("x")  # greyed out: no reason asked for, nothing changes
         await pilot.pause()
         assert app.screen is modal and not modal.decisions
@@ -103,8 +103,13 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await _plate(app, pilot, "??")  # a bad plate: said under its field, the form stays, nothing recorded
         assert app.screen.query_one("#form-row-truck_plate").has_class("-invalid")
         assert app.screen.query_one("#move-truck_plate").has_focus
-        await pilot.press("escape")
+        await pilot.press("f3")  # a filled form asks before it is thrown away
         await settle(app, pilot)
+        from screens.dialogs import ConfirmModal
+
+        if isinstance(app.screen, ConfirmModal):
+            await pilot.press("enter")
+            await settle(app, pilot)
         assert app.screen.detail.case.state == "APPROVED"
         await pilot.press("o")
         await pilot.pause()
@@ -114,7 +119,7 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await pilot.pause()
         await _plate(app, pilot, "B 9044 UIO", "SL-1, SL-2")
         assert app.screen.detail.case.state == "CLOSED"
-        assert _keys(app.screen) == ["D", "Esc"]
+        assert _keys(app.screen) == ["D", "Esc/F3"]
         assert all(app.screen.check_action(a, p) is None for a, p in
                    (("mark", (True,)), ("submit", ()), ("move", ("OUT",)), ("move", ("IN",)), ("cancel_request", ())))
         await pilot.press("escape")

@@ -22,7 +22,7 @@ async def test_login_shows_home_with_the_users_sections(users, make_app):
         assert isinstance(app.screen, HomeScreen)
         body = _text(app.screen.query_one("#home-text"))
         assert "Siti Rahma" in body and "F3" in body and "F8" not in body  # officer: no supervision
-        assert "siti (officer)" in _text(app.screen.query_one("StatusBar"))
+        assert "siti (petugas loket)" in _text(app.screen.query_one("StatusBar"))  # role words translated
 
 
 async def test_wrong_password_stays_on_login_with_a_message(users, make_app):

@@ -6,8 +6,14 @@ from __future__ import annotations
 def register(sub) -> None:
     p = sub.add_parser("db", help="database migrations")
     s = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    s.add_parser("upgrade", help="migrate the configured database to the newest schema").set_defaults(handler=upgrade)
-    s.add_parser("current", help="show the schema revision of the configured database").set_defaults(handler=current)
+    s.add_parser("upgrade", help="create the configured database, or migrate it, to the newest schema",
+                 description="Create the configured database (a SQLite file is made readable by its owner "
+                 "only) or migrate it to the newest schema, and make the office's signing keys if missing; prints "
+                 "the revisions and the key files to back up. The one command that creates a database (besides "
+                 "`workstation demo` and the TUI's first run).").set_defaults(handler=upgrade)
+    s.add_parser("current", help="show the schema revision of the configured database",
+                 description="Show the schema revision of the configured database and whether it is the newest. "
+                 "Creates nothing: a missing database is reported (exit 2).").set_defaults(handler=current)
 
 
 def upgrade(args) -> int:
@@ -35,9 +41,10 @@ def upgrade(args) -> int:
 def current(args) -> int:
     from db import migrate
     from db.engine import Database
-    from workstation.commands.common import settings_from
+    from workstation.commands.common import require_database, settings_from
 
     settings = settings_from(args)
+    require_database(settings.effective_database_url)
     db = Database.from_settings(settings)
     db.check()
     rev = migrate.current_revision(db.engine)

@@ -6,8 +6,36 @@ import argparse
 from pathlib import Path
 
 
+VERIFY_HELP = """\
+Check an issued document against the office's records: a signed PDF file, a document number, or the
+text of a scanned QR code (WSD1|...). Prints one line, STATUS: NUMBER: reason, then the stored key
+fields for a person to compare with the paper. Reads the database; writes nothing.
+
+States:
+  VALID     issued here, unchanged, not void
+  TAMPERED  a check failed; the line names it. A PDF's checks, in order: signature (a valid PAdES
+            signature by an office certificate), byte range (the signature covers the whole file),
+            payload (the payload in the file matches the stored document), stored hash (the stored
+            content still hashes to the sealed hash)
+  UNKNOWN   no document with that number here
+  VOID      issued here, then voided
+
+Exit status: 0 VALID only; 1 TAMPERED, UNKNOWN or VOID; 2 bad input (a missing or unreadable file, a
+malformed number, no database)."""
+
+PRINT_HELP = """\
+Render an issued document from its stored content and write it to a file (--out), send it to a CUPS
+queue (--printer, else printer.cups_queue) or to the ESC/POS receipt printer (--receipt). The first
+print is the original; every later one is marked SALINAN / COPY ke-N, and a void document carries
+BATAL / VOID. A reprint never overwrites an existing file: when --out names one, the copy is written
+beside it as NAME-reprint-N.pdf (the line printed names the file). A print the printer could not take is
+kept in the print queue (--failed lists it, --retry-failed tries again).
+Exit status: 0 printed; 1 refused; 2 bad input, or the printer failed (the job is kept)."""
+
+
 def register(sub) -> None:
-    p = sub.add_parser("print", help="render (and send) an issued document; a reprint is marked SALINAN / COPY")
+    p = sub.add_parser("print", help="render (and send) an issued document; a reprint is marked SALINAN / COPY",
+                       description=PRINT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("number", nargs="?", help="document number")
     p.add_argument("--out", metavar="FILE.pdf", help="write the PDF to this file")
     p.add_argument("--printer", metavar="QUEUE", help="CUPS queue (default: printer.cups_queue)")
@@ -16,7 +44,8 @@ def register(sub) -> None:
     p.add_argument("--failed", action="store_true", help="list the prints kept in the print queue")
     p.set_defaults(handler=print_cmd)
     v = sub.add_parser("verify", help="check an issued document (PDF or number): VALID / TAMPERED / UNKNOWN / VOID; "
-                                      "a PDF's checks: signature, byte range, payload, stored hash")
+                                      "a PDF's checks: signature, byte range, payload, stored hash",
+                       description=VERIFY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("target", metavar="FILE.pdf|DOCNO|QR", help="a PDF file, a document number, or the text of a "
                    "scanned QR code (WSD1|…)")
     v.set_defaults(handler=verify_cmd)

@@ -37,7 +37,7 @@ def add_assess(group: Any) -> None:
     )
     p.add_argument("file", metavar="FILE", help="ecd/1 JSON file ('-' for standard input)")
     p.add_argument("--rates", metavar="RATES.csv", required=True, help="NDPBM rates CSV")
-    p.add_argument("--json", action="store_true", help="print the decision JSON (CONTRACTS.md)")
+    p.add_argument("--json", action="store_true", help="print the decision as JSON")
     p.add_argument("--rulesets-dir", metavar="DIR", help="directory of corrected rule-set files")
     p.set_defaults(handler=run_assess)
 
@@ -87,7 +87,7 @@ def add_show(group: Any) -> None:
     p = group.add_parser(
         "show", help="the stored e-CD case",
         description='The stored e-CD case. --json prints {"ecd_id", "state", "lane", "reasons", "referrals", '
-        '"ruleset", "unit"} (CONTRACTS.md; unit is the field unit that created it, or null). Exit 1 when no case '
+        '"ruleset", "unit"} (unit is the field unit that created it, or null). Exit 1 when no case '
         "has that ecd_id.")
     p.add_argument("ecd_id", metavar="ECD_ID")
     p.add_argument("--json", action="store_true", help="print the case as JSON")

@@ -11,7 +11,12 @@ import argparse
 def register(sub) -> None:
     p = sub.add_parser("manifest", help="BC 1.1 inward manifests")
     s = p.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
-    i = s.add_parser("import", help="store BC 1.1 manifest lines from CSV file(s)")
+    i = s.add_parser("import", help="store BC 1.1 manifest lines from CSV file(s)",
+                     description="Store BC 1.1 inward-manifest lines. Each FILE is CSV (UTF-8) with the header "
+                     "bc11_number,bc11_date,pos,subpos,bl_number,bl_date,consignee,packages,package_unit,"
+                     "containers (containers separated by spaces). The PIB intake checks each PIB's BC 1.1 "
+                     "reference and B/L against these lines. Idempotent; a line stored with other content is "
+                     "refused and nothing of that file is written.")
     i.add_argument("files", nargs="+", metavar="FILE")
     i.set_defaults(handler=import_manifest)
 

@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     assess.add_argument("file", metavar="FILE",
                         help="pib/1 or CEISA BC 2.0 JSON document ('-' reads standard input)")
-    assess.add_argument("--json", action="store_true", help="print the result as JSON (CONTRACTS.md)")
+    assess.add_argument("--json", action="store_true", help="print the result as JSON")
     assess.set_defaults(handler=assess_command)
     add_import(actions)
     states = actions.add_parser(

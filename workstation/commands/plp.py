@@ -24,7 +24,7 @@ def add_group(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAct
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     actions = add_group(subparsers)
-    formats = ("A request is a plp/1 JSON document (CONTRACTS.md) or a TPS Online PLP request (\"header\" + "
+    formats = ("A request is a plp/1 JSON document or a TPS Online PLP request (\"header\" + "
                "\"detil\", dd-MM-yyyy dates, numeric kodeAlasanPlp), detected from its content. TPS Online names no "
                "port: --port, else the origin TPS's port in the registry, else the office's port.")
     check = actions.add_parser(
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         + formats,
     )
     check.add_argument("file", metavar="FILE", help="plp/1 or TPS Online JSON ('-' reads standard input)")
-    check.add_argument("--json", action="store_true", help="print the result as JSON (CONTRACTS.md)")
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
     check.add_argument("--port", metavar="LOCODE", help="port of a TPS Online request (UN/LOCODE, e.g. IDTPP)")
     check.set_defaults(handler=check_command)
     imp = actions.add_parser(

@@ -11,7 +11,7 @@ Store NDPBM rates (rupiah per unit of a currency; JPY per 100 yen) from one of t
 from the content:
 
   NDPBM CSV         header currency,rate_idr,valid_from,valid_to; ISO dates, inclusive; an empty
-                    valid_to means until further notice (CONTRACTS.md).
+                    valid_to means until further notice.
   NLE kurs JSON     the answer of the NLE API GET /openapi/kurs/{kodeValuta}:
                     {"status": "true", "data": [{"kodeValuta": "USD", "nilaiKurs": "16416",
                     "tglAwalBerlaku": "2026-11-25", "tglAkhirBerlaku": "2026-12-01"}]}, or a JSON

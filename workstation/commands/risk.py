@@ -57,7 +57,8 @@ def register(sub) -> None:
     pa = s.add_parser("prearrival", help="advance passenger lists and partner pre-declarations")
     ps = pa.add_subparsers(dest="prearrival_command", metavar="ACTION", required=True)
     pi = ps.add_parser("import", help="store a passenger list (CSV / api/1) or pre-declarations",
-                       epilog=PREARRIVAL_FORMAT, formatter_class=raw)
+                       description="Store an advance passenger list or partner pre-declarations (the format is "
+                       "detected from the content).", epilog=PREARRIVAL_FORMAT, formatter_class=raw)
     pi.add_argument("file")
     pi.set_defaults(handler=prearrival_import)
     pc = ps.add_parser("check", help="pre-arrival records not matched on arrival", epilog=PREARRIVAL_FORMAT,

@@ -71,7 +71,8 @@ def register(sub: Any) -> None:
 def _services(args):
     from workstation.commands.common import services_from
 
-    return services_from(args)
+    # a field unit's enrolment is its first run: it may create the unit's database; nothing else does
+    return services_from(args, create=bool(getattr(args, "enrol", None)))
 
 
 def _say_json(obj: Any) -> None:

@@ -10,11 +10,18 @@ import argparse
 def register(sub) -> None:
     p = sub.add_parser("tariff", help="tariff (BTKI) and lartas tables")
     s = p.add_subparsers(dest="tariff_command", metavar="ACTION", required=True)
-    i = s.add_parser("import", help="store tariff posts from a CSV (hs_code,description,bm_rate)")
+    i = s.add_parser("import", help="store tariff posts from a CSV (hs_code,description,bm_rate)",
+                     description="Store BTKI tariff posts. FILE is CSV (UTF-8) with the header "
+                     "hs_code,description,bm_rate: an HS code of the digits today's rule set uses (BTKI 2022: 10), "
+                     "its description, the import duty (BM) rate in percent (e.g. 7.5). The whole file or nothing. --sample loads the shipped sample tariff and lartas tables "
+                     "instead. Idempotent: prints how many posts were added, changed and unchanged.")
     i.add_argument("file", nargs="?", metavar="FILE")
     i.add_argument("--sample", action="store_true", help="load the shipped sample tariff and lartas tables")
     i.set_defaults(handler=import_tariff)
-    lt = s.add_parser("lartas", help="store lartas rules from a CSV (hs_prefix,permit,agency)")
+    lt = s.add_parser("lartas", help="store lartas rules from a CSV (hs_prefix,permit,agency)",
+                      description="Store lartas (import restriction) rules. FILE is CSV (UTF-8) with the header "
+                      "hs_prefix,permit,agency: an HS code prefix, the permit it needs and the issuing agency. "
+                      "The PIB intake flags lines whose HS code starts with a prefix.")
     lt.add_argument("file", metavar="FILE")
     lt.set_defaults(handler=import_lartas)
 

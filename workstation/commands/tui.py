@@ -6,6 +6,7 @@ with the same one line and exit status 2 as the other commands (tests/unit/test_
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 
@@ -27,9 +28,25 @@ def register(sub) -> None:
     t.set_defaults(handler=run_tui)
 
 
+NO_TERMINAL = ("workstation: the TUI needs a terminal (standard input and output are not one); "
+               "run it in a terminal, or see `workstation --help` for the one-shot commands")
+
+
+def has_terminal(stdin=None, stdout=None) -> bool:
+    """True when both standard input and output are terminals (the TUI reads keys and draws on them)."""
+    streams = (stdin or sys.stdin, stdout or sys.stdout)
+    try:
+        return all(s is not None and s.isatty() for s in streams)
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
 def run_tui(args: argparse.Namespace) -> int:
     from workstation.bootconfig import read_boot
 
+    if not getattr(args, "headless", False) and not has_terminal():
+        sys.stderr.write(NO_TERMINAL + "\n")
+        return 2
     ssh_user = getattr(args, "ssh_user", None)
     overrides = {}
     if ssh_user is not None:
@@ -115,10 +132,25 @@ def run_demo(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
+    if not args.headless and not has_terminal():
+        sys.stderr.write(NO_TERMINAL + "\n")
+        return 2
+    # Without --dir the demo lives in a temporary directory removed when the demo ends (whatever the end).
+    keep = bool(args.dir)
+    demo_dir = Path(args.dir) if keep else Path(tempfile.mkdtemp(prefix="workstation-demo-"))
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run_demo(args, demo_dir, keep=keep)
+    finally:
+        if not keep:
+            import shutil
+
+            shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def _run_demo(args: argparse.Namespace, demo_dir, *, keep: bool) -> int:
     from workstation.bootconfig import read_boot
 
-    demo_dir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="workstation-demo-"))
-    demo_dir.mkdir(parents=True, exist_ok=True)
     from workstation.demo import DEMO_ACCOUNTS, build_demo, start_demo_devices
 
     # Simulated devices on pseudo-terminals: a counter QR reader, a gate OCR reader and a barrier.
@@ -147,9 +179,12 @@ def run_demo(args: argparse.Namespace) -> int:
         if unit_demo is not None:
             unit_demo.close()
     code = _app_exit(app)
+    if services := getattr(app, "services", None):
+        with contextlib.suppress(Exception):  # close the database before its directory goes
+            services.ctx.db.dispose()
     if not args.exit_on:
-        print(f"demo database kept in {demo_dir}")
-        if unit_demo is not None:
+        print(f"demo database kept in {demo_dir}" if keep else "demo database removed (--dir DIR keeps one)")
+        if unit_demo is not None and keep:
             print(unit_demo.banner)
     return code
 

@@ -12,12 +12,16 @@ from workstation.errors import InputError
 def register(sub) -> None:
     p = sub.add_parser("user", help="user accounts")
     s = p.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    a = s.add_parser("add", help="create a user (password prompted, or --password-stdin)")
+    a = s.add_parser("add", help="create a user (password prompted, or --password-stdin)",
+                     description="Create a user account with its roles. The login, name, NIP and roles are "
+                     "checked first; then the password is asked twice on the terminal (or read from the first "
+                     "line of stdin with --password-stdin). Needs an existing database (`workstation db "
+                     "upgrade`). Exit 0 created, 1 refused (login taken), 2 bad input.")
     a.add_argument("login")
     a.add_argument("--role", action="append", required=True,
                    help="officer, inspector, examiner, supervisor or admin; repeat or comma-separate")
     a.add_argument("--name", help="full name (default: the login)")
-    a.add_argument("--nip", default="", help="18-digit NIP")
+    a.add_argument("--nip", default="", help="the officer's NIP: 18 digits (checked before the password is asked)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     a.set_defaults(handler=add)
     s.add_parser("list", help="list users").set_defaults(handler=list_users)
@@ -51,6 +55,25 @@ def _login(value: str) -> str:
     return inputs.argument(value, "login", max_len=LOGIN_MAX)
 
 
+NIP_RE = r"[0-9]{18}"  # services.auth.create_user's rule; the screens check the same
+
+
+def _nip(value: str) -> str:
+    """The --nip value: empty, or 18 digits (spaces as printed, 19800501 200501 1 001, are dropped).
+    InputError NIP naming --nip otherwise."""
+    import re
+
+    from workstation import inputs
+    from workstation.domain.errors import ErrorCode
+
+    if not value:
+        return ""
+    digits = inputs.argument(value, "--nip", max_len=40).replace(" ", "")
+    if not re.fullmatch(NIP_RE, digits):
+        raise InputError(code=ErrorCode.NIP, field="--nip", params={"value": value})
+    return digits
+
+
 def _password(args) -> str:
     if args.password_stdin:
         line = sys.stdin.readline(4097)  # bounded: a password is not a stream
@@ -75,13 +98,12 @@ def add(args) -> int:
 
     login = validate_login(inputs.argument(args.login, "login", max_len=LOGIN_MAX))  # before prompting
     name = inputs.text(args.name or login, "--name", max_len=200)  # the character policy; the column's width
-    if args.nip:
-        inputs.argument(args.nip, "--nip", max_len=18)
+    nip = _nip(args.nip)  # before the password is asked for: a typo costs no typing twice
     roles = parse_roles(args.role)
     password = _password(args)
     services = services_from(args)
     info = services.auth.create_user(cli_actor(services.settings), login, name, roles, password,
-                                     nip=args.nip)
+                                     nip=nip)
     if "admin" in roles:
         services.issuance.ensure_office_key()
     print(f"created {info.login} ({', '.join(sorted(r.value for r in info.roles))})")

@@ -75,4 +75,10 @@ def start_demo_devices(demo_dir):
         {"name": "gate-ocr", "kind": "barcode", "port": str(demo_dir / "gate-ocr"), "baud": 115200},
         {"name": "gate-1", "kind": "barrier", "protocol": "ascii", "port": str(demo_dir / "gate-1"), "baud": 9600},
     ]
-    return sims, devices, {"gate": {"barrier": "gate-1", "tps": "KOJA"}}
+    # The receipt printer: the receipt key (ESC/POS) prints on a pseudo-terminal whose bytes land in
+    # DIR/receipts.escpos (workstation/demo/receipt.py).
+    from workstation.demo.receipt import ReceiptPrinterSink
+
+    receipt = ReceiptPrinterSink(demo_dir)
+    sims["receipt-printer"] = receipt
+    return sims, devices, {"gate": {"barrier": "gate-1", "tps": "KOJA"}, "printer": {"receipt_port": receipt.port}}

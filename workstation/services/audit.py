@@ -11,6 +11,7 @@ time (`before_seq` pages on)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import audit as chain
-from db.models import AuditAnchor, AuditEntry, Case, Document
+from db.models import AuditAnchor, AuditEntry, Case, Document, User
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, NotFound, Refusal
@@ -36,6 +37,7 @@ class AuditRow:
     entity_type: str
     entity_id: str
     payload: str
+    subject: str = ""  # the entity as a person names it (case reference, document number, login); "" if none
 
 
 # What the viewer calls each action (English source strings, translated by the screen; the code is shown beside
@@ -96,6 +98,52 @@ ACTION_LABELS: dict[str, str] = {
     "approval.approve": N_("Request approved"),
     "approval.refuse": N_("Request refused"),
 }
+# The workflows' own actions, each by name (the state tables of workstation/domain/{ecd,pib,plp}.py).
+ACTION_LABELS.update({
+    "ecd.open": N_("e-CD received"),
+    "ecd.cash_procedure": N_("e-CD: cash procedure"),
+    "ecd.clear": N_("e-CD cleared to the green lane"),
+    "ecd.destroy": N_("e-CD: goods destroyed"),
+    "ecd.divert": N_("e-CD diverted to the red lane"),
+    "ecd.excise_count": N_("e-CD: excise goods counted"),
+    "ecd.finding": N_("e-CD: finding recorded"),
+    "ecd.pay": N_("e-CD: duties paid"),
+    "ecd.pibk": N_("e-CD: PIBK procedure"),
+    "ecd.reassess": N_("e-CD reassessed"),
+    "ecd.refer": N_("e-CD referred"),
+    "ecd.release": N_("e-CD released"),
+    "ecd.slip": N_("e-CD: slip issued"),
+    "pib.open": N_("PIB received"),
+    "pib.amend_lhp": N_("PIB: LHP amended"),
+    "pib.answer": N_("PIB: request answered"),
+    "pib.determine": N_("PIB determined"),
+    "pib.determine.SPBL": N_("PIB determined: SPBL"),
+    "pib.determine.SPPB": N_("PIB determined: SPPB"),
+    "pib.determine.SPTNP": N_("PIB determined: SPTNP"),
+    "pib.determine.SPTNP+SPPB": N_("PIB determined: SPTNP and SPPB"),
+    "pib.goods_ready": N_("PIB: goods ready"),
+    "pib.issue_ip": N_("PIB: inspection instruction issued"),
+    "pib.pay_billing": N_("PIB: billing paid"),
+    "pib.pay_sptnp": N_("PIB: SPTNP paid"),
+    "pib.record_bap": N_("PIB: BAP recorded"),
+    "pib.record_sampling": N_("PIB: sampling recorded"),
+    "pib.refer_enforcement": N_("PIB referred to enforcement"),
+    "pib.reissue_ip": N_("PIB: inspection instruction reissued"),
+    "pib.release": N_("PIB released at the gate"),
+    "pib.request": N_("PIB: request sent"),
+    "pib.resubmit.billed": N_("PIB resubmitted (billed)"),
+    "pib.resubmit.registered": N_("PIB resubmitted (registered)"),
+    "pib.resubmit.rejected": N_("PIB resubmitted (rejected)"),
+    "pib.submit_lhp": N_("PIB: LHP submitted"),
+    "pib.supporting_documents": N_("PIB: supporting documents"),
+    "plp.open": N_("PLP requested"),
+    "plp.approve": N_("PLP approved"),
+    "plp.cancel": N_("PLP cancelled"),
+    "plp.close": N_("PLP closed"),
+    "plp.gate_in": N_("PLP: container in at the gate"),
+    "plp.gate_out": N_("PLP: container out at the gate"),
+    "plp.reject": N_("PLP rejected"),
+})
 WORKFLOW_LABELS: dict[str, str] = {
     "ecd": N_("e-CD case"),
     "pib": N_("PIB case"),
@@ -173,8 +221,52 @@ class AnchorRow:
     public_key: str
 
 
-def _row(e: AuditEntry) -> AuditRow:
-    return AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload)
+def _row(e: AuditEntry, subjects: dict[tuple[str, str], str] | None = None) -> AuditRow:
+    subject = (subjects or {}).get((e.entity_type, e.entity_id), "")
+    return AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload, subject)
+
+
+def _uuids(ids: set[str]) -> list[uuid.UUID]:
+    out = []
+    for value in ids:
+        try:
+            out.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def subjects(s: Session, entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
+    """(entity_type, entity_id) → what a person calls it, for a page of entries: cases by reference (with
+    their kind), documents by number, users by login. One IN query per table for the whole page (by
+    primary key), never one per row; an id that names nothing (a deleted row, a foreign id) stays unnamed."""
+    wanted: dict[str, set[str]] = {"case": set(), "document": set(), "user": set()}
+    for e in entries:
+        family = "case" if e.entity_type == "case" or e.entity_type.startswith("case:") else e.entity_type
+        if family in wanted:
+            wanted[family].add(e.entity_id)
+    names: dict[str, dict[str, str]] = {family: {} for family in wanted}
+    if ids := _uuids(wanted["case"]):
+        for cid, kind, ref in s.execute(select(Case.id, Case.kind, Case.reference).where(Case.id.in_(ids))):
+            names["case"][str(cid)] = ref if ref.startswith(kind) else f"{kind} {ref}"
+    if ids := _uuids(wanted["document"]):
+        for did, number in s.execute(select(Document.id, Document.number).where(Document.id.in_(ids))):
+            names["document"][str(did)] = number
+    if ids := _uuids(wanted["user"]):
+        for uid, login in s.execute(select(User.id, User.login).where(User.id.in_(ids))):
+            names["user"][str(uid)] = login
+    out: dict[tuple[str, str], str] = {}
+    for e in entries:
+        family = "case" if e.entity_type == "case" or e.entity_type.startswith("case:") else e.entity_type
+        name = names.get(family, {}).get(e.entity_id)
+        if name:
+            out[(e.entity_type, e.entity_id)] = name
+    return out
+
+
+def _rows(s: Session, entries: list[AuditEntry]) -> list[AuditRow]:
+    names = subjects(s, entries)
+    return [_row(e, names) for e in entries]
 
 
 @dataclass(frozen=True)
@@ -223,8 +315,7 @@ class AuditService:
             q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
             if action_prefix:
                 q = q.where(AuditEntry.action.startswith(action_prefix))
-            return [AuditRow(e.seq, e.ts, e.actor_login, e.action, e.entity_type, e.entity_id, e.payload)
-                    for e in s.scalars(q)]
+            return _rows(s, list(s.scalars(q)))
 
     def for_entity(self, actor: Actor, entity_type: str, entity_id: str) -> list[AuditRow]:
         """The entries about one entity, oldest first (supervisor or admin)."""
@@ -306,7 +397,7 @@ class AuditService:
                 q = q.where(AuditEntry.seq < self._first_seq_at(s, flt.until), AuditEntry.ts < flt.until)
             if before_seq is not None:
                 q = q.where(AuditEntry.seq < before_seq)
-            return [_row(e) for e in s.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit))]
+            return _rows(s, list(s.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit))))
 
     def entry(self, actor: Actor, seq: int) -> AuditEntryDetail:
         """One entry whole, for the detail view. Raises NotFound UNKNOWN (seq)."""
@@ -316,7 +407,7 @@ class AuditService:
             if e is None:
                 raise NotFound(f"no audit entry {seq}", field="seq", code=ErrorCode.UNKNOWN,
                                params={"value": seq})
-            return AuditEntryDetail(_row(e), str(e.session_id) if e.session_id else None, e.office_code,
+            return AuditEntryDetail(_rows(s, [e])[0], str(e.session_id) if e.session_id else None, e.office_code,
                                     e.unit_code, e.prev_hash, e.row_hash, e.row_mac)
 
     def anchors(self, actor: Actor, limit: int = 100) -> list[AnchorRow]:

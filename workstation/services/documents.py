@@ -58,6 +58,20 @@ class _Reserved:
 
 
 @dataclass(frozen=True)
+class DocumentView:
+    number: str
+    doc_type: str  # a code (SPPB, SPTNP…), never translated
+    issue_date: dt.date
+    status: str  # DocumentStatus: ISSUED | VOID
+    text: str  # exactly what the next print shows (render_text with its marks)
+    prints: int  # prints so far: 0 means the next one is the original
+    void: bool
+    copy_mark: str  # the next print's copy mark, "SALINAN / COPY ke-N"; "" for the original
+    void_mark: str  # "BATAL / VOID" on a void document, else ""
+    receipt: bool  # the document has a receipt form (ESC/POS)
+
+
+@dataclass(frozen=True)
 class JobView:
     id: uuid.UUID
     number: str
@@ -87,6 +101,21 @@ class DocumentsService:
             return render_text(load_content(doc.content_json), copy_number=prints,
                                void=doc.status == DocumentStatus.VOID)
 
+    def document_view(self, number: str) -> DocumentView:
+        """What the document screen shows: the text the next print carries (its copy mark and void mark
+        included), how many prints there were, and the marks alone (printing.fmt: what the renderers stamp)."""
+        from printing.fmt import VOID_MARK, copy_mark
+        from printing.text import render_text
+
+        with self.ctx.db.read() as s:
+            doc = self._doc(s, number)
+            prints = self._copies(s, doc.id)
+            void = doc.status == DocumentStatus.VOID
+            text = render_text(load_content(doc.content_json), copy_number=prints, void=void)
+            return DocumentView(doc.number, doc.doc_type, doc.issue_date, str(doc.status), text, prints, void,
+                                copy_mark(prints) if prints else "", VOID_MARK if void else "",
+                                load_content(doc.content_json).receipt is not None)
+
     def prints_of(self, number: str) -> int:
         with self.ctx.db.read() as s:
             return self._copies(s, self._doc(s, number).id)
@@ -105,20 +134,23 @@ class DocumentsService:
     # a receipt part) is checked before a number is given out. A `DocumentPrint` row without a job of the same
     # id is a print from before this scheme (always successful).
     def print_document(self, actor: Actor, number: str, *, out: str | Path | None = None,
-                       printer: str | None = None, receipt: bool = False) -> PrintOutcome:
+                       printer: str | None = None, receipt: bool = False,
+                       reprint_names: bool = False) -> PrintOutcome:
         """Render the issued document `number` from its stored content and send it to a file (`out`), a CUPS
         queue (`printer`, else printer.cups_queue) or the receipt printer (`receipt`). The n-th print is marked
         SALINAN / COPY n-1. A job already queued for this document and target is taken over (its copy number
         too). Raises InputError (NO_PRINTER, NOT_A_RECEIPT, INVALID_VALUE for a bad path or queue name: nothing
         written), NotFound (UNKNOWN_DOCUMENT), or PrinterError PRINT_QUEUED when the printer failed and the job
         is kept for retry. A file that could not be written after all (disk full) raises its error and its job
-        is CANCELLED, not queued. The void mark is the document's status when the copy number is fixed."""
+        is CANCELLED, not queued. The void mark is the document's status when the copy number is fixed.
+        A copy (N ≥ 1) written to a file never replaces an existing file: it goes to NAME-reprint-N.pdf when
+        `out` exists, or always with `reprint_names`; the outcome's `detail` is the file written."""
         require_any_role(actor, action="print documents")
         kind, target = self._target(out, printer, receipt)
         from printing.output import PrinterError
 
         try:
-            outcome = self._run_job(actor, number, kind, target)
+            outcome = self._run_job(actor, number, kind, target, reprint_names=reprint_names)
         except PrinterError as exc:  # the printer's fault, not the document's: the job is kept (not for files)
             if kind == "file":
                 raise
@@ -144,7 +176,7 @@ class DocumentsService:
         return "cups", queue
 
     def _run_job(self, actor: Actor, number: str, kind: str, target: str, *,
-                 job_id: uuid.UUID | None = None) -> PrintOutcome | None:
+                 job_id: uuid.UUID | None = None, reprint_names: bool = False) -> PrintOutcome | None:
         """Reserve, print, record. None when `job_id` is no longer waiting (another session took it)."""
         from printing.output import PrinterError
 
@@ -153,12 +185,12 @@ class DocumentsService:
         if job is None:
             return None
         try:
-            detail = self._send(job)
+            detail = self._send(job, reprint_names=reprint_names)
         except BaseException as exc:  # recorded whatever it was, so no job stays PRINTING
             queued = isinstance(exc, PrinterError) and kind != "file"
             self._record_failure(actor, job, str(exc) or type(exc).__name__, queued=queued)
             raise
-        self._record_success(actor, job)
+        self._record_success(actor, job, written=detail if kind == "file" else None)
         return PrintOutcome(number, job.copy_number, kind, target, detail)
 
     def _precheck(self, number: str, kind: str, target: str) -> None:
@@ -220,7 +252,7 @@ class DocumentsService:
         return s.scalar(select(func.count()).select_from(DocumentPrint)
                         .where(DocumentPrint.document_id == document_id)) or 0
 
-    def _send(self, job: _Reserved) -> str:
+    def _send(self, job: _Reserved, *, reprint_names: bool = False) -> str:
         """Step 2, outside any transaction: render and hand over. Returns the file path, the CUPS job id or
         the port. Raises PrinterError (printer, queue, spooler) or InputError (bad path or queue name)."""
         from printing import output
@@ -244,18 +276,20 @@ class DocumentsService:
         pdf = render_pdf(content, payload=payload, copy_number=job.copy_number, void=job.void,
                          signer=self.services.issuance.pades_signer())
         if job.kind == "file":
+            if job.copy_number:  # a copy never replaces the original's (or any other) file
+                return str(output.write_copy(pdf, job.target, job.copy_number, always_suffix=reprint_names))
             return str(output.write_file(pdf, job.target))
         return output.send_to_cups(pdf, job.target, title=job.number, lp=settings.lp_command)
 
-    def _record_success(self, actor: Actor, job: _Reserved) -> None:
-        """Step 3 after a print: the job is DONE; the print is audited."""
+    def _record_success(self, actor: Actor, job: _Reserved, *, written: str | None = None) -> None:
+        """Step 3 after a print: the job is DONE; the print is audited (for a file, the file written)."""
         with self.ctx.db.write() as s:
             row = s.get(PrintJob, job.job_id)
             if row is not None:
                 row.status, row.last_error, row.updated_at = "DONE", "", self.ctx.now()
             audit.append(s, actor.audit, "document.print", "document", job.document_id,
                          {"number": job.number, "copy_number": job.copy_number, "target_kind": job.kind,
-                          "target": job.target, "void": job.void}, now=self.ctx.now())
+                          "target": written or job.target, "void": job.void}, now=self.ctx.now())
 
     def _record_failure(self, actor: Actor, job: _Reserved, error: str, *, queued: bool) -> None:
         """Step 3 after a failure: FAILED (kept for retry, which prints the same copy number) when `queued`,

@@ -31,7 +31,7 @@ from db.models import Case, GateEvent, ScanResultRecord
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
 from workstation.domain.identifiers import container_marking, container_number_valid
-from workstation.errors import InputError, PermissionDenied
+from workstation.errors import InputError, NotFound, PermissionDenied
 from workstation.services.base import Actor, ServiceContext, require_role
 
 if TYPE_CHECKING:
@@ -62,6 +62,12 @@ class GateDecision:
     event_id: uuid.UUID | None = None
     recorded: bool = False
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class OverrideAnswer:
+    request: Any  # services.approvals.ApprovalView
+    decision: GateDecision | None  # set when approved: open the barrier for this container
 
 
 class GateService:
@@ -206,6 +212,30 @@ class GateService:
         event_id = self._log(actor, gate_name, self.ctx.settings.gate.tps, number, plate, "manual", "OVERRIDE",
                              [f"CONFIRMED_BY:{confirmed_by.login}", f"REASON:{reason.strip()[:60]}"], None)
         return GateDecision(number, True, (), None, None, event_id, False, (reason.strip(),))
+
+    # -- overrides decided in the approvals inbox (issue #15 item 2) -------------------------------------------
+    def request_override(self, actor: Actor, text: str, reason: str, *, plate: str | None = None,
+                         gate: str | None = None) -> Any:
+        """File a GATE_OVERRIDE request: a supervisor elsewhere approves it in the approvals inbox (the override
+        is then logged, confirmed by them) or refuses it. Returns the ApprovalView; this gate's screen reads the
+        answer with `override_answer`. Raises PermissionDenied (ROLE_REQUIRED) unless a supervisor, InputError
+        (REQUIRED) without a container or reason."""
+        require_role(actor, Role.SUPERVISOR, action="override the gate")
+        return self.services.approvals.request_override(actor, text, reason, plate=plate,
+                                                        gate=gate or self.ctx.settings.gate.barrier)
+
+    def override_answer(self, actor: Actor, request_id: uuid.UUID) -> OverrideAnswer:
+        """The answer so far to a GATE_OVERRIDE request `actor` filed (one look-up by key): the request, and
+        for an approved one the decision that opens the barrier for that container (the approval already
+        logged the OVERRIDE gate event and its audit entry). Raises NotFound (UNKNOWN_APPROVAL) for a request
+        that is not the actor's own gate override."""
+        view = self.services.approvals.get(request_id)
+        if view.kind != "GATE_OVERRIDE" or view.requested_by != actor.login:
+            raise NotFound(code=ErrorCode.UNKNOWN_APPROVAL, params={"value": str(request_id)})
+        decision = None
+        if view.state == "APPROVED":
+            decision = GateDecision(view.subject, True, (), None, notes=(view.reason,))
+        return OverrideAnswer(view, decision)
 
     # -- the barrier ---------------------------------------------------------------------------------------
     def move_barrier(self, actor: Actor, manager: Any, decision: GateDecision, *,

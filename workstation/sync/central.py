@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -314,25 +315,49 @@ class CentralSync:
                 if changes.flow(ch["table"]) != changes.BOTH:
                     raise _bad(ch["change_id"], f"table {ch['table']} does not flow from units")
             # a batch costs a few reads, whatever its size: the ids central has, the rows the changes touch and
-            # what others changed on them; then one write per change and one insert of the feed entries
+            # what others changed on them; new rows are then written by one COPY (or executemany) per table,
+            # other changes one by one, and the feed entries by one COPY
             batch = _Batch(s, code, parsed)
             seq = changes.next_seq(s)  # under the write lock: positions counted on here
             feed: list[dict[str, Any]] = []
-            for ch in parsed:
-                if ch["uuid"] in batch.known:
-                    dup += 1
-                else:
-                    batch.known.add(ch["uuid"])
-                    outcome, entry = self._apply(s, ch, batch)
-                    entry["seq"] = seq
-                    seq += 1
-                    feed.append(entry)
-                    applied += 1
-                    conflicts += outcome == "conflict"
-                acked = max(acked, ch["seq"])
-            batch.flush()
+            now = self.ctx.now()
+            try:
+                for ch in parsed:
+                    if ch["uuid"] in batch.known:
+                        dup += 1
+                    else:
+                        batch.known.add(ch["uuid"])
+                        name, key = ch["table"], ch["key"]
+                        if ch["op"] != "delete" and batch.row(name, key) is None:
+                            # the common case, a row central does not have: queued, its feed entry is the row as
+                            # sent (its canonical text and hash were checked by _change)
+                            theirs = ch["row"]
+                            try:
+                                batch.insert(name, theirs, ch["change_id"])
+                            except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                                raise _bad(ch["change_id"], f"row does not fit table {name}: {exc}") from None
+                            batch.rows[(name, key)] = theirs
+                            outcome = "applied"
+                            entry = dict(change_id=ch["uuid"], txn_id=ch["txn"], origin=ch["origin"],
+                                         epoch=ch["epoch"], table_name=name, row_key=key, op="insert",
+                                         changed=_columns_text(theirs), base_seq=ch["base_seq"], row=ch["text"],
+                                         row_hash=ch["row_hash"], created_at=now, acked_at=now)
+                        else:
+                            outcome, entry = self._apply(s, ch, batch)
+                        entry["seq"] = seq
+                        seq += 1
+                        feed.append(entry)
+                        applied += 1
+                        conflicts += outcome == "conflict"
+                    acked = max(acked, ch["seq"])
+                batch.flush()
+            except changes.BadRow as exc:
+                raise _bad(str(exc.tag), f"row does not fit its table: {exc.reason}") from None
             if feed:
-                s.execute(insert(SyncChange), feed)
+                if self.db.backend == "postgresql":
+                    changes.copy_rows(s, "sync_changes", FEED_COLUMNS, [[e[c] for c in FEED_COLUMNS] for e in feed])
+                else:
+                    s.execute(insert(SyncChange), feed)
             u.acked_seq = acked
             u.reported_cursor = max(u.reported_cursor, _int(body.get("cursor", 0), "cursor"))
             u.last_seen_at = self.ctx.now()
@@ -455,8 +480,6 @@ class CentralSync:
     # -- bundles and review --------------------------------------------------------------------------------
     def record_bundle(self, s: Session, bundle_id: str, origin: str, digest: str, count: int) -> None:
         """Refuse a bundle imported before (by id or content); record this one in the caller's transaction."""
-        import uuid
-
         bid = uuid.UUID(bundle_id)
         if s.get(SyncBundle, bid) is not None or s.scalar(select(SyncBundle.bundle_id).where(
                 SyncBundle.sha256 == digest)) is not None:
@@ -467,8 +490,6 @@ class CentralSync:
     def bundle_for(self, code: str) -> dict[str, Any]:
         """A signed bundle for a unit without network: what central holds of it (acknowledgements) and the
         feed after the position the unit last reported. Raises Refusal AUDIT_KEY_MISSING (no office key)."""
-        import uuid
-
         from workstation.sync import protocol
 
         key = self.ctx.office_key()
@@ -564,7 +585,7 @@ class CentralSync:
 
 class _Batch(changes.RowCache):
     """What one push reads up front: the change ids central already has, the current rows the changes touch
-    (db.changes.RowCache: kept up to date as the batch applies, inserts sent in runs) and for each row the
+    (db.changes.RowCache: kept up to date as the batch applies, new rows written together) and for each row the
     columns other writers changed after a position (their feed entries)."""
 
     def __init__(self, s: Session, origin: str, parsed: list[dict[str, Any]]):
@@ -575,17 +596,30 @@ class _Batch(changes.RowCache):
             self.known.update(s.scalars(select(SyncChange.change_id).where(
                 SyncChange.change_id.in_(ids[i:i + self.CHUNK]))))
         self.preload((ch["table"], ch["key"]) for ch in parsed)
-        # others' changes to these rows after the earliest position any change of the batch had seen
+        # others' changes to these rows after the earliest position any change of the batch had seen. Not needed
+        # for a row central does not have that the batch only inserts, once (the common case): nothing asks.
         self.others: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
         if parsed:
             low = min(ch["base_seq"] for ch in parsed)
-            all_keys = sorted({ch["key"] for ch in parsed})
-            for i in range(0, len(all_keys), self.CHUNK):
-                for t, k, seq, changed in s.execute(
-                        select(SyncChange.table_name, SyncChange.row_key, SyncChange.seq, SyncChange.changed)
-                        .where(SyncChange.row_key.in_(all_keys[i:i + self.CHUNK]), SyncChange.seq > low,
-                               SyncChange.origin != origin)):
-                    self.others.setdefault((t, k), []).append((seq, json.loads(changed)))
+            count: dict[tuple[str, str], int] = {}
+            need: set[tuple[str, str]] = set()
+            for ch in parsed:
+                pair = (ch["table"], ch["key"])
+                count[pair] = count.get(pair, 0) + 1
+                if ch["op"] != "insert" or self.rows[pair] is not None:
+                    need.add(pair)
+            need.update(pair for pair, n in count.items() if n > 1)
+            by_table: dict[str, list[str]] = {}
+            for t, k in need:
+                by_table.setdefault(t, []).append(k)
+            for t, keys in by_table.items():
+                keys.sort()
+                for i in range(0, len(keys), self.CHUNK):
+                    for k, seq, changed in s.execute(
+                            select(SyncChange.row_key, SyncChange.seq, SyncChange.changed)
+                            .where(SyncChange.table_name == t, SyncChange.row_key.in_(keys[i:i + self.CHUNK]),
+                                   SyncChange.seq > low, SyncChange.origin != origin)):
+                        self.others.setdefault((t, k), []).append((seq, json.loads(changed)))
 
     def changed_since(self, name: str, key: str, base_seq: int) -> set[str]:
         cols: set[str] = set()
@@ -593,6 +627,19 @@ class _Batch(changes.RowCache):
             if seq > base_seq:
                 cols.update(changed)
         return cols
+
+
+FEED_COLUMNS = tuple(c.name for c in SyncChange.__table__.columns)
+_COLUMNS_TEXT: dict[tuple[str, ...], str] = {}
+
+
+def _columns_text(row: dict[str, Any]) -> str:
+    """canonical_json of the sorted column names of a row (one text per shape of row, remembered)."""
+    names = tuple(row)
+    text = _COLUMNS_TEXT.get(names)
+    if text is None:
+        text = _COLUMNS_TEXT[names] = canonical_json(sorted(names))
+    return text
 
 
 def feed_entry(r: SyncChange) -> dict[str, Any]:
@@ -632,9 +679,7 @@ def _int(value: Any, name: str) -> int:
 
 
 def _change(raw: Any) -> dict[str, Any]:
-    """Check the shape of one change as it travels; returns it with parsed ids."""
-    import uuid
-
+    """Check the shape of one change as it travels; returns it with parsed ids and its row's canonical text."""
     if not isinstance(raw, dict):
         raise _bad("?", "not an object")
     cid = str(raw.get("change_id", "?"))[:40]
@@ -650,9 +695,10 @@ def _change(raw: Any) -> dict[str, Any]:
             raise ValueError("unknown table or row")
         if not isinstance(raw["changed"], list) or not isinstance(raw["key"], str) or not isinstance(raw["origin"], str):
             raise ValueError("bad fields")
-        if changes.row_digest(canonical_json(raw["row"])) != raw["row_hash"]:
+        text = changes.row_text(raw["row"])
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != raw["row_hash"]:
             raise ValueError("row does not match its hash")
+        out["text"] = text
     except (KeyError, ValueError, TypeError, InputError) as exc:
         raise _bad(cid, str(exc) or type(exc).__name__) from None
     return out
-

@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Case
+from db.models import Case, User
 from db.models_pib import PibCase, PibInstruction, PibReport
 from printing.documents import pib as docs
 from workstation import inputs
@@ -22,9 +23,10 @@ from workstation.domain.errors import ErrorCode
 from workstation.domain.pib import FLOW, PibState
 from workstation.errors import InputError, PermissionDenied, Refusal
 from workstation.rules.pib_checks import BapInput, LhpInput, LhpItem, SamplingInput, check_signed, parse_form
-from workstation.services.base import Actor
+from workstation.services.base import Actor, require_role
 from workstation.services.cases import CaseView, ensure_other_user, view
 from workstation.services.pib.base import EXAMINER_ROLE, INSPECTOR_ROLE, PibBase, check_seqs, renamed
+from workstation.services.pib.views import ReportInfo
 
 
 class InspectionMixin(PibBase):
@@ -188,36 +190,92 @@ class InspectionMixin(PibBase):
             raise renamed(exc, "hs_code") from None
         return item.model_dump(mode="json")  # type: ignore[no-any-return]
 
-    def submit_lhp(self, actor: Actor, case_id: uuid.UUID, version: int, form: LhpInput) -> CaseView:
-        """Record the LHP; locked once submitted. Needs the BAP fisik (Refusal BAP_REQUIRED), the BA contoh
-        when the IP asked for samples (SAMPLING_REQUIRED), every container the IP names (InputError
-        CONTAINER_NOT_REPORTED) and items that exist in the PIB (UNKNOWN_ITEM). Submitting again while the
-        examiner researches is an amendment: a new version of the report and of its document."""
+    def _check_lhp(self, s: Session, actor: Actor, case: Case, form: LhpInput) -> tuple[PibInstruction, Any]:
+        """What an LHP needs before it is recorded (submission, amendment and their preview alike): the IP names
+        this inspector, the items exist in the PIB, every container of the IP is reported, the BAP fisik (and
+        the BA contoh when samples were asked) is recorded. Returns the IP and the PIB document."""
+        ip = self._inspector_instruction(s, actor, case.id)
+        doc = self._doc(s, case.id)
+        check_seqs(doc, (i.seq for i in form.items), "items")
+        reported = {c.number for c in form.containers}
+        for c in ip.containers:
+            if c not in reported:
+                raise InputError(f"container {c} of the IP is not reported",
+                                 code=ErrorCode.CONTAINER_NOT_REPORTED, field="containers", params={"value": c})
+        if self._current(s, PibReport, case.id, kind=docs.BAP) is None:
+            raise Refusal("record the BAP fisik first", code=ErrorCode.BAP_REQUIRED)
+        if ip.sample_requested and self._current(s, PibReport, case.id, kind=docs.BA_CONTOH) is None:
+            raise Refusal("the IP asked for samples: record the BA pengambilan contoh first",
+                          code=ErrorCode.SAMPLING_REQUIRED)
+        return ip, doc
+
+    def _lhp_builder(self, actor: Actor, pc: PibCase, doc: Any, ip: PibInstruction, form: LhpInput,
+                     content: dict[str, Any]) -> Callable[..., Any]:
+        return partial(docs.lhp, letter=self._letter(), header=self._header(pc, doc), ip_number=ip.document_number,
+                       level_pct=ip.level_pct, report=content, conclusion=form.conclusion,
+                       inspector=self._person(actor, INSPECTOR_ROLE))
+
+    def preview_lhp(self, actor: Actor, case_id: uuid.UUID, form: LhpInput) -> str:
+        """The LHP document the submission (or, in research, the amendment) would issue, as text, before
+        anything is written (number still blank; an amendment shows the version it amends). Checks everything
+        the submission checks, so what is confirmed can be submitted. Raises as `submit_lhp` / `amend_lhp`."""
         self._check_posts(form.items)
         content = {**form.model_dump(mode="json"), "conclusion": form.conclusion}
-        with self.ctx.db.write() as s:
+        with self.ctx.db.read() as s:
             case, pc = self._load(s, case_id)
             action = "pib.amend_lhp" if case.state == PibState.RESEARCH else "pib.submit_lhp"
+            transition = FLOW[action]
+            require_role(actor, *transition.roles, action=transition.action)
+            if case.state not in transition.from_states:
+                raise Refusal(code=ErrorCode.INVALID_STATE, params={"action": transition.action, "state": case.state})
+            ip, doc = self._check_lhp(s, actor, case, form)
+            previous = self._current(s, PibReport, case_id, kind=docs.LHP)
+            number = previous.version + 1 if previous else 1
+            build = partial(self._lhp_builder(actor, pc, doc, ip, form, content), version=number)
+            result: str = self.services.issuance.preview(build)
+            return result
+
+    def lhp_versions(self, actor: Actor, case_id: uuid.UUID) -> tuple[ReportInfo, ...]:
+        """Every recorded version of the case's LHP, oldest first: an amendment adds one, none is changed."""
+        with self.ctx.db.read() as s:
+            self._load(s, case_id)
+            rows = list(s.scalars(select(PibReport).where(PibReport.case_id == case_id, PibReport.kind == docs.LHP)
+                                  .order_by(PibReport.version)))
+            logins = dict(s.execute(select(User.id, User.login).where(User.id.in_({r.author_id for r in rows})))
+                          .all()) if rows else {}
+            return tuple(ReportInfo(r.kind, r.version, r.author_id, logins.get(r.author_id, "?"), dict(r.content),
+                                    r.submitted_at, r.document_number) for r in rows)
+
+    def submit_lhp(self, actor: Actor, case_id: uuid.UUID, version: int, form: LhpInput) -> CaseView:
+        """Record the LHP; locked once submitted (a case in research has one: `amend_lhp` is the explicit way
+        to a new version; this refuses it, INVALID_STATE). Needs the BAP fisik (Refusal BAP_REQUIRED), the BA
+        contoh when the IP asked for samples (SAMPLING_REQUIRED), every container the IP names (InputError
+        CONTAINER_NOT_REPORTED) and items that exist in the PIB (UNKNOWN_ITEM)."""
+        return self._record_lhp(actor, case_id, version, form, "pib.submit_lhp")
+
+    def amend_lhp(self, actor: Actor, case_id: uuid.UUID, version: int, form: LhpInput, *, reason: str) -> CaseView:
+        """An amendment of the submitted LHP while the examiner researches: a new version of the report and of
+        its document (the LHP document's next version, "Perubahan ke n"), with the reason in the report and
+        the audit trail. Every earlier version stays as it was recorded. Raises InputError REQUIRED / TOO_LONG
+        (reason) and as `submit_lhp`; Refusal INVALID_STATE outside research."""
+        reason = inputs.text(reason, "reason", max_len=500)
+        return self._record_lhp(actor, case_id, version, form, "pib.amend_lhp", reason=reason)
+
+    def _record_lhp(self, actor: Actor, case_id: uuid.UUID, version: int, form: LhpInput, action: str, *,
+                    reason: str = "") -> CaseView:
+        self._check_posts(form.items)
+        content = {**form.model_dump(mode="json"), "conclusion": form.conclusion}
+        if reason:
+            content["amendment_reason"] = reason
+        with self.ctx.db.write() as s:
+            _, pc = self._load(s, case_id)
 
             def apply(case: Case) -> dict[str, Any]:
-                ip = self._inspector_instruction(s, actor, case_id)
-                doc = self._doc(s, case_id)
-                check_seqs(doc, (i.seq for i in form.items), "items")
-                reported = {c.number for c in form.containers}
-                for c in ip.containers:
-                    if c not in reported:
-                        raise InputError(f"container {c} of the IP is not reported",
-                                         code=ErrorCode.CONTAINER_NOT_REPORTED, field="containers", params={"value": c})
-                if self._current(s, PibReport, case_id, kind=docs.BAP) is None:
-                    raise Refusal("record the BAP fisik first", code=ErrorCode.BAP_REQUIRED)
-                if ip.sample_requested and self._current(s, PibReport, case_id, kind=docs.BA_CONTOH) is None:
-                    raise Refusal("the IP asked for samples: record the BA pengambilan contoh first",
-                                  code=ErrorCode.SAMPLING_REQUIRED)
-                v, number = self._record_report(s, actor, case, docs.LHP, content, partial(
-                    docs.lhp, letter=self._letter(), header=self._header(pc, doc), ip_number=ip.document_number,
-                    level_pct=ip.level_pct, report=content, conclusion=form.conclusion,
-                    inspector=self._person(actor, INSPECTOR_ROLE)))
-                return {"lhp": number, "report_version": v, "conclusion": form.conclusion}
+                ip, doc = self._check_lhp(s, actor, case, form)
+                v, number = self._record_report(s, actor, case, docs.LHP, content,
+                                                self._lhp_builder(actor, pc, doc, ip, form, content))
+                audit = {"lhp": number, "report_version": v, "conclusion": form.conclusion}
+                return {**audit, "reason": reason} if reason else audit
 
             case = self.cases.change(s, actor, case_id, version, FLOW[action], apply)
             return view(case)

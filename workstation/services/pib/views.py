@@ -149,7 +149,12 @@ class ReportInfo:
 
     @property
     def lhp(self) -> LhpInput:
-        return LhpInput.model_validate({k: v for k, v in self.content.items() if k != "conclusion"})
+        # the stored content carries the conclusion (and an amendment its reason) beside the form's fields
+        return LhpInput.model_validate({k: v for k, v in self.content.items() if k in LhpInput.model_fields})
+
+    @property
+    def amendment_reason(self) -> str:
+        return str(self.content.get("amendment_reason") or "")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""#12 item 1: the F1 key panel, the command palette and a switch with F12 speak the UI language."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+
+from screens.widgets.keybar import TranslatedBindingsTable
+from screens.widgets.form import FormField, FormModal
+from tests.e2e.conftest import login, settle
+
+
+async def test_f1_key_panel_is_in_indonesian(users, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(app, pilot, "siti")
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one(TranslatedBindingsTable)
+        text = "".join(seg.text for seg in app.console.render(table.render_bindings_table()))
+        assert "Bahasa" in text or "Kunci" in text or "Keluar" in text  # our N_() descriptions translated
+        for english in ("Scroll Up", "Focus Next", "Logout", "Language"):
+            assert english not in text
+        await pilot.press("f1")  # toggles off
+        await pilot.pause()
+        assert not app.screen.query(TranslatedBindingsTable)
+
+
+async def test_command_palette_placeholder_and_system_commands_are_translated(users, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(app, pilot, "siti")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Keluar" in titles and "Tema" in titles and "Quit" not in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one("CommandInput").placeholder == "Cari perintah…"
+
+
+async def test_f12_switches_an_open_form_and_the_status_bar(users, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(app, pilot, "siti")
+        modal = FormModal("T", [FormField("city", "City")], lambda v: v)
+        app.push_screen(modal)
+        await pilot.pause()
+        assert str(modal.query_one("#form-label-city").render()) == "Kota"
+        app._set_language("en")
+        await pilot.pause()
+        assert str(modal.query_one("#form-label-city").render()) == "City"
+        assert "Esc/F3 cancel" in str(modal.query_one("#form-hint").render())
+        await pilot.press("f3")  # nothing typed: closes at once
+        await pilot.pause()
+        assert "siti (counter officer)" in str(app.screen.query_one("StatusBar").render())

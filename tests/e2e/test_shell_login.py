@@ -1,0 +1,86 @@
+"""#12 items 2 and 7: the login keyboard (focus after a failure, Enter while connecting) and the first run
+that asks for the office before the administrator."""
+
+from __future__ import annotations
+
+import threading
+
+from textual.widgets import Input
+
+from screens.home import HomeScreen
+from screens.login import FirstRunScreen, LoginScreen
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login, settle
+
+
+async def test_after_a_failed_login_the_cursor_is_back_in_the_password(users, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti", "wrong-password")
+        assert isinstance(app.screen, LoginScreen)
+        assert app.focused is app.screen.query_one("#password", Input)
+        assert app.screen.query_one("#password", Input).value == ""
+
+
+async def test_enter_pressed_while_connecting_logs_in_once_connected(users, services, clock):
+    from screens.app import WorkstationApp
+
+    gate = threading.Event()
+
+    def slow_factory(settings):
+        gate.wait(10)
+        return services
+
+    app = WorkstationApp(services.settings, services_factory=slow_factory, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.services is None
+        app.screen.query_one("#login", Input).value = "siti"
+        app.screen.query_one("#password", Input).value = PASSWORD
+        app.screen.query_one("#password", Input).focus()
+        await pilot.press("enter")  # still connecting
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        gate.set()
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen) and app.actor.login == "siti"
+
+
+async def test_first_run_asks_for_the_office_then_the_administrator(services, make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, FirstRunScreen)
+        assert app.focused.id == "fr-office-code"
+        for name, value in {"code": "050100", "name": "KPPBC Entikong", "address": "Jl. Lintas Malindo",
+                            "city": "Sanggau"}.items():
+            screen.query_one(f"#fr-office-{name}", Input).value = value
+        for name, value in {"login": "admin", "name": "Admin", "nip": "1234",
+                            "password": PASSWORD, "password2": PASSWORD}.items():
+            screen.query_one(f"#fr-{name}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen and app.focused.id == "fr-nip"  # NIP is 18 digits, as in the CLI
+        assert "18" in str(screen.query_one("#login-message").render())
+        assert services.auth.needs_first_admin()  # nothing written
+        screen.query_one("#fr-nip", Input).value = "199001012015011001"
+        screen.query_one("#fr-office-code", Input).value = "0501"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.focused.id == "fr-office-code"  # the office code is refused, naming the field
+        assert services.auth.needs_first_admin() and not services.office.get().configured
+        screen.query_one("#fr-office-code", Input).value = "050100"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        view = services.office.get()
+        assert view.configured and view.code == "050100" and view.city == "Sanggau"
+        assert app.settings.office.name == "KPPBC Entikong"  # the login title, the status bar follow
+        assert app.screen.query_one("#login", Input).value == "admin"
+        assert app.focused is app.screen.query_one("#password", Input)
+        app.focused.value = PASSWORD
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
