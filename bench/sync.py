@@ -224,24 +224,25 @@ def throughput_run(pg: str, n: int, template: Path, folder: Path, profile: bool 
         sa, sb = UnitSync(a.ctx), UnitSync(b.ctx)
         ta, tb = LocalTransport(central.sync, "BENCHA"), LocalTransport(central.sync, "BENCHB")
         prof = _profiler() if profile else None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with prof or contextlib.nullcontext():
             pushed, _ = sa._push(ta, sa.node(), None)
-        push_s = time.perf_counter() - start
+        push_s, push_cpu = time.perf_counter() - start, time.process_time() - cpu
         if prof:
             _report(prof, "push")
         prof = _profiler() if profile else None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with prof or contextlib.nullcontext():
             pulled, _ = sb._pull(tb, sb.node(), None)
-        pull_s = time.perf_counter() - start
+        pull_s, pull_cpu = time.perf_counter() - start, time.process_time() - cpu
         if prof:
             _report(prof, "pull")
         if pushed != n or pulled != n:
             raise SystemExit(f"pushed {pushed}, pulled {pulled}: expected {n} each")
         for svc in (a, b):
             svc.ctx.db.dispose()
-        return {"made": made, "copy": copy_s, "push": push_s, "pull": pull_s}
+        return {"made": made, "copy": copy_s, "push": push_s, "pull": pull_s, "push_cpu": push_cpu,
+                "pull_cpu": pull_cpu}
     finally:
         central.close()
 
@@ -256,7 +257,7 @@ def _report(prof, what: str) -> None:
     import pstats
 
     print(f"\n-- profile of the {what} (top 18 by own time) --")
-    pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+    pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_TOP", "18")))
 
 
 def throughput(pg: str, n: int, runs: int, profile: bool) -> None:
@@ -271,7 +272,7 @@ def throughput(pg: str, n: int, runs: int, profile: bool) -> None:
             res = throughput_run(pg, n, template, folder, profile=profile and r == 0)
             results.append(res)
             print(f"  run {r + 1}: made {res['made']:.1f} s; COPY {res['copy']:.2f} s; push {res['push']:.1f} s; "
-                  f"pull {res['pull']:.1f} s; push ratio {res['copy'] / res['push']:.3f}, "
+                  f"pull {res['pull']:.1f} s (client CPU {res['push_cpu']:.2f} / {res['pull_cpu']:.2f} s); push ratio {res['copy'] / res['push']:.3f}, "
                   f"pull ratio {res['copy'] / res['pull']:.3f}", flush=True)
     print(f"  {'what':<34}{'median s':>10}{'changes/s':>12}{'ratio to COPY':>15}")
     copy_med = median([r["copy"] for r in results])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -393,6 +394,29 @@ def delete_row(session: Session, tbl: Table, row_key: str) -> None:
     session.execute(tbl.delete().where(_key_clause(tbl, row_key)))
 
 
+def any_of(session: Session, col, values: list[Any]):
+    """`col IN (values)`; on PostgreSQL `col = ANY(:array)`, one parameter: a statement of constant text, which
+    psycopg parses once and prepares (an IN list of hundreds of placeholders is parsed again every time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return col == any_(bindparam(None, list(values), type_=ARRAY(col.type)))
+    return col.in_(values)
+
+
+def uuid_text(value: Any) -> str | None:
+    """A Uuid column's value selected as text (`cast(col, Text)`) in its usual form: SQLite stores 32 hex
+    digits, PostgreSQL gives the dashed form (a UUID object is taken too)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) == 32:
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return str(uuid.UUID(value))
+    return str(value)
+
+
 class BadRow(ValueError):
     """A queued row the database refused as data (a value that does not fit its column); `tag` is what the
     caller queued it with (central: the change id)."""
@@ -414,11 +438,8 @@ _ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii
 
 @dataclass(frozen=True)
 class _Codec:
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # the table's columns, in order
     nameset: frozenset[str]
-    decoders: tuple[tuple[str, Any], ...]  # (column, decoder) for the columns whose JSON form is not the value
-    json_idx: tuple[int, ...]  # positions of JSON columns
-    dt_idx: tuple[int, ...]  # positions of date-time columns
     insert_sql: dict[str, str] = field(default_factory=dict)  # by dialect name
 
 
@@ -428,13 +449,8 @@ _CODECS: dict[str, _Codec] = {}
 def codec(name: str) -> _Codec:
     c = _CODECS.get(name)
     if c is None:
-        tbl = table(name)
-        kinds = [_kind(col) for col in tbl.columns]
-        names = tuple(col.name for col in tbl.columns)
-        c = _CODECS[name] = _Codec(names, frozenset(names),
-                                   tuple((n, _DECODERS[k]) for n, k in zip(names, kinds, strict=True) if k in _DECODERS),
-                                   tuple(i for i, k in enumerate(kinds) if k == "json"),
-                                   tuple(i for i, k in enumerate(kinds) if k == "datetime"))
+        names = tuple(col.name for col in table(name).columns)
+        c = _CODECS[name] = _Codec(names, frozenset(names))
     return c
 
 
@@ -463,50 +479,72 @@ def _no_float(value: Any) -> None:
             stack.extend(v)
 
 
-def _decode_fast(c: _Codec, row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for name, dec in c.decoders:
-        v = out[name]
-        if v is not None:
-            out[name] = dec(v)
-    return out
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
-def _pg_values(c: _Codec, row: dict[str, Any]) -> list[Any]:
-    """A row for PostgreSQL's COPY (text): values as they travel, which the server parses by column type —
-    except JSON (its text, as SQLAlchemy would send it) and date-times (parsed here: a naive one is refused,
-    as UTC.process_bind_param refuses it)."""
-    vals = [row[n] for n in c.names]
-    for i in c.json_idx:
-        vals[i] = _JSON_TEXT(vals[i])
-    for i in c.dt_idx:
-        v = vals[i]
-        if v is not None:
-            v = dt.datetime.fromisoformat(v)
-            if v.tzinfo is None:
-                raise ValueError("naive date-time")
-            vals[i] = v
-    return vals
+def _utc_text(v: Any) -> bool:
+    """Whether a travelling date-time is in the form encode_row writes (UTC, microseconds): checked, not
+    assumed (fromisoformat refuses a bad date or time)."""
+    return (type(v) is str and len(v) == 32 and v[10] == "T" and v.endswith("+00:00")
+            and dt.datetime.fromisoformat(v) is not None)
 
 
-def _sqlite_values(session: Session, name: str, c: _Codec, row: dict[str, Any]) -> tuple[Any, ...]:
-    """A row for sqlite3's executemany: decoded, then through each column's own bind processor (the values
-    SQLAlchemy would store)."""
-    procs = _processors(session, name)
-    values = _decode_fast(c, row)
-    return tuple(values[n] if p is None else p(values[n]) for n, p in zip(c.names, procs, strict=True))
+def _aware(v: Any) -> dt.datetime:
+    value = dt.datetime.fromisoformat(v)
+    if value.tzinfo is None:
+        raise ValueError("naive date-time")  # as db.models.UTC refuses it
+    return value
 
 
-_PROCS: dict[tuple[str, str], tuple[Any, ...]] = {}
+def _converters(dialect, name: str) -> tuple[tuple[int, Any], ...]:
+    """For each column of `name` whose travelling JSON value is not what the driver takes: (position,
+    function of that value). SQLite: exactly what SQLAlchemy's bind processors store for the decoded value
+    (the common forms done directly, the rest through the processors); PostgreSQL (COPY, text): the server
+    parses UUIDs, dates and decimals by column type, JSON goes as SQLAlchemy's JSON type sends it, date-times
+    are checked to carry their zone."""
+    out: list[tuple[int, Any]] = []
+    for i, col in enumerate(table(name).columns):
+        kind = _kind(col)
+        proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+        if kind == "json":
+            out.append((i, _JSON_TEXT))  # None too: SQLAlchemy's JSON stores JSON null for it
+        elif dialect.name == "postgresql":
+            if kind == "datetime":
+                out.append((i, _none_kept(lambda v: v if _utc_text(v) else _aware(v))))
+        elif kind == "uuid":
+            out.append((i, _none_kept(lambda v, p=proc: v.replace("-", "") if type(v) is str and _UUID_TEXT.match(v)
+                                      else p(uuid.UUID(v)))))
+        elif kind == "datetime":
+            out.append((i, _none_kept(lambda v, p=proc: f"{v[:10]} {v[11:26]}" if _utc_text(v)
+                                      else p(dt.datetime.fromisoformat(v)))))
+        elif kind == "date":
+            out.append((i, _none_kept(lambda v, p=proc: p(dt.date.fromisoformat(v)))))
+        elif kind == "decimal":
+            out.append((i, _none_kept(lambda v, p=proc: p(Decimal(v)) if p else Decimal(v))))
+        elif proc is not None:
+            out.append((i, proc))
+    return tuple(out)
 
 
-def _processors(session: Session, name: str) -> tuple[Any, ...]:
+def _none_kept(fn):
+    return lambda v: None if v is None else fn(v)
+
+
+_CONVERTERS: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
+
+
+def driver_values(session: Session, name: str, row: dict[str, Any]) -> list[Any]:
+    """A whole row as it travels (every column, encoded) → the values the driver writes, in column order:
+    on SQLite for executemany, on PostgreSQL for COPY. Raises ValueError/TypeError/KeyError for a value that
+    cannot be one of its column (on PostgreSQL the server checks the rest when the rows are written)."""
     dialect = session.get_bind().dialect
-    procs = _PROCS.get((dialect.name, name))
-    if procs is None:
-        procs = _PROCS[(dialect.name, name)] = tuple(col.type.dialect_impl(dialect).bind_processor(dialect)
-                                                     for col in table(name).columns)
-    return procs
+    convs = _CONVERTERS.get((dialect.name, name))
+    if convs is None:
+        convs = _CONVERTERS[(dialect.name, name)] = _converters(dialect, name)
+    vals = [row[n] for n in codec(name).names]
+    for i, fn in convs:
+        vals[i] = fn(vals[i])
+    return vals
 
 
 def _quote(ident: str) -> str:
@@ -586,7 +624,7 @@ class RowCache:
             values = [loads(k)[0] for k in keys[i:i + self.CHUNK]]
             if dec is not None:
                 values = [dec(v) for v in values]
-            for found in self.s.execute(select(tbl).where(col.in_(values))).mappings():
+            for found in self.s.execute(select(tbl).where(any_of(self.s, col, values))).mappings():
                 row = dict(found)
                 self.rows[(name, key_of(tbl, row))] = encode_row(tbl, row)
 
@@ -602,7 +640,7 @@ class RowCache:
         c = codec(name)
         queue = self._queued.setdefault(name, [])
         if len(row) == len(c.names) and c.nameset.issuperset(row):
-            queue.append((_pg_values(c, row) if self._pg else _sqlite_values(self.s, name, c, row), tag))
+            queue.append((driver_values(self.s, name, row), tag))
         else:
             queue.append((decode_row(table(name), row), tag))
 
@@ -632,4 +670,4 @@ class RowCache:
             q = self.s.get_bind().dialect.identifier_preparer.quote
             sql = c.insert_sql["sqlite"] = (f"INSERT INTO {q(name)} ({', '.join(q(n) for n in c.names)}) "
                                             f"VALUES ({', '.join('?' for _ in c.names)})")
-        self.s.connection().exec_driver_sql(sql, [v for v, _ in items])
+        self.s.connection().exec_driver_sql(sql, [tuple(v) for v, _ in items])

@@ -70,7 +70,7 @@ def _ts(value, zone) -> str:
 
 class AdminScreen(SectionScreen):
     TITLE_TEXT = N_("Administration")
-    DEFAULT_CSS = """
+    CSS = """
     AdminScreen .admin-keys { color: $text-muted; height: auto; }
     AdminScreen Tab { padding: 0 1 0 0; }
     AdminScreen .admin-note { height: auto; }

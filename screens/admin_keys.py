@@ -16,11 +16,11 @@ from workstation.i18n import N_
 
 
 class SshKeysModal(Modal):
-    DEFAULT_CSS = """
+    CSS = """
     SshKeysModal { align: center middle; }
     SshKeysModal > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
                               background: $surface; padding: 0 1; }
-    SshKeysModal DataTable { height: auto; max-height: 12; }
+    SshKeysModal DataTable { height: 8; }
     SshKeysModal .hint { color: $text-muted; }
     """
     BINDINGS = [
@@ -42,7 +42,7 @@ class SshKeysModal(Modal):
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#keys", DataTable).add_columns(tr("Fingerprint"), tr("Type"), tr("Comment"), tr("Added"),
+        self.query_one("#keys", DataTable).add_columns(tr("Fingerprint"), tr("Kind"), tr("Comment"), tr("Added"),
                                                        tr("State"))
         self.reload()
 

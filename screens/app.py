@@ -145,6 +145,8 @@ class WorkstationApp(App):
                         log.exception("refresh_language failed on %s", type(screen).__name__)
                 for bar in screen.query("KeyBar"):
                     bar.refresh_keys()
+                for status in screen.query("StatusBar"):
+                    status.refresh_status()
                 for panel in screen.query("TranslatedHelpPanel"):
                     panel.refresh_language()
         try:
@@ -160,11 +162,14 @@ class WorkstationApp(App):
 
     def get_system_commands(self, screen):
         """Textual's system commands (Theme, Quit, Keys, …) with their titles and help translated."""
+        from screens.widgets.keybar import translate_binding_text
+
         for cmd in super().get_system_commands(screen):
             callback = cmd.callback
             if cmd.title == "Keys":  # our translated key panel, not Textual's
                 callback = self.action_show_keys
-            yield SystemCommand(self.tr(cmd.title), self.tr(cmd.help), callback, cmd.discover)
+            yield SystemCommand(translate_binding_text(self.tr, cmd.title),
+                                translate_binding_text(self.tr, cmd.help), callback, cmd.discover)
 
     def search_themes(self) -> None:
         from textual.theme import ThemeProvider

@@ -21,7 +21,7 @@ from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
 from screens.widgets.text import cells, clean, plain
-from screens.widgets.words import coded, day, word
+from screens.widgets.words import coded, day
 from workstation.domain.codes import Role
 from workstation.domain.money import rupiah_or
 from workstation.i18n import N_
@@ -49,6 +49,21 @@ def day_text(value: dt.date | None) -> str:
     return day(value)
 
 
+# A PIB state in a queue column, short enough for 80 columns (the case view says it in full with words.py's
+# "pib_state" and the code). Local until words.py has the group ("pib_state_short").
+QUEUE_STATE = {
+    "REJECTED": N_("PIB rejected"), "BILLED": N_("awaiting payment"), "SPJM": N_("awaiting goods"),
+    "READY": N_("awaiting the IP"), "INSPECTION": N_("in inspection"), "RESEARCH": N_("in research"),
+    "SPBL": N_("awaiting the permit"), "SPTNP": N_("SPTNP unpaid"), "SPPB": N_("SPPB issued"),
+    "RELEASED": N_("goods released"),
+}
+
+
+def queue_state(tr: Callable[..., str], state: str) -> str:
+    label = QUEUE_STATE.get(state)
+    return tr(label) if label else state
+
+
 def _letter_key(binding_key: str) -> bool:
     """A binding typed by a printable key alone (no F-key, no Ctrl): it would type into a focused field."""
     return any(len(k) == 1 for k in binding_key.split(","))
@@ -68,8 +83,6 @@ class ExaminerScreen(SectionScreen):
     CSS_PATH = "examiner.tcss"
     # Workflow order: the key bar shows the keys that apply now, the most likely first (F1 lists all).
     BINDINGS = [
-        Binding("ctrl+b,escape", "queue", N_("Queue"), id="examiner.queue"),
-        Binding("r", "reload", N_("Refresh"), id="examiner.reload"),
         Binding("p", "pay_billing", N_("Payment"), id="examiner.pay_billing"),
         Binding("g", "goods_ready", N_("Goods ready"), id="examiner.goods_ready"),
         Binding("n", "instruction", N_("Instruction"), id="examiner.instruction"),
@@ -85,6 +98,8 @@ class ExaminerScreen(SectionScreen):
         Binding("i", "intake", N_("Intake"), id="examiner.intake"),
         Binding("b", "block", N_("Block importer"), id="examiner.block"),
         Binding("k", "unblock", N_("Lift block"), id="examiner.unblock"),
+        Binding("ctrl+b,escape", "queue", N_("Queue"), id="examiner.queue"),
+        Binding("r", "reload", N_("Refresh"), id="examiner.reload"),
     ]
 
     # key action -> the transitions of the PIB table (workstation.domain.pib.FLOW) it performs; the key is
@@ -175,7 +190,7 @@ class ExaminerScreen(SectionScreen):
             key = str(r.case_id)
             self.queue_rows[key] = r
             days = "-" if r.days is None else str(r.days)
-            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], days, word(self.tr, "pib_state", r.state),
+            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], days, queue_state(self.tr, r.state),
                              " ".join(r.flags)), key=key)
         b = self.query_one("#blocked", DataTable)
         b.clear()

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
-from screens.base import SectionScreen
+from screens.base import SectionScreen, retitle_columns
 from screens.dialogs import PromptModal, SupervisorConfirmModal
 from screens.widgets.text import assemble, cells
 from screens.widgets.words import word
@@ -36,6 +36,7 @@ DECISION_TEXT = {"OPEN": N_("OPEN"), "SHUT": N_("SHUT"), "OVERRIDE": N_("OVERRID
 DIRECTION_TEXT = {"OUT": N_("Gate-out"), "IN": N_("Gate-in")}
 APPROVAL_TEXT = {"PENDING": N_("waiting"), "APPROVED": N_("approved"), "REFUSED": N_("refused"),
                  "FAILED": N_("failed")}
+LOG_COLUMNS = (N_("Time"), N_("Container"), N_("Gate"), N_("Release"), N_("Reasons"))
 POLL_S = 3.0  # how often a waiting override request is asked for its answer (one look-up by key)
 
 
@@ -93,26 +94,54 @@ class GateScreen(SectionScreen):
         yield Static(id="gate-decision")
         yield Static(id="gate-barrier")
         with Horizontal(id="gate-entry"):
-            yield Label(self.tr("Container"), id="gate-container-label")
+            yield Label(id="gate-container-label")
             yield Input(id="gate-container", max_length=20, compact=True)
-            yield Label(self.tr("Truck"), id="gate-plate-label")
+            yield Label(id="gate-plate-label")
             yield Input(id="gate-plate", max_length=16, compact=True)
         yield Static(id="gate-request")
         yield DataTable(id="gate-log", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        tr = self.tr
-        # what to do, not a value: an empty field must never look filled (issue #12 item 3)
-        self.query_one("#gate-container", Input).placeholder = tr("read or type, then Enter")
-        self.query_one("#gate-plate", Input).placeholder = tr("plate (optional)")
-        self.query_one("#gate-log", DataTable).add_columns(tr("Time"), tr("Container"), tr("Gate"), tr("Release"),
-                                                          tr("Reasons"))
-        self.query_one("#gate-decision", Static).update(self.tr("Waiting for a container…"))
+        self.query_one("#gate-log", DataTable).add_columns(*(self.tr(c) for c in LOG_COLUMNS))
+        self._labels()
+        self._show_decision()
         self.query_one("#gate-request", Static).display = False
         self._barrier_from_health()
         self._barrier_line()
         self.query_one("#gate-container", Input).focus()
         self.action_reload()
+
+    def _labels(self) -> None:
+        tr = self.tr
+        self.query_one("#gate-container-label", Label).update(tr("Container"))
+        self.query_one("#gate-plate-label", Label).update(tr("Truck"))
+        # what to do, not a value: an empty field must never look filled (issue #12 item 3)
+        self.query_one("#gate-container", Input).placeholder = tr("read or type, then Enter")
+        self.query_one("#gate-plate", Input).placeholder = tr("plate (optional)")
+
+    def refresh_language(self) -> None:
+        """F12: everything in the new language in place (a half-typed container stays)."""
+        super().refresh_language()
+        self._labels()
+        retitle_columns(self.query_one("#gate-log", DataTable), LOG_COLUMNS, self.tr)
+        self._show_decision()
+        self._barrier_line()
+        if self.override_request is not None:
+            self._show_request(self.override_request)
+        self.action_reload()
+
+    def _show_decision(self) -> None:
+        """The decision box for the last decision (or the waiting line), in the current language."""
+        d = self.last_decision
+        box = self.query_one("#gate-decision", Static)
+        if d is None:
+            box.update(self.tr("Waiting for a container…"))
+        elif d.open and d.release is None:
+            word_ = self.tr("OVERRIDE")
+            reason = d.notes[0] if d.notes else ""
+            box.update(assemble((f" {word_} ", "b reverse yellow"), " ", (d.container, "b"), f" — {reason}"))
+        else:
+            box.update(assemble(*self._decision_parts(d)))
 
     def _manager(self) -> Any:
         bridge = self.wapp.devices
@@ -237,6 +266,12 @@ class GateScreen(SectionScreen):
     def _decided(self, d) -> None:
         self.last_decision = d
         self.last_container = d.container  # as the service normalised it (an override request names this)
+        # open for this one truck, or closed at once: a refused truck never finds the barrier open
+        self._barrier(self.services.gate.move_barrier, d)
+        self._show_decision()
+        self.action_reload()
+
+    def _decision_parts(self, d) -> list[Any]:
         # stored and read text (container, reference) goes in as text, never as markup (#11 item 6)
         if d.open:
             rel = d.release
@@ -249,12 +284,9 @@ class GateScreen(SectionScreen):
             word_ = self.tr("SHUT")
             parts = [(f" {word_} ", "b reverse red"), " ", (d.container, "b")]
             parts += [f"\n  {code}: {self.tr(REASON_TEXT.get(code, code))}" for code in d.reasons]
-            if self.actor.has(Role.SUPERVISOR):
+            if self.actor is not None and self.actor.has(Role.SUPERVISOR):
                 parts.append(("\n  " + self.tr("Ctrl+T lets it through by a supervisor's override."), "dim"))
-        # open for this one truck, or closed at once: a refused truck never finds the barrier open
-        self._barrier(self.services.gate.move_barrier, d)
-        self.query_one("#gate-decision", Static).update(assemble(*parts))
-        self.action_reload()
+        return parts
 
     def _barrier(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         """Run a GateService barrier call (`fn(actor, manager, *args, **kwargs)`) off the UI thread, in request
@@ -311,10 +343,8 @@ class GateScreen(SectionScreen):
                                          self.tr("Reason (required) for {number}", number=number)), with_reason)
 
     def _overridden(self, d, reason: str) -> None:
-        self.last_decision = d
-        word_ = self.tr("OVERRIDE")
-        self.query_one("#gate-decision", Static).update(assemble(
-            (f" {word_} ", "b reverse yellow"), " ", (d.container, "b"), f" — {reason}"))
+        self.last_decision = d  # open without a release: an override (its notes carry the reason)
+        self._show_decision()
         self._barrier(self.services.gate.move_barrier, d)
         self.action_reload()
 

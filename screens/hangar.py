@@ -75,7 +75,8 @@ class HangarScreen(SectionScreen):
         Binding("f", "photo", N_("Photo"), id="hangar.photo"),
         Binding("b", "bap", N_("BAP fisik"), id="hangar.bap"),
         Binding("m", "sampling", N_("BA contoh"), id="hangar.sampling"),
-        Binding("delete", "remove", N_("Remove row"), id="hangar.remove"),
+        # said in the draft's caption line instead of the key bar (two lines at 80 columns hold the rest)
+        Binding("delete", "remove", N_("Remove row"), id="hangar.remove", show=False),
         Binding("ctrl+b,escape", "queue", N_("Queue"), id="hangar.queue"),
         Binding("r", "reload", N_("Refresh"), id="hangar.reload"),
     ]
@@ -107,8 +108,9 @@ class HangarScreen(SectionScreen):
 
     def on_mount(self) -> None:
         tr = self.tr
+        # 80 columns: the inspector's own login (and the level, in the case view) come last or not at all
         self.query_one("#hg-queue", DataTable).add_columns(
-            "AJU", tr("Importer"), tr("Level"), tr("Containers"), tr("Inspector"), tr("Days"), tr("Flags"))
+            "AJU", tr("Importer"), "LHP", tr("Containers"), tr("Days"), tr("Flags"), tr("Inspector"))
         self.query_one("#lhp-containers", DataTable).add_columns(
             tr("Number"), tr("Size/type"), tr("Seal"), tr("Condition"))
         self.query_one("#lhp-items", DataTable).add_columns(
@@ -125,7 +127,9 @@ class HangarScreen(SectionScreen):
     # -- loading ------------------------------------------------------------------------------------------
     def action_reload(self) -> None:
         svc, actor = self.services, self.actor
-        self.background(lambda: svc.pib.queue(actor, view_name="hangar"), self._show_queue, group="hg-load")
+        # with the submitted LHPs that can still be amended (after the instructions still to do)
+        self.background(lambda: svc.pib.queue(actor, view_name="hangar", submitted=True), self._show_queue,
+                        group="hg-load")
         if self.detail is not None:
             self._load_case(self.detail.case.id)
 
@@ -134,8 +138,11 @@ class HangarScreen(SectionScreen):
         t.clear()
         for r in rows:
             days = "-" if r.days is None else str(r.days)
-            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], f"{r.level_pct}%", " ".join(r.containers)[:24],
-                             r.inspector_login or "-", days, " ".join(r.flags)), key=str(r.case_id))
+            lhp = self.tr("sent") if r.state == "RESEARCH" else self.tr("to write")
+            boxes = (r.containers[0] + (f" +{len(r.containers) - 1}" if len(r.containers) > 1 else "")
+                     if r.containers else "-")
+            t.add_row(*cells(short_aju(r.aju), r.importer_name[:12], lhp, boxes, days, " ".join(r.flags),
+                             r.inspector_login or "-"), key=str(r.case_id))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "hg-queue" and event.row_key.value:
@@ -206,7 +213,8 @@ class HangarScreen(SectionScreen):
             state = tr("Amending the LHP: version {version}, drafted from version {previous}. Ctrl+S submits it.",
                        version=self.amending, previous=self.amending - 1)
         elif d is not None and d.instruction is not None:
-            state = tr("LHP draft: add containers (C) and items (T); Ctrl+S shows the report to submit.")
+            state = tr("LHP draft: add containers (C) and items (T), Del removes a row; Ctrl+S shows the report "
+                       "to submit.")
         else:
             state = ""
         self.query_one("#lhp-state", Static).update(plain(state, lines=True))

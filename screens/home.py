@@ -31,6 +31,9 @@ class HomeScreen(SectionScreen):
         # the user's name is stored text: plain, never markup (#11 item 6)
         parts: list = [self.tr("Welcome, {name}.", name=actor.full_name), "\n\n", self.tr("Your sections:")]
         for sec in sections_for(actor.roles):
-            parts += ["\n  ", (f"{sec.key.upper():>3}", "bold"), f"  {self.tr(sec.title)}"]
-        parts += ["\n\n", self.tr("Ctrl+P: command palette   F1: all keys   F11: lock   F10: log out   F12: language")]
+            key = sec.key.upper() if sec.key.startswith("f") else sec.key.title()  # F3, Ctrl+O
+            parts += ["\n  ", (f"{key:>6}", "bold"), f"  {self.tr(sec.title)}"]
+        # two lines: one line of every key does not fit 80 columns in Indonesian
+        parts += ["\n\n", self.tr("Ctrl+P: command palette   F1: all keys"), "\n",
+                  self.tr("F11: lock   F10: log out   F12: language")]
         self.query_one("#home-text", Static).update(assemble(*parts))

@@ -21,7 +21,10 @@ from workstation.i18n import N_
 
 class LoginScreen(AppAccess, Screen):
     CSS_PATH = "login.tcss"
-    BINDINGS = [Binding("enter", "submit", N_("Log in"), id="login.submit", show=False)]
+    # ctrl+j: a line feed — what Enter arrives as when typed ahead before the terminal is in raw mode
+    # (the keys typed while the app starts); it does what Enter does
+    BINDINGS = [Binding("enter", "submit", N_("Log in"), id="login.submit", show=False),
+                Binding("ctrl+j", "enter", N_("Log in"), id="login.enter", show=False)]
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
@@ -83,6 +86,7 @@ class LoginScreen(AppAccess, Screen):
 
     def services_ready(self) -> None:
         self._message("")
+        self.refresh_language()  # the office's name as stored (app.settings now has it)
         pending, self._submit_pending = getattr(self, "_submit_pending", False), False
         if self.ssh_user:
             self._check_ssh_account()
@@ -116,6 +120,7 @@ class LoginScreen(AppAccess, Screen):
 
     def _first_admin_created(self, login: str | None) -> None:
         if login:
+            self.refresh_language()  # the office just entered
             self.query_one("#login", Input).value = login
             self.query_one("#password", Input).focus()
             self._message(self.tr("Administrator created. Log in."))
@@ -133,6 +138,12 @@ class LoginScreen(AppAccess, Screen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_submit()
+
+    def action_enter(self) -> None:
+        if self.focused is not None and self.focused.id == "login":
+            self.query_one("#password", Input).focus()
+        else:
+            self.action_submit()
 
     def action_submit(self) -> None:
         if self.services is None:
@@ -234,7 +245,7 @@ class FirstRunScreen(AppAccess, Screen):
         office = {name: self.query_one(f"#fr-office-{name}", Input).value for name, _, _ in self.OFFICE_FIELDS}
         v = {k: self.query_one(f"#fr-{k}", Input).value for k in ("login", "name", "nip", "password", "password2")}
         if v["nip"] and len(v["nip"]) != 18:  # as the CLI and the user form: 18 digits or nothing
-            self._error(self.tr("NIP: {err}", err=self.tr("NIP is 18 digits")), "fr-nip")
+            self._error(self.tr("NIP is 18 digits"), "fr-nip")
             return
         if v["password"] != v["password2"]:
             self._error(self.tr("The passwords differ."), "fr-password2")

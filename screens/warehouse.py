@@ -25,10 +25,10 @@ from textual.widgets import (
     TextArea,
 )
 
-from screens.base import Modal, SectionScreen
+from screens.base import Modal, SectionScreen, retitle_columns, retitle_tabs
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.text import cells, esc, plain
+from screens.widgets.text import assemble, cells, esc, plain
 from screens.widgets.words import coded, day
 from workstation.i18n import N_
 
@@ -40,6 +40,11 @@ REASONS = ("YOR_OVER_THRESHOLD", "NO_LCL_FACILITY", "NO_SPECIAL_FACILITY", "EXCI
            "CONSOLIDATED_MASTER_BL", "STAGNATION_RISK", "MASTER_AWB_FORWARDER", "RUSH_HANDLING", "POSTAL_GOODS")
 
 
+TABS = {"tab-requests": N_("Requests"), "tab-tps": "TPS"}
+SEARCH_HINT = N_("search: reference, container, TPS, PLP number")
+QUEUE_COLUMNS = (N_("Request"), N_("State"), N_("Route"), N_("Lines"), N_("In"), "!", N_("PLP number"))
+TPS_COLUMNS = ("TPS", "TEU", "YOR %", "m³", "SOR %", N_("Limit"), N_("Facilities"), N_("Source"), N_("Operator"))
+LINE_COLUMNS = ("#", N_("Container / package"), N_("State"), N_("Note"))
 SOURCE_NAMES = {"entered": N_("reported"), "containers": N_("computed"), "none": N_("unknown")}
 # The grounds' words beside their codes (the codes stay as seed 004 spells them).
 GROUND_TEXT = {
@@ -119,23 +124,31 @@ class WarehouseScreen(SectionScreen):
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="plp-tabs"):
-            with TabPane(self.tr("Requests"), id="tab-requests"):
+            with TabPane(self.tr(TABS["tab-requests"]), id="tab-requests"):
                 with Horizontal(id="plp-bar"):
                     yield Static(id="plp-filter")
                     yield Input(id="plp-search", compact=True)
                 yield Static(id="plp-yor")
                 yield DataTable(id="plp-queue", cursor_type="row", zebra_stripes=True)
-            with TabPane(self.tr("TPS"), id="tab-tps"):
+            with TabPane(self.tr(TABS["tab-tps"]), id="tab-tps"):
                 yield DataTable(id="plp-tps", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#plp-search", Input).placeholder = tr("search: reference, container, TPS, PLP number")
-        self.query_one("#plp-queue", DataTable).add_columns(
-            tr("Request"), tr("State"), tr("Route"), tr("Lines"), tr("In"), "!", tr("PLP number"))
-        self.query_one("#plp-tps", DataTable).add_columns(
-            "TPS", "TEU", "YOR %", "m³", "SOR %", tr("Limit"), tr("Facilities"), tr("Source"), tr("Operator"))
+        self.query_one("#plp-search", Input).placeholder = tr(SEARCH_HINT)
+        self.query_one("#plp-queue", DataTable).add_columns(*(tr(c) for c in QUEUE_COLUMNS))
+        self.query_one("#plp-tps", DataTable).add_columns(*(tr(c) for c in TPS_COLUMNS))
         self.query_one("#plp-queue", DataTable).focus()  # arrows and Enter work at once (#12 item 2)
+        self.action_reload()
+
+    def refresh_language(self) -> None:
+        """F12: re-labelled in place (the search text, the tab and the cursor stay), then reloaded."""
+        super().refresh_language()
+        tr = self.tr
+        retitle_tabs(self.query_one("#plp-tabs", TabbedContent), TABS, tr)
+        self.query_one("#plp-search", Input).placeholder = tr(SEARCH_HINT)
+        retitle_columns(self.query_one("#plp-queue", DataTable), QUEUE_COLUMNS, tr)
+        retitle_columns(self.query_one("#plp-tps", DataTable), TPS_COLUMNS, tr)
         self.action_reload()
 
     def on_descendant_focus(self, _event) -> None:
@@ -339,15 +352,20 @@ class PlpRequestModal(Modal):
         with Vertical(id="plp-detail"):
             yield Static(id="plp-head")
             yield DataTable(id="plp-lines", cursor_type="row", zebra_stripes=True)
+            yield Static(id="plp-line-times")
             yield Static(id="plp-moves")
             yield Static(id="plp-keys")
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#plp-lines", DataTable).add_columns("#", tr("Container / package"), tr("State"),
-                                                           tr("Out"), tr("In"), tr("Note"), tr("Due"),
-                                                           tr("Storage until"))
+        # the line's times go under the table (the line under the cursor): 80 columns hold no more
+        self.query_one("#plp-lines", DataTable).add_columns(*(tr(c) for c in LINE_COLUMNS))
         self._load()
+
+    def refresh_language(self) -> None:
+        retitle_columns(self.query_one("#plp-lines", DataTable), LINE_COLUMNS, self.tr)
+        if self.detail is not None:
+            self._show(self.detail)
 
     def _load(self) -> None:
         plp, case_id = self.services.plp, self.case_id
@@ -363,21 +381,21 @@ class PlpRequestModal(Modal):
         stated, registry, advice = tr("stated"), tr("registry"), tr("Advice")
         plp_line = f"{d.plp_number} ({d.plp_date:%d-%m-%Y})" if d.plp_number and d.plp_date else (d.plp_number or "")
         reg = " / ".join(_num(x) for x in d.registry_yor)
-        state = esc(coded(tr, "plp_state", d.case.state))
         who = tr(APPLICANT_TEXT[d.applicant]) if d.applicant in APPLICANT_TEXT else d.applicant
-        head = [f"[b]{escape(d.case.reference)}[/b]  {state}  {escape(plp_line)}",
-                f"{esc(d.origin)} → {esc(d.destination)}   {applicant}: {esc(d.operator)} ({esc(who)})",
-                f"{ground}: {esc(ground_text(tr, d.reason))}",
-                f"BC 1.1: {esc(_days(d.bc11))}",
-                f"YOR %: {stated} {_num(d.stated_yor[0])} / {_num(d.stated_yor[1])}, {registry} {reg}",
-                f"{refusals}: {', '.join(d.refusals) or '-'}   {ruleset}: {d.ruleset}"]
+        # no markup: stored text and "[CODE]" go in as text (a markup parser would eat "[SUBMITTED]")
+        head: list = [(d.case.reference, "b"), "  ", coded(tr, "plp_state", d.case.state), "  ", plp_line,
+                      f"\n{d.origin} → {d.destination}   {applicant}: {d.operator} ({who})",
+                      f"\n{ground}: {ground_text(tr, d.reason)}",
+                      f"\nBC 1.1: {_days(d.bc11)}",
+                      f"\nYOR %: {stated} {_num(d.stated_yor[0])} / {_num(d.stated_yor[1])}, {registry} {reg}",
+                      f"\n{refusals}: {', '.join(d.refusals) or '-'}   {ruleset}: {d.ruleset}"]
         if d.warnings:
-            head.append(f"[b]{advice}:[/b] " + esc(", ".join(d.warnings)))
+            head += ["\n", (f"{advice}:", "b"), " " + ", ".join(d.warnings)]
         if d.case.flags:
-            head.append("[b]![/b] " + ", ".join(d.case.flags))
+            head += ["\n", ("!", "b"), " " + ", ".join(d.case.flags)]
         if d.cancel_reason:
-            head.append(tr("Cancelled: {reason}", reason=escape(d.cancel_reason)))
-        self.query_one("#plp-head", Static).update("\n".join(head))
+            head.append("\n" + tr("Cancelled: {reason}", reason=d.cancel_reason))
+        self.query_one("#plp-head", Static).update(assemble(*head))
         t = self.query_one("#plp-lines", DataTable)
         row = t.cursor_row
         t.clear()
@@ -387,19 +405,33 @@ class PlpRequestModal(Modal):
                 ok, _reason = self.decisions[ln.seq]
                 state = ("→ " + tr("approve")) if ok else ("→ " + tr("reject"))
             note = (ln.reason or (self.decisions.get(ln.seq, (True, ""))[1])) + (" ⚠" if ln.overdue else "")
-            storage = day(ln.storage_due)
-            t.add_row(*cells(str(ln.seq), ln.what, state, _t(ln.out_at, zone), _t(ln.in_at, zone), note[:22],
-                             _t(ln.due_at, zone), storage), key=str(ln.seq))
+            t.add_row(*cells(str(ln.seq), ln.what, state, note[:30]), key=str(ln.seq))
         if t.row_count:
             t.move_cursor(row=min(row, t.row_count - 1))
+        self._line_times()
         t.focus()
         moves = [f"{m.seq} {tr(DIRECTION_TEXT.get(m.direction, m.direction))} {m.tps} {_t(m.at, zone)} "
                  f"{m.truck_plate} {','.join(m.seals) or '-'} ({m.read_by})" for m in d.movements[-3:]]
-        self.query_one("#plp-moves", Static).update(escape("\n".join(moves)))
+        self.query_one("#plp-moves", Static).update(plain("\n".join(moves), lines=True))
         # the keys that apply now, as the bindings say them (derived from the workflow table, like the footer)
         keys = [f"{b.key.upper()} {tr(b.description)}" for b in self.BINDINGS
                 if b.action != "close" and self._binding_applies(b.action)]
         self.query_one("#plp-keys", Static).update(" · ".join([*keys, "Esc/F3 " + tr("Back to the queue")]))
+
+    def line_times(self, ln) -> str:
+        """The times of one line, in words: out, in, the deadline and the last day of storage."""
+        zone, tr = self.wapp.settings.zone, self.tr
+        return (f"{tr('Line')} {ln.seq} · {tr('Out')} {_t(ln.out_at, zone)} · {tr('In')} {_t(ln.in_at, zone)} · "
+                f"{tr('Due')} {_t(ln.due_at, zone)} · {tr('Storage until')} {day(ln.storage_due)}")
+
+    def _line_times(self) -> None:
+        seq, d = self._seq(), self.detail
+        ln = next((x for x in d.lines if x.seq == seq), None) if d is not None and seq is not None else None
+        self.query_one("#plp-line-times", Static).update(plain(self.line_times(ln)) if ln else "")
+
+    def on_data_table_row_highlighted(self, _event) -> None:
+        if self.detail is not None:
+            self._line_times()
 
     def _binding_applies(self, action: str) -> bool:
         name, _, arg = action.partition("(")
@@ -508,7 +540,7 @@ def movement_form(tr, direction: str, seq: int, record, known=None) -> FormModal
     seals = ", ".join(known.seals) if known is not None else ""
     note = tr("Prefilled from the gate-out: correct what differs.") if known is not None else ""
     # placeholders say what to type, never a value that looks typed (issue #12 item 3)
-    return FormModal(f"{title} — {tr('line')} {seq}",
+    return FormModal(f"{title} — {tr('Line')} {seq}",
                      [FormField("truck_plate", N_("Truck plate"), plate, max_length=16,
                                 placeholder=tr("as on the truck")),
                       FormField("seals", N_("Seal numbers (comma separated)"), seals, max_length=200,
@@ -548,7 +580,8 @@ class PlpEntryModal(Modal):
                 yield Label(tr("Applicant"), classes="plpnew-label")
                 yield Select([(tr("origin TPS"), "origin"), (tr("destination TPS"), "destination")], value="origin",
                              allow_blank=False, id="new-applicant", compact=True)
-                yield Label(tr("Ground"), classes="plpnew-label2")
+            with Horizontal(classes="plpnew-row"):  # a row of its own: the ground's words are long
+                yield Label(tr("Ground"), classes="plpnew-label")
                 yield Select([(ground_text(tr, r), r) for r in REASONS], value=REASONS[0], allow_blank=False,
                              id="new-reason", compact=True)
             with Horizontal(classes="plpnew-row"):
@@ -614,11 +647,9 @@ class PlpEntryModal(Modal):
         self.query_one("#plpnew-result", Static).update(markup)
 
     def _failed(self, exc: Exception) -> None:
-        from workstation.errors import WorkstationError
-
         self._armed_for = None
-        text = str(exc) if isinstance(exc, WorkstationError) else self.tr("Unexpected error: {err}", err=exc)
-        self._result("[b red]" + escape(text) + "[/]")
+        # said from the error's code in the user's language, naming the field (#8)
+        self._result("[b red]" + escape(self.error_text(exc)) + "[/]")
 
     def _evaluate(self, then_register: bool) -> None:
         try:

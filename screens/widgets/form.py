@@ -265,8 +265,12 @@ class FormModal(Modal):
         if name is None:
             return
         prefix = f"{exc.field}: "  # type: ignore[attr-defined]
+        bare = text.removeprefix(prefix)
+        label = next(self.tr(f.label) for f in self.fields if f.name == name)
+        # the summary names the field as the officer reads it (its label), not the service's field name
+        self.query_one("#form-error", Static).update(Text(f"{label}: {bare}"))
         line = self.query_one(f"#form-row-{name}-error", Static)
-        line.update(Text(text.removeprefix(prefix)))
+        line.update(Text(bare))
         line.add_class("-shown")
         self.query_one(f"#form-row-{name}").add_class("-invalid")
         self.widget(name).focus()

@@ -63,17 +63,61 @@ class KeyBar(Static):
         self.update("  ".join(parts))
 
 
+# Textual words that would read ambiguously translated word for word: ctrl+q "Quit" and our F10 "Logout" would
+# both be "Keluar"; Textual's ctrl+p is described as just "palette".
+RENAMED = {"Quit": N_("Close the application"), "palette": N_("Command palette")}
+
+
+def translate_binding_text(tr, text: str) -> str:  # noqa: ANN001
+    return tr(RENAMED.get(text, text))
+
+
 class TranslatedBindingsTable(BindingsTable):
-    """Textual's bindings table with every description (and group title) in the UI language."""
+    """Textual's bindings table (textual 8.x BindingsTable.render_bindings_table, same layout) with every
+    description, tooltip and group title in the UI language."""
 
     def render_bindings_table(self) -> Table:
-        table = super().render_bindings_table()
+        from collections import defaultdict
+        from itertools import groupby
+        from operator import itemgetter
+
+        from rich import box
+
         tr = self.app.tr  # type: ignore[attr-defined]
-        for column in table.columns[1:]:
-            cells = column._cells
-            for i, cell in enumerate(cells):
-                if isinstance(cell, Text) and cell.plain:
-                    cells[i] = Text(tr(cell.plain), style=cell.style, end="")
+        bindings = self.screen.active_bindings.values()
+        key_style = self.get_component_rich_style("bindings-table--key")
+        divider_transparent = self.get_component_styles("bindings-table--divider").color.a == 0
+        table = Table(padding=(0, 0), show_header=False, box=box.SIMPLE if divider_transparent else box.HORIZONTALS,
+                      border_style=self.get_component_rich_style("bindings-table--divider"))
+        table.add_column("", justify="right")
+        header_style = self.get_component_rich_style("bindings-table--header")
+        description_style = self.get_component_rich_style("bindings-table--description")
+        previous_namespace: object = None
+        for namespace, group in groupby(bindings, key=itemgetter(0)):
+            table_bindings = list(group)
+            if not table_bindings:
+                continue
+            if namespace.BINDING_GROUP_TITLE:
+                title = Text(tr(namespace.BINDING_GROUP_TITLE), end="")
+                title.stylize(header_style)
+                table.add_row("", title)
+            by_action: defaultdict[str, list] = defaultdict(list)
+            for _, binding, _enabled, _tooltip in table_bindings:
+                if not binding.system:
+                    by_action[binding.action].append(binding)
+            for same in by_action.values():
+                binding = same[0]
+                keys = " ".join(dict.fromkeys(self.app.get_key_display(b) for b in same))
+                text = Text(translate_binding_text(tr, binding.description), end="", style=description_style)
+                if binding.tooltip:  # Textual's own tooltips are English sentences: translated or left out
+                    tooltip = translate_binding_text(tr, binding.tooltip)
+                    if tooltip != binding.tooltip or getattr(self.app.translator, "lang", "en") == "en":
+                        text.append(" ")
+                        text.append(tooltip, "dim")
+                table.add_row(Text(keys, style=key_style), text)
+            if namespace != previous_namespace:
+                table.add_section()
+            previous_namespace = namespace
         return table
 
 

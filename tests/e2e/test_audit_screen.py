@@ -34,7 +34,23 @@ async def test_audit_viewer_filters_detail_anchors_and_verify(services, demo, ma
         table = screen.query_one("#audit-entries", DataTable)
         assert table.row_count == len(newest)
         actions = {str(table.get_row_at(i)[3]) for i in range(table.row_count)}
-        assert "Masuk (auth.login)" in actions or "Logged in (auth.login)" in actions
+        assert "Masuk" in actions or "Logged in" in actions  # the name, the code is in the entry's detail
+        # what an entry is about: a case by its reference, a document by its number, never an internal id
+        about = {r.seq: str(table.get_row(str(r.seq))[4]) for r in newest}
+        for r in newest:
+            if r.entity_type.startswith("case") or r.entity_type == "document":
+                assert r.subject and about[r.seq] == (r.subject if len(r.subject) <= 24 else r.subject[:23] + "…")
+                assert r.entity_id[:8] not in about[r.seq]
+        assert any(r.entity_type.startswith("case:") for r in newest)
+        assert table.region.right <= 80
+
+        # Escape in a filter field goes back to the list (it does not leave the viewer); letters type there
+        await pilot.press("f")
+        await pilot.press(*"xv", "escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.focused is table
+        assert screen.query_one("#f-user", Input).value == "xv"
+        screen.query_one("#f-user", Input).value = ""
 
         # filter: dewi's entries only
         await pilot.press("f")
@@ -52,7 +68,8 @@ async def test_audit_viewer_filters_detail_anchors_and_verify(services, demo, ma
         text = str(app.screen.query_one("#entry-text", Static).render())
         first = screen.rows[0]
         assert f"#{first.seq}" in text and "dewi" in text and "row_hash" in text
-        await pilot.press("escape")
+        assert f"[{first.action}]" in text  # the action's name with its code beside it
+        await pilot.press("f3")  # F3 closes as Escape does
         await pilot.pause()
         assert app.screen is screen
 

@@ -13,7 +13,8 @@ from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
 
 
 def _rows(table: DataTable) -> dict[str, list[str]]:
-    return {key.value: [str(c) for c in table.get_row(key)] for key in table.rows}
+    """The figures' rows by key (a group's heading row, key "group|", left out): [label, count, bar]."""
+    return {key.value: [str(c) for c in table.get_row(key)] for key in table.rows if not key.value.endswith("|")}
 
 
 async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  # noqa: F811
@@ -31,17 +32,31 @@ async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  #
         snap = screen.snapshot
         assert len(rows) == len(snap.figures) > 0
         for f in snap.figures:
-            assert rows[f"{f.group}|{f.key}"][2] == str(f.count)
+            assert rows[f"{f.group}|{f.key}"][1] == str(f.count)
         assert table.region.right <= 80 and screen.query_one("#dash-status").region.bottom <= 24
+        # a group's heading on a row of its own; the cursor starts on a figure, Enter on a heading opens nothing
+        assert table.row_count == len(snap.figures) + len({f.group for f in snap.figures})
+        first = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert first in rows and screen.focused is table
+        # status words, not codes: no "ECD GREEN", no bare "green"
+        labels = [v[0].strip() for v in rows.values()]
+        assert not any(x in ("ECD GREEN", "ECD RED", "green", "red") for x in labels), labels
+        from screens.widgets.words import word
+
+        ecd_green = f"e-CD: {word(app.tr, 'ecd_state', 'GREEN')}"
+        assert ecd_green[:52] in labels or ecd_green[:51] + "…" in labels
 
         # Enter on an open-queue figure: its list, one row per case
         queue = next(f for f in snap.figures if f.group == "queue")
-        table.move_cursor(row=list(rows).index(f"queue|{queue.key}"))
+        table.move_cursor(row=table.get_row_index(f"queue|{queue.key}"))
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, DetailModal)
-        assert app.screen.query_one("#detail-table", DataTable).row_count == queue.count
-        await pilot.press("escape")
+        detail = app.screen.query_one("#detail-table", DataTable)
+        assert detail.row_count == queue.count
+        kind, _, state = queue.key.partition(":")
+        assert all(f"[{state}]" in str(detail.get_row_at(i)[1]) for i in range(detail.row_count))
+        await pilot.press("f3")  # F3 closes as Escape does
         await pilot.pause()
         assert app.screen is screen
 
@@ -56,7 +71,7 @@ async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  #
         await settle(app, pilot)
         assert screen.polls == polls + 1
         assert sum(f.count for f in screen.snapshot.group("queue")) == before - 1
-        assert _rows(table)[f"queue|{queue.key}"][2] == str(screen.snapshot.count("queue", queue.key))
+        assert _rows(table)[f"queue|{queue.key}"][1] == str(screen.snapshot.count("queue", queue.key))
 
         await pilot.press("escape")
         await pilot.pause()

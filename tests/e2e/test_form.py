@@ -76,7 +76,8 @@ async def test_input_error_is_shown_under_the_field_it_names_and_values_stay():
         await pilot.press("f2")
         await settle(app, pilot)
         assert app.results == [] and app.screen is modal
-        assert "amount_idr: must be whole rupiah" in str(modal.query_one("#form-error", Static).render())
+        # the summary names the field by its label, not the service's field name
+        assert "Amount paid (Rp): must be whole rupiah" in str(modal.query_one("#form-error", Static).render())
         line = modal.query_one("#form-row-amount_idr-error", Static)
         assert line.has_class("-shown") and str(line.render()) == "must be whole rupiah, digits only"
         assert line.region.y > modal.query_one("#form-row-amount_idr").region.y  # under the field
@@ -104,7 +105,7 @@ async def test_error_translated_from_its_code_and_params():
         modal.query_one("#form-note", Input).value = "too long a note"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert str(modal.query_one("#form-error", Static).render()) == "note: paling banyak 5 karakter"
+        assert str(modal.query_one("#form-error", Static).render()) == "Catatan: paling banyak 5 karakter"  # label
         assert str(modal.query_one("#form-row-note-error", Static).render()) == "paling banyak 5 karakter"
 
 

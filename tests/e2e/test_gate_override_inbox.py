@@ -183,3 +183,19 @@ async def test_every_key_shown_works_from_the_container_field(gate_app, services
         row = [str(c) for c in screen.query_one("#gate-log").get_row_at(0)]
         assert "TUTUP" in row and "SHUT" not in row
         assert field.has_focus  # ready for the next truck
+
+
+async def test_f12_switches_the_gate_in_place(gate_app, services, users):
+    app, barrier = gate_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _at_the_gate(app, pilot, barrier)
+        await _refused_then_requested(app, pilot, screen)
+        screen.query_one("#gate-container").value = "TGHU88"  # half typed: stays
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert "SHUT" in str(screen.query_one("#gate-decision").render())
+        assert "waiting for a supervisor in the approvals inbox" in _request_line(screen)
+        assert str(screen.query_one("#gate-container-label").render()) == "Container"
+        assert [str(c.label) for c in screen.query_one("#gate-log").ordered_columns][0] == "Time"
+        assert "SHUT" in [str(c) for c in screen.query_one("#gate-log").get_row_at(0)]
+        assert screen.query_one("#gate-container").value == "TGHU88"

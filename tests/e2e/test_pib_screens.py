@@ -282,7 +282,7 @@ async def test_supervisor_queues_flags_intake_and_blocked_importers(env, make_ap
         await settle(app, pilot)
         assert isinstance(app.screen, ExaminerScreen)
         row = [str(c) for c in app.screen.query_one("#ex-queue", DataTable).get_row_at(0)]
-        assert row[2] == "31" and row[3] == "under inspection: waiting for the LHP"
+        assert row[2] == "31" and row[3] == "in inspection"
         assert "SLA_BREACH" in row[4] and "BTD" in row[4]
         # blocked importers: block, and the next PIB of that importer is rejected listing every problem
         await pilot.press("b")
@@ -306,7 +306,7 @@ async def test_supervisor_queues_flags_intake_and_blocked_importers(env, make_ap
         await settle(app, pilot)
         assert isinstance(app.screen, HangarScreen)
         row = [str(c) for c in app.screen.query_one("#hg-queue", DataTable).get_row_at(0)]
-        assert row[4] == "budi" and "SLA_BREACH" in row[6]
+        assert row[6] == "budi" and "SLA_BREACH" in row[5] and row[2] == "to write"
     assert [b.npwp for b in env.pib.blocked_importers(env.supervisor)] == ["012345678901000"]
 
 

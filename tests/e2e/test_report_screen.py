@@ -31,9 +31,15 @@ async def test_choose_a_day_see_it_and_print_it(services, demo, make_app):  # no
         expected = services.report.daily_report_data(sup, today)
         assert screen.data.model_dump(exclude={"generated_at"}) == expected.model_dump(exclude={"generated_at"})
         text = str(screen.query_one("#report-text", Static).render())
-        for row in expected.opened + expected.lanes:
+        from screens.widgets.words import word
+
+        for row in expected.opened:
             assert any(line.split()[:2] == [row.label, str(row.count)] and "█" in line
                        for line in text.splitlines()), row
+        for row in expected.lanes:  # lanes by their word ("jalur hijau"), not the stored code
+            name = word(app.tr, "lane", row.label)
+            assert any(line.strip().startswith(name) and line.split()[len(name.split())] == str(row.count)
+                       and "█" in line for line in text.splitlines()), row
         assert screen.query_one("#report-body").region.bottom <= 24
         # e-CDs per hour: the hours add up to the day's lanes, each hour a line with its stacked bar
         lanes = {r.label: r.count for r in expected.lanes}
@@ -51,9 +57,17 @@ async def test_choose_a_day_see_it_and_print_it(services, demo, make_app):  # no
         assert screen.data.report_date == today - dt.timedelta(days=1)
         assert screen.query_one("#report-day", Input).value == (today - dt.timedelta(days=1)).strftime("%d-%m-%Y")
 
-        # a day typed DD-MM-YYYY
+        # a day typed DD-MM-YYYY: in the field "-" types, it does not change the day; Esc/F3 leaves the field
         await pilot.press("d")
         field = screen.query_one("#report-day", Input)
+        assert screen.focused is field
+        await pilot.press("minus")
+        await pilot.pause()
+        assert screen.data.report_date == today - dt.timedelta(days=1) and field.value == "-"
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.screen is screen and screen.focused is screen.query_one("#report-body")
+        await pilot.press("d")
         field.value = today.strftime("%d-%m-%Y")
         await pilot.press("enter")
         await settle(app, pilot)

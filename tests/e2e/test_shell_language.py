@@ -17,8 +17,10 @@ async def test_f1_key_panel_is_in_indonesian(users, make_app):
         await pilot.pause()
         table = app.screen.query_one(TranslatedBindingsTable)
         text = "".join(seg.text for seg in app.console.render(table.render_bindings_table()))
-        assert "Bahasa" in text or "Kunci" in text or "Keluar" in text  # our N_() descriptions translated
-        for english in ("Scroll Up", "Focus Next", "Logout", "Language"):
+        # our N_() descriptions and Textual's own, translated; Textual's English tooltips left out
+        for indonesian in ("Bahasa", "Kunci", "Fokus berikutnya", "Tutup aplikasi", "Palet perintah"):
+            assert indonesian in text
+        for english in ("Scroll Up", "Focus Next", "Logout", "Language", "Quit", "palette", "the app"):
             assert english not in text
         await pilot.press("f1")  # toggles off
         await pilot.pause()
@@ -30,7 +32,8 @@ async def test_command_palette_placeholder_and_system_commands_are_translated(us
     async with app.run_test(size=(100, 30)) as pilot:
         await login(app, pilot, "siti")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Keluar" in titles and "Tema" in titles and "Quit" not in titles
+        assert "Tutup aplikasi" in titles and "Tema" in titles and "Quit" not in titles
+        assert "Keluar" not in titles  # F10's log out is "Keluar": closing the app must not read the same
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

@@ -111,3 +111,15 @@ def test_amendment_is_audited_with_its_reason(env):
     last = entries[-1]
     blob = json.dumps({c.name: getattr(last, c.name) for c in last.__table__.columns}, default=str)
     assert "pib.amend_lhp" in blob and "recount" in blob
+
+
+def test_the_hangar_queue_lists_submitted_lhps_last_only_when_asked(env):
+    from tests.services.test_pib_support import variant
+
+    done = env.in_research()
+    todo = env.in_inspection(variant("102"))
+    assert [r.case_id for r in env.pib.queue(env.inspector, view_name="hangar")] == [todo]
+    rows = env.pib.queue(env.inspector, view_name="hangar", submitted=True)
+    assert [(r.case_id, r.state) for r in rows] == [(todo, P.INSPECTION), (done, P.RESEARCH)]
+    env.determine(done)  # determined: no longer amendable, gone from the hangar
+    assert [r.case_id for r in env.pib.queue(env.inspector, view_name="hangar", submitted=True)] == [todo]

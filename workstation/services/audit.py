@@ -58,6 +58,8 @@ ACTION_LABELS: dict[str, str] = {
     "user.unlock": N_("Account unlocked"),
     "user.password": N_("Password changed"),
     "user.deactivate": N_("User deactivated"),
+    "user.reactivate": N_("User reactivated"),
+    "user.password_reset": N_("Password reset"),
     "user.ssh_key_add": N_("SSH key added"),
     "user.ssh_key_remove": N_("SSH key removed"),
     "ssh.connect": N_("SSH connected"),

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Text, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from db import audit, changes
@@ -371,14 +371,21 @@ class CentralSync:
         """Central's change feed after position `after`, in commit order: {"changes": [...], "next": int,
         "more": bool}. Positions are gapless and assigned under the write lock, so nothing committed later can
         appear below one already read."""
+        return json.loads(self.pull_text(code, epoch, after, limit))
+
+    def pull_text(self, code: str, epoch: int, after: int, limit: int = PULL_LIMIT) -> str:
+        """`pull` as the JSON text that travels, put together from the stored texts of the rows (canonical
+        JSON already): no row is parsed and written again."""
         limit = max(1, min(limit, PULL_LIMIT))
         with self.db.read() as s:
             self._unit(s, code, epoch)
-            rows = s.scalars(select(SyncChange).where(SyncChange.seq > after).order_by(SyncChange.seq)
+            rows = s.execute(select(*FEED_READ).where(SyncChange.seq > after).order_by(SyncChange.seq)
                              .limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        return {"changes": [feed_entry(r) for r in rows], "next": rows[-1].seq if rows else after, "more": more}
+        nxt = rows[-1].seq if rows else after
+        return ('{"changes":[' + ",".join(map(_entry_text, rows)) + f'],"next":{int(nxt)},"more":'
+                + ("true" if more else "false") + "}")
 
     # -- internals -----------------------------------------------------------------------------------------
     def _ingest_audit(self, s: Session, u: SyncUnit, entries: list[Any]) -> int:
@@ -594,7 +601,7 @@ class _Batch(changes.RowCache):
         self.known: set[Any] = set()
         for i in range(0, len(ids), self.CHUNK):
             self.known.update(s.scalars(select(SyncChange.change_id).where(
-                SyncChange.change_id.in_(ids[i:i + self.CHUNK]))))
+                changes.any_of(s, SyncChange.change_id, ids[i:i + self.CHUNK]))))
         self.preload((ch["table"], ch["key"]) for ch in parsed)
         # others' changes to these rows after the earliest position any change of the batch had seen. Not needed
         # for a row central does not have that the batch only inserts, once (the common case): nothing asks.
@@ -617,7 +624,8 @@ class _Batch(changes.RowCache):
                 for i in range(0, len(keys), self.CHUNK):
                     for k, seq, changed in s.execute(
                             select(SyncChange.row_key, SyncChange.seq, SyncChange.changed)
-                            .where(SyncChange.table_name == t, SyncChange.row_key.in_(keys[i:i + self.CHUNK]),
+                            .where(SyncChange.table_name == t,
+                                   changes.any_of(s, SyncChange.row_key, keys[i:i + self.CHUNK]),
                                    SyncChange.seq > low, SyncChange.origin != origin)):
                         self.others.setdefault((t, k), []).append((seq, json.loads(changed)))
 
@@ -642,10 +650,25 @@ def _columns_text(row: dict[str, Any]) -> str:
     return text
 
 
-def feed_entry(r: SyncChange) -> dict[str, Any]:
-    return {"seq": r.seq, "change_id": str(r.change_id), "txn_id": str(r.txn_id), "origin": r.origin,
-            "epoch": r.epoch, "table": r.table_name, "key": r.row_key, "op": r.op, "changed": json.loads(r.changed),
-            "base_seq": r.base_seq, "row": json.loads(r.row), "row_hash": r.row_hash}
+def feed_entry(r: Any) -> dict[str, Any]:
+    """One feed entry as it travels, from a SyncChange (or a FEED_READ row)."""
+    return json.loads(_entry_text(r))
+
+
+# the feed read as plain rows (no ORM objects), the ids as text (the server's; db.changes.uuid_text on SQLite's)
+FEED_READ = (SyncChange.seq, cast(SyncChange.change_id, Text).label("change_id"),
+             cast(SyncChange.txn_id, Text).label("txn_id"), SyncChange.origin, SyncChange.epoch,
+             SyncChange.table_name, SyncChange.row_key, SyncChange.op, SyncChange.changed, SyncChange.base_seq,
+             SyncChange.row, SyncChange.row_hash)
+_STR = json.JSONEncoder(ensure_ascii=False).encode  # a str as JSON text
+
+
+def _entry_text(r: Any) -> str:
+    """A feed entry as JSON text: `changed` and `row` are stored as JSON texts and go in as they are."""
+    return (f'{{"seq":{int(r.seq)},"change_id":"{changes.uuid_text(r.change_id)}",'
+            f'"txn_id":"{changes.uuid_text(r.txn_id)}","origin":{_STR(r.origin)},"epoch":{int(r.epoch)},'
+            f'"table":{_STR(r.table_name)},"key":{_STR(r.row_key)},"op":{_STR(r.op)},"changed":{r.changed},'
+            f'"base_seq":{int(r.base_seq)},"row":{r.row},"row_hash":{_STR(r.row_hash)}}}')
 
 
 def _order_snapshot(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -97,4 +97,4 @@ class LocalTransport:
         return self.central.push(self.unit, json.loads(json.dumps(body))).as_json()
 
     def pull(self, epoch: int, after: int, limit: int) -> dict[str, Any]:
-        return json.loads(json.dumps(self.central.pull(self.unit, epoch, after, limit)))
+        return json.loads(self.central.pull_text(self.unit, epoch, after, limit))  # the text the server sends

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from workstation.domain.errors import ErrorCode
@@ -91,12 +91,15 @@ def build_app(central: CentralSync, *, clock=time.time) -> Starlette:
         except ValueError:
             raise InputError(code=ErrorCode.NOT_WHOLE_NUMBER, field=name) from None
 
-    async def run(request: Request, fn) -> JSONResponse:
+    async def run(request: Request, fn) -> Response:
         from starlette.concurrency import run_in_threadpool
 
         try:
             body = await body_of(request)
-            return JSONResponse(await run_in_threadpool(fn, body))
+            answer = await run_in_threadpool(fn, body)
+            if isinstance(answer, str):  # JSON text already (the feed, put together from stored texts)
+                return Response(answer.encode("utf-8"), media_type="application/json")
+            return JSONResponse(answer)
         except WorkstationError as exc:
             log.info("sync refused %s %s: %s", request.method, request.url.path, exc)
             return _error(exc)
@@ -120,10 +123,10 @@ def build_app(central: CentralSync, *, clock=time.time) -> Starlette:
             return central.push(unit, _json(body)).as_json()
         return await run(request, go)
 
-    async def pull(request: Request) -> JSONResponse:
-        def go(body: bytes) -> dict[str, Any]:
+    async def pull(request: Request) -> Response:
+        def go(body: bytes) -> str:
             unit = authenticate(request, body)
-            return central.pull(unit, _qint(request, "epoch"), _qint(request, "after"),
+            return central.pull_text(unit, _qint(request, "epoch"), _qint(request, "after"),
                                 _qint(request, "limit", 1000))
         return await run(request, go)
 

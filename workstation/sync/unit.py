@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from db import audit, changes
@@ -225,14 +225,12 @@ class UnitSync:
             entries = [_audit_json(r) for r in s.execute(
                 select(*metadata.tables["audit_log"].columns).where(AuditEntry.seq > start)
                 .order_by(AuditEntry.seq).limit(AUDIT_BATCH))]
-            rows = list(s.scalars(select(SyncChange).where(SyncChange.acked_at.is_(None), SyncChange.seq > after_seq)
-                                  .order_by(SyncChange.seq).limit(limit)))
+            pending = select(*OUTBOX_COLUMNS).where(SyncChange.acked_at.is_(None)).order_by(SyncChange.seq)
+            rows = s.execute(pending.where(SyncChange.seq > after_seq).limit(limit)).all()
             # never end a batch inside one of this unit's transactions (its entries are consecutive): central
             # would otherwise hold half of it for a while, e.g. a case without its decision
             while rows and len(rows) >= limit:
-                more = list(s.scalars(select(SyncChange).where(SyncChange.acked_at.is_(None),
-                                                               SyncChange.seq > rows[-1].seq)
-                                      .order_by(SyncChange.seq).limit(limit)))
+                more = s.execute(pending.where(SyncChange.seq > rows[-1].seq).limit(limit)).all()
                 same = list(itertools.takewhile(lambda r, t=rows[-1].txn_id: r.txn_id == t, more))  # type: ignore[misc]
                 rows = [*rows, *same]
                 if len(same) < len(more) or not more:
@@ -392,8 +390,17 @@ def _audit_json(row: Any) -> dict[str, Any]:
     return changes.encode_row(metadata.tables["audit_log"], dict(row._mapping))
 
 
-def _outbox_entry(r: SyncChange) -> dict[str, Any]:
-    return {"seq": r.seq, "change_id": str(r.change_id), "txn_id": str(r.txn_id), "origin": r.origin,
+# the outbox read as plain rows (no ORM objects), the ids as text (db.changes.uuid_text)
+OUTBOX_COLUMNS = (SyncChange.seq, cast(SyncChange.change_id, Text).label("change_id"),
+                  cast(SyncChange.txn_id, Text).label("txn_id"), SyncChange.origin, SyncChange.epoch,
+                  SyncChange.table_name, SyncChange.row_key, SyncChange.op, SyncChange.changed, SyncChange.base_seq,
+                  SyncChange.row, SyncChange.row_hash)
+
+
+def _outbox_entry(r: Any) -> dict[str, Any]:
+    """One change as it travels, from an outbox row (OUTBOX_COLUMNS, or a SyncChange)."""
+    return {"seq": r.seq, "change_id": changes.uuid_text(r.change_id), "txn_id": changes.uuid_text(r.txn_id),
+            "origin": r.origin,
             "epoch": r.epoch, "table": r.table_name, "key": r.row_key, "op": r.op, "changed": json.loads(r.changed),
             "base_seq": r.base_seq, "row": json.loads(r.row), "row_hash": r.row_hash}
 

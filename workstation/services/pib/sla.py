@@ -54,9 +54,11 @@ class SlaMixin(PibBase):
             flags.append(FLAG_SPTNP_OVERDUE)
         return Sla(days, due, (today - pc.first_storage_on).days, limit, tuple(flags))
 
-    def queue(self, actor: Actor, *, view_name: str = "desk", include_closed: bool = False) -> list[QueueRow]:
+    def queue(self, actor: Actor, *, view_name: str = "desk", include_closed: bool = False,
+              submitted: bool = False) -> list[QueueRow]:
         """Work queues. `desk`: the examiners' (every open PIB; supervisors the same, with the flags).
-        `hangar`: PIBs in inspection — an inspector sees those the IP assigns to them, a supervisor all.
+        `hangar`: PIBs in inspection — an inspector sees those the IP assigns to them, a supervisor all; with
+        `submitted` also those whose LHP is submitted and still amendable (in research), after the others.
         Rows carry the days since registration, the determination due date and the flags; breaches first,
         then the oldest registration. Raises InputError NOT_ONE_OF (queue)."""
         view_name = inputs.choice(view_name, "queue", QUEUES, upper=False)
@@ -88,7 +90,7 @@ class SlaMixin(PibBase):
                 ips[ip.case_id] = ip  # the latest version wins
         out = []
         for case, pc in rows:
-            if view_name == "hangar" and case.state == PibState.RESEARCH:
+            if view_name == "hangar" and case.state == PibState.RESEARCH and not submitted:
                 continue  # done in the hangar unless amended; amendments start from the case itself
             sla = self._sla(pc, case.state, today, open_requests=case.id in open_ids,
                             sptnp_overdue=case.id in overdue and case.state == PibState.SPTNP)
@@ -97,6 +99,7 @@ class SlaMixin(PibBase):
                                 pc.registered_on, sla.days_since_registration, sla.determination_due,
                                 sla.storage_days, sla.flags, logins.get(ip.inspector_id) if ip else None,
                                 ip.level_pct if ip else None, tuple(ip.containers or ()) if ip else ()))
-        out.sort(key=lambda r: (FLAG_SLA_BREACH not in r.flags, FLAG_BTD not in r.flags,
-                                r.registered_on or dt.date.max, r.aju))
+        done = view_name == "hangar"  # the hangar's submitted LHPs come after the instructions still to do
+        out.sort(key=lambda r: (done and r.state == PibState.RESEARCH, FLAG_SLA_BREACH not in r.flags,
+                                FLAG_BTD not in r.flags, r.registered_on or dt.date.max, r.aju))
         return out
