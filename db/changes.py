@@ -35,8 +35,10 @@ from sqlalchemy import (
     DateTime,
     Numeric,
     Table,
+    Text,
     Uuid,
     and_,
+    cast,
     event,
     func,
     insert,
@@ -395,14 +397,40 @@ def delete_row(session: Session, tbl: Table, row_key: str) -> None:
 
 
 def any_of(session: Session, col, values: list[Any]):
-    """`col IN (values)`; on PostgreSQL `col = ANY(:array)`, one parameter: a statement of constant text, which
-    psycopg parses once and prepares (an IN list of hundreds of placeholders is parsed again every time)."""
+    """`col IN (values)` for values as they travel (JSON: a UUID or a date as text, a number): on PostgreSQL
+    `col = ANY(CAST(:texts AS type[]))`, one parameter in a statement of constant text, which psycopg parses
+    once and prepares (an IN list of hundreds of placeholders is parsed again every time) and the server
+    converts; on SQLite the values decoded for the column's type."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import any_, bindparam
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        return col == any_(bindparam(None, list(values), type_=ARRAY(col.type)))
-    return col.in_(values)
+        texts = [v if isinstance(v, str) else str(v) for v in values]
+        return col == any_(cast(bindparam(None, texts, type_=ARRAY(Text)), ARRAY(col.type)))
+    dec = _DECODERS.get(_kind(col))
+    return col.in_([dec(v) for v in values] if dec is not None else list(values))
+
+
+def uuid_norm(text: str) -> str:
+    """A UUID given as text, in its usual form (lower case, dashed). Raises ValueError if it is none."""
+    return text if _UUID_TEXT.match(text) else str(uuid.UUID(text))
+
+
+# a change log entry read as a plain row (no ORM objects), the ids as text (uuid_text); what entry_text takes
+ENTRY_COLUMNS = (SyncChange.seq, cast(SyncChange.change_id, Text).label("change_id"),
+                 cast(SyncChange.txn_id, Text).label("txn_id"), SyncChange.origin, SyncChange.epoch,
+                 SyncChange.table_name, SyncChange.row_key, SyncChange.op, SyncChange.changed, SyncChange.base_seq,
+                 SyncChange.row, SyncChange.row_hash)
+_STR = json.JSONEncoder(ensure_ascii=False).encode  # a str as JSON text
+
+
+def entry_text(r: Any) -> str:
+    """A change log entry as it travels (a unit's push, central's feed), as JSON text: `changed` and `row`
+    are stored as canonical JSON and go in as they are, never parsed and written again."""
+    return (f'{{"seq":{int(r.seq)},"change_id":"{uuid_text(r.change_id)}","txn_id":"{uuid_text(r.txn_id)}",'
+            f'"origin":{_STR(r.origin)},"epoch":{int(r.epoch)},"table":{_STR(r.table_name)},'
+            f'"key":{_STR(r.row_key)},"op":{_STR(r.op)},"changed":{r.changed},"base_seq":{int(r.base_seq)},'
+            f'"row":{r.row},"row_hash":{_STR(r.row_hash)}}}')
 
 
 def uuid_text(value: Any) -> str | None:
@@ -565,21 +593,20 @@ def copy_rows(session: Session, name: str, columns: Iterable[str], rows: list[An
         session.execute(select(1))  # the write's BEGIN and lock go out with its first statement (db.engine)
     sql = f"COPY {_quote(name)} ({', '.join(_quote(c) for c in columns)}) FROM STDIN"
     tag_of = (lambda i: tags[i]) if tags is not None else (lambda i: i)
-    i = -1
+    written = 0  # rows handed to the driver
     try:
         with driver.cursor() as cur, cur.copy(sql) as cp:
-            for i, r in enumerate(rows):
+            for r in rows:
                 cp.write_row(r)
+                written += 1
     except psycopg.DataError as exc:  # SQLSTATE class 22: a value that does not fit its column
-        import re
-
         found = re.search(r"line (\d+)", exc.diag.context or "")
-        line = int(found.group(1)) - 1 if found else i
+        line = int(found.group(1)) - 1 if found else written
         raise BadRow(tag_of(min(max(line, 0), len(rows) - 1)), (str(exc).splitlines() or [""])[0]) from None
     except (psycopg.ProgrammingError, TypeError, ValueError) as exc:
         if isinstance(exc, psycopg.Error) and exc.sqlstate:  # the server's, not a value psycopg cannot adapt
             raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
-        raise BadRow(tag_of(max(i, 0)), (str(exc).splitlines() or [""])[0]) from None
+        raise BadRow(tag_of(min(written, len(rows) - 1)), (str(exc).splitlines() or [""])[0]) from None
     except psycopg.Error as exc:
         raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
@@ -618,12 +645,9 @@ class RowCache:
                 self.rows[(name, key)] = current_row(self.s, tbl, key)
             return
         col = pk[0]
-        dec = _DECODERS.get(_kind(col))
         loads = json.loads
         for i in range(0, len(keys), self.CHUNK):
             values = [loads(k)[0] for k in keys[i:i + self.CHUNK]]
-            if dec is not None:
-                values = [dec(v) for v in values]
             for found in self.s.execute(select(tbl).where(any_of(self.s, col, values))).mappings():
                 row = dict(found)
                 self.rows[(name, key_of(tbl, row))] = encode_row(tbl, row)

@@ -106,6 +106,7 @@ class AdminScreen(SectionScreen):
         self.search_terms: dict[str, str] = {}
         self.user_rows: dict[str, Any] = {}
         self.office_view: Any = None
+        self.column_labels: dict[str, tuple[str, ...]] = {}
         self.tps_rows: dict[str, Any] = {}
 
     # -- layout ----------------------------------------------------------------------------------------------
@@ -159,6 +160,7 @@ class AdminScreen(SectionScreen):
             "units": (tr("Unit code"), tr("Name"), tr("State"), "Epoch", tr("Last seen")),
             "devices": (tr("Device"), tr("Kind"), tr("Serial port"), tr("State"), tr("Since"), tr("Last error")),
         }
+        self.column_labels = columns
         for table_id, cols in columns.items():
             t = self.query_one(f"#{table_id}", DataTable)
             t.clear(columns=True)
@@ -228,7 +230,8 @@ class AdminScreen(SectionScreen):
         health = manager.health() if manager is not None else {}
         specs = getattr(bridge, "specs", None) or []
         t = self.query_one("#devices", DataTable)
-        t.clear()
+        t.clear(columns=True)
+        t.add_columns(*self.column_labels["devices"])
         for spec in specs:
             h = health.get(spec.name)
             state = (tr(DEVICE_STATES[h.state]) if h.state in DEVICE_STATES else word(tr, "device", h.state)) if h \
@@ -299,7 +302,9 @@ class AdminScreen(SectionScreen):
         for table_id, items in rows.items():
             t = self.query_one(f"#{table_id}", DataTable)
             cursor = t.cursor_row
-            t.clear()
+            # columns again too: a table already drawn keeps its columns as wide as they were (Textual 8)
+            t.clear(columns=True)
+            t.add_columns(*self.column_labels[table_id])
             for key, row in items:
                 t.add_row(*row, key=key)
             if t.row_count:

@@ -88,7 +88,7 @@ class ApprovalsScreen(SectionScreen):
         if inbox is None:
             note.update(self.tr("Only supervisors decide requests."))
         else:
-            note.update(self.tr("{n} waiting. A approve, X refuse.", n=len(inbox)))
+            note.update(self.tr("{n} waiting: a approve, x refuse.", n=len(inbox)))
             for r in inbox:
                 self._inbox[str(r.id)] = r
                 t.add_row(*cells(self.tr(KIND_LABELS.get(r.kind, r.kind)), r.subject[:28], r.requested_by,

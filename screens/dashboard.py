@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static
 
 from screens.base import Modal, SectionScreen
 from screens.widgets.text import assemble, cells, plain
-from screens.widgets.words import WORDS, coded, word
+from screens.widgets.words import WORDS, word
 from workstation.i18n import N_
 from workstation.services.dashboard import text_bar
 
@@ -72,16 +72,30 @@ def figure_label(tr: Any, f: Any) -> str:
     return tr(LABELS[f.label]) if f.label in LABELS else f.label
 
 
+STATE_WIDTH = 30  # a state cell of a detail list at most
+
+
+def _coded_short(tr: Any, group: str, code: str) -> str:
+    """"word [CODE]" in STATE_WIDTH cells: the word cut with "…" when needed, the code always whole."""
+    text = word(tr, group, code)
+    if text == code:
+        return code
+    room = STATE_WIDTH - len(code) - 3
+    if len(text) > room:
+        text = text[: max(1, room - 1)] + "…"
+    return f"{text} [{code}]"
+
+
 def state_text(tr: Any, value: str) -> str:
     """A detail list's state cell: a case's "KIND STATE" as its workflow's word with the code beside it, a PIB
     state code likewise, a unit's or device's state as its word; anything else as it is."""
     m = _CASE_STATE.fullmatch(value)
-    if m:
-        return f"{KIND_NAMES.get(m[1], m[1])}: {coded(tr, f'{m[1].lower()}_state', m[2])}"
+    if m:  # the reference tells the workflow; the word is cut to leave the code whole (80 columns)
+        return _coded_short(tr, f"{m[1].lower()}_state", m[2])
     if value in STATE_WORDS:
         return tr(STATE_WORDS[value])
     if value in WORDS["pib_state"]:
-        return coded(tr, "pib_state", value)
+        return _coded_short(tr, "pib_state", value)
     if value in WORDS["device"]:
         return word(tr, "device", value)
     return value

@@ -145,8 +145,11 @@ class ExaminerScreen(SectionScreen):
         tr = self.tr
         self.query_one("#ex-queue", DataTable).add_columns(
             "AJU", tr("Importer"), tr("Days"), tr("State"), tr("Flags"))
-        self.query_one("#research", DataTable).add_columns(
-            "#", tr("Declared HS"), tr("LHP HS"), tr("Declared qty"), tr("LHP qty"), tr("BM %"), tr("Differences"))
+        research = self.query_one("#research", DataTable)
+        # fixed widths: the table is refilled on every load and its heading must line up with its cells
+        for label, width in (("#", 3), (tr("Declared HS"), 10), (tr("LHP HS"), 10), (tr("Declared qty"), 10),
+                             (tr("LHP qty"), 10), (tr("BM %"), 5), (tr("Differences"), None)):
+            research.add_column(label, width=width)
         self.query_one("#blocked", DataTable).add_columns("NPWP", tr("Name"), tr("Reason"), tr("By"))
         self.query_one("#ex-queue", DataTable).focus()  # arrows and Enter work as the queue opens
         self.action_reload()
@@ -256,7 +259,7 @@ class ExaminerScreen(SectionScreen):
             t.add_row(*cells(str(r.seq), r.declared.hs_code, found.hs_code if found else "-",
                              f"{r.declared.quantity} {r.declared.unit}",
                              f"{found.quantity} {found.unit}" if found else "-", rate),
-                      plain(diffs, "bold red") if diffs else tr("match"), key=str(r.seq))
+                      *cells(diffs or tr("match"), style="bold red" if diffs else ""), key=str(r.seq))
         # what the inspector found and the PIB does not declare: numbered after the declared items, as the
         # determination form numbers them
         for item in (undeclared_items(d.doc, d.lhp.lhp) if d.lhp else ()):
@@ -295,12 +298,20 @@ class ExaminerScreen(SectionScreen):
             binding = next((b for b in self.BINDINGS if isinstance(b, Binding) and b.action == action), None)
             if binding is not None and _letter_key(binding.key.split(",")[0]):
                 return False
+        # the keys shown are those of the tab on screen (80 columns hold two lines of them, not all at once)
+        tab = self.query_one("#ex-tabs", TabbedContent).active
         if action == "queue":
-            return self.query_one("#ex-tabs", TabbedContent).active != "tab-queue"
-        if action in ("block", "unblock"):
-            return actor.has(Role.SUPERVISOR)
+            return tab != "tab-queue"
+        if action == "block":
+            return actor.has(Role.SUPERVISOR) and tab != "tab-intake"
+        if action == "unblock":
+            return actor.has(Role.SUPERVISOR) and tab == "tab-blocked"
         if action == "intake":
-            return actor.has(Role.EXAMINER, Role.SUPERVISOR, Role.ADMIN)
+            return actor.has(Role.EXAMINER, Role.SUPERVISOR, Role.ADMIN) and tab != "tab-case"
+        if action == "reload":
+            return True
+        if tab != "tab-case":
+            return False  # the case's own keys act on the case shown
         if action == "view_document":
             return bool(self.detail and self.detail.documents)
         from workstation.services.pib import DETERMINE_ACTIONS  # loaded with the service already
@@ -555,12 +566,13 @@ class DetermineModal(Modal):
     DetermineModal > Vertical { width: 80; max-width: 100%; height: 100%; border: round $accent;
                                 background: $surface; padding: 0 1; }
     DetermineModal VerticalScroll { height: 1fr; }
-    DetermineModal .det-row { height: 1; }
-    DetermineModal .det-row Label { width: 22; }
-    DetermineModal .det-hs { width: 13; }
-    DetermineModal .det-cif { width: 14; }
-    DetermineModal .det-bm { width: 7; }
-    DetermineModal .det-permit { width: 1fr; }
+    DetermineModal .det-row { height: auto; }
+    DetermineModal .det-row Label { width: 22; height: auto; max-height: 2; padding-right: 1; }
+    DetermineModal .det-head Label { color: $text-muted; }
+    DetermineModal .det-hs, DetermineModal .det-row Label.det-hs { width: 13; }
+    DetermineModal .det-cif, DetermineModal .det-row Label.det-cif { width: 14; }
+    DetermineModal .det-bm, DetermineModal .det-row Label.det-bm { width: 7; }
+    DetermineModal .det-permit, DetermineModal .det-row Label.det-permit { width: 1fr; }
     DetermineModal #det-preview { height: auto; }
     DetermineModal #det-error { color: $error; height: auto; }
     """
@@ -584,7 +596,12 @@ class DetermineModal(Modal):
         tr = self.tr
         with Vertical():
             yield Static("[b]" + tr("Determination") + f"[/b] {esc(self.detail.aju)}")
-            yield Static(tr("Item · HS code · CIF · BM % · permit"))
+            with Horizontal(classes="det-row det-head"):  # column heads over the fields they name
+                yield Label(tr("Item"))
+                yield Label("HS", classes="det-hs")
+                yield Label("CIF", classes="det-cif")
+                yield Label("BM %", classes="det-bm")
+                yield Label(tr("Permit"), classes="det-permit")
             with VerticalScroll():
                 for item in self.detail.doc.items:
                     found = self.found.get(item.seq)
@@ -592,7 +609,7 @@ class DetermineModal(Modal):
                         yield Static("[b red]LHP[/] " + esc(f"#{item.seq}: {found.hs_code} {found.quantity} "
                                                                f"{found.unit} {found.description[:40]}"))
                     with Horizontal(classes="det-row"):
-                        yield Label(plain(f"{item.seq}. {item.description[:18]}"))
+                        yield Label(plain(f"{item.seq}. {item.description[:40]}"))  # wraps to 2 lines
                         yield Input(found.hs_code if found else item.hs_code, id=f"hs-{item.seq}", classes="det-hs",
                                     max_length=self.hs_max_length, compact=True)
                         yield Input(format(item.cif, "f"), id=f"cif-{item.seq}", classes="det-cif", compact=True)
@@ -601,7 +618,7 @@ class DetermineModal(Modal):
                                     compact=True)
                 for item in self.added:
                     with Horizontal(classes="det-row"):
-                        yield Label(f"{item.seq}. [b red]+[/]" + esc(item.description[:16]))
+                        yield Label(f"{item.seq}. [b red]+[/]" + esc(item.description[:38]))
                         yield Input("", id=f"hs-{item.seq}", classes="det-hs", max_length=self.hs_max_length,
                                     compact=True, placeholder="HS")
                         yield Input("", id=f"cif-{item.seq}", classes="det-cif", compact=True, placeholder="CIF")

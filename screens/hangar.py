@@ -227,9 +227,11 @@ class HangarScreen(SectionScreen):
         t = self.query_one("#lhp-items", DataTable)
         t.clear()
         for n, x in enumerate(shown.get("items", [])):
-            t.add_row(*cells(str(x["seq"]), x["packages_examined"], x["description"][:20],
+            # 80 columns: the result column must stay in view, so the free text is kept short here
+            t.add_row(*cells(str(x["seq"]), x["packages_examined"][:10], x["description"][:16],
                              f"{x['quantity']} {x['unit']}", x["origin"], x["hs_code"]),
-                      plain(tr("match")) if x["match"] else plain(tr("mismatch"), "bold red"), key=str(n))
+                      *cells(tr("match") if x["match"] else tr("mismatch"), style="" if x["match"] else "bold red"),
+                      key=str(n))
         extra = []
         for u in shown.get("undeclared", []):
             extra.append(tr("Undeclared") + f": {u['description']} {u['quantity']} {u['unit']}")

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 from screens.base import AppAccess
 from screens.widgets.bottom import BottomBars
 from screens.widgets.text import assemble, plain
+from screens.widgets.words import word
 from workstation.errors import WorkstationError
 from workstation.i18n import N_
 
@@ -43,7 +44,8 @@ class LoginScreen(AppAccess, Screen):
         yield BottomBars()
 
     def _demo_text(self) -> str:
-        rows = [f"{login:<8} {password:<14} {role}" for login, password, role in self.wapp.demo_accounts]
+        rows = [f"{login:<8} {password:<14} {word(self.tr, 'role', role)}"
+                for login, password, role in self.wapp.demo_accounts]
         text = self.tr("DEMO — accounts (login, password, role):") + "\n" + "\n".join(rows)
         note = getattr(self.wapp, "demo_note", None)  # `demo --unit`: which database is open
         if isinstance(note, dict) and note:

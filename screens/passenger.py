@@ -23,7 +23,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 
 from screens.base import Modal, SectionScreen, retitle_columns, retitle_tabs
 from screens.dialogs import PromptModal, SupervisorConfirmModal
@@ -248,6 +248,8 @@ class CounterScreen(SectionScreen):
         self.query_one("#ecd-queue", DataTable).add_columns(*(tr(c) for c in QUEUE_COLUMNS))
         self.query_one("#ecd-decision", Static).update(Text(tr("Scan the passenger's e-CD code.")))
         self._queue_data = None  # the last queue shown: re-rendered on a language switch
+        # Tab cycles between the fields and lists of a pane, not through the tab strip (Ctrl+T switches panes).
+        self.query_one("#ecd-tabs", TabbedContent).query_one(Tabs).can_focus = False
         self._show_actions()
         self.query_one("#ecd-scan", Input).focus()
 

@@ -104,7 +104,7 @@ class ReportScreen(SectionScreen):
         field = self.query_one("#report-day", Input)
         field.focus()
         field.select_all()
-        self.query_one("#report-state", Static).update(self.tr("DD-MM-YYYY, Enter: show · Esc/F3: back"))
+        self.query_one("#report-state", Static).update(self.tr("Enter: show · Esc/F3: back"))
 
     def action_back(self) -> None:
         """From the day field back to the report; from the report back to where it was opened."""
@@ -191,7 +191,7 @@ class ReportScreen(SectionScreen):
         if len(data.btd) > LIST_ROWS:
             out.append("  " + self.tr("… and {n} more (see the printed report)", n=len(data.btd) - LIST_ROWS) + "\n")
         self.query_one("#report-text", Static).update(out)
-        self.query_one("#report-state", Static).update(self.tr("d: another day · - +: day before / after"))
+        self.query_one("#report-state", Static).update("")  # the key bar names p, d, - and +
 
     # -- printing ------------------------------------------------------------------------------------------------
     def action_print_report(self) -> None:

@@ -2,7 +2,7 @@
 conflicts, the server — and "Sync now" (S), which pushes then pulls in a thread worker with a progress bar and
 says the summary, or the refusal in the user's language from its error code. On central, the supervisor's
 conflict review: the open conflicts (table, row, fields, unit, when); Enter opens one field by field (the
-unit's value against central's, as plain text) and R resolves it with a reason (Ctrl+S saves). On a unit the
+unit's value against central's, as plain text) and r resolves it with a reason (Ctrl+S saves). On a unit the
 conflicts central sent back are shown read-only; a standalone office says it takes no part in a sync.
 
 Everything goes through workstation.sync.service.SyncService (no db here); every value from the database is
@@ -113,7 +113,7 @@ class SyncScreen(SectionScreen):
             info.update(assemble(
                 (tr("Central"), "bold"), " · " + tr("feed position {n}", n=status.cursor), "\n",
                 tr("Open conflicts: "), (str(status.conflicts), "bold"), "\n",
-                tr("Enter or O: details · R in the details: resolve with a reason")))
+                tr("Enter or o: details · r in the details: resolve with a reason")))
         self.query_one("#sync-conflicts-title", Static).update(
             tr("Open conflicts ({n})", n=len(conflicts)) if status.role else "")
         table = self.query_one("#sync-conflicts", DataTable)
@@ -214,7 +214,7 @@ class SyncScreen(SectionScreen):
 
 class ConflictModal(Modal):
     """One conflict field by field: the unit's value (theirs) against central's when it arrived (ours);
-    collided fields first, marked "!". The highlighted field's whole values show below the table. R (central,
+    collided fields first, marked "!". The highlighted field's whole values show below the table. r (central,
     supervisor) resolves with a reason; Esc or F3 closes. Dismisses with True once resolved."""
 
     DEFAULT_CSS = """
@@ -262,7 +262,7 @@ class ConflictModal(Modal):
             table.add_row(*cells(("! " if d.collided else "  ") + _short(d.field, 16), _short(d.theirs, 26),
                                  _short(d.ours, 26)), key=str(i))
         hint = tr("{n} other fields are equal.", n=v.same_fields) + "  "
-        hint += tr("R resolve · Esc/F3 close") if self.can_resolve else tr("Esc/F3 close")
+        hint += tr("r resolve · Esc/F3 close") if self.can_resolve else tr("Esc/F3 close")
         self.query_one("#conflict-hint", Static).update(hint)
         self._show_full(0)
         table.focus()

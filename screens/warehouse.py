@@ -45,6 +45,19 @@ SEARCH_HINT = N_("search: reference, container, TPS, PLP number")
 QUEUE_COLUMNS = (N_("Request"), N_("State"), N_("Route"), N_("Lines"), N_("In"), "!", N_("PLP number"))
 TPS_COLUMNS = ("TPS", "TEU", "YOR %", "m³", "SOR %", N_("Limit"), N_("Facilities"), N_("Source"), N_("Operator"))
 LINE_COLUMNS = ("#", N_("Container / package"), N_("State"), N_("Note"))
+# The request's fields (plp/1 names, as errors name them) → the entry form's label and widget.
+ENTRY_FIELDS = {
+    "applicant": (N_("Applicant"), "#new-applicant"), "reason": (N_("Ground"), "#new-reason"),
+    "origin.tps": (N_("Origin TPS"), "#new-origin"), "origin.yor_pct": (N_("YOR % of the origin TPS"),
+                                                                        "#new-origin-yor"),
+    "origin": (N_("Origin TPS"), "#new-origin"),
+    "destination.tps": (N_("Destination TPS"), "#new-destination"),
+    "destination.yor_pct": (N_("YOR % of the destination TPS"), "#new-destination-yor"),
+    "destination": (N_("Destination TPS"), "#new-destination"), "port": (N_("Port"), "#new-port"),
+    "bc11.number": (N_("BC 1.1 number"), "#new-bc11"), "bc11.date": (N_("BC 1.1 date"), "#new-bc11-date"),
+    "bc11": (N_("BC 1.1 number"), "#new-bc11"),
+    "containers": (N_("Containers"), "#new-containers"), "packages": (N_("Packages"), "#new-packages"),
+}
 SOURCE_NAMES = {"entered": N_("reported"), "containers": N_("computed"), "none": N_("unknown")}
 # The grounds' words beside their codes (the codes stay as seed 004 spells them).
 GROUND_TEXT = {
@@ -213,13 +226,13 @@ class WarehouseScreen(SectionScreen):
         p.clear()
         for v in tps:
             teu = f"{v.teu_used}/{v.capacity_teu}" if v.capacity_teu else "-"
-            m3 = f"{v.m3_used if v.m3_used is not None else '?'}/{v.capacity_m3}" if v.capacity_m3 else "-"
-            mark = "!" if v.over_threshold else ""
-            p.add_row(plain(v.code), teu, _pct(v.yor_pct) + (mark if v.yor_pct is not None and v.yor_pct >= v.threshold_pct
-                                                      else ""),
-                      m3, _pct(v.sor_pct) + (mark if v.sor_pct is not None and v.sor_pct >= v.threshold_pct else ""),
-                      str(v.threshold_pct), ",".join(v.facilities) or "-", self.tr(SOURCE_NAMES[v.source]), plain(v.operator[:30]),
-                      key=v.code)
+            m3 = (f"{_num(v.m3_used) if v.m3_used is not None else '?'}/{_num(v.capacity_m3)}"
+                  if v.capacity_m3 else "-")
+            yor = _pct(v.yor_pct) + ("!" if v.yor_pct is not None and v.yor_pct >= v.threshold_pct else "")
+            sor = _pct(v.sor_pct) + ("!" if v.sor_pct is not None and v.sor_pct >= v.threshold_pct else "")
+            # cells(): Rich Text sizes its column (a Content cell leaves it as narrow as its heading)
+            p.add_row(*cells(v.code, teu, yor, m3, sor, str(v.threshold_pct), ",".join(v.facilities) or "-",
+                             self.tr(SOURCE_NAMES[v.source]), v.operator[:30]), key=v.code)
         if p.row_count:
             p.move_cursor(row=min(row, p.row_count - 1))
         if not self.query_one("#plp-search", Input).has_focus:
@@ -316,6 +329,8 @@ class PlpRequestModal(Modal):
     CSS_PATH = "warehouse.tcss"
     BINDINGS = [
         Binding("escape,f3", "close", N_("Back to the queue"), id="plpreq.close"),
+        # a modal stops the app's own keys: the language key is passed on (#12 item 1)
+        Binding("f12", "app.toggle_language", N_("Language"), id="plpreq.language", show=False),
         Binding("a", "mark(True)", N_("Approve line"), id="plpreq.approve_line"),
         Binding("x", "mark(False)", N_("Reject line"), id="plpreq.reject_line"),
         Binding("s", "submit", N_("Decide"), id="plpreq.decide"),
@@ -415,7 +430,7 @@ class PlpRequestModal(Modal):
         self.query_one("#plp-moves", Static).update(plain("\n".join(moves), lines=True))
         # the keys that apply now, as the bindings say them (derived from the workflow table, like the footer)
         keys = [f"{b.key.upper()} {tr(b.description)}" for b in self.BINDINGS
-                if b.action != "close" and self._binding_applies(b.action)]
+                if b.show and b.action != "close" and self._binding_applies(b.action)]
         self.query_one("#plp-keys", Static).update(" · ".join([*keys, "Esc/F3 " + tr("Back to the queue")]))
 
     def line_times(self, ln) -> str:
@@ -648,8 +663,17 @@ class PlpEntryModal(Modal):
 
     def _failed(self, exc: Exception) -> None:
         self._armed_for = None
-        # said from the error's code in the user's language, naming the field (#8)
-        self._result("[b red]" + escape(self.error_text(exc)) + "[/]")
+        # said from the error's code in the user's language, with the field's label on this form (#12 item 1),
+        # and the field gets the focus
+        text = self.error_text(exc)
+        field = getattr(exc, "field", None) or ""
+        key = next((k for k in (field, field.split("[")[0], field.split(".")[0]) if k in ENTRY_FIELDS), None)
+        if key is not None:
+            label, wid = ENTRY_FIELDS[key]
+            if text.startswith(f"{field}: "):
+                text = f"{self.tr(label)}: {text[len(field) + 2:]}"
+            self.query_one(wid).focus()
+        self._result("[b red]" + escape(text) + "[/]")
 
     def _evaluate(self, then_register: bool) -> None:
         try:

@@ -80,6 +80,13 @@ async def test_the_queue_takes_arrows_and_enter_at_once_and_a_case_goes_back_to_
         queue = screen.query_one("#ecd-queue")
         assert tabs.active == "tab-queue" and screen.focused is queue and queue.row_count == 2
         first = str(queue.get_row_at(0)[1])
+        # Tab goes between the list and its search field (the hint line says which keys work where)
+        hint = screen.query_one("#ecd-qhint")
+        assert "Tab" in str(hint.render()) and "2 merah" in str(hint.render())
+        await pilot.press("tab")
+        assert screen.focused.id == "ecd-qsearch" and "2 merah" not in str(hint.render())
+        await pilot.press("tab")
+        assert screen.focused is queue
         await pilot.press("down", "enter")  # no Tab first
         await settle(app, pilot)
         assert tabs.active == "tab-counter" and screen.view is not None

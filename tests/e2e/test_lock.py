@@ -62,3 +62,25 @@ async def test_logging_out_from_the_lock_screen_needs_the_password(users, make_a
     with services.ctx.db.read() as s:
         sess = s.scalar(select(UserSession).where(UserSession.id == session_id))
         assert sess.ended_at is not None and sess.end_reason == "logout"
+
+
+async def test_locking_is_audited_like_unlocking_and_escape_or_f3_do_not_unlock(users, make_app, services):
+    from db.models import AuditEntry
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _locked(app, pilot)
+        await settle(app, pilot)
+        for key in ("escape", "f3"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, LockScreen), key
+        await pilot.press(*PASSWORD, "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, LockScreen)
+    with services.ctx.db.read() as s:
+        rows = s.execute(select(AuditEntry.action, AuditEntry.payload, AuditEntry.actor_login)
+                         .where(AuditEntry.action.in_(("auth.lock_screen", "auth.unlock_screen")))
+                         .order_by(AuditEntry.seq)).all()
+    assert [(r.action, r.actor_login) for r in rows] == [("auth.lock_screen", "agus"), ("auth.unlock_screen", "agus")]
+    assert '"manual"' in rows[0].payload  # F11, not the idle timer

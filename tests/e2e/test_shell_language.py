@@ -55,3 +55,33 @@ async def test_f12_switches_an_open_form_and_the_status_bar(users, make_app):
         await pilot.press("f3")  # nothing typed: closes at once
         await pilot.pause()
         assert "siti (counter officer)" in str(app.screen.query_one("StatusBar").render())
+
+
+async def test_a_screen_that_asks_for_it_is_recomposed_in_the_new_language(users, make_app):
+    from textual.widgets import Static
+
+    from screens.base import SectionScreen
+
+    class Probe(SectionScreen):
+        TITLE_TEXT = "Office"
+        RECOMPOSE_ON_LANGUAGE = True
+        reloads = 0
+
+        def compose_body(self):
+            yield Static(self.tr("City"), id="probe")
+
+        def language_recomposed(self) -> None:
+            self.reloads += 1
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(app, pilot, "siti")
+        probe = Probe()
+        app.push_screen(probe)
+        await pilot.pause()
+        assert str(probe.query_one("#probe", Static).render()) == "Kota"
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert str(probe.query_one("#probe", Static).render()) == "City"
+        assert str(probe.query_one("#section-title", Static).render()) == "Office"
+        assert probe.reloads == 1

@@ -172,4 +172,23 @@ async def test_an_entry_error_is_said_in_indonesian_naming_the_field(services, u
         await pilot.press("ctrl+t")  # nothing filled in
         await settle(app, pilot)
         text = _text(app.screen.query_one("#plpnew-result"))
-        assert text and "String should" not in text and "Field required" not in text, text
+        assert text.startswith("YOR % TPS asal: "), text  # the form's label, not "origin.yor_pct"
+        assert "String should" not in text and "Field required" not in text
+        assert app.screen.query_one("#new-origin-yor").has_focus
+
+
+async def test_the_tps_list_shows_whole_codes_at_80_columns(services, users, make_app):
+    _registry(services, users)
+    services.plp.save_tps(users[Role.SUPERVISOR], "GRAHA", "Graha Segara", "PT Graha", "IDTPP", 2500,
+                          capacity_m3="18000", occupancy_m3_entered="9500")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti")
+        await pilot.press("f6", "t")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#plp-tps")
+        assert table.has_focus
+        code = table.ordered_columns[0]
+        assert code.get_render_width(table) - 2 * table.cell_padding >= len("GRAHA")
+        assert "9500/18000" in [str(c) for c in table.get_row_at(0)]

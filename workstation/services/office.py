@@ -84,6 +84,21 @@ def validate(fields: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def require_configured_in(s: Session, ctx: Any) -> None:
+    """Inside a caller's transaction (issuance.issue_in): Refusal OFFICE_NOT_CONFIGURED unless the office was
+    entered. Once it is, the answer is kept on the context (an office never becomes unconfigured again), so
+    an issuing transaction pays one indexed look-up per process, not one per document."""
+    if getattr(ctx, "_office_configured", False):
+        return
+    settings = ctx.settings
+    configured = ("office" in getattr(settings, "model_fields_set", set())
+                  or OfficeService._last_entry(s, settings.office.code) is not None)
+    if not configured:
+        raise Refusal("the office is not configured yet: enter it on the first-run screen or under "
+                      "Administration", code=NOT_CONFIGURED)
+    ctx._office_configured = True
+
+
 class OfficeService:
     def __init__(self, services: Services):
         self.services = services

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db import audit, changes
@@ -323,10 +323,10 @@ class CentralSync:
             now = self.ctx.now()
             try:
                 for ch in parsed:
-                    if ch["uuid"] in batch.known:
+                    if ch["cid"] in batch.known:
                         dup += 1
                     else:
-                        batch.known.add(ch["uuid"])
+                        batch.known.add(ch["cid"])
                         name, key = ch["table"], ch["key"]
                         if ch["op"] != "delete" and batch.row(name, key) is None:
                             # the common case, a row central does not have: queued, its feed entry is the row as
@@ -338,7 +338,7 @@ class CentralSync:
                                 raise _bad(ch["change_id"], f"row does not fit table {name}: {exc}") from None
                             batch.rows[(name, key)] = theirs
                             outcome = "applied"
-                            entry = dict(change_id=ch["uuid"], txn_id=ch["txn"], origin=ch["origin"],
+                            entry = dict(change_id=ch["cid"], txn_id=ch["tid"], origin=ch["origin"],
                                          epoch=ch["epoch"], table_name=name, row_key=key, op="insert",
                                          changed=_columns_text(theirs), base_seq=ch["base_seq"], row=ch["text"],
                                          row_hash=ch["row_hash"], created_at=now, acked_at=now)
@@ -357,6 +357,8 @@ class CentralSync:
                 if self.db.backend == "postgresql":
                     changes.copy_rows(s, "sync_changes", FEED_COLUMNS, [[e[c] for c in FEED_COLUMNS] for e in feed])
                 else:
+                    for e in feed:
+                        e["change_id"], e["txn_id"] = uuid.UUID(e["change_id"]), uuid.UUID(e["txn_id"])
                     s.execute(insert(SyncChange), feed)
             u.acked_seq = acked
             u.reported_cursor = max(u.reported_cursor, _int(body.get("cursor", 0), "cursor"))
@@ -379,12 +381,12 @@ class CentralSync:
         limit = max(1, min(limit, PULL_LIMIT))
         with self.db.read() as s:
             self._unit(s, code, epoch)
-            rows = s.execute(select(*FEED_READ).where(SyncChange.seq > after).order_by(SyncChange.seq)
+            rows = s.execute(select(*changes.ENTRY_COLUMNS).where(SyncChange.seq > after).order_by(SyncChange.seq)
                              .limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         nxt = rows[-1].seq if rows else after
-        return ('{"changes":[' + ",".join(map(_entry_text, rows)) + f'],"next":{int(nxt)},"more":'
+        return ('{"changes":[' + ",".join(map(changes.entry_text, rows)) + f'],"next":{int(nxt)},"more":'
                 + ("true" if more else "false") + "}")
 
     # -- internals -----------------------------------------------------------------------------------------
@@ -470,7 +472,7 @@ class CentralSync:
                 batch.flush()
                 changes.write_row(s, tbl, key, current, after)
         if collide:
-            s.add(SyncConflict(change_id=ch["uuid"], origin=ch["origin"], table_name=name, row_key=key,
+            s.add(SyncConflict(change_id=uuid.UUID(ch["cid"]), origin=ch["origin"], table_name=name, row_key=key,
                                fields=canonical_json(sorted(collide)), theirs=canonical_json(theirs),
                                ours=canonical_json(current), detected_at=self.ctx.now()))
             s.flush()
@@ -478,7 +480,7 @@ class CentralSync:
         text = canonical_json(after if after is not None else {})
         op = "delete" if after is None else "insert" if current is None else "update"
         now = self.ctx.now()
-        entry = dict(change_id=ch["uuid"], txn_id=ch["txn"], origin=ch["origin"], epoch=ch["epoch"],
+        entry = dict(change_id=ch["cid"], txn_id=ch["tid"], origin=ch["origin"], epoch=ch["epoch"],
                      table_name=name, row_key=key, op=op, changed=canonical_json(sorted(applied)),
                      base_seq=ch["base_seq"], row=text, row_hash=changes.row_digest(text), created_at=now,
                      acked_at=now)
@@ -597,10 +599,10 @@ class _Batch(changes.RowCache):
 
     def __init__(self, s: Session, origin: str, parsed: list[dict[str, Any]]):
         super().__init__(s)
-        ids = [ch["uuid"] for ch in parsed]
-        self.known: set[Any] = set()
+        ids = [ch["cid"] for ch in parsed]
+        self.known: set[str] = set()  # change ids as text (_change normalises them)
         for i in range(0, len(ids), self.CHUNK):
-            self.known.update(s.scalars(select(SyncChange.change_id).where(
+            self.known.update(str(x) for x in s.scalars(select(SyncChange.change_id).where(
                 changes.any_of(s, SyncChange.change_id, ids[i:i + self.CHUNK]))))
         self.preload((ch["table"], ch["key"]) for ch in parsed)
         # others' changes to these rows after the earliest position any change of the batch had seen. Not needed
@@ -651,24 +653,8 @@ def _columns_text(row: dict[str, Any]) -> str:
 
 
 def feed_entry(r: Any) -> dict[str, Any]:
-    """One feed entry as it travels, from a SyncChange (or a FEED_READ row)."""
-    return json.loads(_entry_text(r))
-
-
-# the feed read as plain rows (no ORM objects), the ids as text (the server's; db.changes.uuid_text on SQLite's)
-FEED_READ = (SyncChange.seq, cast(SyncChange.change_id, Text).label("change_id"),
-             cast(SyncChange.txn_id, Text).label("txn_id"), SyncChange.origin, SyncChange.epoch,
-             SyncChange.table_name, SyncChange.row_key, SyncChange.op, SyncChange.changed, SyncChange.base_seq,
-             SyncChange.row, SyncChange.row_hash)
-_STR = json.JSONEncoder(ensure_ascii=False).encode  # a str as JSON text
-
-
-def _entry_text(r: Any) -> str:
-    """A feed entry as JSON text: `changed` and `row` are stored as JSON texts and go in as they are."""
-    return (f'{{"seq":{int(r.seq)},"change_id":"{changes.uuid_text(r.change_id)}",'
-            f'"txn_id":"{changes.uuid_text(r.txn_id)}","origin":{_STR(r.origin)},"epoch":{int(r.epoch)},'
-            f'"table":{_STR(r.table_name)},"key":{_STR(r.row_key)},"op":{_STR(r.op)},"changed":{r.changed},'
-            f'"base_seq":{int(r.base_seq)},"row":{r.row},"row_hash":{_STR(r.row_hash)}}}')
+    """One feed entry as it travels, from a SyncChange (or a db.changes.ENTRY_COLUMNS row)."""
+    return json.loads(changes.entry_text(r))
 
 
 def _order_snapshot(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -708,8 +694,8 @@ def _change(raw: Any) -> dict[str, Any]:
     cid = str(raw.get("change_id", "?"))[:40]
     try:
         out = dict(raw)
-        out["uuid"] = uuid.UUID(cid)
-        out["txn"] = uuid.UUID(str(raw["txn_id"]))
+        out["cid"] = changes.uuid_norm(cid)  # the ids as text in their usual form
+        out["tid"] = changes.uuid_norm(str(raw["txn_id"]))
         for k in ("seq", "epoch", "base_seq"):
             out[k] = _int(raw[k], k)
         if raw["op"] not in ("insert", "update", "delete"):

@@ -31,9 +31,12 @@ class HttpTransport:
         self._client.close()
 
     def _send(self, method: str, path: str, query: dict[str, int] | None = None,
-              body: dict[str, Any] | None = None, *, signed: bool = True) -> dict[str, Any]:
+              body: dict[str, Any] | str | None = None, *, signed: bool = True) -> dict[str, Any]:
         target = path + (f"?{urlencode(query)}" if query else "")
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else b""
+        if isinstance(body, str):  # JSON text already (a push put together from stored texts)
+            data = body.encode("utf-8")
+        else:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else b""
         headers = {"content-type": "application/json"}
         if signed:
             stamp = str(int(time.time()))
@@ -71,7 +74,7 @@ class HttpTransport:
     def state(self, epoch: int) -> dict[str, Any]:
         return self._send("GET", "/v1/state", {"epoch": epoch})
 
-    def push(self, body: dict[str, Any]) -> dict[str, Any]:
+    def push(self, body: dict[str, Any] | str) -> dict[str, Any]:
         return self._send("POST", "/v1/push", body=body)
 
     def pull(self, epoch: int, after: int, limit: int) -> dict[str, Any]:
@@ -92,9 +95,10 @@ class LocalTransport:
     def state(self, epoch: int) -> dict[str, Any]:
         return self.central.state(self.unit, epoch)
 
-    def push(self, body: dict[str, Any]) -> dict[str, Any]:
+    def push(self, body: dict[str, Any] | str) -> dict[str, Any]:
         # through JSON, as over the wire: nothing may rely on Python objects surviving the trip
-        return self.central.push(self.unit, json.loads(json.dumps(body))).as_json()
+        text = body if isinstance(body, str) else json.dumps(body)
+        return self.central.push(self.unit, json.loads(text)).as_json()
 
     def pull(self, epoch: int, after: int, limit: int) -> dict[str, Any]:
         return json.loads(self.central.pull_text(self.unit, epoch, after, limit))  # the text the server sends

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db import audit, changes
@@ -56,7 +56,7 @@ class Transport(Protocol):
 
     def enrol(self, token: str, public_key: str) -> dict[str, Any]: ...
     def state(self, epoch: int) -> dict[str, Any]: ...
-    def push(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    def push(self, body: dict[str, Any] | str) -> dict[str, Any]: ...  # str: the body's JSON text
     def pull(self, epoch: int, after: int, limit: int) -> dict[str, Any]: ...
 
 
@@ -211,6 +211,14 @@ class UnitSync:
         """The next push: audit entries central lacks and up to `limit` pending changes after `after_seq`.
         Returns (body, highest outbox position in it). Raises Refusal SYNC_CHAIN_BROKEN when this chain does
         not continue what central holds (the store was restored from a backup: re-enrol)."""
+        entries, rows = self._outgoing(me, state, limit, after_seq)
+        body = {"epoch": me.epoch, "cursor": me.pull_cursor, "audit": entries,
+                "changes": [_outbox_entry(r) for r in rows]}
+        return body, (rows[-1].seq if rows else after_seq)
+
+    def _outgoing(self, me: SyncNode, state: dict[str, Any] | None, limit: int,
+                  after_seq: int) -> tuple[list[dict[str, Any]], list[Any]]:
+        """push_body's audit entries and outbox rows (db.changes.ENTRY_COLUMNS)."""
         with self.db.read() as s:
             head = s.execute(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)).scalar() or 0
             if state is None:  # a bundle: from what central confirmed last
@@ -225,7 +233,7 @@ class UnitSync:
             entries = [_audit_json(r) for r in s.execute(
                 select(*metadata.tables["audit_log"].columns).where(AuditEntry.seq > start)
                 .order_by(AuditEntry.seq).limit(AUDIT_BATCH))]
-            pending = select(*OUTBOX_COLUMNS).where(SyncChange.acked_at.is_(None)).order_by(SyncChange.seq)
+            pending = select(*changes.ENTRY_COLUMNS).where(SyncChange.acked_at.is_(None)).order_by(SyncChange.seq)
             rows = s.execute(pending.where(SyncChange.seq > after_seq).limit(limit)).all()
             # never end a batch inside one of this unit's transactions (its entries are consecutive): central
             # would otherwise hold half of it for a while, e.g. a case without its decision
@@ -235,9 +243,7 @@ class UnitSync:
                 rows = [*rows, *same]
                 if len(same) < len(more) or not more:
                     break
-        body = {"epoch": me.epoch, "cursor": me.pull_cursor, "audit": entries,
-                "changes": [_outbox_entry(r) for r in rows]}
-        return body, (rows[-1].seq if rows else after_seq)
+        return entries, rows
 
     def _push(self, transport: Transport, me: SyncNode, progress: Progress | None) -> tuple[int, int]:
         state = transport.state(me.epoch)
@@ -246,20 +252,21 @@ class UnitSync:
         pushed = conflicts = 0
         after = 0
         while True:
-            body, last = self.push_body(me, state, after_seq=after)
-            if not body["changes"] and not body["audit"]:
+            entries, rows = self._outgoing(me, state, PUSH_BATCH, after)
+            if not rows and not entries:
                 break
+            body = _push_text(me, entries, rows)  # push_body's, as text: no row parsed and written again
             failpoint("before_send")
             reply = transport.push(body)
             failpoint("after_send")
             acked = int(reply.get("acked_seq") or 0)
             failpoint("after_reply")
-            self._ack(acked, audit_seq=int(body["audit"][-1]["seq"]) if body["audit"] else None)
-            pushed += len(body["changes"])
+            self._ack(acked, audit_seq=int(entries[-1]["seq"]) if entries else None)
+            pushed += len(rows)
             conflicts += int(reply.get("conflicts") or 0)
             if progress:
                 progress("push", pushed, total)
-            after = last
+            after = rows[-1].seq if rows else after
             state = transport.state(me.epoch)
         return pushed, conflicts
 
@@ -390,19 +397,16 @@ def _audit_json(row: Any) -> dict[str, Any]:
     return changes.encode_row(metadata.tables["audit_log"], dict(row._mapping))
 
 
-# the outbox read as plain rows (no ORM objects), the ids as text (db.changes.uuid_text)
-OUTBOX_COLUMNS = (SyncChange.seq, cast(SyncChange.change_id, Text).label("change_id"),
-                  cast(SyncChange.txn_id, Text).label("txn_id"), SyncChange.origin, SyncChange.epoch,
-                  SyncChange.table_name, SyncChange.row_key, SyncChange.op, SyncChange.changed, SyncChange.base_seq,
-                  SyncChange.row, SyncChange.row_hash)
-
-
 def _outbox_entry(r: Any) -> dict[str, Any]:
-    """One change as it travels, from an outbox row (OUTBOX_COLUMNS, or a SyncChange)."""
-    return {"seq": r.seq, "change_id": changes.uuid_text(r.change_id), "txn_id": changes.uuid_text(r.txn_id),
-            "origin": r.origin,
-            "epoch": r.epoch, "table": r.table_name, "key": r.row_key, "op": r.op, "changed": json.loads(r.changed),
-            "base_seq": r.base_seq, "row": json.loads(r.row), "row_hash": r.row_hash}
+    """One change as it travels, from an outbox row (db.changes.ENTRY_COLUMNS, or a SyncChange)."""
+    return json.loads(changes.entry_text(r))
+
+
+def _push_text(me: SyncNode, audit_entries: list[dict[str, Any]], rows: list[Any]) -> str:
+    """push_body's body as the JSON text that travels, the changes put together from their stored texts."""
+    return (f'{{"epoch":{int(me.epoch)},"cursor":{int(me.pull_cursor)},'
+            f'"audit":{json.dumps(audit_entries, ensure_ascii=False, separators=(",", ":"))},'
+            f'"changes":[{",".join(map(changes.entry_text, rows))}]}}')
 
 
 def _write_atomically(path: Path, text: str) -> None:
