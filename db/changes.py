@@ -407,7 +407,13 @@ def any_of(session: Session, col, values: list[Any]):
 
         texts = [v if isinstance(v, str) else str(v) for v in values]
         return col == any_(cast(bindparam(None, texts, type_=ARRAY(Text)), ARRAY(col.type)))
-    dec = _DECODERS.get(_kind(col))
+    kind = _kind(col)
+    if kind == "uuid":  # compared as stored (32 hex digits), without a UUID object each
+        from sqlalchemy import String, type_coerce
+
+        return type_coerce(col, String).in_(
+            [v.replace("-", "") if _UUID_TEXT.match(v) else uuid.UUID(v).hex for v in values])
+    dec = _DECODERS.get(kind)
     return col.in_([dec(v) for v in values] if dec is not None else list(values))
 
 
@@ -439,6 +445,8 @@ def uuid_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if len(value) == 36:  # PostgreSQL's text of a uuid: already the usual form
+            return value
         if len(value) == 32:
             return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
         return str(uuid.UUID(value))
@@ -468,6 +476,8 @@ _ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii
 class _Codec:
     names: tuple[str, ...]  # the table's columns, in order
     nameset: frozenset[str]
+    datetimes: tuple[str, ...]  # its date-time columns
+    jsons: frozenset[str]  # its JSON columns
     insert_sql: dict[str, str] = field(default_factory=dict)  # by dialect name
 
 
@@ -477,8 +487,10 @@ _CODECS: dict[str, _Codec] = {}
 def codec(name: str) -> _Codec:
     c = _CODECS.get(name)
     if c is None:
-        names = tuple(col.name for col in table(name).columns)
-        c = _CODECS[name] = _Codec(names, frozenset(names))
+        cols = list(table(name).columns)
+        names = tuple(col.name for col in cols)
+        c = _CODECS[name] = _Codec(names, frozenset(names), tuple(col.name for col in cols if _kind(col) == "datetime"),
+                                   frozenset(col.name for col in cols if _kind(col) == "json"))
     return c
 
 
@@ -658,13 +670,21 @@ class RowCache:
             self.rows[(name, key)] = current_row(self.s, table(name), key)
         return self.rows[(name, key)]
 
-    def insert(self, name: str, row: dict[str, Any], tag: Any = None) -> None:
-        """Queue a new row (encoded). Raises KeyError/ValueError/TypeError for a row that does not fit the
-        table (on PostgreSQL the server checks most values: BadRow at flush)."""
+    def insert(self, name: str, row: dict[str, Any], tag: Any = None, text: str | None = None) -> None:
+        """Queue a new row (encoded; `text`: its canonical JSON when the caller has it). Raises
+        KeyError/ValueError/TypeError for a row that does not fit the table (on PostgreSQL the server checks
+        most values: BadRow at flush)."""
         c = codec(name)
         queue = self._queued.setdefault(name, [])
         if len(row) == len(c.names) and c.nameset.issuperset(row):
-            queue.append((driver_values(self.s, name, row), tag))
+            if self._pg:
+                for n in c.datetimes:  # the server would take a date-time without its zone as UTC: refused here
+                    v = row[n]
+                    if v is not None and not _utc_text(v):
+                        _aware(v)
+                queue.append((text if text is not None else row_text(row), tag))
+            else:
+                queue.append((driver_values(self.s, name, row), tag))
         else:
             queue.append((decode_row(table(name), row), tag))
 
@@ -687,7 +707,7 @@ class RowCache:
     def _write(self, name: str, items: list[tuple[Any, Any]]) -> None:
         c = codec(name)
         if self._pg:
-            copy_rows(self.s, name, c.names, [v for v, _ in items], [t for _, t in items])
+            self._write_pg(name, c, items)
             return
         sql = c.insert_sql.get("sqlite")
         if sql is None:
@@ -695,3 +715,29 @@ class RowCache:
             sql = c.insert_sql["sqlite"] = (f"INSERT INTO {q(name)} ({', '.join(q(n) for n in c.names)}) "
                                             f"VALUES ({', '.join('?' for _ in c.names)})")
         self.s.connection().exec_driver_sql(sql, [tuple(v) for v, _ in items])
+
+    def _write_pg(self, name: str, c: _Codec, items: list[tuple[Any, Any]]) -> None:
+        """PostgreSQL: the rows' canonical texts as one JSON array, expanded by the server into the table's
+        row type (json_populate_recordset: each column parsed from its JSON value by its type) — one statement
+        per table and batch, no value converted in Python. A JSON column's null is stored as JSON null, as
+        SQLAlchemy's JSON type stores None."""
+        from sqlalchemy.exc import DataError
+
+        sql = c.insert_sql.get("postgresql")
+        if sql is None:
+            sel = ", ".join(f"coalesce(r.{_quote(n)}, 'null'::json)" if n in c.jsons else f"r.{_quote(n)}"
+                            for n in c.names)
+            sql = c.insert_sql["postgresql"] = (
+                f"INSERT INTO {_quote(name)} ({', '.join(_quote(n) for n in c.names)}) SELECT {sel} "
+                f"FROM json_populate_recordset(NULL::{_quote(name)}, %s::json) AS r")
+        try:
+            self.s.connection().exec_driver_sql(sql, ("[" + ",".join(t for t, _ in items) + "]",))
+        except DataError as exc:  # a value that does not fit its column: name the row if Python can tell
+            reason = (str(exc.orig).splitlines() or [""])[0] if exc.orig else str(exc)
+            tbl = table(name)
+            for text, tag in items:
+                try:
+                    decode_row(tbl, json.loads(text))
+                except (KeyError, ValueError, TypeError, AttributeError) as bad:
+                    raise BadRow(tag, f"{reason} ({bad})") from None
+            raise BadRow(items[0][1], reason) from None

@@ -277,7 +277,7 @@ class AdminScreen(SectionScreen):
         zone = self.wapp.settings.zone
         self.user_rows = {u.login: u for u in data["users"]}
         rows = {
-            "users": [(u.login, cells(u.login, u.full_name[:20], u.nip or "-",
+            "users": [(u.login, cells(u.login, u.full_name[:22], u.nip or "-",
                                       ",".join(sorted(r.value for r in u.roles)), self._state(u), str(u.ssh_keys)))
                       for u in data["users"]],
             "sessions": [(str(s.id), cells(s.login, _ts(s.started_at, zone), _ts(s.last_seen_at, zone),
@@ -299,6 +299,10 @@ class AdminScreen(SectionScreen):
                                      _ts(u.last_seen_at, zone))) for u in data["units"]],
         }
         self.tps_rows = {t.code: t for t in data["tps"]}
+        for tab, _title, keys in TABS:  # a filter in force is said beside the keys, never silent
+            term = self.search_terms.get(tab, "")
+            line = self.tr(keys) + (" · " + self.tr("filter: {term}", term=term) if term else "")
+            self.query_one(f"#{tab}-keys", Static).update(plain(line))
         for table_id, items in rows.items():
             t = self.query_one(f"#{table_id}", DataTable)
             cursor = t.cursor_row

@@ -41,9 +41,6 @@ class SshKeysModal(Modal):
             yield Static(tr("a add · x remove · Esc/F3 close"), classes="hint")
 
     def on_mount(self) -> None:
-        tr = self.tr
-        self.query_one("#keys", DataTable).add_columns(tr("Fingerprint"), tr("Kind"), tr("Comment"), tr("Added"),
-                                                       tr("State"))
         self.reload()
 
     @property
@@ -56,8 +53,11 @@ class SshKeysModal(Modal):
         self.call_service(self.keys.list_keys, self.actor, self.login, group="keys-load", on_result=self._show)
 
     def _show(self, rows) -> None:
+        tr = self.tr
         t = self.query_one("#keys", DataTable)
-        t.clear()
+        # columns again too: a table already drawn keeps its columns as wide as they were (Textual 8)
+        t.clear(columns=True)
+        t.add_columns(tr("Fingerprint"), tr("Kind"), tr("Comment"), tr("Added"), tr("State"))
         for k in rows:
             state = self.tr("removed") if k.revoked_at else self.tr("active")
             t.add_row(*cells(k.fingerprint[7:27] + "…", k.algorithm.removeprefix("ssh-")[:10], k.comment[:16],

@@ -72,7 +72,7 @@ def figure_label(tr: Any, f: Any) -> str:
     return tr(LABELS[f.label]) if f.label in LABELS else f.label
 
 
-STATE_WIDTH = 30  # a state cell of a detail list at most
+STATE_WIDTH = 26  # a state cell of a detail list at most (the list fits 80 columns)
 
 
 def _coded_short(tr: Any, group: str, code: str) -> str:

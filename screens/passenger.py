@@ -150,8 +150,8 @@ class DocumentsListModal(Modal):
     DocumentsListModal { align: center middle; }
     DocumentsListModal > Vertical { width: 70; max-width: 100%; height: auto; max-height: 100%;
                                     border: round $accent; background: $surface; }
-    DocumentsListModal DataTable { height: auto; max-height: 16; }
-    """
+    DocumentsListModal #ecd-dochint { color: $text-muted; }
+    """  # the list's height is in passenger.tcss: app.tcss (DataTable 1fr) outranks DEFAULT_CSS
     BINDINGS = [Binding("escape,f3", "close", N_("Close"), id="ecddocs.close", key_display="Esc/F3")]
 
     def __init__(self, documents) -> None:
@@ -162,6 +162,7 @@ class DocumentsListModal(Modal):
         with Vertical():
             yield Static(Text(self.tr("Documents"), style="bold"))
             yield DataTable(id="ecd-doclist", cursor_type="row")
+            yield Static(Text(self.tr("Enter: open · Esc/F3: close")), id="ecd-dochint")
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)

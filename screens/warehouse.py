@@ -670,8 +670,12 @@ class PlpEntryModal(Modal):
         key = next((k for k in (field, field.split("[")[0], field.split(".")[0]) if k in ENTRY_FIELDS), None)
         if key is not None:
             label, wid = ENTRY_FIELDS[key]
+            where = self.tr(label)
+            m = re.match(r"line (\d+):", str(getattr(exc, "message", "")))
+            if m:  # the row of the containers or packages box the error is about
+                where += f", {self.tr('Line').lower()} {m[1]}"
             if text.startswith(f"{field}: "):
-                text = f"{self.tr(label)}: {text[len(field) + 2:]}"
+                text = f"{where}: {text[len(field) + 2:]}"
             self.query_one(wid).focus()
         self._result("[b red]" + escape(text) + "[/]")
 

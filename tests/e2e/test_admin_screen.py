@@ -144,6 +144,11 @@ async def test_digits_switch_tabs_and_only_that_tabs_keys_work(users, make_app, 
         await pilot.press("4")
         await settle(app, pilot)
         assert app.screen.query_one("#rulesets").row_count >= 2
+        await pilot.press("1", "slash")
+        await pilot.pause()
+        await fill(app, pilot, term="wija")
+        assert list(app.screen.query_one("#users").rows) and app.screen.query_one("#users").row_count == 1
+        assert "wija" in str(app.screen.query_one("#tab-users-keys").render())  # the filter is said
 
 
 async def test_import_rates_from_the_screen(users, make_app, services, tmp_path):

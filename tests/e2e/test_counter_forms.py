@@ -85,7 +85,11 @@ async def test_every_counter_form_fits_80x24_with_hints_not_values(services, use
         await pilot.press("v")
         await settle(app, pilot)
         assert isinstance(app.screen, DocumentsListModal)
-        assert app.screen.region.contains_region(app.screen.query_one(Vertical).region)
+        docs = app.screen
+        assert docs.region.contains_region(docs.query_one(Vertical).region)
+        # as tall as its rows (it used to fill the screen), with its keys under it
+        assert docs.query_one("#ecd-doclist").region.height == docs.query_one("#ecd-doclist").row_count + 1
+        assert "Esc/F3" in region_text(app, docs.query_one("#ecd-dochint").region)
         await pilot.press("f3")
         await settle(app, pilot)
         assert app.screen is screen

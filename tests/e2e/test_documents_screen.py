@@ -29,7 +29,7 @@ async def test_find_preview_reprint_and_void(services, users, make_app):
         assert doc.number in text and "PT Maju Jaya" in text
         # never printed: the key is "Print" and the next print is the original
         assert _shown_keys(app) >= {"print"} and "reprint" not in _shown_keys(app)
-        assert "original" in str(app.screen.query_one("#doc-mark").render())
+        assert "SALINAN" not in str(app.screen.query_one("#doc-mark").render())
         await pilot.press("p")
         await settle(app, pilot)
         exported = services.settings.data_dir / "exports" / (doc.number.replace("/", "_") + ".pdf")

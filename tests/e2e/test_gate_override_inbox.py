@@ -196,6 +196,6 @@ async def test_f12_switches_the_gate_in_place(gate_app, services, users):
         assert "SHUT" in str(screen.query_one("#gate-decision").render())
         assert "waiting for a supervisor in the approvals inbox" in _request_line(screen)
         assert str(screen.query_one("#gate-container-label").render()) == "Container"
-        assert [str(c.label) for c in screen.query_one("#gate-log").ordered_columns][0] == "Time"
+        assert str(screen.query_one("#gate-log").ordered_columns[0].label) == "Time"
         assert "SHUT" in [str(c) for c in screen.query_one("#gate-log").get_row_at(0)]
         assert screen.query_one("#gate-container").value == "TGHU88"

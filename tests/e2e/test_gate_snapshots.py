@@ -32,10 +32,20 @@ async def at_gate(pilot, who: str = "agus") -> None:
     await settle(pilot.app, pilot)
 
 
+async def until(pilot, cond, seconds: float = 10.0) -> None:
+    """Wait for what the picture must show (a loaded machine is slow; the picture is taken once)."""
+    import time
+
+    end = time.monotonic() + seconds
+    while not cond() and time.monotonic() < end:
+        await pilot.pause(0.05)
+    await settle(pilot.app, pilot)
+
+
 async def read(pilot, number: str) -> None:
     await pilot.press(*number, "enter", "enter")
-    await settle(pilot.app, pilot)
-    await settle(pilot.app, pilot)
+    screen = pilot.app.screen
+    await until(pilot, lambda: screen.last_decision is not None and screen.query_one("#gate-log").row_count == 1)
 
 
 def test_gate_idle_80x24(snap_compare, make_app, users):
@@ -80,7 +90,8 @@ def test_gate_override_waiting_80x24(snap_compare, make_app, users):
         await pilot.press(*"sopir menunggu dokumen", "enter")
         await pilot.pause()
         await pilot.press("ctrl+o")
-        await settle(pilot.app, pilot)
+        screen = pilot.app.screen
+        await until(pilot, lambda: getattr(screen, "override_request", None) is not None)
         await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=waiting)

@@ -106,8 +106,10 @@ async def test_on_the_console_a_checked_box_differs_by_its_glyph_and_fields_are_
         await app.screen.mount(on, off)
         await pilot.pause()
         assert "X" in str(on.render()) and "X" not in str(off.render())
-        field = app.screen.query_one("#password", Input)
-        assert field.styles.background.rgb != app.screen.styles.background.rgb
+        field, focused = app.screen.query_one("#password", Input), app.screen.query_one("#login", Input)
+        assert app.focused is focused
+        # $boost (a tint) is lost in 16 colours: on the console a field is a blue bar, the focused one cyan
+        assert field.styles.background.ansi == 4 and focused.styles.background.ansi == 6
 
 
 async def test_off_the_console_checkboxes_keep_textuals_look(make_app, monkeypatch):

@@ -333,7 +333,7 @@ class CentralSync:
                             # sent (its canonical text and hash were checked by _change)
                             theirs = ch["row"]
                             try:
-                                batch.insert(name, theirs, ch["change_id"])
+                                batch.insert(name, theirs, ch["change_id"], ch["text"])
                             except (KeyError, ValueError, TypeError, AttributeError) as exc:
                                 raise _bad(ch["change_id"], f"row does not fit table {name}: {exc}") from None
                             batch.rows[(name, key)] = theirs

@@ -267,7 +267,8 @@ class UnitSync:
             if progress:
                 progress("push", pushed, total)
             after = rows[-1].seq if rows else after
-            state = transport.state(me.epoch)
+            if entries:  # central now holds the chain up to the last entry sent (it checked continuity)
+                state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
         return pushed, conflicts
 
     def _ack(self, acked_seq: int, *, audit_seq: int | None = None) -> None:
