@@ -536,54 +536,51 @@ def _aware(v: Any) -> dt.datetime:
     return value
 
 
-def _converters(dialect, name: str) -> tuple[tuple[int, Any], ...]:
-    """For each column of `name` whose travelling JSON value is not what the driver takes: (position,
-    function of that value). SQLite: exactly what SQLAlchemy's bind processors store for the decoded value
-    (the common forms done directly, the rest through the processors); PostgreSQL (COPY, text): the server
-    parses UUIDs, dates and decimals by column type, JSON goes as SQLAlchemy's JSON type sends it, date-times
-    are checked to carry their zone."""
+def _converters(dialect, name: str) -> tuple[tuple[int, ...], tuple[tuple[int, Any], ...]]:
+    """How a travelling row becomes the values sqlite3 writes: (positions of JSON columns, [(position,
+    function of a value that is not None)]) — exactly what SQLAlchemy's bind processors store for the decoded
+    value, the common forms done directly (UUID text → 32 hex digits, a UTC date-time → SQLite's text), the
+    rest through the processors."""
+    jsons: list[int] = []
     out: list[tuple[int, Any]] = []
     for i, col in enumerate(table(name).columns):
         kind = _kind(col)
         proc = col.type.dialect_impl(dialect).bind_processor(dialect)
         if kind == "json":
-            out.append((i, _JSON_TEXT))  # None too: SQLAlchemy's JSON stores JSON null for it
-        elif dialect.name == "postgresql":
-            if kind == "datetime":
-                out.append((i, _none_kept(lambda v: v if _utc_text(v) else _aware(v))))
+            jsons.append(i)
         elif kind == "uuid":
-            out.append((i, _none_kept(lambda v, p=proc: v.replace("-", "") if type(v) is str and _UUID_TEXT.match(v)
-                                      else p(uuid.UUID(v)))))
+            out.append((i, lambda v, p=proc: v.replace("-", "") if type(v) is str and _UUID_TEXT.match(v)
+                        else p(uuid.UUID(v))))
         elif kind == "datetime":
-            out.append((i, _none_kept(lambda v, p=proc: f"{v[:10]} {v[11:26]}" if _utc_text(v)
-                                      else p(dt.datetime.fromisoformat(v)))))
+            out.append((i, lambda v, p=proc: f"{v[:10]} {v[11:26]}" if _utc_text(v)
+                        else p(dt.datetime.fromisoformat(v))))
         elif kind == "date":
-            out.append((i, _none_kept(lambda v, p=proc: p(dt.date.fromisoformat(v)))))
+            out.append((i, lambda v, p=proc: p(dt.date.fromisoformat(v))))
         elif kind == "decimal":
-            out.append((i, _none_kept(lambda v, p=proc: p(Decimal(v)) if p else Decimal(v))))
+            out.append((i, lambda v, p=proc: p(Decimal(v)) if p else Decimal(v)))
         elif proc is not None:
             out.append((i, proc))
-    return tuple(out)
+    return tuple(jsons), tuple(out)
 
 
-def _none_kept(fn):
-    return lambda v: None if v is None else fn(v)
-
-
-_CONVERTERS: dict[tuple[str, str], tuple[tuple[int, Any], ...]] = {}
+_CONVERTERS: dict[tuple[str, str], tuple[tuple[int, ...], tuple[tuple[int, Any], ...]]] = {}
 
 
 def driver_values(session: Session, name: str, row: dict[str, Any]) -> list[Any]:
-    """A whole row as it travels (every column, encoded) → the values the driver writes, in column order:
-    on SQLite for executemany, on PostgreSQL for COPY. Raises ValueError/TypeError/KeyError for a value that
-    cannot be one of its column (on PostgreSQL the server checks the rest when the rows are written)."""
+    """A whole row as it travels (every column, encoded) → the values SQLite's executemany writes, in column
+    order. Raises ValueError/TypeError/KeyError/AttributeError for a value that cannot be one of its column."""
     dialect = session.get_bind().dialect
     convs = _CONVERTERS.get((dialect.name, name))
     if convs is None:
         convs = _CONVERTERS[(dialect.name, name)] = _converters(dialect, name)
+    jsons, others = convs
     vals = [row[n] for n in codec(name).names]
-    for i, fn in convs:
-        vals[i] = fn(vals[i])
+    for i in jsons:
+        vals[i] = _JSON_TEXT(vals[i])  # None too: SQLAlchemy's JSON type stores JSON null for it
+    for i, fn in others:
+        v = vals[i]
+        if v is not None:
+            vals[i] = fn(v)
     return vals
 
 
@@ -628,15 +625,16 @@ class RowCache:
     others one by one) and kept up to date as the batch applies. New rows are queued and written together
     when `flush()` is called — before any other statement that needs them, and at the end — table by table
     in the metadata's dependency order (parents before children), each table's rows in the order queued: on
-    PostgreSQL by one COPY per table, on SQLite by one executemany of the driver."""
+    PostgreSQL by one statement per table that expands their canonical JSON texts (`_write_pg`), on SQLite by
+    one executemany of the driver."""
 
     CHUNK = 500  # keys per IN (…) list
 
     def __init__(self, session: Session):
         self.s = session
         self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
-        # per table, in order: (values ready for the driver, tag) or (decoded dict, tag) for a row that lacks
-        # columns (inserted alone by SQLAlchemy, whose column defaults then apply, as before)
+        # per table, in order: (canonical text (PostgreSQL) or values for sqlite3, tag), or (decoded dict, tag)
+        # for a row that lacks columns (inserted alone by SQLAlchemy, whose column defaults then apply)
         self._queued: dict[str, list[tuple[Any, Any]]] = {}
         self._pg = session.get_bind().dialect.name == "postgresql"
 

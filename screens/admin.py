@@ -546,12 +546,18 @@ class AdminScreen(SectionScreen):
 
         self.app.push_screen(TokenModal(code, token), lambda _: self.action_reload())
 
+    def _central(self):
+        from workstation.sync.central import CentralSync  # as `workstation unit add` (commands/sync.py)
+
+        return CentralSync(self.services.ctx)
+
     def action_new_unit(self) -> None:
-        admin, actor, tr = self.services.admin, self.actor, self.tr
+        admin, actor, tr, central = self.services.admin, self.actor, self.tr, self._central()
         fields = [FormField("code", N_("Unit code"), max_length=8), FormField("name", N_("Name"), max_length=200)]
 
         def submit(v):
-            return v["code"].strip().upper(), admin.add_unit(actor, v["code"], v["name"])
+            code = admin.unit_code(v["code"])
+            return code, central.add_unit(actor, code, v["name"])
 
         self.app.push_screen(FormModal(tr("New field unit"), fields, submit,
                                        note=tr("The enrolment token is shown once, on the next screen.")),
@@ -561,8 +567,7 @@ class AdminScreen(SectionScreen):
         code = self._selected("units")
         if code is None:
             return
-        admin, actor = self.services.admin, self.actor
-        self.call_service(admin.reenrol_unit, actor, code, group="admin-act", exclusive=False,
+        self.call_service(self._central().reenrol_unit, self.actor, code, group="admin-act", exclusive=False,
                           on_result=lambda token: self._show_token(code, token))
 
     def action_revoke_unit(self) -> None:

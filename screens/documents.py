@@ -17,6 +17,27 @@ from screens.widgets.words import day, word
 from workstation.i18n import N_
 
 
+HEAD_WIDTH = 76  # the text inside the border and padding at 80 columns
+
+
+def _fit(parts: list[list], width: int) -> list:
+    """Label-value pairs on as few lines as fit in `width`, a pair never split between lines."""
+    out: list = []
+    used = 0
+    for part in parts:
+        size = sum(len(p[0]) if isinstance(p, tuple) else len(str(p)) for p in part)
+        if out:
+            if used + 2 + size > width:
+                out.append("\n")
+                used = 0
+            else:
+                out.append("  ")
+                used += 2
+        out.extend(part)
+        used += size
+    return out
+
+
 class DocumentModal(Modal):
     DEFAULT_CSS = """
     DocumentModal { align: center middle; }
@@ -85,11 +106,10 @@ class DocumentModal(Modal):
             return
         tr = self.tr
         # number, kind, date and state: codes as stored, words translated, the date DD-MM-YYYY
-        self.query_one("#doc-head", Static).update(assemble(
-            (view.number, "bold"), "  ",
-            (tr("Kind of document") + ": ", "dim"), view.doc_type, "  ",
-            (tr("Issued on") + ": ", "dim"), day(view.issue_date), "  ",
-            (tr("State") + ": ", "dim"), word(tr, "document", view.status)))
+        parts = [[(view.number, "bold")], [(tr("Kind of document") + ": ", "dim"), view.doc_type],
+                 [(tr("Issued on") + ": ", "dim"), day(view.issue_date)],
+                 [(tr("State") + ": ", "dim"), word(tr, "document", view.status)]]
+        self.query_one("#doc-head", Static).update(assemble(*_fit(parts, HEAD_WIDTH)))
         self.query_one("#doc-mark", Static).update(self._mark_line(view))
         self.query_one("#doc-text", Static).update(plain(view.text, lines=True))  # document text is never markup
         self._status(self._keys_line(view))

@@ -110,6 +110,17 @@ class GateScreen(SectionScreen):
         self._barrier_line()
         self.query_one("#gate-container", Input).focus()
         self.action_reload()
+        if self.actor is not None and self.actor.has(Role.SUPERVISOR):
+            # a request filed before a restart is still waited for (it opens nothing: no truck is read yet)
+            self.call_service(self.services.approvals.mine, self.actor, 20, group="gate-mine",
+                              on_result=self._resume_request, on_error=lambda _exc: None)
+
+    def _resume_request(self, mine) -> None:
+        waiting = next((r for r in mine if r.kind == "GATE_OVERRIDE" and r.state == "PENDING"), None)
+        if waiting is not None and self.override_request is None:
+            self.override_request = waiting
+            self._show_request(waiting)
+            self._poll_timer = self.set_interval(POLL_S, self._poll_override)
 
     def _labels(self) -> None:
         tr = self.tr

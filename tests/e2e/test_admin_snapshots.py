@@ -38,7 +38,9 @@ def admin_data(services, users):
                                     source="kmk-2026-47.csv")
     services.admin.block_importer(admin, "012345678901234", "PT Niaga Contoh", "SPTNP belum dibayar")
     services.plp.save_tps(admin, "KOJA", "TPK Koja", "PT Koja", "IDTPP", "8000", facilities="LCL")
-    services.admin.add_unit(admin, "PTK1", "Unit keliling Priok")
+    from workstation.sync.central import CentralSync
+
+    CentralSync(services.ctx).add_unit(admin, "PTK1", "Unit keliling Priok")
     return users
 
 

@@ -5,6 +5,7 @@ pictures are taken on SQLite only (as tests/e2e/test_snapshots.py)."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from tests.conftest import BACKEND
 from tests.e2e.conftest import settle
@@ -20,6 +21,8 @@ def _before(*steps):
         for step in steps:
             await step(pilot)
         await settle(pilot.app, pilot)
+        for field in pilot.app.screen.query(Input):  # a blinking cursor would make the picture a coin toss
+            field.cursor_blink = False
         await pilot.pause()
 
     return run

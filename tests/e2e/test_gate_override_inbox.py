@@ -199,3 +199,16 @@ async def test_f12_switches_the_gate_in_place(gate_app, services, users):
         assert str(screen.query_one("#gate-log").ordered_columns[0].label) == "Time"
         assert "SHUT" in [str(c) for c in screen.query_one("#gate-log").get_row_at(0)]
         assert screen.query_one("#gate-container").value == "TGHU88"
+
+
+async def test_a_request_filed_before_a_restart_is_still_waited_for_and_opens_nothing(gate_app, services, users):
+    app, barrier = gate_app
+    req = services.gate.request_override(users[Role.SUPERVISOR], REFUSED, "sopir menunggu", gate="gate-1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _at_the_gate(app, pilot, barrier)
+        assert await _until(pilot, lambda: screen.override_request is not None)
+        assert screen.override_request.id == req.id and "menunggu supervisor" in _request_line(screen)
+        services.approvals.approve(users["rina"], req.id, req.version)
+        assert await _until(pilot, lambda: "disetujui (rina)" in _request_line(screen))
+        await pilot.pause(0.3)
+        assert not [c for c, _ in barrier.sent if c == "open"]  # no truck read at this gate since the restart

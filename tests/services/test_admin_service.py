@@ -273,17 +273,20 @@ def test_tps_list_and_edit_through_the_plp_service(services, users):
 
 def test_field_units_add_reenrol_revoke(services, users):
     from db.models_sync import SyncUnit
+    from workstation.sync.central import CentralSync
 
+    central = CentralSync(services.ctx)  # what the screen calls to add a unit and issue tokens
     admin = users[Role.ADMIN]
     with pytest.raises(InputError) as e:
-        services.admin.add_unit(admin, "PTK-01", "Mobile unit")
-    assert e.value.code == ErrorCode.PATTERN and e.value.field == "code"
+        services.admin.unit_code("PTK-01")
+    assert e.value.code == ErrorCode.PATTERN and e.value.field == "code" and e.value.params["example"]
+    assert services.admin.unit_code(" ptk1 ") == "PTK1"
     with pytest.raises(PermissionDenied):
-        services.admin.add_unit(users[Role.SUPERVISOR], "PTK1", "Mobile unit")
+        central.add_unit(users[Role.SUPERVISOR], "PTK1", "Mobile unit")
     assert services.admin.units(admin) == []
     assert audit_count(services, "sync.unit_add") == 0
 
-    token = services.admin.add_unit(admin, "ptk1", "Mobile unit")
+    token = central.add_unit(admin, "PTK1", "Mobile unit")
     assert token.startswith("PTK1.") and len(token) > 20
     (unit,) = services.admin.units(admin)
     assert (unit.code, unit.enrolled, unit.revoked, unit.pending_token) == ("PTK1", False, False, True)
@@ -306,6 +309,6 @@ def test_field_units_add_reenrol_revoke(services, users):
         services.admin.revoke_unit(admin, "NONE", "x")
     assert e.value.code == ErrorCode.SYNC_UNKNOWN_UNIT
 
-    again = services.admin.reenrol_unit(admin, "PTK1")
+    again = central.reenrol_unit(admin, "PTK1")
     assert again != token and not services.admin.units(admin)[0].revoked
     assert audit_count(services, "sync.unit_reenrol") == 1

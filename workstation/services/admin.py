@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from workstation.services.base import Actor, require_role
 if TYPE_CHECKING:
     from workstation.services import Services
     from workstation.services.auth import UserInfo
+    from workstation.services.plp.views import TpsView
 
 LIST_LIMIT = 500
 
@@ -88,6 +90,17 @@ class TariffRow:
 
 
 @dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    epoch: int
+    enrolled: bool
+    revoked: bool
+    last_seen_at: dt.datetime | None
+    pending_token: bool
+
+
+@dataclass(frozen=True)
 class LartasRow:
     hs_prefix: str
     permit: str
@@ -133,7 +146,8 @@ class AdminService:
                             u.locked_at is not None, u.failed_logins, u.version, n or 0)
                     for u, n in s.execute(q)]
 
-    def create_user(self, actor: Actor, login: str, full_name: str, roles, password: str, nip: str = "") -> UserInfo:
+    def create_user(self, actor: Actor, login: str, full_name: str, roles: Iterable[str | Role], password: str,
+                    nip: str = "") -> UserInfo:
         """A new user (admin). The NIP, when given, is 18 digits (InputError NIP, checked before anything
         else is hashed or written); the rest as services.auth.create_user."""
         require_role(actor, Role.ADMIN, action="create users")
@@ -142,7 +156,8 @@ class AdminService:
             raise InputError("NIP is 18 digits", code=ErrorCode.NIP, field="nip", params={"value": nip})
         return self.services.auth.create_user(actor, login, full_name, roles, password, nip=nip)
 
-    def set_roles(self, actor: Actor, login: str, roles, version: int | None = None) -> UserInfo:
+    def set_roles(self, actor: Actor, login: str, roles: Iterable[str | Role],
+                  version: int | None = None) -> UserInfo:
         """Replace a user's roles (admin; never one's own: PermissionDenied SELF_GRANT). VERSION_CONFLICT
         when the row changed since the screen showed it; the change bumps the row's version. Audited
         `user.roles` as services.auth.set_roles does."""
@@ -399,42 +414,34 @@ class AdminService:
             return [LartasRow(r.hs_prefix, r.permit, r.agency) for r in s.scalars(q)]
 
     # -- TPS registry ------------------------------------------------------------------------------------
-    def tps_list(self, actor: Actor) -> list:
+    def tps_list(self, actor: Actor) -> list[TpsView]:
         """The TPS registry with occupancy (services.plp.tps_overview); changes go through services.plp.save_tps
         (supervisor/admin, audited `plp.tps_save`)."""
         require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="see the TPS registry")
         return self.services.plp.tps_overview()
 
     # -- field units -------------------------------------------------------------------------------------
-    def _central(self):
-        from workstation.sync.central import CentralSync
-
-        return CentralSync(self.ctx)
-
-    def units(self, actor: Actor) -> list:
-        """The field units registered on this (central) database, by code."""
+    def units(self, actor: Actor) -> list[UnitRow]:
+        """The field units registered on this (central) database, by code. Adding one and issuing a new token
+        are workstation/sync/central.py's (CentralSync.add_unit / reenrol_unit, admin, audited): the screen
+        calls them there, as `workstation unit add` does (services sit below sync)."""
         require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="see field units")
-        return self._central().units()
+        from db.models_sync import SyncUnit
+
+        with self.ctx.db.read() as s:
+            return [UnitRow(u.code, u.name, u.epoch, u.enrolled_at is not None, u.revoked_at is not None,
+                            u.last_seen_at, u.token_hash is not None)
+                    for u in s.scalars(select(SyncUnit).order_by(SyncUnit.code))]
 
     @staticmethod
-    def _unit_code(code: str) -> str:
-        """A unit code as central.py wants it (1-6 letters or digits, upper case), refused with an example."""
+    def unit_code(code: str) -> str:
+        """A unit code as central.py wants it (1-6 letters or digits, upper case), refused with an example:
+        InputError PATTERN (code)."""
         value = (code or "").strip().upper()
         if not value or len(value) > 6 or not (value.isascii() and value.isalnum()):
             raise InputError("1-6 letters or digits", code=ErrorCode.PATTERN, field="code",
                              params={"example": "PTK1", "value": value[:20]})
         return value
-
-    def add_unit(self, actor: Actor, code: str, name: str) -> str:
-        """Register a field unit; returns its one-time enrolment token (shown once, never stored in clear).
-        As `workstation unit add` (workstation/sync/central.py, admin, audited `sync.unit_add`)."""
-        require_role(actor, Role.ADMIN, action="unit.add")
-        return self._central().add_unit(actor, self._unit_code(code), name)
-
-    def reenrol_unit(self, actor: Actor, code: str) -> str:
-        """A new one-time token for a unit (as `workstation unit reenrol`, audited `sync.unit_reenrol`)."""
-        require_role(actor, Role.ADMIN, action="unit.reenrol")
-        return self._central().reenrol_unit(actor, self._unit_code(code))
 
     def revoke_unit(self, actor: Actor, code: str, reason: str) -> None:
         """Refuse every further request of a unit (lost or stolen machine), with a required reason kept in the
@@ -443,7 +450,7 @@ class AdminService:
         require_role(actor, Role.ADMIN, action="unit.revoke")
         from db.models_sync import SyncUnit
 
-        code = self._unit_code(code)
+        code = self.unit_code(code)
         reason = inputs.text(reason, "reason", max_len=500)
         with self.ctx.db.write() as s:
             u = s.get(SyncUnit, code)
