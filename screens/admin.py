@@ -285,7 +285,8 @@ class AdminScreen(SectionScreen):
             "rulesets": [(f"{r.id}:{r.sha256}", cells(r.id, r.kind, day(r.valid_from), day(r.valid_to),
                                                       r.sha256[:12] + ("" if r.shipped else " *"), str(r.decisions)))
                          for r in data["rulesets"]],
-            "rates": [(None, cells(r.currency, rate_text(r.rate_idr), day(r.valid_from), day(r.valid_to), r.source[:20]))
+            "rates": [(None, cells(r.currency, rate_text(r.rate_idr), day(r.valid_from), day(r.valid_to),
+                                   r.source[:20]))
                       for r in data["rates"]],
             "blocks": [(b.npwp, cells(b.npwp, b.name[:16], b.reason[:22], day(b.blocked_at.astimezone(zone)),
                                       b.blocked_by))
@@ -293,7 +294,8 @@ class AdminScreen(SectionScreen):
             "tariff": [(t.hs_code, cells(t.hs_code, t.description[:48], t.bm_rate)) for t in data["tariff"]],
             "lartas": [(r.hs_prefix, cells(r.hs_prefix, r.permit[:40], r.agency[:20])) for r in data["lartas"]],
             "tps": [(t.code, cells(t.code, t.name[:20], t.port, "-" if t.capacity_teu is None else str(t.capacity_teu),
-                                   "-" if t.capacity_m3 is None else f"{t.capacity_m3.normalize():f}", ",".join(t.facilities) or "-",
+                                   "-" if t.capacity_m3 is None else f"{t.capacity_m3.normalize():f}",
+                                   ",".join(t.facilities) or "-",
                                    str(t.containers))) for t in data["tps"]],
             "units": [(u.code, cells(u.code, u.name[:28], self._unit_state(u), str(u.epoch),
                                      _ts(u.last_seen_at, zone))) for u in data["units"]],

@@ -64,6 +64,13 @@ def queue_state(tr: Callable[..., str], state: str) -> str:
     return tr(label) if label else state
 
 
+def fixed_columns(table: DataTable, *columns: tuple[str, int | None]) -> None:
+    """Columns of a fixed width (None: as wide as the content). A table refilled while on screen can keep its
+    heading at the widths of the previous rows (Textual caches the heading line); fixed widths never move."""
+    for label, width in columns:
+        table.add_column(label, width=width)
+
+
 def _letter_key(binding_key: str) -> bool:
     """A binding typed by a printable key alone (no F-key, no Ctrl): it would type into a focused field."""
     return any(len(k) == 1 for k in binding_key.split(","))
@@ -143,14 +150,13 @@ class ExaminerScreen(SectionScreen):
 
     def on_mount(self) -> None:
         tr = self.tr
-        self.query_one("#ex-queue", DataTable).add_columns(
-            "AJU", tr("Importer"), tr("Days"), tr("State"), tr("Flags"))
-        research = self.query_one("#research", DataTable)
-        # fixed widths: the table is refilled on every load and its heading must line up with its cells
-        for label, width in (("#", 3), (tr("Declared HS"), 10), (tr("LHP HS"), 10), (tr("Declared qty"), 10),
-                             (tr("LHP qty"), 10), (tr("BM %"), 5), (tr("Differences"), None)):
-            research.add_column(label, width=width)
-        self.query_one("#blocked", DataTable).add_columns("NPWP", tr("Name"), tr("Reason"), tr("By"))
+        fixed_columns(self.query_one("#ex-queue", DataTable), ("AJU", 11), (tr("Importer"), 14), (tr("Days"), 4),
+                      (tr("State"), 24), (tr("Flags"), None))
+        fixed_columns(self.query_one("#research", DataTable), ("#", 3), (tr("Declared HS"), 10),
+                      (tr("LHP HS"), 10), (tr("Declared qty"), 10), (tr("LHP qty"), 10), (tr("BM %"), 5),
+                      (tr("Differences"), None))
+        fixed_columns(self.query_one("#blocked", DataTable), ("NPWP", 15), (tr("Name"), 20), (tr("Reason"), 28),
+                      (tr("By"), None))
         self.query_one("#ex-queue", DataTable).focus()  # arrows and Enter work as the queue opens
         self.action_reload()
 

@@ -36,7 +36,11 @@ DECISION_TEXT = {"OPEN": N_("OPEN"), "SHUT": N_("SHUT"), "OVERRIDE": N_("OVERRID
 DIRECTION_TEXT = {"OUT": N_("Gate-out"), "IN": N_("Gate-in")}
 APPROVAL_TEXT = {"PENDING": N_("waiting"), "APPROVED": N_("approved"), "REFUSED": N_("refused"),
                  "FAILED": N_("failed")}
-LOG_COLUMNS = (N_("Time"), N_("Container"), N_("Gate"), N_("Release"), N_("Reasons"))
+# the reasons before the release: at 80 columns the last column is the one cut, and a refusal's reasons matter
+LOG_COLUMNS = (N_("Time"), N_("Container"), N_("Decision"), N_("Reasons"), N_("Release"))
+# Fixed widths: the log is refilled on every read and must not change its layout from one read to the next
+# (time, container number, the longest decision word, a reason code, a release "PLP nnnnnn/PLP/…/yyyy Gate-out").
+LOG_WIDTHS = (8, 11, 12, 24, 36)
 POLL_S = 3.0  # how often a waiting override request is asked for its answer (one look-up by key)
 
 
@@ -102,7 +106,9 @@ class GateScreen(SectionScreen):
         yield DataTable(id="gate-log", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one("#gate-log", DataTable).add_columns(*(self.tr(c) for c in LOG_COLUMNS))
+        log = self.query_one("#gate-log", DataTable)
+        for label, width in zip(LOG_COLUMNS, LOG_WIDTHS, strict=True):
+            log.add_column(self.tr(label), width=width)
         self._labels()
         self._show_decision()
         self.query_one("#gate-request", Static).display = False
@@ -204,7 +210,7 @@ class GateScreen(SectionScreen):
             # stored text (a typed or read container) is shown as text, never as markup (#11 item 6)
             decision = tr(DECISION_TEXT[e.decision]) if e.decision in DECISION_TEXT else e.decision
             t.add_row(*cells(e.at.astimezone(zone).strftime("%H:%M:%S"), e.container, decision,
-                             self._release_text(e.release), ",".join(e.reasons)[:30]))
+                             ",".join(e.reasons)[:30] or "-", self._release_text(e.release)))
 
     def _release_text(self, release: str | None) -> str:
         """A logged release ("PLP 000001/PLP/040300/2026 OUT") with its direction in words."""

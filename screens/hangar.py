@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
-from screens.examiner import esc, short_aju
+from screens.examiner import esc, fixed_columns, short_aju
 from screens.preview import PreviewModal
 from screens.widgets.form import FormField, FormModal
 from screens.widgets.text import cells, plain
@@ -109,12 +109,12 @@ class HangarScreen(SectionScreen):
     def on_mount(self) -> None:
         tr = self.tr
         # 80 columns: the inspector's own login (and the level, in the case view) come last or not at all
-        self.query_one("#hg-queue", DataTable).add_columns(
-            "AJU", tr("Importer"), "LHP", tr("Containers"), tr("Days"), tr("Flags"), tr("Inspector"))
-        self.query_one("#lhp-containers", DataTable).add_columns(
-            tr("Number"), tr("Size/type"), tr("Seal"), tr("Condition"))
-        self.query_one("#lhp-items", DataTable).add_columns(
-            "#", tr("Packages"), tr("Description"), tr("Qty"), tr("Origin"), "HS", tr("Result"))
+        fixed_columns(self.query_one("#hg-queue", DataTable), ("AJU", 11), (tr("Importer"), 12), ("LHP", 12),
+                      (tr("Containers"), 14), (tr("Days"), 4), (tr("Flags"), None), (tr("Inspector"), None))
+        fixed_columns(self.query_one("#lhp-containers", DataTable), (tr("Number"), 11), (tr("Size/type"), 11),
+                      (tr("Seal"), 14), (tr("Condition"), None))
+        fixed_columns(self.query_one("#lhp-items", DataTable), ("#", 3), (tr("Packages"), 10),
+                      (tr("Description"), 16), (tr("Qty"), 8), (tr("Origin"), 4), ("HS", 10), (tr("Result"), None))
         self.query_one("#hg-queue", DataTable).focus()  # arrows and Enter work as the queue opens
         self.action_reload()
 

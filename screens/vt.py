@@ -127,7 +127,7 @@ class SixteenColours:
             def _style(self, style: Style) -> Style:
                 return style + Style.from_color(reduce(style.color), reduce(style.bgcolor))
 
-            def apply(self, segments: list[Segment], background):  # noqa: ANN001, ANN201
+            def apply(self, segments: list[Segment], background):
                 return [Segment(text, self._style(style) if style else style, control)
                         for text, style, control in segments]
 
@@ -142,7 +142,7 @@ class _InnerGlyph:
     def __init__(self, mark: str) -> None:
         self.mark = mark
 
-    def __get__(self, obj, owner=None) -> str:  # noqa: ANN001
+    def __get__(self, obj, owner=None) -> str:
         if obj is None or getattr(obj, "value", True):
             return self.mark
         try:

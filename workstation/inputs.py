@@ -440,3 +440,19 @@ def one_line(message: Any, limit: int = 400) -> str:
     line = "".join(out)
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
+
+
+_NIP = re.compile(r"[0-9]{18}")
+
+
+def nip(value: Any, field: str = "nip", *, required: bool = False) -> str:
+    """A civil servant's NIP: 18 digits; the spaces of its printed form (19800501 200501 1 001) are dropped.
+    "" when blank and not required. Raises InputError REQUIRED, NIP (naming `field`)."""
+    if _blank(value):
+        if required:
+            raise _fail(ErrorCode.REQUIRED, field)
+        return ""
+    digits = str(value).replace(" ", "")
+    if not _NIP.fullmatch(digits):
+        raise _fail(ErrorCode.NIP, field, value=str(value)[:40])
+    return digits

@@ -68,7 +68,7 @@ class KeyBar(Static):
 RENAMED = {"Quit": N_("Close the application"), "palette": N_("Command palette")}
 
 
-def translate_binding_text(tr, text: str) -> str:  # noqa: ANN001
+def translate_binding_text(tr, text: str) -> str:
     return tr(RENAMED.get(text, text))
 
 
@@ -136,7 +136,7 @@ class TranslatedHelpPanel(HelpPanel):
     def on_mount(self) -> None:
         pass  # HelpPanel watches the focus to show the widget's HELP markdown: not shown here
 
-    def update_help(self, focused_widget) -> None:  # noqa: ANN001
+    def update_help(self, focused_widget) -> None:
         pass
 
     def refresh_language(self) -> None:

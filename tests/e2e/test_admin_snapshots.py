@@ -52,6 +52,7 @@ def _at_tab(digit: str):
         if digit != "1":
             await pilot.press(digit)
             await settle(pilot.app, pilot)
+        await pilot.pause(0.2)  # a busy machine: let focus and column widths settle before the picture
 
     return run
 
@@ -68,6 +69,7 @@ def test_admin_new_user_form_80x24(snap_compare, make_app, admin_data):
         await _at_tab("1")(pilot)
         await pilot.press("n")
         await settle(pilot.app, pilot)
+        await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
 
@@ -79,5 +81,6 @@ def test_admin_ssh_keys_80x24(snap_compare, make_app, admin_data):
         table.move_cursor(row=table.get_row_index("siti"))
         await pilot.press("k")
         await settle(pilot.app, pilot)
+        await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)

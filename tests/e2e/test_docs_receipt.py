@@ -47,3 +47,13 @@ async def test_t_prints_the_receipt_on_the_demo_printer(services, users, make_ap
             assert services.documents.prints_of(receipt.number) == 1
     finally:
         sink.close()
+
+
+def test_the_header_never_splits_a_label_from_its_value():
+    from screens.documents import _fit
+
+    parts = [[("000001/ECD-BILL/040300/2026", "bold")], [("Jenis: ", "dim"), "ECD-BILL"],
+             [("Terbit: ", "dim"), "30-11-2026"], [("Status: ", "dim"), "terbit"]]
+    lines = "".join(p[0] if isinstance(p, tuple) else p for p in _fit(parts, 76)).split("\n")
+    assert lines == ["000001/ECD-BILL/040300/2026  Jenis: ECD-BILL  Terbit: 30-11-2026", "Status: terbit"]
+    assert all(len(line) <= 76 for line in lines)

@@ -276,7 +276,7 @@ async def test_a_long_label_wraps_to_two_lines_instead_of_being_cut():
 async def test_a_multi_choice_field_hands_over_the_ticked_values():
     app = FormApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        modal = app.open([FormField("roles", "Roles", "officer", kind="multi",
+        app.open([FormField("roles", "Roles", "officer", kind="multi",
                                     options=[(r, r) for r in ("officer", "inspector", "examiner", "supervisor",
                                                              "admin")])], lambda v: v["roles"])
         await pilot.pause()

@@ -128,7 +128,9 @@ async def test_first_run_creates_the_administrator(services, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, FirstRunScreen)
-        for field, value in (("fr-login", "kepala"), ("fr-name", "Kepala Kantor"), ("fr-password", PASSWORD),
+        for field, value in (("fr-office-code", "040300"), ("fr-office-name", "KPPBC Tanjung Priok"),
+                             ("fr-office-address", "Jl. Pabean No. 1"), ("fr-office-city", "Jakarta"),
+                             ("fr-login", "kepala"), ("fr-name", "Kepala Kantor"), ("fr-password", PASSWORD),
                              ("fr-password2", PASSWORD)):
             app.screen.query_one(f"#{field}").value = value
         app.screen.query_one("#fr-password2").focus()
@@ -147,11 +149,11 @@ async def test_admin_creates_a_user_from_the_screen(users, make_app, services):
         await settle(app, pilot)
         await pilot.press("n")
         await pilot.pause()
-        modal = app.screen
-        modal.query_one("#u-login").value = "rina"
-        modal.query_one("#u-name").value = "Rina Marlina"
-        modal.query_one("#u-password").value = PASSWORD
-        modal.query_one("SelectionList").select("inspector")
+        modal = app.screen  # the one form (screens/widgets/form.py)
+        modal.widget("login").value = "rina"
+        modal.widget("full_name").value = "Rina Marlina"
+        modal.widget("password").value = PASSWORD
+        modal.widget("role_inspector").value = True
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         logins = [u.login for u in services.auth.list_users(users[Role.ADMIN])]
@@ -159,13 +161,14 @@ async def test_admin_creates_a_user_from_the_screen(users, make_app, services):
         # a bad login shows the message and creates nothing
         await pilot.press("n")
         await pilot.pause()
-        app.screen.query_one("#u-login").value = "Bad Login"
-        app.screen.query_one("#u-name").value = "X"
-        app.screen.query_one("#u-password").value = PASSWORD
-        app.screen.query_one("SelectionList").select("officer")
+        modal = app.screen
+        modal.widget("login").value = "Bad Login"
+        modal.widget("full_name").value = "X"
+        modal.widget("password").value = PASSWORD
+        modal.widget("role_officer").value = True
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert "login" in _text(app.screen.query_one("#u-error"))
+        assert app.screen is modal and modal.query_one("#form-row-login").has_class("-invalid")
         assert len(services.auth.list_users(users[Role.ADMIN])) == len(logins)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
-from screens.widgets.keybar import TranslatedBindingsTable
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.keybar import TranslatedBindingsTable
 from tests.e2e.conftest import login, settle
 
 

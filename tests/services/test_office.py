@@ -11,6 +11,7 @@ from workstation.domain.codes import Role
 from workstation.errors import InputError, Refusal
 from workstation.services.office import NOT_CONFIGURED
 
+
 @pytest.fixture
 def services(services):
     """The shared services as an install whose configuration file has no [office] table (whatever the test

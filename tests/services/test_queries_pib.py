@@ -49,6 +49,8 @@ def _pg_problems(node: dict, out: list[str]) -> None:
             out.append(f"Seq Scan on {rel}")
         elif kind in ("Index Scan", "Index Only Scan") and "Index Cond" not in node:
             out.append(f"{kind} on {rel} without an index condition (a full index scan)")
+    if kind == "Bitmap Index Scan" and "Index Cond" not in node:
+        out.append(f"Bitmap Index Scan on {node.get('Index Name')} without an index condition")
     for child in node.get("Plans", ()):
         _pg_problems(child, out)
 

@@ -37,7 +37,7 @@ def test_every_statement_of_a_refresh_reads_through_an_index(services, demo, clo
     with captured(services.ctx.db.engine) as seen:
         snap = dash.snapshot(demo["agus"])
     assert snap.figures and seen
-    problems, text = _explain(services, seen)
+    problems, _ = _explain(services, seen)
     assert problems == [], "\n".join(problems)
 
 

@@ -55,23 +55,12 @@ def _login(value: str) -> str:
     return inputs.argument(value, "login", max_len=LOGIN_MAX)
 
 
-NIP_RE = r"[0-9]{18}"  # services.auth.create_user's rule; the screens check the same
-
-
 def _nip(value: str) -> str:
-    """The --nip value: empty, or 18 digits (spaces as printed, 19800501 200501 1 001, are dropped).
-    InputError NIP naming --nip otherwise."""
-    import re
-
+    """The --nip value: empty, or 18 digits (spaces as printed, 19800501 200501 1 001, are dropped); the one NIP
+    parser of the screens and the service (`inputs.nip`). InputError NIP naming --nip otherwise."""
     from workstation import inputs
-    from workstation.domain.errors import ErrorCode
 
-    if not value:
-        return ""
-    digits = inputs.argument(value, "--nip", max_len=40).replace(" ", "")
-    if not re.fullmatch(NIP_RE, digits):
-        raise InputError(code=ErrorCode.NIP, field="--nip", params={"value": value})
-    return digits
+    return inputs.nip(inputs.argument(value, "--nip", max_len=40) if value else "", "--nip")
 
 
 def _password(args) -> str:

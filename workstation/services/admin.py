@@ -356,7 +356,8 @@ class AdminService:
         name = inputs.text(name, "name", max_len=200)
         reason = inputs.text(reason, "reason", max_len=500)
         with self.ctx.db.write() as s:
-            if s.scalar(select(ImporterBlock.id).where(ImporterBlock.npwp == digits, ImporterBlock.lifted_at.is_(None))):
+            if s.scalar(select(ImporterBlock.id).where(ImporterBlock.npwp == digits,
+                                                       ImporterBlock.lifted_at.is_(None))):
                 raise Refusal(f"importer {digits} is already blocked", code=ErrorCode.ALREADY_BLOCKED, field="npwp",
                               params={"value": digits})
             row = ImporterBlock(npwp=digits, name=name, reason=reason, blocked_at=self.ctx.now(),

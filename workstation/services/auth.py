@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from db import audit
 from db.audit import AuditActor
 from db.models import Office, User, UserRole, UserSession
+from workstation import inputs
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
 from workstation.errors import (
@@ -192,8 +193,7 @@ class AuthService:
         validate_password(password)
         if not full_name.strip():
             raise InputError(code=ErrorCode.REQUIRED, field="full_name")
-        if nip and not re.fullmatch(r"[0-9]{18}", nip):
-            raise InputError(code=ErrorCode.NIP, field="nip", params={"value": nip})
+        nip = inputs.nip(nip, "nip")
         pw_hash = self._ph.hash(password)
         with self.ctx.db.write() as s:
             if s.scalar(select(User.id).where(User.login == login)):

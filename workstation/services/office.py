@@ -187,10 +187,10 @@ class OfficeService:
     def _write(self, s: Session, who: AuditActor, values: dict[str, str]) -> OfficeView:
         current = self._view(s)
         new = {f: values.get(f, getattr(current, f)) for f in FIELDS}
-        if new["code"] != current.code:
-            if s.scalar(select(func.count()).select_from(User).where(User.office_code == current.code)):
-                raise Refusal("the office code cannot change once users belong to the office",
-                              code=ErrorCode.ALREADY_SET_UP, field="code")
+        if new["code"] != current.code and s.scalar(
+                select(func.count()).select_from(User).where(User.office_code == current.code)):
+            raise Refusal("the office code cannot change once users belong to the office",
+                          code=ErrorCode.ALREADY_SET_UP, field="code")
         row = s.get(Office, new["code"])
         if row is None:
             row = Office(code=new["code"], name=new["name"])

@@ -237,8 +237,8 @@ class UnitSync:
             rows = s.execute(pending.where(SyncChange.seq > after_seq).limit(limit)).all()
             # never end a batch inside one of this unit's transactions (its entries are consecutive): central
             # would otherwise hold half of it for a while, e.g. a case without its decision
-            while rows and len(rows) >= limit:
-                more = s.execute(pending.where(SyncChange.seq > rows[-1].seq).limit(limit)).all()
+            while rows and len(rows) >= limit:  # (the rest of a transaction is read a little at a time)
+                more = s.execute(pending.where(SyncChange.seq > rows[-1].seq).limit(min(limit, 64))).all()
                 same = list(itertools.takewhile(lambda r, t=rows[-1].txn_id: r.txn_id == t, more))  # type: ignore[misc]
                 rows = [*rows, *same]
                 if len(same) < len(more) or not more:
