@@ -113,6 +113,8 @@ def settings(tmp_path, db_url):
         database_url=db_url,
         data_dir=tmp_path / "data",
         password_hashing="fast",
+        # the office as a configuration file gives it: configured, so documents may be issued (#12 item 7)
+        office={"code": "040300"},
     )
 
 

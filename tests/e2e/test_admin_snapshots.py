@@ -64,16 +64,6 @@ def test_admin_part_80x24(snap_compare, make_app, admin_data, digit, part):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_at_tab(digit))
 
 
-def test_admin_new_user_form_80x24(snap_compare, make_app, admin_data):
-    async def run(pilot):
-        await _at_tab("1")(pilot)
-        await pilot.press("n")
-        await settle(pilot.app, pilot)
-        await pilot.pause(0.2)
-
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
-
-
 def test_admin_ssh_keys_80x24(snap_compare, make_app, admin_data):
     async def run(pilot):
         await _at_tab("1")(pilot)

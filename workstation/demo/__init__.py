@@ -28,6 +28,9 @@ def build_demo(settings: Settings):
     services = open_services(settings)
     auth = services.auth
     if auth.needs_first_admin():
+        o = services.settings.office  # the demo's office is entered as a first run enters it (#12 item 7)
+        services.office.configure_first_run(code=o.code, name=o.name, address=o.address, city=o.city,
+                                            phone=o.phone, timezone=o.timezone)
         login, name, _, nip = DEMO_USERS[0]
         auth.create_first_admin(login, name, DEMO_PASSWORD, nip=nip)
         services.issuance.ensure_office_key()

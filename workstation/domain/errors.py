@@ -75,6 +75,7 @@ class ErrorCode(StrEnum):
     LOGIN_FORMAT = "LOGIN_FORMAT"
     UNKNOWN_ROLE = "UNKNOWN_ROLE"
     NIP = "NIP"
+    OFFICE_NOT_CONFIGURED = "OFFICE_NOT_CONFIGURED"
     UNKNOWN_SESSION = "UNKNOWN_SESSION"
     ROLE_REVOKED = "ROLE_REVOKED"
     SELF_DEACTIVATE = "SELF_DEACTIVATE"
@@ -240,6 +241,9 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.LOGIN_FORMAT: "3-32 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter",
     ErrorCode.UNKNOWN_ROLE: "unknown role {value} (one of {options})",
     ErrorCode.NIP: "NIP is 18 digits",
+    ErrorCode.SAME_USER: "not on your own account or session: another user must do it",
+    ErrorCode.ALREADY_DONE: "already done",
+    ErrorCode.OFFICE_NOT_CONFIGURED: "the office is not configured yet: enter it on the first-run screen or under Administration",
     ErrorCode.UNKNOWN_USER: "no user {value}",
     ErrorCode.SSH_KEY_FORMAT: "not an OpenSSH public key: {reason}",
     ErrorCode.SSH_KEY_IN_USE: "key {fingerprint} is already registered",

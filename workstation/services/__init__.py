@@ -145,4 +145,6 @@ def open_services(settings: Settings, *, migrate: bool = True, clock: Clock | No
     db.check()
     if migrate and not migrations.is_current(db.engine):
         migrations.upgrade(db.engine)
-    return Services(ServiceContext(db=db, settings=settings, clock=clock or system_clock))
+    services = Services(ServiceContext(db=db, settings=settings, clock=clock or system_clock))
+    services.office.apply()  # the office as entered on the first run / by an administrator (#12 item 7)
+    return services

@@ -170,6 +170,7 @@ class AuthService:
         validate_password(password)
         if not full_name.strip():
             raise InputError(code=ErrorCode.REQUIRED, field="full_name")
+        nip = inputs.nip(nip, "nip")  # as create_user, the CLI and the screens check it
         pw_hash = self._ph.hash(password)
         with self.ctx.db.write() as s:
             if s.scalar(select(func.count()).select_from(User)):

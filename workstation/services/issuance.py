@@ -175,6 +175,9 @@ class IssuanceService:
                  audit_data: dict[str, Any] | None = None) -> IssuedDocument:
         """Issue inside the caller's write transaction (so the business change, the document and the audit
         entry commit together). `build(number, issue_date)` returns the content."""
+        from workstation.services.office import require_configured_in
+
+        require_configured_in(s, self.ctx)  # never under the defaults' letterhead (#12 item 7)
         settings = self.ctx.settings
         issue_date = self.ctx.today()
         unit = changes.numbering_unit(s, actor.unit_code or settings.unit_code)

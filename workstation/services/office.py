@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from workstation.services.base import Actor
 
 ACTION = "office.update"
-NOT_CONFIGURED = "OFFICE_NOT_CONFIGURED"  # ErrorCode to be: see the module docstring
+NOT_CONFIGURED = ErrorCode.OFFICE_NOT_CONFIGURED  # ErrorCode to be: see the module docstring
 FIELDS = ("code", "name", "address", "city", "phone", "timezone")
 LIMITS = {"name": 200, "address": 300, "city": 100, "phone": 40, "timezone": 64}
 # The zones of Indonesia first (WIB, WITA, WIT): what the form offers; any IANA zone is accepted.
