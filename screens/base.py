@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static, TabbedContent
@@ -29,6 +30,7 @@ from textual.widgets import DataTable, Static, TabbedContent
 from screens.widgets.bottom import BottomBars
 from workstation.domain.errors import TEMPLATES, ErrorCode
 from workstation.errors import WorkstationError
+from workstation.i18n import N_
 
 if TYPE_CHECKING:
     from screens.app import WorkstationApp
@@ -221,7 +223,10 @@ class SectionScreen(AppAccess, Screen):
 
 class Modal(AppAccess, ModalScreen):
     """Base of every modal. `refresh_language()` is called on a language switch like on screens: a modal
-    that shows words overrides it (FormModal re-labels its fields; a simple dialog may re-compose)."""
+    that shows words overrides it (FormModal re-labels its fields; a simple dialog may re-compose). F12 works
+    here too: a modal does not receive the app's own keys otherwise."""
+
+    BINDINGS = [Binding("f12", "app.toggle_language", N_("Language"), id="modal.language", show=False)]
 
     def refresh_language(self) -> None:
         pass

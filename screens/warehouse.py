@@ -48,11 +48,11 @@ LINE_COLUMNS = ("#", N_("Container / package"), N_("State"), N_("Note"))
 # The request's fields (plp/1 names, as errors name them) → the entry form's label and widget.
 ENTRY_FIELDS = {
     "applicant": (N_("Applicant"), "#new-applicant"), "reason": (N_("Ground"), "#new-reason"),
-    "origin.tps": (N_("Origin TPS"), "#new-origin"), "origin.yor_pct": (N_("YOR % of the origin TPS"),
+    "origin.tps": (N_("Origin TPS"), "#new-origin"), "origin.yor_pct": (N_("YOR of the origin TPS (%)"),
                                                                         "#new-origin-yor"),
     "origin": (N_("Origin TPS"), "#new-origin"),
     "destination.tps": (N_("Destination TPS"), "#new-destination"),
-    "destination.yor_pct": (N_("YOR % of the destination TPS"), "#new-destination-yor"),
+    "destination.yor_pct": (N_("YOR of the destination TPS (%)"), "#new-destination-yor"),
     "destination": (N_("Destination TPS"), "#new-destination"), "port": (N_("Port"), "#new-port"),
     "bc11.number": (N_("BC 1.1 number"), "#new-bc11"), "bc11.date": (N_("BC 1.1 date"), "#new-bc11-date"),
     "bc11": (N_("BC 1.1 number"), "#new-bc11"),

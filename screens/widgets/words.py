@@ -63,6 +63,8 @@ WORDS: dict[str, dict[str, str]] = {
                    "hajj_regular": N_("regular hajj pilgrim"), "vvip": "VVIP"},
     "payment_channel": {"CASH": N_("cash"), "CARD": N_("card"), "BANK": N_("bank transfer"), "QRIS": "QRIS"},
     "lane_short": {"red": N_("red"), "green": N_("green")},
+    "gate": {"OPEN": N_("OPEN"), "SHUT": N_("SHUT"), "OVERRIDE": N_("OVERRIDE")},
+    "plp_move": {"OUT": N_("Gate-out"), "IN": N_("Gate-in")},
     "seal": {"intact": N_("intact"), "broken": N_("broken"), "missing": N_("missing"), "none": N_("no seal"),
              "replaced": N_("replaced")},
     "barrier": {"open": N_("open"), "closed": N_("closed"), "unknown": N_("unknown"), "opening": N_("opening"),

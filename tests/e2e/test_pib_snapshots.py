@@ -31,12 +31,22 @@ async def open_hangar(pilot, row: int = 0) -> None:
     app = pilot.app
     await login(app, pilot, "budi")
     await pilot.press("f4")
-    await settle(app, pilot)
+    await until(pilot, lambda: app.screen.query_one("#hg-queue").row_count == 2)
     for _ in range(row):
         await pilot.press("down")
     if row >= 0:
         await pilot.press("enter")
+        await until(pilot, lambda: app.screen.detail is not None)
         await settle(app, pilot)
+
+
+async def until(pilot, ready, tries: int = 50) -> None:
+    """Settle until `ready()` (a loaded machine may need more than one round of workers)."""
+    for _ in range(tries):
+        await settle(pilot.app, pilot)
+        if ready():
+            return
+    raise AssertionError("the screen never got ready")
 
 
 async def write_lhp(pilot) -> None:

@@ -172,7 +172,7 @@ async def test_an_entry_error_is_said_in_indonesian_naming_the_field(services, u
         await pilot.press("ctrl+t")  # nothing filled in
         await settle(app, pilot)
         text = _text(app.screen.query_one("#plpnew-result"))
-        assert text.startswith("YOR % TPS asal: "), text  # the form's label, not "origin.yor_pct"
+        assert text.startswith("YOR TPS asal (%): "), text  # the form's label, not "origin.yor_pct"
         assert "String should" not in text and "Field required" not in text
         assert app.screen.query_one("#new-origin-yor").has_focus
 

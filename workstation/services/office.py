@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from workstation.services.base import Actor
 
 ACTION = "office.update"
-NOT_CONFIGURED = ErrorCode.OFFICE_NOT_CONFIGURED  # ErrorCode to be: see the module docstring
+NOT_CONFIGURED = ErrorCode.OFFICE_NOT_CONFIGURED
 FIELDS = ("code", "name", "address", "city", "phone", "timezone")
 LIMITS = {"name": 200, "address": 300, "city": 100, "phone": 40, "timezone": 64}
 # The zones of Indonesia first (WIB, WITA, WIT): what the form offers; any IANA zone is accepted.
@@ -95,7 +95,7 @@ def require_configured_in(s: Session, ctx: Any) -> None:
                   or OfficeService._last_entry(s, settings.office.code) is not None)
     if not configured:
         raise Refusal("the office is not configured yet: enter it on the first-run screen or under "
-                      "Administration", code=NOT_CONFIGURED)
+                      "Administration", code=ErrorCode.OFFICE_NOT_CONFIGURED)
     ctx._office_configured = True
 
 
@@ -115,7 +115,7 @@ class OfficeService:
         view = self.get()
         if not view.configured:
             raise Refusal("the office is not configured yet: enter it on the first-run screen or under "
-                          "Administration", code=NOT_CONFIGURED)
+                          "Administration", code=ErrorCode.OFFICE_NOT_CONFIGURED)
         return view
 
     def apply(self) -> OfficeView:

@@ -139,7 +139,7 @@ class DecisionMixin(PlpBase):
         movement = plp_rules(self._ruleset_by_id(req.ruleset)).movement
         data = letters.PlpLetterData(
             reference=case.reference, origin=req.origin_tps, destination=req.destination_tps, operator=req.operator,
-            reason=req.reason, bc11=f"{req.bc11_number} / {req.bc11_date.isoformat()}", lines=letter_lines,
+            reason=req.reason, bc11=f"{req.bc11_number} / {req.bc11_date:%d-%m-%Y}", lines=letter_lines,
             officer_name=actor.full_name, officer_nip=actor.nip or None, place=self.ctx.settings.office.city or "-",
             note=note, origin_name=names.get(req.origin_tps, ""), destination_name=names.get(req.destination_tps, ""),
             yor=(fmt_pct(req.origin_yor_pct), fmt_pct(req.destination_yor_pct)), ruleset=req.ruleset,

@@ -71,7 +71,7 @@ class QueueMixin(PlpBase):
         warnings = registry_warnings(req.reason, registry.get(req.origin_tps), registry.get(req.destination_tps)) \
             if case.state in (PlpState.SUBMITTED, PlpState.APPROVED) else ()
         return PlpDetail(view(case), req.origin_tps, req.destination_tps, req.operator, req.applicant, req.reason,
-                         f"{req.bc11_number} / {req.bc11_date.isoformat()}",
+                         f"{req.bc11_number} / {req.bc11_date:%d-%m-%Y}",
                          (req.origin_yor_pct, req.destination_yor_pct), req.eligible, tuple(req.reasons_met),
                          tuple(req.refusals), req.ruleset, req.plp_number, tuple(views), docs,
                          (req.origin_registry_yor_pct, req.destination_registry_yor_pct), req.plp_date,
