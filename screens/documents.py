@@ -16,7 +16,6 @@ from screens.widgets.text import assemble, plain
 from screens.widgets.words import day, word
 from workstation.i18n import N_
 
-
 HEAD_WIDTH = 76  # the text inside the border and padding at 80 columns
 
 

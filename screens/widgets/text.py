@@ -9,7 +9,6 @@ are shown as escapes (`\\x1b`, `\\u202e`), so a name can neither drive the termi
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.content import Content
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -44,8 +43,10 @@ def plain(value: object, style: str = "", *, lines: bool = False) -> Content:
 
 
 def esc(value: object) -> str:
-    """Stored text for a markup string built around it: markup escaped, controls escaped."""
-    return escape(clean(value))
+    """Stored text for a markup string built around it: markup escaped, controls escaped. Every "[" is escaped:
+    Rich's `escape` leaves "[BILLED]" alone (not a Rich tag), and Textual's markup would still eat it as a style."""
+    text = clean(value).replace("[", "\\[")
+    return text + " " if text.endswith("\\") else text  # a trailing backslash would escape the next tag
 
 
 def assemble(*parts: str | Content | tuple[str, str]) -> Content:

@@ -29,7 +29,7 @@ ALLOWED = {"demo", "login", "admin", "status", "total", "online", "offline", "se
            "format", "kode", "normal", "manual", "unit", "port", "token", "serial", "barcode", "scanner", "printer",
            "hash", "sha", "ctrl", "shift", "tab", "enter", "esc", "escape", "alt", "del", "backspace", "pgup",
            "pgdn", "souvenirs", "euro", "dollar", "tps", "usd", "idr", "kgm", "pce", "via", "web", "monitor",
-           "pos", "cukai", "home", "end", "pgup", "pgdn", "up", "down", "left", "right"}
+           "pos", "cukai", "home", "end", "up", "down", "left", "right"}
 
 
 def _words(text: str) -> set[str]:

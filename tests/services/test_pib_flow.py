@@ -133,7 +133,10 @@ def test_declared_lartas_line_without_permit_ends_in_spbl(env):
 def test_lhp_amendment_is_a_new_version_and_the_old_is_locked(env):
     cid = env.in_research()
     first = env.detail(cid).lhp
-    env.pib.submit_lhp(env.inspector, cid, env.detail(cid).version, lhp_form(match=False, undeclared=True))
+    with pytest.raises(Refusal):  # a submitted LHP is amended explicitly, never submitted again
+        env.pib.submit_lhp(env.inspector, cid, env.detail(cid).version, lhp_form(match=False))
+    env.pib.amend_lhp(env.inspector, cid, env.detail(cid).version, lhp_form(match=False, undeclared=True),
+                      reason="recount")
     d = env.detail(cid)
     assert d.state == P.RESEARCH and d.lhp.version == 2 and d.lhp.content["conclusion"] == "MISMATCH"
     assert d.lhp.document_number == first.document_number

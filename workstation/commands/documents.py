@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
 VERIFY_HELP = """\
 Check an issued document against the office's records: a signed PDF file, a document number, or the
 text of a scanned QR code (WSD1|...). Prints one line, STATUS: NUMBER: reason, then the stored key

@@ -150,7 +150,6 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _run_demo(args: argparse.Namespace, demo_dir, *, keep: bool) -> int:
     from workstation.bootconfig import read_boot
-
     from workstation.demo import DEMO_ACCOUNTS, build_demo, start_demo_devices
 
     # Simulated devices on pseudo-terminals: a counter QR reader, a gate OCR reader and a barrier.

@@ -84,6 +84,14 @@ def validate(fields: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _enrolled_unit(s: Session) -> bool:
+    """A field unit's office is central's: it came with the enrolment."""
+    from db.changes import node
+
+    me = node(s)
+    return me is not None and me.role == "unit"
+
+
 def require_configured_in(s: Session, ctx: Any) -> None:
     """Inside a caller's transaction (issuance.issue_in): Refusal OFFICE_NOT_CONFIGURED unless the office was
     entered. Once it is, the answer is kept on the context (an office never becomes unconfigured again), so
@@ -92,7 +100,8 @@ def require_configured_in(s: Session, ctx: Any) -> None:
         return
     settings = ctx.settings
     configured = ("office" in getattr(settings, "model_fields_set", set())
-                  or OfficeService._last_entry(s, settings.office.code) is not None)
+                  or OfficeService._last_entry(s, settings.office.code) is not None
+                  or _enrolled_unit(s))
     if not configured:
         raise Refusal("the office is not configured yet: enter it on the first-run screen or under "
                       "Administration", code=ErrorCode.OFFICE_NOT_CONFIGURED)
@@ -135,7 +144,7 @@ class OfficeService:
         o = self.ctx.settings.office
         entered = self._last_entry(s, o.code)
         row = s.get(Office, o.code)
-        explicit = "office" in getattr(self.ctx.settings, "model_fields_set", set())
+        explicit = "office" in getattr(self.ctx.settings, "model_fields_set", set()) or _enrolled_unit(s)
         phone = entered.get("phone", o.phone) if entered else o.phone
         if row is None:
             return OfficeView(o.code, o.name, o.address, o.city, phone, o.timezone, explicit or bool(entered))
