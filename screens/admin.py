@@ -278,7 +278,7 @@ class AdminScreen(SectionScreen):
         self.user_rows = {u.login: u for u in data["users"]}
         rows = {
             "users": [(u.login, cells(u.login, u.full_name[:22], u.nip or "-",
-                                      ",".join(sorted(r.value for r in u.roles)), self._state(u), str(u.ssh_keys)))
+                                      ", ".join(word(self.tr, "role", r.value) for r in sorted(u.roles)), self._state(u), str(u.ssh_keys)))
                       for u in data["users"]],
             "sessions": [(str(s.id), cells(s.login, _ts(s.started_at, zone), _ts(s.last_seen_at, zone),
                                            s.client[:36])) for s in data["sessions"]],

@@ -86,7 +86,7 @@ async def test_bad_input_names_the_field_and_a_refusal_needs_a_second_save(servi
         await _fill(app, pilot, reason="RUSH_HANDLING", containers="CSQU3054383")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert _result(app).startswith("Kontainer, pos 1: ")  # the field as labelled, and the row
+        assert _result(app).startswith("Peti kemas, pos 1: ")  # the field as labelled, and the row
         assert isinstance(app.screen, PlpEntryModal) and _cases(services) == 0
         app.screen.query_one("#new-containers", TextArea).text = "CSQU3054383 40"
         await pilot.press("ctrl+s")

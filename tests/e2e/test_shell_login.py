@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from textual.widgets import Input
 
 from screens.home import HomeScreen
@@ -47,7 +48,25 @@ async def test_enter_pressed_while_connecting_logs_in_once_connected(users, serv
         assert isinstance(app.screen, HomeScreen) and app.actor.login == "siti"
 
 
-async def test_first_run_asks_for_the_office_then_the_administrator(services, make_app):
+@pytest.fixture
+def unconfigured(tmp_path, db_url, clock):
+    """Services on settings without an [office] section: an installation nobody has configured yet."""
+    from db.engine import Database
+    from workstation.config import load_settings
+    from workstation.services import Services
+    from workstation.services.base import ServiceContext
+
+    settings = load_settings(None, database_url=db_url, data_dir=tmp_path / "data", password_hashing="fast")
+    db = Database(settings.effective_database_url)
+    yield Services(ServiceContext(db=db, settings=settings, clock=clock))
+    db.dispose()
+
+
+async def test_first_run_asks_for_the_office_then_the_administrator(unconfigured, clock):
+    from screens.app import WorkstationApp
+
+    services = unconfigured
+    make_app = lambda: WorkstationApp(services.settings, services=services, clock=clock)  # noqa: E731
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
