@@ -290,7 +290,7 @@ class ExaminerScreen(SectionScreen):
             more.append(esc(tr("Received as {format}, version {version}, {source}", format=fmt,
                                version=last.version, source=last.source)))
         if d.submissions and not d.submissions[-1].accepted:
-            more += [esc(f"{p.code.value} {p.field}: {p.message}") for p in d.submissions[-1].problems]
+            more += [esc(f"{p.code.value} {p.field}: {self._problem_text(p)}") for p in d.submissions[-1].problems]
         self.query_one("#case-more", Static).update("\n".join(more))
         self.refresh_bindings()
 
@@ -375,7 +375,7 @@ class ExaminerScreen(SectionScreen):
             head = "[b red]" + tr("{aju}: REJECTED, rejection response {number}.", aju=r.aju,
                                    number=r.documents[0] if r.documents else "-") + "[/]"
         lines = [esc(head) if r.accepted or r.unchanged else head,
-                 *(esc(f"  {p.code.value} {p.field}: {p.message}") for p in r.problems)]
+                 *(esc(f"  {p.code.value} {p.field}: {self._problem_text(p)}") for p in r.problems)]
         self.query_one("#intake-result", Static).update("\n".join(lines))
         self.action_reload()
 
@@ -561,6 +561,10 @@ class ExaminerScreen(SectionScreen):
 # ==================================================================================================
 # Determination
 # ==================================================================================================
+
+    def _problem_text(self, problem) -> str:
+        """A failed check in the UI's language: the checks word each problem in both (message / message_id)."""
+        return problem.message_id if self.wapp.translator.lang == "id" else problem.message
 
 
 class DetermineModal(Modal):

@@ -104,20 +104,20 @@ def build_app(central: CentralSync, *, clock=time.time) -> Starlette:
             log.info("sync refused %s %s: %s", request.method, request.url.path, exc)
             return _error(exc)
 
-    async def enrol(request: Request) -> JSONResponse:
+    async def enrol(request: Request) -> Response:
         def go(body: bytes) -> dict[str, Any]:
             data = _json(body)
             return central.enrol(str(data.get("token", "")).partition(".")[0], str(data.get("token", "")),
                                  str(data.get("public_key", "")))
         return await run(request, go)
 
-    async def state(request: Request) -> JSONResponse:
+    async def state(request: Request) -> Response:
         def go(body: bytes) -> dict[str, Any]:
             unit = authenticate(request, body)
             return central.state(unit, _qint(request, "epoch"))
         return await run(request, go)
 
-    async def push(request: Request) -> JSONResponse:
+    async def push(request: Request) -> Response:
         def go(body: bytes) -> dict[str, Any]:
             unit = authenticate(request, body)
             return central.push(unit, _json(body)).as_json()

@@ -234,7 +234,7 @@ class UnitSync:
                 select(*metadata.tables["audit_log"].columns).where(AuditEntry.seq > start)
                 .order_by(AuditEntry.seq).limit(AUDIT_BATCH))]
             pending = select(*changes.ENTRY_COLUMNS).where(SyncChange.acked_at.is_(None)).order_by(SyncChange.seq)
-            rows = s.execute(pending.where(SyncChange.seq > after_seq).limit(limit)).all()
+            rows: list[Any] = list(s.execute(pending.where(SyncChange.seq > after_seq).limit(limit)).all())
             # never end a batch inside one of this unit's transactions (its entries are consecutive): central
             # would otherwise hold half of it for a while, e.g. a case without its decision
             while rows and len(rows) >= limit:  # (the rest of a transaction is read a little at a time)
