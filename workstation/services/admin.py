@@ -181,30 +181,11 @@ class AdminService:
 
     def deactivate(self, actor: Actor, login: str, reason: str, version: int | None = None) -> UserInfo:
         """Disable an account with a required reason (admin): it can no longer log in and its open sessions end.
-        PermissionDenied SELF_DEACTIVATE, Refusal ALREADY_INACTIVE, VERSION_CONFLICT, NotFound UNKNOWN_USER.
-        Audited `user.deactivate` as services.auth.deactivate does."""
+        InputError REQUIRED (reason), PermissionDenied SELF_DEACTIVATE, Refusal ALREADY_INACTIVE,
+        VERSION_CONFLICT, NotFound UNKNOWN_USER. The auth service's write path (audited `user.deactivate`)."""
         require_role(actor, Role.ADMIN, action="deactivate users")
-        from workstation.services.auth import _info
-
         reason = inputs.text(reason, "reason", max_len=500)
-        with self.ctx.db.write() as s:
-            user = self._user(s, login, version)
-            if user.id == actor.user_id:
-                raise PermissionDenied("nobody deactivates their own account", code=ErrorCode.SELF_DEACTIVATE)
-            if not user.active:
-                raise Refusal(f"{login} is already deactivated", code=ErrorCode.ALREADY_INACTIVE,
-                              params={"login": login})
-            user.active = False
-            ended = list(s.scalars(select(UserSession).where(UserSession.user_id == user.id,
-                                                               UserSession.ended_at.is_(None))))
-            for sess in ended:
-                sess.ended_at = self.ctx.now()
-                sess.end_reason = "deactivated"
-                sess.ended_by = actor.user_id
-            s.flush()
-            audit.append(s, actor.audit, "user.deactivate", "user", user.id,
-                         {"login": login, "reason": reason, "sessions_ended": len(ended)}, now=self.ctx.now())
-            return _info(user)
+        return self.services.auth.deactivate(actor, login, reason, version=version)
 
     def reactivate(self, actor: Actor, login: str, reason: str, version: int | None = None) -> UserRow:
         """Let a deactivated user log in again (admin). Refusal ALREADY_DONE when active; VERSION_CONFLICT;
@@ -347,44 +328,14 @@ class AdminService:
 
     def block_importer(self, actor: Actor, npwp: str, name: str, reason: str) -> BlockRow:
         """Block an importer (admin or supervisor): its next PIBs are rejected. InputError NPWP, REQUIRED,
-        TOO_LONG; Refusal ALREADY_BLOCKED. Audited `importer.block` as the PIB service does."""
-        require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="block an importer")
-        from db.models_pib import ImporterBlock
-        from workstation.services.pib.intake import npwp_digits
-
-        digits = npwp_digits(npwp)
-        name = inputs.text(name, "name", max_len=200)
-        reason = inputs.text(reason, "reason", max_len=500)
-        with self.ctx.db.write() as s:
-            if s.scalar(select(ImporterBlock.id).where(ImporterBlock.npwp == digits,
-                                                       ImporterBlock.lifted_at.is_(None))):
-                raise Refusal(f"importer {digits} is already blocked", code=ErrorCode.ALREADY_BLOCKED, field="npwp",
-                              params={"value": digits})
-            row = ImporterBlock(npwp=digits, name=name, reason=reason, blocked_at=self.ctx.now(),
-                                blocked_by=actor.user_id)
-            s.add(row)
-            s.flush()
-            audit.append(s, actor.audit, "importer.block", "importer", digits, {"name": name, "reason": reason},
-                         now=self.ctx.now())
-            return BlockRow(digits, name, reason, row.blocked_at, actor.login, None, "")
+        TOO_LONG; Refusal ALREADY_BLOCKED. The PIB service's write path (audited `importer.block`)."""
+        info = self.services.pib.block_importer(actor, npwp, name, reason)
+        return BlockRow(info.npwp, info.name, info.reason, info.blocked_at, info.blocked_by, None, "")
 
     def unblock_importer(self, actor: Actor, npwp: str, reason: str) -> None:
-        """Lift a block (admin or supervisor). InputError REQUIRED (reason); Refusal NOT_BLOCKED. Audited
-        `importer.unblock`."""
-        require_role(actor, Role.ADMIN, Role.SUPERVISOR, action="lift an importer block")
-        from db.models_pib import ImporterBlock
-        from workstation.rules.pib_checks import normalise_npwp
-
-        digits = normalise_npwp(npwp or "")
-        reason = inputs.text(reason, "reason", max_len=500)
-        with self.ctx.db.write() as s:
-            row = s.scalar(select(ImporterBlock).where(ImporterBlock.npwp == digits, ImporterBlock.lifted_at.is_(None)))
-            if row is None:
-                raise Refusal(f"importer {digits} is not blocked", code=ErrorCode.NOT_BLOCKED, field="npwp",
-                              params={"value": digits})
-            row.lifted_at, row.lifted_by, row.lift_reason = self.ctx.now(), actor.user_id, reason
-            audit.append(s, actor.audit, "importer.unblock", "importer", digits, {"reason": reason},
-                         now=self.ctx.now())
+        """Lift a block (admin or supervisor). InputError REQUIRED (reason); Refusal NOT_BLOCKED. The PIB
+        service's write path (audited `importer.unblock`)."""
+        self.services.pib.unblock_importer(actor, npwp, reason)
 
     # -- tariff and lartas -------------------------------------------------------------------------------
     def tariff_posts(self, actor: Actor, search: str = "") -> list[TariffRow]:

@@ -388,13 +388,17 @@ class AuthService:
             sess.last_seen_at = self.ctx.now()
             return True
 
-    def deactivate(self, actor: Actor, login: str, reason: str = "") -> UserInfo:
+    def deactivate(self, actor: Actor, login: str, reason: str = "", version: int | None = None) -> UserInfo:
         """Disable an account (admin): it can no longer log in, and its open sessions end at once (every
         write and heartbeat checks the user is active). The user row and its history stay. PermissionDenied
-        SELF_DEACTIVATE for one's own account, Refusal ALREADY_INACTIVE, NotFound UNKNOWN_USER."""
+        SELF_DEACTIVATE for one's own account, Refusal ALREADY_INACTIVE, VERSION_CONFLICT (when `version` is
+        given and the row changed since), NotFound UNKNOWN_USER."""
         require_role(actor, Role.ADMIN, action="deactivate users")
         with self.ctx.db.write() as s:
             user = self._get(s, login)
+            if version is not None and user.version != version:
+                raise Refusal(f"user {login} was changed since you opened it; reload and redo",
+                              code=ErrorCode.VERSION_CONFLICT, params={"reference": login, "who": "?"})
             if user.id == actor.user_id:
                 raise PermissionDenied("nobody deactivates their own account", code=ErrorCode.SELF_DEACTIVATE)
             if not user.active:

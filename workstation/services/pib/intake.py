@@ -194,9 +194,10 @@ class IntakeMixin(PibBase):
 
     # -- blocked importers (supervisors) -----------------------------------------------------------------
     def block_importer(self, actor: Actor, npwp: str, name: str, reason: str) -> BlockInfo:
-        """Block an importer: its next PIBs are rejected (IMPORTER_BLOCKED). Raises InputError NPWP,
+        """Block an importer (supervisor or administrator; the one write path, Administration calls it too): its
+        next PIBs are rejected (IMPORTER_BLOCKED). Raises InputError NPWP,
         REQUIRED/TOO_LONG (name, reason); Refusal ALREADY_BLOCKED."""
-        require_role(actor, Role.SUPERVISOR, action="block an importer")
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="block an importer")
         digits = npwp_digits(npwp)
         name = inputs.text(name, "name", max_len=200)
         reason = inputs.text(reason, "reason", max_len=500)
@@ -214,7 +215,7 @@ class IntakeMixin(PibBase):
 
     def unblock_importer(self, actor: Actor, npwp: str, reason: str) -> None:
         """Lift an importer's block. Raises InputError REQUIRED (reason); Refusal NOT_BLOCKED."""
-        require_role(actor, Role.SUPERVISOR, action="lift an importer block")
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="lift an importer block")
         digits = normalise_npwp(npwp or "")
         reason = inputs.text(reason, "reason", max_len=500)
         with self.ctx.db.write() as s:
