@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import audit
-from db.models import ExchangeRate, RuleSetRecord, User, UserSession
+from db.models import ExchangeRate, RuleSetRecord, User
 from workstation import inputs
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
@@ -259,17 +259,7 @@ class AdminService:
         reason = inputs.text(reason, "reason", max_len=500)
         if session_id == actor.session_id:
             raise PermissionDenied("log out to end your own session", code=ErrorCode.SAME_USER)
-        with self.ctx.db.write() as s:
-            sess = s.get(UserSession, session_id)
-            if sess is None:
-                raise NotFound(code=ErrorCode.UNKNOWN_SESSION, field="session")
-            if sess.ended_at is not None:
-                raise Refusal("that session has already ended", code=ErrorCode.ALREADY_ENDED)
-            sess.ended_at = self.ctx.now()
-            sess.end_reason = "ended_by_supervisor"
-            sess.ended_by = actor.user_id
-            audit.append(s, actor.audit, "session.end", "session", sess.id,
-                         {"reason": reason, "user_id": str(sess.user_id)}, now=self.ctx.now())
+        self.services.auth.end_session(actor, session_id, reason)
 
     # -- rule sets and rates -----------------------------------------------------------------------------
     def rule_sets(self, actor: Actor) -> list[RuleSetRow]:

@@ -429,7 +429,9 @@ class AuthService:
                     for us, login in rows]
 
     def end_session(self, actor: Actor, session_id: uuid.UUID, reason: str) -> None:
-        require_role(actor, Role.SUPERVISOR, action="end sessions")
+        """End a user's session (supervisor or administrator): that screen locks at its next heartbeat.
+        InputError REQUIRED (reason), NotFound UNKNOWN_SESSION, Refusal ALREADY_ENDED; audited `session.end`."""
+        require_role(actor, Role.SUPERVISOR, Role.ADMIN, action="end sessions")
         if not reason.strip():
             raise InputError("a reason is required", code=ErrorCode.REQUIRED, field="reason")
         with self.ctx.db.write() as s:
