@@ -272,7 +272,7 @@ def _services(url: str, data_dir: Path):
     from workstation.services import Services
     from workstation.services.base import ServiceContext
 
-    settings = load_settings(None, database_url=url, data_dir=data_dir, password_hashing="fast", language="en")
+    settings = load_settings(None, office={"code": "040300"}, database_url=url, data_dir=data_dir, password_hashing="fast", language="en")
     end_of_day = dt.datetime.combine(DAY, dt.time(23, 30), WIB).astimezone(dt.UTC)
     return Services(ServiceContext(db=Database(url), settings=settings, clock=lambda: end_of_day))
 

@@ -213,7 +213,7 @@ def _services(url: str, data_dir: Path, devices: list[dict]):
     from workstation.services import Services
     from workstation.services.base import ServiceContext
 
-    settings = load_settings(None, database_url=url, data_dir=data_dir, password_hashing="fast", devices=devices,
+    settings = load_settings(None, office={"code": "040300"}, database_url=url, data_dir=data_dir, password_hashing="fast", devices=devices,
                              language="en")
     services = Services(ServiceContext(db=Database(url), settings=settings))
     auth = services.auth

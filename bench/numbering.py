@@ -39,7 +39,7 @@ def _setup(url: str, data_dir: Path, pool: int):
     from workstation.services import Services, open_services
     from workstation.services.base import ServiceContext
 
-    settings = load_settings(None, database_url=url, data_dir=data_dir, password_hashing="fast")
+    settings = load_settings(None, office={"code": "040300"}, database_url=url, data_dir=data_dir, password_hashing="fast")
     first = open_services(settings)  # migrates
     first.ctx.db.dispose()
     # A pool as large as the number of threads, so that threads queue on the write lock, not on the pool.

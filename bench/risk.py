@@ -62,7 +62,7 @@ def open_store(path: Path):
     from workstation.services.base import cli_actor
     from workstation.services.risk import risk_service
 
-    settings = load_settings(None, database_url=f"sqlite:///{path / 'risk.sqlite'}", data_dir=path / "data")
+    settings = load_settings(None, office={"code": "040300"}, database_url=f"sqlite:///{path / 'risk.sqlite'}", data_dir=path / "data")
     services = open_services(settings)
     actor = cli_actor(settings)
     risk = risk_service(services)

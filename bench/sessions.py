@@ -221,7 +221,7 @@ def main() -> None:
             for login in logins:
                 tmux.keys(login, PASSWORD, "Enter")
             login_start = {login: time.monotonic() for login in logins}
-            t_login = wait_all(tmux, logins, "(officer)", login_start)
+            t_login = wait_all(tmux, logins, "(petugas loket)", login_start)
             time.sleep(3)  # let the home screens settle
             pids = children(server.pid)
             mem = [memory_kib(p) for p in pids]

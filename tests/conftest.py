@@ -178,6 +178,7 @@ def run(settings, monkeypatch, capsys):
     monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
     monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
+    monkeypatch.setenv("WORKSTATION_OFFICE__CODE", "040300")  # a configured office, as `settings` has (#12 item 7)
     monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
     return _cli_call(monkeypatch, capsys)
 

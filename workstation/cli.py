@@ -128,7 +128,10 @@ def _setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
             data_dir = Path(args.dir)  # the demo keeps its log beside its database
     except Exception:  # e.g. an unreadable config file: the command itself reports it, in one line
         data_dir, level = None, "INFO"
-    creates = getattr(args, "command", None) == "db" and getattr(args, "db_command", None) == "upgrade"
+    command = getattr(args, "command", None)
+    # `db upgrade` creates the store; the servers run for days and need their log files (one per process)
+    creates = (command == "db" and getattr(args, "db_command", None) == "upgrade") or command in (
+        "serve-ssh", "sync-server")
     if not tui and not creates and data_dir is not None and not Path(data_dir).is_dir():
         # a one-shot command on an unconfigured machine creates nothing, not even a log directory (its
         # warnings still reach stderr); the TUI's first run and `db upgrade` create the data directory

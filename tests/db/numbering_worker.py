@@ -9,7 +9,8 @@ def issue_many(db_url: str, data_dir: str, count: int, seed: int) -> tuple[list[
     from workstation.config import load_settings
     from workstation.services import open_services
 
-    settings = load_settings(None, database_url=db_url, data_dir=data_dir, password_hashing="fast")
+    settings = load_settings(None, database_url=db_url, data_dir=data_dir, password_hashing="fast",
+                             office={"code": "040300"})  # configured, as the tests' settings (#12 item 7)
     services = open_services(settings, migrate=False)
     actor = services.auth.login("admin", "rahasia-123", client=f"worker {seed}")
     numbers, rolled_back = [], 0

@@ -199,9 +199,12 @@ async def test_tps_edit_and_field_unit_token_shown_once(users, make_app, service
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.screen.query_one("#units").row_count == 1
-        await pilot.pause(0.3)
         # a table drawn empty first still widens to its new rows (it kept its heading widths once)
-        shown = app.export_screenshot().replace("&#160;", " ")
+        for _ in range(50):  # a busy machine paints late
+            await pilot.pause(0.1)
+            shown = app.export_screenshot().replace("&#160;", " ")
+            if "Mobile unit" in shown and "token diterbitkan" in shown:
+                break
         assert "Mobile unit" in shown and "token diterbitkan" in shown
         await pilot.press("x")
         await pilot.pause()

@@ -173,6 +173,7 @@ def cli_db(settings, services, users, monkeypatch):
     monkeypatch.setenv("WORKSTATION_DATABASE_URL", settings.effective_database_url)
     monkeypatch.setenv("WORKSTATION_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("WORKSTATION_PASSWORD_HASHING", "fast")
+    monkeypatch.setenv("WORKSTATION_OFFICE__CODE", "040300")  # a configured office (#12 item 7)
     monkeypatch.delenv("WORKSTATION_CONFIG", raising=False)
     counter = RowCounter(settings.effective_database_url)
     yield counter

@@ -255,7 +255,8 @@ def test_cli_plp_import(services, users, plp, settings, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "plp/1", "office": 40300}')
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSTATION_")}
-    env.update(WORKSTATION_DATABASE_URL=settings.effective_database_url, WORKSTATION_DATA_DIR=str(settings.data_dir))
+    env.update(WORKSTATION_DATABASE_URL=settings.effective_database_url, WORKSTATION_DATA_DIR=str(settings.data_dir),
+               WORKSTATION_OFFICE__CODE="040300")  # a configured office (#12 item 7)
     p = subprocess.run([sys.executable, "-m", "workstation", "plp", "import", str(good), str(bad), str(refused)],
                        capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 2

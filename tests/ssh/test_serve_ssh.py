@@ -60,14 +60,14 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
         assert f"pid {child}" in server.log_text()  # the server's log names the session's process
 
         tmux.keys(PASSWORD, "Enter")  # focus is on the password: the key was the first factor
-        tmux.wait_text("siti (officer)")
+        tmux.wait_text("siti (petugas loket)")
         [row] = wait_for(lambda: _sessions(services), "the session row")
         assert row.client.startswith("ssh:127.0.0.1:") and row.ended_at is None
 
         # a resize reaches the app: its bottom bars move to the new last rows
         def redrawn() -> bool:
             lines = tmux.screen().split("\n")
-            return len(lines) >= 30 and "f1" in lines[29].lower() and "siti (officer)" in lines[28]
+            return len(lines) >= 30 and "f1" in lines[29].lower() and "siti (petugas loket)" in lines[28]
 
         # on a loaded machine a window change that lands mid-redraw can be coalesced away by the terminal
         # layers; a person would resize again, and so does the test (the last size must reach the app)
@@ -195,7 +195,7 @@ def test_an_inactive_user_sees_the_refusal(services, users, siti_key, start_serv
     tmux.keys(PASSWORD, "Enter")
     wait_for(lambda: _actions(services, "auth.failure"), "the refused login")
     screen = tmux.wait_text(*disabled)
-    assert "siti (officer)" not in screen
+    assert "siti (petugas loket)" not in screen
     assert [s for s in _sessions(services) if s.ended_at is None] == []
 
 
@@ -218,7 +218,7 @@ def test_a_killed_session_process_leaves_no_open_session_row(services, siti_key,
     tmux.start(server.ssh_args(siti_key, "-t", "siti@127.0.0.1"))
     tmux.wait_text(f"│ {services.ctx.db.backend} │")
     tmux.keys(PASSWORD, "Enter")
-    tmux.wait_text("siti (officer)")
+    tmux.wait_text("siti (petugas loket)")
     [child] = server.children()
     os.kill(child, signal.SIGKILL)  # no chance to end its own session row
     tmux.wait_text("CLIENT-EXIT=137")  # the client learns the session's end and its status

@@ -228,7 +228,8 @@ class GateService:
         """The answer so far to a GATE_OVERRIDE request `actor` filed (one look-up by key): the request, and
         for an approved one the decision that opens the barrier for that container (the approval already
         logged the OVERRIDE gate event and its audit entry). Raises NotFound (UNKNOWN_APPROVAL) for a request
-        that is not the actor's own gate override."""
+        that is not the actor's own gate override; PermissionDenied ROLE_REQUIRED."""
+        require_role(actor, Role.SUPERVISOR, action="override the gate")
         view = self.services.approvals.get(request_id)
         if view.kind != "GATE_OVERRIDE" or view.requested_by != actor.login:
             raise NotFound(code=ErrorCode.UNKNOWN_APPROVAL, params={"value": str(request_id)})

@@ -236,7 +236,9 @@ class InspectionMixin(PibBase):
             return result
 
     def lhp_versions(self, actor: Actor, case_id: uuid.UUID) -> tuple[ReportInfo, ...]:
-        """Every recorded version of the case's LHP, oldest first: an amendment adds one, none is changed."""
+        """Every recorded version of the case's LHP, oldest first: an amendment adds one, none is changed.
+        PermissionDenied ROLE_REQUIRED (as seeing a PIB), NotFound for an unknown case."""
+        require_role(actor, Role.EXAMINER, Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN, action="see PIBs")
         with self.ctx.db.read() as s:
             self._load(s, case_id)
             rows = list(s.scalars(select(PibReport).where(PibReport.case_id == case_id, PibReport.kind == docs.LHP)
