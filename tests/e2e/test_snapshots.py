@@ -73,27 +73,6 @@ def test_key_panel_80x24(snap_compare, make_app, users):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=keys)
 
 
-def test_command_palette_80x24(snap_compare, make_app, users):
-    async def palette(pilot):
-        from textual.command import CommandList, CommandPalette
-
-        await login(pilot.app, pilot, "siti")
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await steady(pilot)
-        counts: list[int] = []
-        for _ in range(100):  # the providers fill the list a little at a time: wait until it stops growing
-            screen = pilot.app.screen
-            if isinstance(screen, CommandPalette):
-                counts.append(screen.query_one(CommandList).option_count)
-                if len(counts) >= 5 and len(set(counts[-5:])) == 1 and counts[-1] > 0:
-                    break
-            await pilot.pause(0.05)
-        await steady(pilot)
-
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=palette)
-
-
 def test_lock_screen_80x24(snap_compare, make_app, users):
     async def locked(pilot):
         await login(pilot.app, pilot, "siti")
