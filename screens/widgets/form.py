@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -120,6 +121,9 @@ class FormModal(Modal):
     BINDINGS = [
         Binding("escape,f3", "cancel", N_("Cancel"), id="form.cancel"),
         Binding("ctrl+s,f2", "save", N_("Save"), id="form.save"),
+        # priority: the focus moves while the key is handled, so what is typed after Enter (a scanner, a fast
+        # typist, keys arriving in one read) lands in the next field, not in this one
+        Binding("enter", "next_field", show=False, priority=True, id="form.next"),
     ]
 
     def __init__(self, title: str, fields: Sequence[FormField], submit: Callable[[dict[str, Any]], Any], *,
@@ -210,14 +214,17 @@ class FormModal(Modal):
         return self._initial is not None and self._raw_values() != self._initial
 
     # -- keys ------------------------------------------------------------------------------------------------
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter: next field, or submit on the last one."""
-        event.stop()
+    def action_next_field(self) -> None:
+        """Enter in a text field: the next field, or submit on the last one. Elsewhere Enter is the widget's own
+        (a select opens, a check box toggles)."""
         editable = list(self.query("Input, Select, Checkbox, SelectionList"))
-        if editable and event.input is editable[-1]:
+        focused = self.focused
+        if not isinstance(focused, Input) or focused not in editable:
+            raise SkipAction()
+        if focused is editable[-1]:
             self.action_save()
         else:
-            self.focus_next()
+            self.set_focus(editable[editable.index(focused) + 1])
 
     def action_save(self) -> None:
         if self.busy:  # a second Ctrl+S while the first is saving would do the work twice

@@ -66,6 +66,22 @@ async def test_enter_moves_on_and_ctrl_s_submits_with_typed_values():
         assert app.results == ["0123456789ABCDEF:1500000:BANK:True"]
 
 
+async def test_keys_arriving_in_one_read_land_in_the_field_enter_moved_to():
+    """A scanner or a fast typist: Enter and the next keys reach the app before any message is handled."""
+    from textual import events
+
+    app = FormApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = app.open(FIELDS, pay)
+        await pilot.pause()
+        for key in [*"0123456789ABCDEF", "enter", *"77"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause()
+        await pilot.pause()
+        assert modal.widget("ntpn").value == "0123456789ABCDEF"
+        assert modal.widget("amount_idr").value == "77"  # a prefilled value is selected on focus: typing replaces it
+
+
 async def test_input_error_is_shown_under_the_field_it_names_and_values_stay():
     app = FormApp()
     async with app.run_test(size=(80, 24)) as pilot:
