@@ -5,8 +5,9 @@ Run: python -m bench.ecd_assess [--docs N] [--runs R]
 A seeded, varied set of ecd/1 declarations (families, crew, pilgrims, several currencies, excise goods,
 cash, flags, both rule sets) is built once. Measured in the same run:
   parse      baseline: ecd/1 JSON text -> validated EcdDocument (pydantic), `parse_ecd`
-  walked     the same through `jsondoc.load_json` (the text policy applied string by string: the parse before
-             issue #17 item 8; `parse_ecd` checks a clean document's text once and gives the same value)
+  walked     the same through `jsondoc.load_json` (the text policy applied string by string, then validation
+             of the decoded objects: the parse before issue #17 item 8; `parse_ecd` checks a clean document's
+             text once, lets pydantic-core read the JSON itself, and gives the same value)
   assess     decision for an already-parsed document (what the counter and `ecd import` call)
   end-to-end parse + assess (the goal)
 Each figure is the median of R runs over all N documents, in CPU time of this process (other load on a
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import random
 import statistics
@@ -100,6 +102,14 @@ def rate_per_second(fn, items, runs: int) -> tuple[float, float]:
     return statistics.median(cpu), statistics.median(wall)
 
 
+def _load() -> str:
+    """The 1-minute load average (other work on the machine shows in CPU time too: shared caches, SMT)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=2000)
@@ -109,7 +119,9 @@ def main() -> None:
     texts = make_docs(args.docs)
     rates = make_rates()
     parsed = [parse_ecd(t) for t in texts]
-    assert parsed == [ecd_from_obj(load_json(t, source="ecd")) for t in texts]  # the shortcut changes nothing
+    walked = [ecd_from_obj(load_json(t, source="ecd")) for t in texts]
+    # The shortcut changes nothing (to_json tells Decimal("1") from Decimal("1.0"), which == does not).
+    assert parsed == walked and [d.to_json() for d in parsed] == [d.to_json() for d in walked]
     decisions = [assess(d, rates) for d in parsed]  # warm caches (rule sets, rates) outside the timing
     lanes = sum(d.lane == "red" for d in decisions)
 
@@ -129,6 +141,7 @@ def main() -> None:
         for t in items:
             assess(parse_ecd(t), rates)
 
+    load_before = _load()
     parse_rate = rate_per_second(parse_only, texts, args.runs)
     walked_rate = rate_per_second(parse_walked, texts, args.runs)
     assess_rate = rate_per_second(assess_only, parsed, args.runs)
@@ -136,7 +149,8 @@ def main() -> None:
 
     print(f"e-CD assessment benchmark: {args.docs} declarations ({lanes} red), median of {args.runs} runs")
     print(f"machine: {platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
-          f"{platform.platform(terse=True)}")
+          f"{platform.platform(terse=True)}, {os.cpu_count()} CPUs; load average {load_before} before, "
+          f"{_load()} after")
     print(f"{'what':<30}{'CPU /s':>10}{'us each':>9}{'vs parse':>10}{'wall /s':>10}{'vs parse':>10}")
     for label, (cpu, wall) in (
         ("parse ecd/1 JSON (baseline)", parse_rate),

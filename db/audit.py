@@ -28,12 +28,9 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, Text, event, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -41,6 +38,9 @@ from db.models import AuditAnchor, AuditEntry, Office, User, UserRole, UserSessi
 from workstation.domain.canonical import canonical_json
 from workstation.domain.errors import ErrorCode
 from workstation.errors import AccountLocked, AuthenticationFailed, PermissionDenied
+
+if TYPE_CHECKING:  # cryptography (~8 MB a process) is imported where a key is used, not by every session
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ class ChainKey:
     mac_secret: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+
         raw_pub = self.private_key.public_key().public_bytes(serialization.Encoding.Raw,
                                                              serialization.PublicFormat.Raw)
         raw = self.private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
@@ -375,6 +377,9 @@ def _row_hash(r: Any, prev_hash: str) -> str:
 
 
 def _verify_signature(public_b64: str, message: bytes, signature: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         raw = base64.b64decode(public_b64, validate=True)
         sig = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))

@@ -146,6 +146,11 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot sync a value of type {type(value).__name__}")
 
 
+def encode_value(value: Any) -> Any:
+    """One Python value as it travels (JSON): UUIDs, dates and times as ISO text (UTC), Decimals as text."""
+    return _encode(value)
+
+
 def _decode(kind: str, value: Any) -> Any:
     if value is None:
         return None
@@ -405,8 +410,14 @@ def any_of(session: Session, col, values: list[Any]):
         from sqlalchemy import any_, bindparam
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        texts = [v if isinstance(v, str) else str(v) for v in values]
-        return col == any_(cast(bindparam(None, texts, type_=ARRAY(Text)), ARRAY(col.type)))
+        # the array as ONE text literal ('{"a","b"}'), not a list: psycopg dumps a list element by element in
+        # Python (a third of a push's look-ups); the server parses the literal and casts it to the column's type
+        # The parameter is untyped, so the server takes it as the column's array type itself and parses it once
+        # when binding (a constant): cast from text instead, the array would be parsed again for every row.
+        from sqlalchemy.types import NullType
+
+        literal = "{" + ",".join(_array_item(v) for v in values) + "}"
+        return col == any_(cast(bindparam(None, literal, type_=NullType()), ARRAY(col.type)))
     kind = _kind(col)
     if kind == "uuid":  # compared as stored (32 hex digits), without a UUID object each
         from sqlalchemy import String, type_coerce
@@ -415,6 +426,14 @@ def any_of(session: Session, col, values: list[Any]):
             [v.replace("-", "") if _UUID_TEXT.match(v) else uuid.UUID(v).hex for v in values])
     dec = _DECODERS.get(kind)
     return col.in_([dec(v) for v in values] if dec is not None else list(values))
+
+
+def _array_item(value: Any) -> str:
+    """One element of a PostgreSQL array literal, double-quoted (so NULL, commas and braces are data)."""
+    text = value if isinstance(value, str) else str(value)
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
 
 
 def uuid_norm(text: str) -> str:
@@ -427,7 +446,8 @@ ENTRY_COLUMNS = (SyncChange.seq, cast(SyncChange.change_id, Text).label("change_
                  cast(SyncChange.txn_id, Text).label("txn_id"), SyncChange.origin, SyncChange.epoch,
                  SyncChange.table_name, SyncChange.row_key, SyncChange.op, SyncChange.changed, SyncChange.base_seq,
                  SyncChange.row, SyncChange.row_hash)
-_STR = json.JSONEncoder(ensure_ascii=False).encode  # a str as JSON text
+# a str as JSON text: what JSONEncoder(ensure_ascii=False).encode gives for a str, without its Python wrapper
+_STR = json.encoder.encode_basestring
 
 
 def entry_text(r: Any) -> str:
@@ -453,6 +473,41 @@ def uuid_text(value: Any) -> str | None:
     return str(value)
 
 
+def _uuid_sql(dialect: str, col: str) -> str:
+    if dialect == "postgresql":
+        return f"sync_changes.{col}::text"
+    # SQLite stores a Uuid as 32 hex digits: dashed as uuid_text does (another form is given as it is)
+    c = f"sync_changes.{col}"
+    return (f"CASE WHEN length({c}) = 32 THEN substr({c}, 1, 8) || '-' || substr({c}, 9, 4) || '-' || "
+            f"substr({c}, 13, 4) || '-' || substr({c}, 17, 4) || '-' || substr({c}, 21) ELSE {c} END")
+
+
+def _entry_sql(dialect: str) -> str:
+    """entry_text as an SQL expression over sync_changes: the database puts the text together (C, no row
+    object in Python). Strings are quoted by json_quote (SQLite) / to_json (PostgreSQL), which escape exactly
+    as Python's JSON encoder with ensure_ascii=False does (tests/sync/test_perf_bulk.py compares them)."""
+    if dialect == "postgresql":
+        def q(c: str) -> str:
+            return f"to_json(sync_changes.{c})::text"
+    else:
+        def q(c: str) -> str:
+            return f"json_quote(sync_changes.{c})"
+    return ("""'{"seq":' || sync_changes.seq || ',"change_id":"' || """ + _uuid_sql(dialect, "change_id")
+            + """ || '","txn_id":"' || """ + _uuid_sql(dialect, "txn_id") + """ || '","origin":' || """
+            + q("origin") + """ || ',"epoch":' || sync_changes.epoch || ',"table":' || """ + q("table_name")
+            + """ || ',"key":' || """ + q("row_key") + """ || ',"op":' || """ + q("op")
+            + """ || ',"changed":' || sync_changes.changed || ',"base_seq":' || sync_changes.base_seq"""
+            + """ || ',"row":' || sync_changes."row" || ',"row_hash":' || """ + q("row_hash") + " || '}'")
+
+
+def entry_text_column(session: Session):
+    """A column giving each sync_changes row's entry_text, computed by the database (labelled `text`)."""
+    from sqlalchemy import literal_column
+
+    dialect = session.get_bind().dialect.name
+    return literal_column(_entry_sql("postgresql" if dialect == "postgresql" else "sqlite"), Text).label("text")
+
+
 class BadRow(ValueError):
     """A queued row the database refused as data (a value that does not fit its column); `tag` is what the
     caller queued it with (central: the change id)."""
@@ -470,6 +525,20 @@ _DECODERS = {"uuid": uuid.UUID, "datetime": dt.datetime.fromisoformat, "date": d
 # what SQLAlchemy's JSON type sends (json.dumps, default separators; None as JSON null): the same stored text
 _JSON_TEXT = json.JSONEncoder().encode
 _ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _row_encoder():
+    """JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode's C encoder, made once
+    (JSONEncoder.encode makes it again on every call); None where the C accelerator is missing. No circular
+    check: a row parsed from JSON cannot refer to itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    return make(None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ":", ",", True, False,
+                True)
+
+
+_ROW_C = _row_encoder()
 
 
 @dataclass(frozen=True)
@@ -503,7 +572,7 @@ def row_text(row: dict[str, Any]) -> str:
             raise TypeError("float in a row")
         if t is dict or t is list:
             _no_float(v)
-    return _ROW_TEXT(row)
+    return "".join(_ROW_C(row, 0)) if _ROW_C is not None else _ROW_TEXT(row)
 
 
 def _no_float(value: Any) -> None:
@@ -588,11 +657,21 @@ def _quote(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
 
+def copy_field(text: str) -> str:
+    """A text value in COPY's text format: backslash, tab, newline and carriage return escaped."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
 def copy_rows(session: Session, name: str, columns: Iterable[str], rows: list[Any],
               tags: list[Any] | None = None) -> None:
-    """PostgreSQL: COPY `rows` (sequences in `columns` order, values psycopg can write as text) into `name`
-    in the session's transaction. A value the server refuses as data raises BadRow with the row's tag (or its
-    index); any other error of the driver raises SQLAlchemy's DBAPIError for it."""
+    """PostgreSQL: COPY `rows` (sequences in `columns` order, values psycopg can write as text; or lines of
+    COPY's text format already, each ending in a newline: see copy_field) into `name` in the session's
+    transaction. A value the server refuses as data raises BadRow with the row's tag (or its index); any other
+    error of the driver raises SQLAlchemy's DBAPIError for it."""
     import psycopg
     from sqlalchemy.exc import DBAPIError
 
@@ -605,9 +684,13 @@ def copy_rows(session: Session, name: str, columns: Iterable[str], rows: list[An
     written = 0  # rows handed to the driver
     try:
         with driver.cursor() as cur, cur.copy(sql) as cp:
-            for r in rows:
-                cp.write_row(r)
-                written += 1
+            if rows and isinstance(rows[0], str):  # one buffer: no Python per value
+                cp.write("".join(rows))
+                written = len(rows)
+            else:
+                for r in rows:
+                    cp.write_row(r)
+                    written += 1
     except psycopg.DataError as exc:  # SQLSTATE class 22: a value that does not fit its column
         found = re.search(r"line (\d+)", exc.diag.context or "")
         line = int(found.group(1)) - 1 if found else written
@@ -657,7 +740,9 @@ class RowCache:
         col = pk[0]
         loads = json.loads
         for i in range(0, len(keys), self.CHUNK):
-            values = [loads(k)[0] for k in keys[i:i + self.CHUNK]]
+            # a key is canonical JSON of a one-element list: `["text"]` without escapes is read by slicing
+            values = [k[2:-2] if k[:2] == '["' and k[-2:] == '"]' and "\\" not in k and '","' not in k
+                      else loads(k)[0] for k in keys[i:i + self.CHUNK]]
             for found in self.s.execute(select(tbl).where(any_of(self.s, col, values))).mappings():
                 row = dict(found)
                 self.rows[(name, key_of(tbl, row))] = encode_row(tbl, row)

@@ -10,6 +10,9 @@ UPDATE counters … RETURNING` sent as one simple query, then `COMMIT`. The lock
 transaction's first statement: sent in the same query when that statement has no parameters (the simple query
 protocol takes several statements but no parameters; db.numbering renders its counter statement so), in a
 round trip of its own just before it otherwise. Nothing runs before the lock, so serialisation is unchanged.
+The counter statement itself runs on the driver's cursor (`driver_first_row`): it is executed inside the lock
+by every writer in turn, so what the client does between its result and COMMIT limits how many numbers per
+second the whole office gets, and SQLAlchemy's execution and result layers cost ten times the driver there.
 There is no pre-ping: a pooled connection is checked at checkout by looking whether its socket is readable (an
 idle connection has nothing to say; a server that restarted has sent "terminating connection" and closed it),
 which costs a system call, not a round trip, and replaces it transparently. A connection that dies while in use
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 WRITE_LOCK_KEY = 0x57534B31  # "WSK1"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEFORE_COMMIT = "ws_before_commit"
+# session.info of a write session: (its Database, its Connection), for driver_first_row.
+_WRITE_STATE = "ws_write_state"
 
 # A small pool per interactive process (issue #17): one connection for the screen, one for a worker, a few
 # more in a burst, closed again when returned. Settings: database_pool_size / database_max_overflow.
@@ -67,6 +72,44 @@ _PG_BEGIN_LOCKED = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}, hasht
 def before_commit(session: Session, hook) -> None:
     """Run `hook(session)` as the last step of the current write transaction."""
     session.info.setdefault(BEFORE_COMMIT, []).append(hook)
+
+
+def driver_first_row(session: Session, statement: str, parameters: tuple | None = None) -> tuple | None:
+    """The first row of `statement` (a DML statement with RETURNING, or a query) run in the session's
+    transaction on the driver's own cursor, past SQLAlchemy's execution and result layers; None when it
+    returns no row. For the one statement every writer runs inside the write lock (db.numbering's counter):
+    there those layers cost several times the driver's work and delay everyone queued on the lock (issue #17).
+
+    `statement` is driver SQL: on PostgreSQL text with its values inlined and no parameters (so that, as the
+    first statement of a Database.write() transaction, BEGIN and the lock travel in the same simple query, as
+    they do for any first statement); on SQLite `?` placeholders and `parameters`. A session not made by
+    Database.write() runs it on its connection as it is.
+    Errors are SQLAlchemy's, as from Session.execute (DBAPIError subclasses; a lost connection is invalidated
+    and flagged `connection_invalidated`, so write() reports DatabaseUnavailable). SQLAlchemy's cursor events
+    and echo do not see the statement."""
+    db, conn = session.info.get(_WRITE_STATE) or (None, session.connection())
+    dbapi_connection = conn.connection.driver_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        if db is not None and conn in db._lock_pending:
+            db._lock_pending.discard(conn)
+            cursor.execute(f"{_PG_BEGIN_LOCKED}; {statement}")  # one simple query, one round trip
+            cursor.nextset()  # past BEGIN
+            cursor.nextset()  # past the lock
+        elif parameters is None:
+            cursor.execute(statement)
+        else:
+            cursor.execute(statement, parameters)
+        return cursor.fetchone() if cursor.description else None
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # What SQLAlchemy does for its own statements: a lost connection is not returned to the pool.
+        lost = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(statement, parameters, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True,
+                                  connection_invalidated=lost, dialect=conn.dialect) from exc
+    finally:
+        cursor.close()
 
 
 class DatabaseBusy(DatabaseUnavailable):
@@ -300,6 +343,7 @@ class Database:
             conn = session.connection()  # SQLite: BEGIN IMMEDIATE (the "begin" listener)
             if self.backend == "postgresql":
                 self._lock_pending.add(conn)
+            session.info[_WRITE_STATE] = (self, conn)
             return session, conn
         except OperationalError as exc:
             session.close()

@@ -32,6 +32,10 @@ class Tps(Base):
     occupancy_m3_entered: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # shed use is always reported
     occupancy_entered_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # optimistic locking: two supervisors editing the same TPS, the second is told (issue #15 item 7)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class TpsContainer(Base):

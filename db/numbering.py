@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from db.engine import driver_first_row
 from db.models import Counter
 
 
@@ -38,16 +39,6 @@ class CounterKey:
     unit_code: str  # "" for the office itself
     doc_type: str
     year: int
-
-
-_KEY_WHERE = (
-    Counter.office_code == bindparam("o"),
-    Counter.unit_code == bindparam("u"),
-    Counter.doc_type == bindparam("d"),
-    Counter.year == bindparam("y"),
-)
-# Built once, executed with parameters (construction would otherwise dominate the cost).
-_ADVANCE = update(Counter).where(*_KEY_WHERE).values(last_value=Counter.last_value + 1).returning(Counter.last_value)
 
 
 def _first(dialect: str):
@@ -68,9 +59,15 @@ def _params(key: CounterKey) -> dict:
     return {"o": key.office_code, "u": key.unit_code, "d": key.doc_type, "y": key.year}
 
 
+# The counter statement, run on the driver (db.engine.driver_first_row). SQLite: with parameters.
+_SQLITE_ADVANCE = (f"UPDATE {Counter.__tablename__} SET last_value = last_value + 1 WHERE office_code = ? "
+                   "AND unit_code = ? AND doc_type = ? AND year = ? RETURNING last_value")
+
+
 @lru_cache(maxsize=1024)
 def _pg_advance_sql(key: CounterKey) -> str:
-    """_ADVANCE for PostgreSQL with the key's values inlined, quoted by psycopg (E'' when needed)."""
+    """The counter statement for PostgreSQL with the key's values inlined, quoted by psycopg (E'' when
+    needed): it may share a simple query with BEGIN and the lock, which takes no parameters."""
     from psycopg import sql
 
     stmt = sql.SQL("UPDATE {t} SET last_value = last_value + 1 WHERE office_code = {o} AND unit_code = {u} "
@@ -82,16 +79,18 @@ def _pg_advance_sql(key: CounterKey) -> str:
 
 def next_seq(session: Session, key: CounterKey) -> int:
     """Reserve the next number (1, 2, …) for `key` in this write transaction; it is only taken if the
-    transaction commits. Call it inside Database.write()."""
-    conn = session.connection()
-    params = _params(key)
-    if conn.dialect.name == "postgresql":
-        seq = conn.exec_driver_sql(_pg_advance_sql(key)).scalar()
+    transaction commits. Call it inside Database.write(). Errors: SQLAlchemy's DBAPIError subclasses.
+
+    The counter statement runs on the driver's cursor (db.engine.driver_first_row): every writer runs it
+    inside the write lock, where SQLAlchemy's own execution path would cost more than the statement."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        row = driver_first_row(session, _pg_advance_sql(key))
     else:
-        seq = conn.execute(_ADVANCE, params).scalar()
-    if seq is None:  # first number of this kind this year
-        seq = conn.execute(_FIRST[conn.dialect.name], params).scalar_one()
-    return int(seq)
+        row = driver_first_row(session, _SQLITE_ADVANCE, (key.office_code, key.unit_code, key.doc_type, key.year))
+    if row is None:  # first number of this kind this year
+        return int(session.connection().execute(_FIRST[dialect], _params(key)).scalar_one())
+    return int(row[0])
 
 
 def format_number(fmt: str, *, seq: int, doc_type: str, office: str, unit: str | None, year: int) -> str:

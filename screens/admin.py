@@ -422,12 +422,13 @@ class AdminScreen(SectionScreen):
                 from workstation.domain.errors import ErrorCode
                 from workstation.errors import InputError
 
-                raise InputError("the two passwords differ", code=ErrorCode.INVALID_VALUE, field="again")
+                raise InputError("the two passwords differ", code=ErrorCode.PASSWORDS_DIFFER, field="again")
             return admin.reset_password(actor, u.login, v["password"], u.version)
 
         self._form(tr("New password for {login}", login=u.login), fields, submit,
                    tr("Password of {login} reset.", login=u.login),
-                   note=tr("Give it to the user in person; a lockout is cleared too."))
+                   note=tr("Give it to the user in person: they choose their own at the next login, and their "
+                           "open sessions end. A lockout is cleared too."))
 
     def action_ssh_keys(self) -> None:
         u = self._user()
@@ -526,9 +527,13 @@ class AdminScreen(SectionScreen):
         keep_m3 = tps.m3_used if entered else None
 
         def submit(v):
+            # the version shown when it is that TPS being saved, else 0: a new TPS (or a code edited into a new
+            # one) that must not exist yet — someone else's change is refused (VERSION_CONFLICT), not overwritten
+            same = tps is not None and v["code"].strip().upper() == tps.code
             return plp.save_tps(actor, v["code"], v["name"], v["operator"], v["port"], v["capacity_teu"] or None,
                                 capacity_m3=v["capacity_m3"] or None, facilities=v["facilities"],
-                                occupancy_teu_entered=keep_teu, occupancy_m3_entered=keep_m3)
+                                occupancy_teu_entered=keep_teu, occupancy_m3_entered=keep_m3,
+                                version=tps.version if tps is not None and same else 0)
 
         title = tr("TPS {code}", code=tps.code) if tps else tr("New TPS")
         self._form(title, fields, submit, tr("TPS saved."),

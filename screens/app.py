@@ -310,8 +310,9 @@ class WorkstationApp(App):
     def logged_in(self, actor) -> None:
         self.actor = actor
         for sec in sections_for(actor.roles):
-            cls = load_screen_class(sec)
-            self.add_mode(sec.name, lambda cls=cls, sec=sec: cls(section=sec))
+            # the screen's module is imported when the section is first opened: a session that never opens
+            # it does not hold its services, rules and printing (issue #15: memory per SSH session)
+            self.add_mode(sec.name, lambda sec=sec: load_screen_class(sec)(section=sec))
             self._section_modes.append(sec.name)
         self._last_activity = self._monotonic()
         self._locked = False

@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.text import cells, clean, plain
-from screens.widgets.words import coded, day
+from screens.widgets.text import cells, esc, plain
+from screens.widgets.words import coded, day, word
 from workstation.domain.codes import Role
 from workstation.domain.money import rupiah_or
 from workstation.i18n import N_
@@ -32,14 +32,6 @@ from workstation.services.pib.determination import undeclared_items
 # ==================================================================================================
 
 
-def esc(value: object) -> str:
-    """Stored text (and words with their [CODE]) inside a markup string. widgets/text.esc uses Rich's escape,
-    which leaves "[BILLED]" (upper case) alone, and Textual's markup then swallows it as a style: every "["
-    is escaped here."""
-    text = clean(value).replace("[", "\\[")
-    return text + " " if text.endswith("\\") else text  # a trailing backslash would escape the next tag
-
-
 def short_aju(aju: str) -> str:
     return "…" + aju[-10:]
 
@@ -47,21 +39,6 @@ def short_aju(aju: str) -> str:
 def day_text(value: dt.date | None) -> str:
     """Kept for callers elsewhere; the one format is words.day (DD-MM-YYYY)."""
     return day(value)
-
-
-# A PIB state in a queue column, short enough for 80 columns (the case view says it in full with words.py's
-# "pib_state" and the code). Local until words.py has the group ("pib_state_short").
-QUEUE_STATE = {
-    "REJECTED": N_("PIB rejected"), "BILLED": N_("awaiting payment"), "SPJM": N_("awaiting goods"),
-    "READY": N_("awaiting the IP"), "INSPECTION": N_("in inspection"), "RESEARCH": N_("in research"),
-    "SPBL": N_("awaiting the permit"), "SPTNP": N_("SPTNP unpaid"), "SPPB": N_("SPPB issued"),
-    "RELEASED": N_("goods released"),
-}
-
-
-def queue_state(tr: Callable[..., str], state: str) -> str:
-    label = QUEUE_STATE.get(state)
-    return tr(label) if label else state
 
 
 def fixed_columns(table: DataTable, *columns: tuple[str, int | None]) -> None:
@@ -199,8 +176,8 @@ class ExaminerScreen(SectionScreen):
             key = str(r.case_id)
             self.queue_rows[key] = r
             days = "-" if r.days is None else str(r.days)
-            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], days, queue_state(self.tr, r.state),
-                             " ".join(r.flags)), key=key)
+            state = word(self.tr, "pib_state_short", r.state)
+            t.add_row(*cells(short_aju(r.aju), r.importer_name[:14], days, state, " ".join(r.flags)), key=key)
         b = self.query_one("#blocked", DataTable)
         b.clear()
         for x in blocked:

@@ -162,13 +162,51 @@ class LoginScreen(AppAccess, Screen):
         self._message(self.tr("Checking…"))
         auth = self.services.auth
         client = getattr(self.wapp, "ssh_client", None) if self.ssh_user else None
-        self.background(lambda: auth.login(login, password, client=client), self._ok, self._failed,
-                        group="login")
+        self.background(lambda: auth.login(login, password, client=client),
+                        lambda actor: self._ok(actor, password), self._failed, group="login")
 
-    def _ok(self, actor) -> None:
+    def _ok(self, actor, password: str = "") -> None:
         self.query_one("#password", Input).value = ""
         self._message("")
+        from workstation.services.auth import PasswordChangeActor  # not before the first paint
+
+        if isinstance(actor, PasswordChangeActor):
+            self._ask_new_password(actor, password)
+            return
         self.wapp.logged_in(actor)
+
+    def _ask_new_password(self, actor, old: str) -> None:
+        """An administrator set this password (a reset, a new account): the session may only change it, so the
+        new one is asked — twice, the old one being what was just typed — before any section opens. The
+        app holds the session meanwhile (the idle lock applies, the end of the process ends it); Escape
+        ends it."""
+        from screens.widgets.form import FormField, FormModal
+        from workstation.domain.errors import ErrorCode
+        from workstation.errors import InputError
+
+        self.wapp.actor = actor
+        auth = self.services.auth
+        fields = [FormField("password", N_("New password"), password=True, max_length=200),
+                  FormField("again", N_("The same again"), password=True, max_length=200)]
+
+        def submit(v: dict) -> object:
+            if v["password"] != v["again"]:
+                raise InputError("the two passwords differ", code=ErrorCode.PASSWORDS_DIFFER, field="again")
+            return auth.change_password(actor, old, v["password"])
+
+        def done(changed) -> None:
+            if self.wapp.actor is not actor:  # logged out (F10, idle lock) while the form was open
+                return
+            if changed is None:
+                self.call_later(self.wapp.logout, "password_not_changed",
+                                self.tr("Password not changed: log in again to choose one."))
+                return
+            self.wapp.notify(self.tr("Password changed."))
+            self.wapp.logged_in(changed)
+
+        self.app.push_screen(FormModal(self.tr("Choose your password"), fields, submit, id_prefix="newpw-",
+                                       note=self.tr("An administrator set your password. Choose your own "
+                                                    "(at least 8 characters) before you continue.")), done)
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#password", Input).value = ""

@@ -29,7 +29,7 @@ from screens.base import Modal, SectionScreen, retitle_columns, retitle_tabs
 from screens.dialogs import PromptModal, SupervisorConfirmModal
 from screens.widgets.form import FormField, FormModal
 from screens.widgets.text import cells
-from screens.widgets.words import WORDS, coded, day, word
+from screens.widgets.words import coded, day, word
 from workstation.domain.errors import ErrorCode
 from workstation.domain.money import rupiah_text
 from workstation.errors import InputError
@@ -81,16 +81,6 @@ KIND_WORDS = {
     "REASSESSMENT": N_("reassessed after inspection"),
 }
 QUEUE_FILTERS = {"all": N_("all lanes"), "red": N_("red lane"), "green": N_("green lane"), "open": N_("open")}
-# Words the shared table (screens/widgets/words.py) lacks yet; looked up there first, so an entry added there wins.
-LOCAL_WORDS = {
-    # an e-CD line as found at the counter (the shared "finding" group says "found as declared", which a line
-    # found at another value is not)
-    "ecd_finding": {"FOUND": N_("found"), "NOT_FOUND": N_("not found"), "UNDECLARED": N_("undeclared")},
-    "oral_group": {"over_60": N_("over 60 years old"), "disabled": N_("with a disability"),
-                   "hajj_regular": N_("regular hajj pilgrim"), "vvip": "VVIP"},
-    "lane_short": {"red": N_("red"), "green": N_("green")},  # the queue's narrow lane column
-    "channel": {"CASH": N_("cash"), "CARD": N_("card"), "BANK": N_("bank transfer"), "QRIS": "QRIS"},
-}
 ORAL_GROUPS = ("over_60", "disabled", "hajj_regular", "vvip")
 TRAVELLER_TYPES = ("passenger", "crew", "hajj_regular", "hajj_special")
 PAYMENT_CHANNELS = ("CASH", "CARD", "BANK", "QRIS")
@@ -99,23 +89,9 @@ RESULT_COLUMNS = (N_("Name"), N_("Passport"), N_("Flight"), N_("State"), "e-CD")
 QUEUE_COLUMNS = (N_("Flight"), N_("Name"), N_("Lane"), N_("State"), N_("Reasons"))
 
 
-def say(tr, group: str, code: object) -> str:
-    """The word for `code` in `group`: the shared table first, then this screen's LOCAL_WORDS, else the code."""
-    if str(code) in WORDS.get(group, {}):
-        return word(tr, group, code)
-    label = LOCAL_WORDS.get(group, {}).get(str(code))
-    return tr(label) if label else str(code)
-
-
-def say_coded(tr, group: str, code: object) -> str:
-    """"word [CODE]" as `words.coded`, with this screen's LOCAL_WORDS as fallback."""
-    text = say(tr, group, code)
-    return f"{text} [{code}]" if text != str(code) else text
-
-
 def option(tr, group: str, code: str) -> str:
     """A choice in a form's list: "CODE — word" (brackets would be read as markup by the list widget)."""
-    text = say(tr, group, code)
+    text = word(tr, group, code)
     return f"{code} — {text}" if text != code else code
 
 
@@ -126,20 +102,24 @@ def reason_line(tr, code: str) -> str:
 
 
 def release_blockers(tr, v) -> list[str]:
-    """Why release is not possible yet, in the UI language: `EcdView.release_blockers` (English, the service's
-    refusal) said in words. Keep the two in step."""
-    from workstation.services.ecd import BILLED, INSPECTING, PAID, RED
+    """Why release is not possible yet, in the UI language: `EcdView.release_blocker_codes` said in words."""
+    from workstation.services.ecd.views import NOT_REASSESSED, REFERRAL_MISSING, UNBILLED, UNPAID
 
     out = []
-    d = v.decision
-    if v.state == BILLED:
-        out.append(tr("billing {code} is not paid", code=v.billing.code if v.billing else "-"))
-    elif d.total_idr and v.state != PAID:
-        out.append(tr("{amount} assessed: reassess and bill before release", amount=rupiah_text(d.total_idr)))
-    out += [tr("{code} not recorded", code=code) for code in d.referrals if code not in v.handed_over()]
-    if v.state in (RED, INSPECTING):
-        out.append(tr("the inspection is not reassessed"))
+    for code, subject in v.release_blocker_codes():
+        if code == UNPAID:
+            out.append(tr("billing {code} is not paid", code=subject or "-"))
+        elif code == UNBILLED:
+            out.append(tr("{amount} assessed: reassess and bill before release", amount=rupiah_text(subject)))
+        elif code == REFERRAL_MISSING:
+            out.append(tr("{code} not recorded", code=subject))
+        elif code == NOT_REASSESSED:
+            out.append(tr("the inspection is not reassessed"))
+        else:  # a blocker added to the view and not worded here yet: its code, never nothing
+            out.append(code)
     return out
+
+
 WEDGE_STARTS = ("]", "E")  # first character of any e-CD scan a wedge reader types
 
 
@@ -476,11 +456,11 @@ class CounterScreen(SectionScreen):
         dec = doc.declarant
         arrival = doc.arrival
         who = (f"{dec.name} · {dec.passport} {dec.nationality} · {day(dec.birth_date)} · "
-               f"{say(tr, 'traveller', dec.traveller_type.value)}")
+               f"{word(tr, 'traveller', dec.traveller_type.value)}")
         out.append(who + "\n")
         out.append(f"{arrival.flight or '-'} {arrival.from_port or ''}→{arrival.port} {day(arrival.date)}")
         if v.oral_group:
-            out.append("  " + tr("oral declaration: {group}", group=say_coded(tr, "oral_group", v.oral_group)))
+            out.append("  " + tr("oral declaration: {group}", group=coded(tr, "oral_group", v.oral_group)))
         out.append("\n")
         out.append(tr("Reasons") + ":", style="bold")
         if not d.reasons and not v.case.reasons:
@@ -521,13 +501,13 @@ class CounterScreen(SectionScreen):
                        f"{g.value} {g.currency} · {use}")
             f = findings.get(i)
             if f is not None:
-                out.append(f"  → {say_coded(tr, 'ecd_finding', f.status)} {f.value} {f.currency} HS {f.hs_code or '-'}",
+                out.append(f"  → {coded(tr, 'ecd_finding', f.status)} {f.value} {f.currency} HS {f.hs_code or '-'}",
                            style="bold")
             out.append("\n")
         for no, f in findings.items():
             if no > len(doc.goods):
                 out.append(f"  {no} {f.description[:28]} · HS {f.hs_code or '-'} · {f.value} {f.currency} → "
-                           f"{say_coded(tr, 'ecd_finding', f.status)}\n", style="bold")
+                           f"{coded(tr, 'ecd_finding', f.status)}\n", style="bold")
         ex = doc.excise
         counted = v.excise_count
         out.append(tr("Excise") + ": ", style="bold")
@@ -561,7 +541,7 @@ class CounterScreen(SectionScreen):
             out.append(f"{v.billing.code} · {rupiah_text(v.billing.amount_idr)} · {v.billing.document_number}")
             if v.payment is not None:
                 out.append("  " + tr("paid") + f" {v.payment.receipt_number} "
-                           f"({say_coded(tr, 'channel', v.payment.channel)})", style="bold")
+                           f"({coded(tr, 'payment_channel', v.payment.channel)})", style="bold")
             out.append("\n")
         handed, fine = tr("Handed over"), tr("fine")
         for r in v.referrals:
@@ -757,7 +737,7 @@ class CounterScreen(SectionScreen):
         tr = self.tr
         # Prefilled with what the case knows, as the examiner's SPTNP payment form: the billing and its amount
         # (the officer checks them against the slip); the receipt number is what the officer types.
-        channels = [(option(tr, "channel", c), c) for c in PAYMENT_CHANNELS]
+        channels = [(option(tr, "payment_channel", c), c) for c in PAYMENT_CHANNELS]
         fields = [FormField("billing_code", N_("Billing code"), v.billing.code if v.billing else ""),
                   FormField("receipt_number", N_("Receipt no. (NTPN)"), example="NTPN1234567890AB"),
                   FormField("amount_idr", N_("Amount paid (Rp)"), str(v.billing.amount_idr) if v.billing else "",
@@ -793,8 +773,8 @@ class CounterScreen(SectionScreen):
                 flight=vals["flight"], traveller_type=vals["traveller_type"] or "passenger", goods=goods,
                 cash=parse_cash(vals["cash"]) if vals["cash"].strip() else ()))
 
-        groups = [(say(tr, "oral_group", g), g) for g in ORAL_GROUPS]
-        types = [(say(tr, "traveller", t), t) for t in TRAVELLER_TYPES]
+        groups = [(word(tr, "oral_group", g), g) for g in ORAL_GROUPS]
+        types = [(word(tr, "traveller", t), t) for t in TRAVELLER_TYPES]
         fields = [FormField("group", N_("Group"), "over_60", kind="select", options=groups),
                   FormField("traveller_type", N_("Traveller type"), "passenger", kind="select", options=types),
                   FormField("name", N_("Name")), FormField("passport", N_("Passport")),
@@ -884,7 +864,7 @@ class CounterScreen(SectionScreen):
             # the narrow column: the first reason's full code (never abbreviated), "+n" for more; the line under
             # the list gives every reason of the highlighted row with its words
             reasons = (r.reasons[0] + (f" +{len(r.reasons) - 1}" if len(r.reasons) > 1 else "")) if r.reasons else "-"
-            table.add_row(*cells(r.flight or "-", r.name[:18], say(tr, "lane_short", r.lane), r.state, reasons),
+            table.add_row(*cells(r.flight or "-", r.name[:18], word(tr, "lane_short", r.lane), r.state, reasons),
                           key=str(r.case_id))
         if rows:
             table.move_cursor(row=min(max(row_before, 0), len(rows) - 1))

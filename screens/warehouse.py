@@ -300,21 +300,26 @@ class WarehouseScreen(SectionScreen):
         plp, actor = self.services.plp, self.actor
 
         def save(values: dict) -> object:
+            # the version shown: a change made since by someone else is refused (VERSION_CONFLICT), not overwritten
             return plp.record_occupancy(actor, v.code, teu=values.get("occupancy_teu") or None,
-                                        m3=values.get("occupancy_m3") or None)
+                                        m3=values.get("occupancy_m3") or None, version=v.version)
 
         self.app.push_screen(occupancy_form(self.tr, v, save), lambda changed: changed and self.action_reload())
 
     def action_edit_tps(self) -> None:
-        plp, actor = self.services.plp, self.actor
+        plp, actor, shown = self.services.plp, self.actor, self._selected_tps()
 
         def save(values: dict) -> object:
+            # the version of the TPS shown when it is that TPS being saved, else 0: a new TPS (the code may be
+            # edited into a new one) that must not exist yet — either way another's change is never overwritten
+            same = shown is not None and values["code"].strip().upper() == shown.code
             return plp.save_tps(actor, values["code"], values["name"], values["operator"], values["port"],
                                 values["capacity_teu"] or None, capacity_m3=values["capacity_m3"] or None,
                                 facilities=values["facilities"], occupancy_teu_entered=values["occupancy_teu"] or None,
-                                occupancy_m3_entered=values["occupancy_m3"] or None)
+                                occupancy_m3_entered=values["occupancy_m3"] or None,
+                                version=shown.version if shown is not None and same else 0)
 
-        self.app.push_screen(tps_form(self.tr, self._selected_tps(), save),
+        self.app.push_screen(tps_form(self.tr, shown, save),
                              lambda changed: changed and self.action_reload())
 
 

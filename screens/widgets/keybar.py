@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import HelpPanel, KeyPanel, Static
+from textual.widgets import KeyPanel, Static
 from textual.widgets._key_panel import BindingsTable
 
 from workstation.i18n import N_
@@ -126,19 +126,34 @@ class TranslatedKeyPanel(KeyPanel):
         yield TranslatedBindingsTable(shrink=True, expand=False)
 
 
-class TranslatedHelpPanel(HelpPanel):
-    """F1: the keys of the focused widget and the screen, translated. Textual's per-widget help text
-    (English Markdown) is left out: the keys say it."""
+def _help_panel_class() -> type:
+    # Textual's HelpPanel imports its Markdown widget, markdown-it and pygments (~3 MB a process): loaded on the
+    # first F1, not in every session (issue #15)
+    from textual.widgets import HelpPanel
 
-    def compose(self) -> ComposeResult:
-        yield TranslatedKeyPanel(id="keys-help")
+    class TranslatedHelpPanel(HelpPanel):
+        """F1: the keys of the focused widget and the screen, translated. Textual's per-widget help text
+        (English Markdown) is left out: the keys say it."""
 
-    def on_mount(self) -> None:
-        pass  # HelpPanel watches the focus to show the widget's HELP markdown: not shown here
+        def compose(self) -> ComposeResult:
+            yield TranslatedKeyPanel(id="keys-help")
 
-    def update_help(self, focused_widget) -> None:
-        pass
+        def on_mount(self) -> None:
+            pass  # HelpPanel watches the focus to show the widget's HELP markdown: not shown here
 
-    def refresh_language(self) -> None:
-        for panel in self.query(KeyPanel):
-            panel.call_later(panel.recompose)
+        def update_help(self, focused_widget) -> None:
+            pass
+
+        def refresh_language(self) -> None:
+            for panel in self.query(KeyPanel):
+                panel.call_later(panel.recompose)
+
+    return TranslatedHelpPanel
+
+
+def __getattr__(name: str):
+    """`TranslatedHelpPanel` is built on first use (see _help_panel_class)."""
+    if name == "TranslatedHelpPanel":
+        cls = globals()[name] = _help_panel_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

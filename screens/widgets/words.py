@@ -37,6 +37,13 @@ WORDS: dict[str, dict[str, str]] = {
         "SPBL": N_("waiting for the lartas permit"), "SPTNP": N_("SPTNP: waiting for payment"),
         "SPPB": N_("release approved"), "RELEASED": N_("released at the gate"),
     },
+    # the same states in a queue column, short enough for 80 columns (the case view says "pib_state" and the code)
+    "pib_state_short": {
+        "REJECTED": N_("PIB rejected"), "BILLED": N_("awaiting payment"), "SPJM": N_("awaiting goods"),
+        "READY": N_("awaiting the IP"), "INSPECTION": N_("in inspection"), "RESEARCH": N_("in research"),
+        "SPBL": N_("awaiting the permit"), "SPTNP": N_("SPTNP unpaid"), "SPPB": N_("SPPB issued"),
+        "RELEASED": N_("goods released"),
+    },
     "plp_state": {
         "SUBMITTED": N_("submitted"), "APPROVED": N_("approved"), "MOVING": N_("moving"), "CLOSED": N_("closed"),
         "REJECTED": N_("rejected"), "CANCELLED": N_("cancelled"),
@@ -83,10 +90,12 @@ def word(tr: Tr, group: str, code: object) -> str:
 
 
 def coded(tr: Tr, group: str, code: object) -> str:
-    """"word [CODE]": the translated word with the code beside it; the code alone when there is no word."""
+    """"word [CODE]": the translated word with the code beside it; the code alone when there is no word or the
+    word is the code itself ("QRIS", not "QRIS [QRIS]")."""
     text = "" if code is None else str(code)
     label = WORDS.get(group, {}).get(text)
-    return f"{tr(label)} [{text}]" if label else text
+    said = tr(label) if label else text
+    return f"{said} [{text}]" if said != text else text
 
 
 def day(value: object) -> str:

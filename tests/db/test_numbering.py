@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select, text
@@ -63,36 +65,63 @@ def test_rolled_back_issuance_leaves_no_gap(services, admin):
     assert _seqs(services) == [1, 2]
 
 
+@contextmanager
+def driver_statements(db) -> Iterator[list[str]]:
+    """Every statement the driver itself sends while the block runs, in order, quotes dropped: SQLite's trace
+    callback, PostgreSQL libpq's protocol trace (a simple query split at ';'). The counter statement runs on the
+    driver's cursor, past SQLAlchemy's events, so they would not see it."""
+    from sqlalchemy import event
+
+    from db.engine import PgRoundTrips
+
+    statements: list[str] = []
+    traces: dict[int, PgRoundTrips] = {}
+
+    def add(sql: str) -> None:
+        statements.extend(" ".join(part.replace('\\"', "").replace('"', "").split())
+                          for part in sql.split(";") if part.strip())
+
+    def checkout(dbapi_connection, _record, _proxy) -> None:
+        if db.backend == "sqlite":
+            dbapi_connection.set_trace_callback(add)
+        else:
+            traces[id(dbapi_connection)] = PgRoundTrips(dbapi_connection).__enter__()
+
+    def checkin(dbapi_connection, _record) -> None:
+        if db.backend == "sqlite":
+            dbapi_connection.set_trace_callback(None)
+        elif (trace := traces.pop(id(dbapi_connection), None)) is not None:
+            trace.__exit__(None, None, None)
+            for query in trace.queries:
+                add(query)
+
+    event.listen(db.engine, "checkout", checkout)
+    event.listen(db.engine, "checkin", checkin)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "checkout", checkout)
+        event.remove(db.engine, "checkin", checkin)
+
+
 def test_the_counter_is_read_and_advanced_by_one_statement(services, admin):
     """One counter statement per number, which both advances and reads it (no SELECT, no second UPDATE);
     in a transaction that only reserves a number it is the last statement before COMMIT."""
-    from sqlalchemy import event
-
     from db import numbering
 
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *a):
-        statements.append(" ".join(statement.replace('"', "").split()))
-
-    event.listen(services.ctx.db.engine, "before_cursor_execute", record)
-    try:
+    db = services.ctx.db
+    with driver_statements(db) as first:
         services.issuance.issue(admin, "BA", simple_content(services))  # the year's first: inserts the row
-        first = list(statements)
-        statements.clear()
+    with driver_statements(db) as doc:
         services.issuance.issue(admin, "BA", simple_content(services))
-        doc = list(statements)
-        statements.clear()
-        with services.ctx.db.write() as s:
-            assert numbering.next_seq(s, numbering.CounterKey("040300", "", "BA", 2026)) == 3
-        alone = list(statements)
-    finally:
-        event.remove(services.ctx.db.engine, "before_cursor_execute", record)
+    with driver_statements(db) as alone, db.write() as s:
+        assert numbering.next_seq(s, numbering.CounterKey("040300", "", "BA", 2026)) == 3
     counter = [s for s in doc if "counters" in s]
-    assert len(counter) == 1 and counter[0].startswith("UPDATE counters") and "RETURNING" in counter[0]
-    assert [s for s in first if "counters" in s][-1].startswith("INSERT INTO counters")
-    assert any("INSERT INTO documents" in s for s in doc) and any("INSERT INTO audit_log" in s for s in doc)
-    assert alone[-1].startswith("UPDATE counters") and "RETURNING" in alone[-1]
+    assert len(counter) == 1 and counter[0].startswith("UPDATE counters") and "RETURNING" in counter[0], doc
+    assert [s for s in first if "counters" in s][-1].startswith("INSERT INTO counters"), first
+    assert any("INSERT INTO documents" in s for s in doc) and any("INSERT INTO audit_log" in s for s in doc), doc
+    assert alone[-1] == "COMMIT" and alone[-2].startswith("UPDATE counters") and "RETURNING" in alone[-2], alone
+    assert alone[0].startswith("BEGIN"), alone  # one transaction: the counter is all it holds
     with services.ctx.db.read() as s:
         assert s.scalar(select(Counter.last_value).where(Counter.doc_type == "BA")) == 3
 

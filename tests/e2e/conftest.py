@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 import pytest
 from textual.worker import WorkerCancelled
@@ -38,3 +39,21 @@ async def login(app, pilot, login: str, password: str = PASSWORD) -> None:
     app.screen.query_one("#password").focus()
     await pilot.press("enter")
     await settle(app, pilot)
+
+
+async def open_section(app, pilot, user: str, key: str, password: str = PASSWORD) -> None:
+    """Log in as `user` and open the section on `key` (its F-key or shortcut), its first load shown."""
+    await login(app, pilot, user, password)
+    await pilot.press(key)
+    await settle(app, pilot)
+
+
+async def until(pilot, cond, seconds: float = 10.0) -> bool:
+    """Pause until `cond()` holds (True) or `seconds` have passed (False): for what arrives by itself (a device
+    frame, a poll). The bound only keeps a broken test from hanging; the caller asserts the result."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return True
+        await pilot.pause(0.05)
+    return False

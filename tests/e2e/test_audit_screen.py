@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.audit import AuditEntryModal, AuditScreen
 from screens.lock import LockScreen
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, open_section, settle
 from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
 from workstation.services.audit import AuditFilter
 
@@ -22,9 +22,7 @@ async def test_audit_viewer_filters_detail_anchors_and_verify(services, demo, ma
     services.pib.block_importer(sup, "01.234.567.8-901.000", HOSTILE, "uji")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus", "demo12345")
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f8", "demo12345")
         await pilot.press("a")
         await settle(app, pilot)
         screen = app.screen

@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 
 from screens.dashboard import DashboardScreen, DetailModal
 from screens.supervisor import SupervisorScreen
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import open_section, settle
 from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
 
 
@@ -20,9 +20,7 @@ def _rows(table: DataTable) -> dict[str, list[str]]:
 async def test_dashboard_figures_lists_and_polling(services, demo, make_app):  # noqa: F811
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus", "demo12345")
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f8", "demo12345")
         await pilot.press("b")
         await settle(app, pilot)
         screen = app.screen
@@ -85,9 +83,7 @@ async def test_a_slow_poll_never_blocks_the_keys(services, demo, make_app):  # n
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus", "demo12345")
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f8", "demo12345")
         await pilot.press("b")
         await settle(app, pilot)
         screen = app.screen

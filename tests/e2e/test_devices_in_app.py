@@ -4,13 +4,12 @@ health shows in the status bar, and barrier commands are audited."""
 from __future__ import annotations
 
 import sys
-import time
 
 import pytest
 from sqlalchemy import select
 from textual.screen import Screen
 
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, settle, until
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pseudo-terminals")
 
@@ -24,15 +23,6 @@ class _Probe(Screen):
 
     def on_device_event_message(self, message) -> None:
         self.seen.append(message.event)
-
-
-async def _wait(pilot, cond, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        await pilot.pause(0.05)
-    return False
 
 
 async def test_scan_reaches_the_screen_and_barrier_command_is_audited(services, users, clock, tmp_path):
@@ -61,9 +51,9 @@ async def test_scan_reaches_the_screen_and_barrier_command_is_audited(services, 
         async with app.run_test(size=(80, 24)) as pilot:
             await login(app, pilot, "siti")
             await app.push_screen(_Probe(seen))
-            assert await _wait(pilot, lambda: "counter-qr●" in app.device_summary and "gate-1●" in app.device_summary)
+            assert await until(pilot, lambda: "counter-qr●" in app.device_summary and "gate-1●" in app.device_summary)
             reader.scan("ECD:ECD-20261121-000123")
-            assert await _wait(pilot, lambda: any(getattr(e, "text", "") == "ECD:ECD-20261121-000123" for e in seen))
+            assert await until(pilot, lambda: any(getattr(e, "text", "") == "ECD:ECD-20261121-000123" for e in seen))
             await pilot.pause(0.2)
             # each event reaches the app once and the screen once: a forwarded message never comes back
             assert len(received) == len({id(e) for e in received})

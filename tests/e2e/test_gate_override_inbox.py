@@ -5,27 +5,17 @@ that is no longer the one at the gate. And #12 point 2: every key shown works fr
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 import pytest
 
 from screens.gate import GateScreen
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, settle, until
 from workstation.config import with_overrides
 from workstation.domain.codes import Role
 
 REFUSED = "MSKU9070323"  # a valid number with no release: the gate keeps it shut (NO_RELEASE)
-
-
-async def _until(pilot, cond, seconds=10.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return True
-        await pilot.pause(0.05)
-    return False
 
 
 class FakeBarrier:
@@ -69,7 +59,7 @@ async def _at_the_gate(app, pilot, barrier, who="agus") -> GateScreen:
 async def _refused_then_requested(app, pilot, screen) -> None:
     """A truck refused at the gate; the supervisor sends its override to the inbox, from the keyboard."""
     await pilot.press(*REFUSED, "enter", "enter")  # typed into the container field, plate left empty
-    assert await _until(pilot, lambda: screen.last_decision is not None)
+    assert await until(pilot, lambda: screen.last_decision is not None)
     assert not screen.last_decision.open
     await pilot.press("ctrl+t")
     await pilot.pause()
@@ -82,7 +72,7 @@ async def _refused_then_requested(app, pilot, screen) -> None:
     await pilot.press("ctrl+o")  # no supervisor here: to the approvals inbox
     await settle(app, pilot)
     assert app.screen is screen
-    assert await _until(pilot, lambda: screen.override_request is not None)
+    assert await until(pilot, lambda: screen.override_request is not None)
 
 
 def _request_line(screen) -> str:
@@ -119,7 +109,7 @@ async def test_an_approved_request_opens_the_barrier_for_that_truck(gate_app, se
         assert ("open", f"override: {REFUSED}") not in barrier.sent
         # another supervisor, elsewhere, approves: the gate learns it and opens for this truck
         services.approvals.approve(users["rina"], req.id, req.version)
-        assert await _until(pilot, lambda: ("open", f"override: {REFUSED}") in barrier.sent)
+        assert await until(pilot, lambda: ("open", f"override: {REFUSED}") in barrier.sent)
         assert "disetujui (rina)" in _request_line(screen)
         assert "LOLOS MANUAL" in str(screen.query_one("#gate-decision").render())
         await settle(app, pilot)
@@ -137,7 +127,7 @@ async def test_a_refused_request_keeps_the_barrier_closed(gate_app, services, us
         await _refused_then_requested(app, pilot, screen)
         req = screen.override_request
         services.approvals.refuse(users["rina"], req.id, req.version, "dokumen belum ada")
-        assert await _until(pilot, lambda: "ditolak" in _request_line(screen))
+        assert await until(pilot, lambda: "ditolak" in _request_line(screen))
         assert "dokumen belum ada" in _request_line(screen)
         await pilot.pause(0.3)
         assert [c for c, _ in barrier.sent] == ["close"]
@@ -150,9 +140,9 @@ async def test_an_approval_for_a_truck_no_longer_at_the_gate_does_not_open(gate_
         await _refused_then_requested(app, pilot, screen)
         req = screen.override_request
         await pilot.press(*"TGHU8839415", "enter", "enter")  # the next truck is read meanwhile
-        assert await _until(pilot, lambda: screen.last_decision.container == "TGHU8839415")
+        assert await until(pilot, lambda: screen.last_decision.container == "TGHU8839415")
         services.approvals.approve(users["rina"], req.id, req.version)
-        assert await _until(pilot, lambda: "disetujui" in _request_line(screen))
+        assert await until(pilot, lambda: "disetujui" in _request_line(screen))
         await pilot.pause(0.3)
         assert [c for c, _ in barrier.sent] == ["close", "close"]
         assert any("palang tetap tertutup" in n.message for n in app._notifications)
@@ -178,7 +168,7 @@ async def test_every_key_shown_works_from_the_container_field(gate_app, services
         # the log in words: a refusal is TUTUP, not SHUT
         field.value = ""
         await pilot.press(*REFUSED, "enter", "enter")
-        assert await _until(pilot, lambda: screen.last_decision is not None)
+        assert await until(pilot, lambda: screen.last_decision is not None)
         await settle(app, pilot)
         row = [str(c) for c in screen.query_one("#gate-log").get_row_at(0)]
         assert "TUTUP" in row and "SHUT" not in row
@@ -206,9 +196,9 @@ async def test_a_request_filed_before_a_restart_is_still_waited_for_and_opens_no
     req = services.gate.request_override(users[Role.SUPERVISOR], REFUSED, "sopir menunggu", gate="gate-1")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _at_the_gate(app, pilot, barrier)
-        assert await _until(pilot, lambda: screen.override_request is not None)
+        assert await until(pilot, lambda: screen.override_request is not None)
         assert screen.override_request.id == req.id and "menunggu supervisor" in _request_line(screen)
         services.approvals.approve(users["rina"], req.id, req.version)
-        assert await _until(pilot, lambda: "disetujui (rina)" in _request_line(screen))
+        assert await until(pilot, lambda: "disetujui (rina)" in _request_line(screen))
         await pilot.pause(0.3)
         assert not [c for c, _ in barrier.sent if c == "open"]  # no truck read at this gate since the restart

@@ -4,26 +4,16 @@ an unknown one keeps it shut with the reason on screen."""
 from __future__ import annotations
 
 import sys
-import time
 
 import pytest
 
 from screens.gate import GateScreen
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, open_section, settle, until
 from tests.services.test_plp_workflow import _approved
 from workstation.config import with_overrides
 from workstation.domain.codes import Role
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="pseudo-terminals")
-
-
-async def _until(pilot, cond, seconds=10.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return True
-        await pilot.pause(0.05)
-    return False
 
 
 async def test_reader_opens_the_barrier_on_a_release(services, users, clock, tmp_path):
@@ -43,19 +33,17 @@ async def test_reader_opens_the_barrier_on_a_release(services, users, clock, tmp
     app = WorkstationApp(services.settings, services=services, clock=clock)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await login(app, pilot, "siti")
-            await pilot.press("f7")
-            await settle(app, pilot)
+            await open_section(app, pilot, "siti", "f7")
             assert isinstance(app.screen, GateScreen)
-            assert await _until(pilot, lambda: "gate-1●" in app.device_summary)
+            assert await until(pilot, lambda: "gate-1●" in app.device_summary)
             reader.scan("CSQU3054383")
-            assert await _until(pilot, lambda: app.screen.last_decision is not None)
+            assert await until(pilot, lambda: app.screen.last_decision is not None)
             assert app.screen.last_decision.open
             assert "BUKA" in str(app.screen.query_one("#gate-decision").render())
-            assert await _until(pilot, lambda: app.screen.barrier_state == "open")
+            assert await until(pilot, lambda: app.screen.barrier_state == "open")
             assert services.plp.get(plp.case.id).case.state == "MOVING"
             reader.scan("MSCU6639871")  # bad check digit
-            assert await _until(pilot, lambda: not app.screen.last_decision.open)
+            assert await until(pilot, lambda: not app.screen.last_decision.open)
             assert "TUTUP" in str(app.screen.query_one("#gate-decision").render())
             assert "INVALID_CONTAINER_NUMBER" in str(app.screen.query_one("#gate-decision").render())
             await settle(app, pilot)
@@ -84,15 +72,13 @@ async def test_a_slow_check_never_overwrites_the_newer_containers_decision(servi
     monkeypatch.setattr(gate, "check", check)
     app = WorkstationApp(services.settings, services=services, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "siti")
-        await pilot.press("f7")
-        await settle(app, pilot)
+        await open_section(app, pilot, "siti", "f7")
         screen = app.screen
         assert isinstance(screen, GateScreen)
         screen._check("CSQU3054383", None, "manual-gate")
-        assert await _until(pilot, started.is_set)
+        assert await until(pilot, started.is_set)
         screen._check("MSKU9070323", None, "manual-gate")
-        assert await _until(pilot, lambda: screen.last_decision is not None)
+        assert await until(pilot, lambda: screen.last_decision is not None)
         assert screen.last_decision.container == "MSKU9070323"
         release.set()
         await settle(app, pilot)
@@ -139,18 +125,16 @@ async def test_the_barrier_closes_after_the_passage_and_at_once_on_a_refusal(ser
 
     try:
         async with app.run_test(size=(100, 24)) as pilot:
-            await login(app, pilot, "siti")
-            await pilot.press("f7")
-            await settle(app, pilot)
+            await open_section(app, pilot, "siti", "f7")
             screen = app.screen
             assert isinstance(screen, GateScreen)
-            assert await _until(pilot, lambda: "gate-1●" in app.device_summary and screen.barrier_state == "closed")
+            assert await until(pilot, lambda: "gate-1●" in app.device_summary and screen.barrier_state == "closed")
             assert "Palang gate-1: tertutup" in line()
             # 1. released: open for this truck, which drives through the loop; the barrier closes by itself
             reader.scan("CSQU3054383")
-            assert await _until(pilot, lambda: screen.last_decision is not None and screen.last_decision.open)
-            assert await _until(pilot, lambda: "terbuka" in line())  # the device reported the arm up
-            assert await _until(pilot, lambda: len(audited()) == 2 and screen.barrier_state == "closed")
+            assert await until(pilot, lambda: screen.last_decision is not None and screen.last_decision.open)
+            assert await until(pilot, lambda: "terbuka" in line())  # the device reported the arm up
+            assert await until(pilot, lambda: len(audited()) == 2 and screen.barrier_state == "closed")
             assert "tertutup" in line()
             assert [a[1:] for a in audited()][1] == ("close", "passage")
             # 2. the destination's gate-in opens it again (no truck drives through this time) ...
@@ -158,19 +142,19 @@ async def test_the_barrier_closes_after_the_passage_and_at_once_on_a_refusal(ser
             cfg = services.ctx.settings.gate.model_copy(update={"tps": "MTI1"})
             services.ctx.settings = with_overrides(services.ctx.settings, gate=cfg)
             reader.scan("CSQU3054383")
-            assert await _until(pilot, lambda: screen.barrier_state == "open")
+            assert await until(pilot, lambda: screen.barrier_state == "open")
             assert "terbuka" in line()
             # 3. ... and the next truck, refused, closes it at once: it never finds the barrier open
             reader.scan("MSCU6639871")
-            assert await _until(pilot, lambda: not screen.last_decision.open)
-            assert await _until(pilot, lambda: screen.barrier_state == "closed")
+            assert await until(pilot, lambda: not screen.last_decision.open)
+            assert await until(pilot, lambda: screen.barrier_state == "closed")
             assert "tertutup" in line() and "terbuka" not in line()
             assert audited()[-1] == ("siti", "close", "refused: MSCU6639871")
             assert barrier.mechanism.commands == ["open", "close", "open", "close"]
             # the close key: an F-key, nothing typed into the container field
             screen.query_one("#gate-container").focus()
             await pilot.press("f4")
-            assert await _until(pilot, lambda: audited()[-1][2] == "closed by the officer")
+            assert await until(pilot, lambda: audited()[-1][2] == "closed by the officer")
             assert screen.query_one("#gate-container").value == ""
     finally:
         reader.close()
@@ -184,12 +168,10 @@ async def test_a_typed_container_with_markup_is_shown_as_text(services, users, c
 
     app = WorkstationApp(services.settings, services=services, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "siti")
-        await pilot.press("f7")
-        await settle(app, pilot)
+        await open_section(app, pilot, "siti", "f7")
         screen = app.screen
         screen._check("[/]X[link=x]", None, "manual-gate")
-        assert await _until(pilot, lambda: screen.last_decision is not None)
+        assert await until(pilot, lambda: screen.last_decision is not None)
         await settle(app, pilot)
         # the marking-form normaliser drops the brackets (a boxed check digit); what is left is shown literally
         assert "XLINK=X" in str(screen.query_one("#gate-decision").render())
@@ -230,4 +212,4 @@ async def test_a_check_that_fails_closes_the_barrier(services, users, clock, mon
         await pilot.press("f7")
         await settle(app, pilot)
         app.screen._check("CSQU3054383", None, "manual-gate")
-        assert await _until(pilot, lambda: sent == [("gate-1", "close", "check failed")])
+        assert await until(pilot, lambda: sent == [("gate-1", "close", "check failed")])

@@ -12,7 +12,7 @@ from screens.examiner import ExaminerScreen
 from screens.hangar import HangarScreen, LhpPreviewModal
 from screens.widgets.form import FormModal
 from screens.widgets.keybar import KeyBar
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import open_section, settle
 from tests.e2e.test_pib_screens import english, fill, text_of
 from tests.services.test_pib_support import (
     bap_form,
@@ -43,9 +43,7 @@ def keybar_fits(app) -> str:
 
 
 async def to_hangar_case(app, pilot, user: str = "budi") -> None:
-    await login(app, pilot, user)
-    await pilot.press("f4")
-    await settle(app, pilot)
+    await open_section(app, pilot, user, "f4")
     assert isinstance(app.screen, HangarScreen)
     await pilot.press("enter")  # no Tab first: the queue has the focus as it opens
     await settle(app, pilot)
@@ -69,9 +67,7 @@ async def test_case_views_speak_indonesian_with_codes_and_dd_mm_yyyy(env, make_a
     cid = env.in_research()
     app = make_app()  # Indonesian, the default
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         row = [str(c) for c in app.screen.query_one("#ex-queue", DataTable).get_row(str(cid))]
         assert row[3] == "penelitian"
         await pilot.press("enter")
@@ -107,9 +103,7 @@ async def test_hangar_submit_key_is_first_and_the_key_bar_is_not_cut_at_80_colum
 async def test_no_letter_key_is_shown_or_acts_while_the_intake_field_has_focus(env, make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         await pilot.press("i")
         await pilot.pause()
         field = app.screen.query_one("#intake-file", Input)
@@ -130,9 +124,7 @@ async def test_queues_take_arrows_and_enter_at_once_and_a_case_has_a_key_back(en
     env.registered(variant("102"))
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         queue = app.screen.query_one("#ex-queue", DataTable)
         assert queue.has_focus and queue.row_count == 2
         await pilot.press("down", "enter")
@@ -278,9 +270,7 @@ async def test_examiner_key_bar_fits_80_columns_on_a_case_in_research(env, make_
     env.in_research()
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus")  # the supervisor has the most keys (blocking importers too)
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f5")  # the supervisor has the most keys (blocking importers too)
         await pilot.press("enter")
         await settle(app, pilot)
         text = keybar_fits(app)
@@ -288,9 +278,7 @@ async def test_examiner_key_bar_fits_80_columns_on_a_case_in_research(env, make_
         assert app.tr("Queue") in text and "f12" in text  # ... and nothing is cut
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         await pilot.press("enter")
         await settle(app, pilot)
         text = keybar_fits(app)

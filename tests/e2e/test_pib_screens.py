@@ -11,7 +11,7 @@ from screens.examiner import DetermineModal, ExaminerScreen
 from screens.hangar import HangarScreen, LhpPreviewModal
 from screens.widgets.form import FormModal
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, open_section, settle
 from tests.services.test_pib_support import (
     FIXTURES,
     NTPN,
@@ -109,9 +109,7 @@ async def test_full_red_lane_through_the_screens(env, make_app):
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
         # -- examiner: intake ------------------------------------------------------------------------------
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         assert isinstance(app.screen, ExaminerScreen)
         await pilot.press("i")
         app.screen.query_one("#intake-file", Input).value = str(FIXTURES / "intake_ok.json")
@@ -190,9 +188,7 @@ async def test_each_outcome_is_determined_on_screen(env, make_app):
     cases = {o: env.in_research(variant(tail)) for o, tail in outcomes.items()}
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         for outcome, cid in cases.items():
             await open_case(app, pilot, "#ex-queue", cid)
             await determine_on_screen(app, pilot, outcome)
@@ -214,9 +210,7 @@ async def test_separation_of_duties_is_refused_on_screen(env, make_app):
     env.pib.submit_lhp(rudi, cid, env.detail(cid).version, lhp_form())
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "rudi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "rudi", "f5")
         await open_first_case(app, pilot, "#ex-queue")
         await pilot.press("d")
         await settle(app, pilot)
@@ -231,9 +225,7 @@ async def test_form_errors_and_a_stale_case_keep_the_dialog_and_write_nothing(en
     cid = env.registered()
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         await open_first_case(app, pilot, "#ex-queue")
         # the keys that apply are the table's rows for dewi on a PIB in SPJM, nothing else
         screen = app.screen
@@ -277,9 +269,7 @@ async def test_supervisor_queues_flags_intake_and_blocked_importers(env, make_ap
     clock.advance(days=31)
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f5")
         assert isinstance(app.screen, ExaminerScreen)
         row = [str(c) for c in app.screen.query_one("#ex-queue", DataTable).get_row_at(0)]
         assert row[2] == "31" and row[3] == "in inspection"
@@ -319,9 +309,7 @@ async def test_lhp_findings_are_in_the_research_view_and_the_determination_form(
     cid = env.in_research(lhp=lhp)
     app = english(make_app())
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "dewi")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5")
         await open_case(app, pilot, "#ex-queue", cid)
         research = app.screen.query_one("#research", DataTable)
         assert research.row_count == 3  # two declared items and the undeclared lids

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from screens.warehouse import PlpRequestModal, WarehouseScreen
 from screens.widgets.form import FormModal
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import open_section, settle
 from workstation.demo.plp import demo_request
 from workstation.domain.codes import Role
 
@@ -33,9 +33,7 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
     req.write_text(demo_request("KOJA", "MTI1", "YOR_OVER_THRESHOLD", [("CSQU3054383", "40"), ("MSCU6639870", "40")]))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "siti")
-        await pilot.press("f6")
-        await settle(app, pilot)
+        await open_section(app, pilot, "siti", "f6")
         assert isinstance(app.screen, WarehouseScreen)
         await pilot.press("m")
         await pilot.pause()
@@ -61,9 +59,7 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await settle(app, pilot)
         await pilot.press("f10")
         await settle(app, pilot)
-        await login(app, pilot, "agus")
-        await pilot.press("f6")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f6")
         queue = app.screen.query_one("#plp-queue")
         assert queue.row_count == 1
         queue.focus()

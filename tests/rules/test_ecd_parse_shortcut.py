@@ -5,12 +5,14 @@ deep nesting."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from bench.ecd_assess import make_docs
 from workstation.domain.ecd import ecd_from_obj, parse_ecd
@@ -20,11 +22,24 @@ from workstation.errors import InputError
 DOCS = make_docs(40, seed=5)
 
 
+def deep(value):
+    """A value as nested tuples that tell apart what `==` does not: Decimal("1") from Decimal("1.0"), a
+    `datetime.timezone` from another tzinfo class, the fields a model was given (`model_fields_set`)."""
+    if isinstance(value, BaseModel):
+        return (type(value).__name__, tuple(sorted(value.model_fields_set)),
+                tuple((name, deep(item)) for name, item in value.__dict__.items()))
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(deep(item) for item in value))
+    if isinstance(value, dt.datetime):
+        return ("datetime", repr(value), type(value.tzinfo).__name__)
+    return (type(value).__name__, repr(value))
+
+
 def _outcome(fn, data):
     try:
-        return ("ok", fn(data))
+        return ("ok", deep(fn(data)))
     except InputError as exc:
-        return ("error", exc.code, exc.field, str(exc))
+        return ("error", exc.code, exc.field, str(exc), exc.params)
 
 
 def _walked(data):

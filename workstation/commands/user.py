@@ -1,4 +1,4 @@
-"""`workstation user add|list|unlock|deactivate` and `user key add|list|remove` (SSH public keys for
+"""`workstation user add|list|unlock|reset-password|deactivate` and `user key add|list|remove` (SSH public keys for
 `workstation serve-ssh`) — run as the operating-system user (audited as cli:<user>)."""
 
 from __future__ import annotations
@@ -23,11 +23,20 @@ def register(sub) -> None:
     a.add_argument("--name", help="full name (default: the login)")
     a.add_argument("--nip", default="", help="the officer's NIP: 18 digits (checked before the password is asked)")
     a.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    a.add_argument("--must-change-password", action="store_true",
+                   help="the user must choose a new password at the first login (you chose this one for them)")
     a.set_defaults(handler=add)
     s.add_parser("list", help="list users").set_defaults(handler=list_users)
     u = s.add_parser("unlock", help="unlock an account locked by failed logins")
     u.add_argument("login")
     u.set_defaults(handler=unlock)
+    r = s.add_parser("reset-password", help="set a user's password; they must change it at the next login",
+                     description="Set LOGIN's password (asked twice, or --password-stdin) and clear a lockout, as "
+                     "Administration's reset does: the user's open sessions end and the next login asks for a new "
+                     "password before anything else. Exit 0 done, 1 refused (unknown login), 2 bad input.")
+    r.add_argument("login")
+    r.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    r.set_defaults(handler=reset_password)
     d = s.add_parser("deactivate", help="disable an account: no more logins, its open sessions end at once")
     d.add_argument("login")
     d.add_argument("--reason", default="", help="why (kept in the audit log)")
@@ -92,7 +101,7 @@ def add(args) -> int:
     password = _password(args)
     services = services_from(args)
     info = services.auth.create_user(cli_actor(services.settings), login, name, roles, password,
-                                     nip=nip)
+                                     nip=nip, must_change_password=args.must_change_password)
     if "admin" in roles:
         services.issuance.ensure_office_key()
     print(f"created {info.login} ({', '.join(sorted(r.value for r in info.roles))})")
@@ -121,6 +130,19 @@ def unlock(args) -> int:
     services = services_from(args)
     services.auth.unlock(cli_actor(services.settings), login)
     print(f"unlocked {login}")
+    return 0
+
+
+def reset_password(args) -> int:
+    from workstation.commands.common import services_from
+    from workstation.services.auth import validate_password
+    from workstation.services.base import cli_actor
+
+    login = _login(args.login)
+    password = validate_password(_password(args))
+    services = services_from(args)
+    services.admin.reset_password(cli_actor(services.settings), login, password)
+    print(f"password of {login} reset; it must be changed at the next login")
     return 0
 
 

@@ -193,6 +193,11 @@ class ErrorCode(StrEnum):
     NOT_RED_LANE = "NOT_RED_LANE"  # an inspection outcome for a case that was never in the red lane
     UNKNOWN_PROFILE = "UNKNOWN_PROFILE"
 
+    # -- accounts: a password reset by an administrator (issue #15 item 3) ------------------------------
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # only change_password and logout until it is changed
+    PASSWORD_UNCHANGED = "PASSWORD_UNCHANGED"  # the new password is the one it replaces
+    PASSWORDS_DIFFER = "PASSWORDS_DIFFER"  # the new password and its repetition differ
+
 
 # English templates (gettext msgids). Parameters in braces; a code without a template here is shown with the
 # message its raiser wrote. Every input code has one, so a form can always say what is wrong in either language.
@@ -301,6 +306,9 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.SYNC_UNKNOWN_CONFLICT: "no such sync conflict {value}",
     ErrorCode.UNDRAWABLE_TEXT: "cannot be printed on official documents: no font for {chars}",
     ErrorCode.RECEIPT_UNPRINTABLE: "the receipt printer cannot print {chars}; print the A4 document instead",
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: "your password was reset: choose a new one before you continue",
+    ErrorCode.PASSWORD_UNCHANGED: "the new password must differ from the old one",
+    ErrorCode.PASSWORDS_DIFFER: "the two passwords differ",
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import audit
-from db.models import ExchangeRate, RuleSetRecord, User
+from db.models import ExchangeRate, RuleSetRecord, User, UserSession
 from workstation import inputs
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
@@ -149,12 +149,14 @@ class AdminService:
     def create_user(self, actor: Actor, login: str, full_name: str, roles: Iterable[str | Role], password: str,
                     nip: str = "") -> UserInfo:
         """A new user (admin). The NIP, when given, is 18 digits (InputError NIP, checked before anything
-        else is hashed or written); the rest as services.auth.create_user."""
+        else is hashed or written); the rest as services.auth.create_user. The administrator typed the password,
+        so the user must replace it at the first login (must_change_password), as after a reset."""
         require_role(actor, Role.ADMIN, action="create users")
         nip = (nip or "").strip()
         if nip and not (len(nip) == 18 and nip.isascii() and nip.isdigit()):
             raise InputError("NIP is 18 digits", code=ErrorCode.NIP, field="nip", params={"value": nip})
-        return self.services.auth.create_user(actor, login, full_name, roles, password, nip=nip)
+        return self.services.auth.create_user(actor, login, full_name, roles, password, nip=nip,
+                                              must_change_password=True)
 
     def set_roles(self, actor: Actor, login: str, roles: Iterable[str | Role],
                   version: int | None = None) -> UserInfo:
@@ -220,9 +222,12 @@ class AdminService:
             return self._row(s, user)
 
     def reset_password(self, actor: Actor, login: str, new_password: str, version: int | None = None) -> UserRow:
-        """Set another user's password (admin) and clear a lockout: the administrator hands it over in person.
-        One's own password is changed with the old one (PermissionDenied SAME_USER here). InputError
-        WEAK_PASSWORD. Audited `user.password_reset` (never the password)."""
+        """Set another user's password (admin) and clear a lockout: the administrator hands it over in person,
+        and the user must replace it at the next login (must_change_password: until then the session may only
+        change it, services.auth.PasswordChangeActor). The user's open sessions end (end reason
+        "password_reset"): whoever holds one logs in again. One's own password is changed with the old one
+        (PermissionDenied SAME_USER here). InputError WEAK_PASSWORD, Refusal VERSION_CONFLICT, NotFound
+        UNKNOWN_USER. Audited `user.password_reset` (never the password) with the number of sessions ended."""
         require_role(actor, Role.ADMIN, action="reset passwords")
         from workstation.services.auth import validate_password
 
@@ -237,9 +242,17 @@ class AdminService:
             was_locked = user.locked_at is not None
             user.locked_at = None
             user.failed_logins = 0
+            user.must_change_password = True
+            ended = list(s.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                               UserSession.ended_at.is_(None))))
+            for sess in ended:
+                sess.ended_at = self.ctx.now()
+                sess.end_reason = "password_reset"
+                sess.ended_by = actor.user_id
             s.flush()
             audit.append(s, actor.audit, "user.password_reset", "user", user.id,
-                         {"login": login, "unlocked": was_locked}, now=self.ctx.now())
+                         {"login": login, "unlocked": was_locked, "sessions_ended": len(ended)},
+                         now=self.ctx.now())
             return self._row(s, user)
 
     def _row(self, s: Session, user: User) -> UserRow:

@@ -109,6 +109,34 @@ class SessionInfo:
     client: str
 
 
+def _change_required() -> PermissionDenied:
+    return PermissionDenied("your password was reset: choose a new one before you continue",
+                            code=ErrorCode.PASSWORD_CHANGE_REQUIRED)
+
+
+@dataclass(frozen=True)
+class PasswordChangeActor(Actor):
+    """What `login` returns for a user whose password an administrator set (users.must_change_password): the
+    session is open, but it may only change the password (`change_password`, which returns the plain Actor to
+    carry on with) or end (`logout`). Everything else is refused with PermissionDenied PASSWORD_CHANGE_REQUIRED
+    where every service call passes: a role check (`has`, hence `require_role`) and an audited write (`audit`,
+    hence every write) raise it. A reset ends the user's open sessions, so no plain Actor outlives one."""
+
+    def has(self, *roles: Role) -> bool:
+        raise _change_required()
+
+    @property
+    def audit(self) -> AuditActor:
+        raise _change_required()
+
+
+def _own_audit(actor: Actor) -> AuditActor:
+    """The actor as the audit chain records it, also for a PasswordChangeActor: for what a session may always do
+    to itself (change its password, lock, log out)."""
+    return AuditActor(actor.user_id, actor.login, actor.session_id, actor.office_code, actor.unit_code,
+                      frozenset(r.value for r in actor.roles))
+
+
 def _info(u: User) -> UserInfo:
     return UserInfo(u.id, u.login, u.full_name, u.nip, frozenset(Role(r) for r in u.role_codes),
                     u.locked_at is not None, u.active, u.failed_logins)
@@ -155,9 +183,11 @@ class AuthService:
             session.flush()
 
     def _actor(self, user: User, session_id: uuid.UUID | None) -> Actor:
+        """The user as a service actor; a PasswordChangeActor while the user must change a reset password."""
         s = self.ctx.settings
-        return Actor(user.id, user.login, user.full_name, frozenset(Role(r) for r in user.role_codes), session_id,
-                     user.office_code, s.unit_code, user.nip)
+        cls = PasswordChangeActor if user.must_change_password else Actor
+        return cls(user.id, user.login, user.full_name, frozenset(Role(r) for r in user.role_codes), session_id,
+                   user.office_code, s.unit_code, user.nip)
 
     # -- first run ---------------------------------------------------------------------------------------
     def needs_first_admin(self) -> bool:
@@ -187,7 +217,10 @@ class AuthService:
 
     # -- user administration -----------------------------------------------------------------------------
     def create_user(self, actor: Actor, login: str, full_name: str, roles: Iterable[str | Role], password: str,
-                    nip: str = "") -> UserInfo:
+                    nip: str = "", *, must_change_password: bool = False) -> UserInfo:
+        """A new user (admin). `must_change_password`: the password is one the administrator chose, and the user
+        replaces it at the first login (AdminService.create_user, `user add --must-change-password`).
+        Raises InputError LOGIN_FORMAT, UNKNOWN_ROLE, REQUIRED, WEAK_PASSWORD, NIP, DUPLICATE (login)."""
         require_role(actor, Role.ADMIN, action="create users")
         login = validate_login(login)
         role_set = parse_roles(roles)
@@ -202,13 +235,14 @@ class AuthService:
                                  params={"value": login})
             self._ensure_office(s)
             user = User(login=login, full_name=full_name.strip(), nip=nip, password_hash=pw_hash,
-                        office_code=self.ctx.settings.office.code)
+                        office_code=self.ctx.settings.office.code, must_change_password=must_change_password)
             user.roles = [UserRole(role_code=r.value, granted_by=actor.user_id) for r in sorted(role_set)]
             s.add(user)
             s.flush()
-            audit.append(s, actor.audit, "user.create", "user", user.id,
-                         {"login": login, "roles": sorted(role_set), "full_name": user.full_name},
-                         now=self.ctx.now())
+            data: dict[str, object] = {"login": login, "roles": sorted(role_set), "full_name": user.full_name}
+            if must_change_password:  # as auth.login records it: only when set
+                data["must_change_password"] = True
+            audit.append(s, actor.audit, "user.create", "user", user.id, data, now=self.ctx.now())
             return _info(user)
 
     def set_roles(self, actor: Actor, login: str, roles: Iterable[str | Role]) -> UserInfo:
@@ -248,17 +282,37 @@ class AuthService:
             audit.append(s, actor.audit, "user.unlock", "user", user.id, {"login": login}, now=self.ctx.now())
             return _info(user)
 
-    def change_password(self, actor: Actor, old: str, new: str) -> None:
-        """One's own password (any role; the write checks the session as every write does)."""
-        require_any_role(actor, action="change the password")
+    def change_password(self, actor: Actor, old: str, new: str) -> Actor:
+        """One's own password (any role; the write checks the session as every write does), `old` being the
+        current one. The one call a PasswordChangeActor may make besides logout: it clears the user's
+        must_change_password and the session carries on with the returned plain Actor (same session, roles as
+        now stored). Audited `user.password` with {"forced": whether a reset was being replaced}.
+        Raises InputError WEAK_PASSWORD / INVALID_VALUE / PASSWORD_UNCHANGED (field "password": the new one),
+        AuthenticationFailed BAD_CREDENTIALS (field "old_password"), PermissionDenied ROLE_REQUIRED, and the
+        session's refusals (SESSION_ENDED, INACTIVE, LOCKED, ROLE_REVOKED)."""
+        if not isinstance(actor, PasswordChangeActor):
+            require_any_role(actor, action="change the password")
         validate_password(new)
+        if new == old:
+            raise InputError(code=ErrorCode.PASSWORD_UNCHANGED, field="password")
+        with self.ctx.db.read() as s:
+            user = s.get(User, actor.user_id)
+            pw_hash = user.password_hash if user else self._dummy_hash
+        # outside the write lock, as login: argon2 is deliberately slow
+        ok = self._verify(pw_hash, old)
+        new_hash = self._ph.hash(new)
         with self.ctx.db.write() as s:
             user = s.get(User, actor.user_id)
-            if user is None or not self._verify(user.password_hash, old):
+            if user is None or not ok or user.password_hash != pw_hash:
                 raise AuthenticationFailed("the current password is wrong", code=ErrorCode.BAD_CREDENTIALS,
-                                           field="password")
-            user.password_hash = self._ph.hash(new)
-            audit.append(s, actor.audit, "user.password", "user", user.id, {}, now=self.ctx.now())
+                                           field="old_password")
+            forced = user.must_change_password
+            user.password_hash = new_hash
+            user.must_change_password = False
+            s.flush()  # the session check below (audit.check_actor) reads the user as it now is
+            audit.append(s, _own_audit(actor), "user.password", "user", user.id, {"forced": forced},
+                         now=self.ctx.now())
+            return self._actor(user, actor.session_id)
 
     # -- login / logout ----------------------------------------------------------------------------------
     def _verify(self, pw_hash: str, password: str) -> bool:
@@ -279,6 +333,10 @@ class AuthService:
         return user.locked_at is not None
 
     def login(self, login: str, password: str, client: str | None = None) -> Actor:
+        """Open a session (audited `auth.login`; failures `auth.failure`, the Nth locks the account). Returns the
+        session's Actor — a PasswordChangeActor when an administrator set the password (the caller asks for a
+        new one: `change_password`). Raises AuthenticationFailed BAD_CREDENTIALS / INACTIVE, AccountLocked
+        LOCKED."""
         login = (login or "").strip()
         with self.ctx.db.read() as s:
             found = s.scalar(select(User).where(User.login == login))
@@ -313,8 +371,10 @@ class AuthService:
                 s.add(sess)
                 s.flush()
                 actor = self._actor(user, sess.id)
-                audit.append(s, actor.audit, "auth.login", "session", sess.id,
-                             {"login": login, "client": sess.client}, now=self.ctx.now())
+                data: dict[str, object] = {"login": login, "client": sess.client}
+                if user.must_change_password:
+                    data["must_change_password"] = True
+                audit.append(s, _own_audit(actor), "auth.login", "session", sess.id, data, now=self.ctx.now())
         if err is not None:
             raise err
         return actor
@@ -327,7 +387,7 @@ class AuthService:
             sess.ended_at = self.ctx.now()
             sess.end_reason = reason
             # check=False: ending one's own session is never refused (a deactivated user still logs out)
-            audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": reason},
+            audit.append(s, _own_audit(actor), "auth.logout", "session", sess.id, {"reason": reason},
                          now=self.ctx.now(), check=False)
 
     def lock_screen(self, actor: Actor, reason: str = "manual") -> None:
@@ -342,7 +402,7 @@ class AuthService:
             if sess is None or sess.ended_at is not None:
                 return
             # check=False: locking is never refused (a user whose role was just revoked may still lock)
-            audit.append(s, actor.audit, "auth.lock_screen", "session", sess.id, {"reason": reason},
+            audit.append(s, _own_audit(actor), "auth.lock_screen", "session", sess.id, {"reason": reason},
                          now=self.ctx.now(), check=False)
 
     def unlock_screen(self, actor: Actor, password: str) -> bool:
@@ -362,12 +422,13 @@ class AuthService:
             if ok:
                 user.failed_logins = 0
                 sess.last_seen_at = self.ctx.now()
-                audit.append(s, actor.audit, "auth.unlock_screen", "session", sess.id, {}, now=self.ctx.now())
+                audit.append(s, _own_audit(actor), "auth.unlock_screen", "session", sess.id, {},
+                             now=self.ctx.now())
                 return True
             if self._fail(s, user, "bad_password_idle_lock"):
                 sess.ended_at = self.ctx.now()
                 sess.end_reason = "locked"
-                audit.append(s, actor.audit, "auth.logout", "session", sess.id, {"reason": "locked"},
+                audit.append(s, _own_audit(actor), "auth.logout", "session", sess.id, {"reason": "locked"},
                              now=self.ctx.now(), check=False)
         return False
 
@@ -379,7 +440,7 @@ class AuthService:
             return True
         with self.ctx.db.write() as s:
             try:
-                audit.check_actor(s, actor.audit)
+                audit.check_actor(s, _own_audit(actor))
             except (AuthenticationFailed, PermissionDenied):
                 return False
             sess = s.get(UserSession, actor.session_id)
@@ -471,4 +532,6 @@ class AuthService:
         if Role.SUPERVISOR.value not in user.role_codes:
             raise PermissionDenied(f"{login} is not a supervisor", code=ErrorCode.ROLE_REQUIRED,
                                    params={"login": login, "roles": Role.SUPERVISOR.value})
+        if user.must_change_password:  # a password an administrator chose confirms nothing
+            raise _change_required()
         return self._actor(user, None)

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from db import audit, changes
@@ -355,7 +355,7 @@ class CentralSync:
                 raise _bad(str(exc.tag), f"row does not fit its table: {exc.reason}") from None
             if feed:
                 if self.db.backend == "postgresql":
-                    changes.copy_rows(s, "sync_changes", FEED_COLUMNS, [[e[c] for c in FEED_COLUMNS] for e in feed])
+                    changes.copy_rows(s, "sync_changes", FEED_COLUMNS, [_feed_line(e) for e in feed])
                 else:
                     for e in feed:
                         e["change_id"], e["txn_id"] = uuid.UUID(e["change_id"]), uuid.UUID(e["txn_id"])
@@ -381,13 +381,26 @@ class CentralSync:
         limit = max(1, min(limit, PULL_LIMIT))
         with self.db.read() as s:
             self._unit(s, code, epoch)
-            rows = s.execute(select(*changes.ENTRY_COLUMNS).where(SyncChange.seq > after).order_by(SyncChange.seq)
-                             .limit(limit + 1)).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        nxt = rows[-1].seq if rows else after
-        return ('{"changes":[' + ",".join(map(changes.entry_text, rows)) + f'],"next":{int(nxt)},"more":'
-                + ("true" if more else "false") + "}")
+            # the page's entries put together by the database (db.changes.entry_text_column); on PostgreSQL
+            # joined there too: one value comes back, whatever the page's size
+            page = (select(SyncChange.seq, changes.entry_text_column(s))
+                    .where(SyncChange.seq > after).order_by(SyncChange.seq).limit(limit))
+            if self.db.backend == "postgresql":
+                from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+                sub = page.subquery()
+                texts, last = s.execute(select(
+                    func.string_agg(sub.c.text, aggregate_order_by(literal(","), sub.c.seq)),
+                    func.max(sub.c.seq))).one()
+            else:
+                rows = s.execute(page).all()
+                texts, last = ",".join(r.text for r in rows), (rows[-1].seq if rows else None)
+            if last is None:
+                texts, nxt, more = "", after, False
+            else:
+                nxt = int(last)
+                more = s.scalar(select(SyncChange.seq).where(SyncChange.seq > nxt).limit(1)) is not None
+        return '{"changes":[' + (texts or "") + f'],"next":{int(nxt)},"more":' + ("true" if more else "false") + "}"
 
     # -- internals -----------------------------------------------------------------------------------------
     def _ingest_audit(self, s: Session, u: SyncUnit, entries: list[Any]) -> int:
@@ -652,6 +665,30 @@ def _columns_text(row: dict[str, Any]) -> str:
     return text
 
 
+def _feed_line(e: dict[str, Any]) -> str:
+    """A feed entry (FEED_COLUMNS) as a line of COPY's text format. Ids are checked UUID text, numbers checked
+    integers, times aware (UTC text); the texts are escaped."""
+    f = changes.copy_field
+    created = _time_text(e["created_at"])
+    acked = created if e["acked_at"] is e["created_at"] else _time_text(e["acked_at"])
+    return (f"{int(e['seq'])}\t{e['change_id']}\t{e['txn_id']}\t{f(e['origin'])}\t{int(e['epoch'])}\t"
+            f"{f(e['table_name'])}\t{f(e['row_key'])}\t{f(e['op'])}\t{f(e['changed'])}\t{int(e['base_seq'])}\t"
+            f"{f(e['row'])}\t{f(e['row_hash'])}\t{created}\t{acked}\n")
+
+
+_TIME_TEXT: dict[dt.datetime, str] = {}
+
+
+def _time_text(value: dt.datetime) -> str:
+    """A time as COPY takes it (UTC ISO text); a push has one `now`, so the last few are remembered."""
+    text = _TIME_TEXT.get(value)
+    if text is None:
+        if len(_TIME_TEXT) > 16:
+            _TIME_TEXT.clear()
+        text = _TIME_TEXT[value] = changes.encode_value(value)
+    return text
+
+
 def feed_entry(r: Any) -> dict[str, Any]:
     """One feed entry as it travels, from a SyncChange (or a db.changes.ENTRY_COLUMNS row)."""
     return json.loads(changes.entry_text(r))
@@ -682,7 +719,7 @@ def _check_key(public_key: str) -> None:
 
 
 def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is not int:  # (JSON gives int or bool: a bool is refused)
         raise InputError(field=name, code=ErrorCode.NOT_WHOLE_NUMBER)
     return value
 

@@ -251,24 +251,32 @@ class UnitSync:
         total = self._pending_count()
         pushed = conflicts = 0
         after = 0
-        while True:
-            entries, rows = self._outgoing(me, state, PUSH_BATCH, after)
-            if not rows and not entries:
-                break
-            body = _push_text(me, entries, rows)  # push_body's, as text: no row parsed and written again
-            failpoint("before_send")
-            reply = transport.push(body)
-            failpoint("after_send")
-            acked = int(reply.get("acked_seq") or 0)
-            failpoint("after_reply")
-            self._ack(acked, audit_seq=int(entries[-1]["seq"]) if entries else None)
-            pushed += len(rows)
-            conflicts += int(reply.get("conflicts") or 0)
-            if progress:
-                progress("push", pushed, total)
-            after = rows[-1].seq if rows else after
-            if entries:  # central now holds the chain up to the last entry sent (it checked continuity)
-                state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
+        # what central has answered for, marked here once at the end (or when a later batch fails): one local
+        # write transaction per push instead of one per batch. Only answered changes are marked; a process
+        # killed before that sends them again and central answers "already applied" (its state says so first).
+        acked, audit_seq = 0, None
+        try:
+            while True:
+                entries, rows = self._outgoing(me, state, PUSH_BATCH, after)
+                if not rows and not entries:
+                    break
+                body = _push_text(me, entries, rows)  # push_body's, as text: no row parsed and written again
+                failpoint("before_send")
+                reply = transport.push(body)
+                failpoint("after_send")
+                acked = max(acked, int(reply.get("acked_seq") or 0))
+                failpoint("after_reply")
+                if entries:
+                    audit_seq = int(entries[-1]["seq"])
+                pushed += len(rows)
+                conflicts += int(reply.get("conflicts") or 0)
+                if progress:
+                    progress("push", pushed, total)
+                after = rows[-1].seq if rows else after
+                if entries:  # central now holds the chain up to the last entry sent (it checked continuity)
+                    state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
+        finally:
+            self._ack(acked, audit_seq=audit_seq)
         return pushed, conflicts
 
     def _ack(self, acked_seq: int, *, audit_seq: int | None = None) -> None:

@@ -25,6 +25,20 @@ from workstation.domain.ecd import (
 )
 from workstation.services.cases import CaseView
 
+# Why an e-CD cannot be released yet (EcdView.release_blocker_codes).
+UNPAID = "UNPAID"
+UNBILLED = "UNBILLED"
+REFERRAL_MISSING = "REFERRAL_MISSING"
+NOT_REASSESSED = "NOT_REASSESSED"
+
+
+class ReleaseBlocker(NamedTuple):
+    """One reason release is not possible yet: `code` (UNPAID | UNBILLED | REFERRAL_MISSING | NOT_REASSESSED) and
+    its `subject` (billing code or None | assessed rupiah int | referral code | None)."""
+
+    code: str
+    subject: str | int | None
+
 
 @dataclass(frozen=True)
 class DecisionView:
@@ -164,19 +178,40 @@ class EcdView:
     def handed_over(self) -> set[str]:
         return {r.code for r in self.referrals}
 
-    def release_blockers(self) -> list[str]:
-        """Why release is not possible yet, in English (empty: it is, in a state the table releases from).
-        The service refuses a release with these as RELEASE_BLOCKED; the panel shows them."""
-        out = []
+    def release_blocker_codes(self) -> list[ReleaseBlocker]:
+        """Why release is not possible yet, as codes (empty: it is, in a state the table releases from); the one
+        place this rule lives (`release_blockers` says it in English, the counter in the UI language).
+
+        A list of `ReleaseBlocker(code, subject)`, in this order:
+        ("UNPAID", billing code or None) when billed and not paid; else ("UNBILLED", assessed rupiah as int)
+        when duties are assessed and not paid; ("REFERRAL_MISSING", referral code) for each referral of the
+        current decision not yet handed over; ("NOT_REASSESSED", None) while red or inspecting."""
+        out: list[ReleaseBlocker] = []
         d = self.decision
         if self.state == BILLED:
-            out.append(f"billing {self.billing.code if self.billing else ''} is not paid".replace("  ", " "))
+            out.append(ReleaseBlocker(UNPAID, self.billing.code if self.billing else None))
         elif d.total_idr and self.state != PAID:
-            out.append(f"Rp{d.total_idr:,} assessed: reassess and bill before release")
-        missing = [r for r in d.referrals if r not in self.handed_over()]
-        out += [f"{code} not recorded" for code in missing]
+            out.append(ReleaseBlocker(UNBILLED, d.total_idr))
+        handed = self.handed_over()
+        out += [ReleaseBlocker(REFERRAL_MISSING, code) for code in d.referrals if code not in handed]
         if self.state in (RED, INSPECTING):
-            out.append("the inspection is not reassessed")
+            out.append(ReleaseBlocker(NOT_REASSESSED, None))
+        return out
+
+    def release_blockers(self) -> list[str]:
+        """Why release is not possible yet, in English (empty: it is, in a state the table releases from).
+        The service refuses a release with these as RELEASE_BLOCKED; the panel shows them in the UI language
+        from `release_blocker_codes`."""
+        out = []
+        for code, subject in self.release_blocker_codes():
+            if code == UNPAID:
+                out.append(f"billing {subject or ''} is not paid".replace("  ", " "))
+            elif code == UNBILLED:
+                out.append(f"Rp{subject:,} assessed: reassess and bill before release")
+            elif code == REFERRAL_MISSING:
+                out.append(f"{subject} not recorded")
+            else:
+                out.append("the inspection is not reassessed")
         return out
 
 

@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import audit
+from db.models import AuditEntry
 from db.models_plp import Tps, TpsContainer
 from workstation import inputs
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
 from workstation.domain.plp import OFFICERS, REGISTRY_KEEPERS
-from workstation.errors import InputError, NotFound, Refusal
+from workstation.errors import ConflictError, InputError, NotFound, Refusal
 from workstation.rules.plp import plp_rules, yor_pct
 from workstation.services.base import Actor, require_role
 from workstation.services.plp.common import (
@@ -105,16 +106,33 @@ class RegistryMixin(PlpBase):
     def save_tps(self, actor: Actor, code: str, name: str, operator: str, port: str,
                  capacity_teu: int | str | None, *, capacity_m3: Decimal | str | None = None,
                  facilities: Iterable[str] | str = (), occupancy_teu_entered: int | str | None = None,
-                 occupancy_m3_entered: Decimal | str | None = None) -> TpsView:
+                 occupancy_m3_entered: Decimal | str | None = None, version: int | None = None) -> TpsView:
         """Add or change a TPS (supervisor/admin). A yard has a capacity in TEU, a shed in m³: at least one.
-        Raises PermissionDenied ROLE_REQUIRED; InputError naming the field (see `clean_tps`)."""
+        `version`: the TpsView.version the screen showed, 0 for a TPS it believes new — when the TPS `code`
+        exists at another version, it was changed (or added) since: ConflictError VERSION_CONFLICT naming who
+        changed it last. None saves over whatever is stored (the CSV import: the last writer wins). Raises PermissionDenied ROLE_REQUIRED; InputError naming the field
+        (see `clean_tps`)."""
         require_role(actor, *REGISTRY_KEEPERS, action="maintain the TPS registry")
         row = clean_tps(code=code, name=name, operator=operator, port=port, capacity_teu=capacity_teu,
                         capacity_m3=capacity_m3, facilities=facilities, occupancy_teu=occupancy_teu_entered,
                         occupancy_m3=occupancy_m3_entered)
         with self.ctx.db.write() as s:
+            self._check_version(s, s.get(Tps, row["code"]), version)
             tps, _changed = self._apply_tps(s, actor, row)
             return self._tps_view(s, tps)
+
+    @staticmethod
+    def _check_version(s: Session, tps: Tps | None, version: int | None) -> None:
+        """Optimistic locking of a TPS row (the caller holds the write lock: writers are serialised, so the row
+        cannot change between this check and the update). ConflictError VERSION_CONFLICT when it moved on."""
+        if version is None or tps is None or tps.version == version:
+            return
+        who = s.scalar(select(AuditEntry.actor_login)
+                       .where(AuditEntry.entity_type == "tps", AuditEntry.entity_id == tps.code)
+                       .order_by(AuditEntry.seq.desc()).limit(1))
+        raise ConflictError(f"TPS {tps.code} was changed by {who or 'another user'} since you opened it; "
+                            "reload and redo", code=ErrorCode.VERSION_CONFLICT,
+                            params={"reference": tps.code, "who": who or "another user"})
 
     def _apply_tps(self, s: Session, actor: Actor, row: dict[str, Any]) -> tuple[Tps, bool]:
         tps = s.get(Tps, row["code"])
@@ -199,10 +217,11 @@ class RegistryMixin(PlpBase):
         return TpsImportResult(added, changed, unchanged)
 
     def record_occupancy(self, actor: Actor, code: str, *, teu: int | str | None = None,
-                         m3: Decimal | str | None = None) -> TpsView:
+                         m3: Decimal | str | None = None, version: int | None = None) -> TpsView:
         """The operator's latest occupancy report (TPS Online), entered by an officer: TEU used of the yard,
         m³ used of the shed. Both empty: go back to computing the yard from the containers stored here.
-        Raises NotFound UNKNOWN_TPS; InputError NO_CAPACITY or a number's code."""
+        `version`: the TpsView.version the screen showed (ConflictError VERSION_CONFLICT when the TPS changed
+        since; None: no check). Raises NotFound UNKNOWN_TPS; InputError NO_CAPACITY or a number's code."""
         require_role(actor, *OFFICERS, Role.ADMIN, action="record TPS occupancy")
         teu_v = inputs.optional_whole(teu, "occupancy_teu")
         m3_v = inputs.optional_decimal(m3, "occupancy_m3", comma=True)
@@ -211,6 +230,7 @@ class RegistryMixin(PlpBase):
             if tps is None:
                 raise NotFound(f"unknown TPS {code}", code=ErrorCode.UNKNOWN_TPS, field="tps",
                                params={"value": code})
+            self._check_version(s, tps, version)
             if teu_v is not None and not tps.capacity_teu:
                 raise InputError("this TPS has no yard capacity", code=ErrorCode.NO_CAPACITY, field="occupancy_teu")
             if m3_v is not None and not tps.capacity_m3:
@@ -279,7 +299,7 @@ class RegistryMixin(PlpBase):
         return TpsView(tps.code, tps.name, tps.operator, tps.port, tps.capacity_teu,
                        used if tps.capacity_teu else None, floored_pct(used, tps.capacity_teu),
                        tps.capacity_m3, m3_used, floored_pct(m3_used, tps.capacity_m3), rules.yor_threshold(tps.port),
-                       tuple(tps.facilities or ()), source, tps.occupancy_entered_at, stored)
+                       tuple(tps.facilities or ()), source, tps.occupancy_entered_at, stored, tps.version)
 
     def _registry_ratio(self, s: Session, tps: Tps | None) -> Decimal | None:
         """The office's own occupancy figure for a TPS (exact, not floored), or None when it has none."""

@@ -29,6 +29,7 @@ class TpsView:
     source: str  # entered (the operator's report) | containers (computed) | none
     entered_at: dt.datetime | None
     containers: int  # stored here now
+    version: int  # the row's version: what a change sends back (save_tps / record_occupancy `version`)
 
     @property
     def occupancy_pct(self) -> Decimal | None:
