@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -27,7 +28,7 @@ import logging
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -77,25 +78,46 @@ def compute_hash(prev_hash: str, seq: int, ts: dt.datetime, body: dict[str, Any]
 
 
 # -- the office key, as the chain uses it --------------------------------------------------------------------
-@dataclass(frozen=True)
 class ChainKey:
-    """The office's Ed25519 key (from the key file) with what the chain derives from it."""
+    """The office's Ed25519 key (from the key file) with what the chain derives from it.
 
-    private_key: Ed25519PrivateKey
-    office_code: str
-    zone: ZoneInfo
-    public_b64: str = field(init=False)
-    mac_secret: bytes = field(init=False, repr=False)
+    `key` is the private key or its 32-byte seed (printing.signing.load_private_seed). Every append needs only
+    the MAC secret, derived from the seed with hashlib; the key object and its public half are made on first use
+    (an anchor, a verification), so a session that only appends never loads cryptography (~9 MB; issue #15)."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, key: Ed25519PrivateKey | bytes, office_code: str, zone: ZoneInfo):
+        if isinstance(key, bytes):
+            if len(key) != 32:
+                raise ValueError("an Ed25519 seed is 32 bytes")
+            seed, self._private_key = key, None
+        else:
+            from cryptography.hazmat.primitives import serialization
+
+            seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                     serialization.NoEncryption())
+            self._private_key = key
+        self._seed = seed
+        self.office_code, self.zone = office_code, zone
+        self.mac_secret = derive_secret(seed, MAC_LABEL)
+
+    def __repr__(self) -> str:  # never the seed or the secret
+        return f"ChainKey(office_code={self.office_code!r}, zone={self.zone!r})"
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        if self._private_key is None:
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+            self._private_key = Ed25519PrivateKey.from_private_bytes(self._seed)
+        return self._private_key
+
+    @functools.cached_property
+    def public_b64(self) -> str:
         from cryptography.hazmat.primitives import serialization
 
         raw_pub = self.private_key.public_key().public_bytes(serialization.Encoding.Raw,
                                                              serialization.PublicFormat.Raw)
-        raw = self.private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                             serialization.NoEncryption())
-        object.__setattr__(self, "public_b64", base64.b64encode(raw_pub).decode("ascii"))
-        object.__setattr__(self, "mac_secret", derive_secret(raw, MAC_LABEL))
+        return base64.b64encode(raw_pub).decode("ascii")
 
     def mac(self, row_hash: str) -> str:
         return hmac.new(self.mac_secret, row_hash.encode("ascii"), hashlib.sha256).hexdigest()

@@ -500,7 +500,7 @@ def _entry_sql(dialect: str) -> str:
             + """ || ',"row":' || sync_changes."row" || ',"row_hash":' || """ + q("row_hash") + " || '}'")
 
 
-def entry_text_column(session: Session):
+def entry_text_column(session: Session) -> Any:
     """A column giving each sync_changes row's entry_text, computed by the database (labelled `text`)."""
     from sqlalchemy import literal_column
 
@@ -527,7 +527,7 @@ _JSON_TEXT = json.JSONEncoder().encode
 _ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _row_encoder():
+def _row_encoder() -> Any:
     """JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode's C encoder, made once
     (JSONEncoder.encode makes it again on every call); None where the C accelerator is missing. No circular
     check: a row parsed from JSON cannot refer to itself."""

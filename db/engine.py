@@ -75,7 +75,7 @@ def before_commit(session: Session, hook) -> None:
 
 
 def driver_first_row(session: Session, statement: str, parameters: tuple | None = None) -> tuple | None:
-    """The first row of `statement` (a DML statement with RETURNING, or a query) run in the session's
+    """The first row of `statement` (a query, or DML with RETURNING: it must return rows) run in the session's
     transaction on the driver's own cursor, past SQLAlchemy's execution and result layers; None when it
     returns no row. For the one statement every writer runs inside the write lock (db.numbering's counter):
     there those layers cost several times the driver's work and delay everyone queued on the lock (issue #17).
@@ -100,7 +100,7 @@ def driver_first_row(session: Session, statement: str, parameters: tuple | None 
             cursor.execute(statement)
         else:
             cursor.execute(statement, parameters)
-        return cursor.fetchone() if cursor.description else None
+        return cursor.fetchone()
     except conn.dialect.loaded_dbapi.Error as exc:
         # What SQLAlchemy does for its own statements: a lost connection is not returned to the pool.
         lost = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)

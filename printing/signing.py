@@ -11,12 +11,15 @@ import os
 import re
 import stat
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from workstation.errors import InputError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+# cryptography is imported inside the functions that sign or verify: its Rust library costs a process ~9 MB,
+# and a logged-in session needs only the key's seed for the audit chain's MAC (load_private_seed; issue #15).
 
 _SIG_DOMAIN = b"WSD1-SIG"
 _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -34,6 +37,9 @@ def _message(number: str, content_hash: str) -> bytes:
 def generate_key(path: str | Path) -> Ed25519PrivateKey:
     """Create a new office key at `path` (PKCS#8 PEM, mode 0600). Refuses to overwrite an existing file:
     losing the old key would make every document it signed unverifiable against a new public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     path = Path(path)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
@@ -54,8 +60,8 @@ def generate_key(path: str | Path) -> Ed25519PrivateKey:
     return key
 
 
-def load_private_key(path: str | Path) -> Ed25519PrivateKey:
-    path = Path(path)
+def _read_key_file(path: Path) -> bytes:
+    """The key file's bytes; InputError when missing, unreadable or readable by others."""
     try:
         st = path.stat()
         data = path.read_bytes()
@@ -66,6 +72,15 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         # Same stance as ssh: a signing key readable by others is not trusted.
         raise InputError(f"key file permissions {stat.S_IMODE(st.st_mode):04o} are too open; use 0600", field=str(path))
+    return data
+
+
+def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = Path(path)
+    data = _read_key_file(path)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
@@ -75,14 +90,44 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     return key
 
 
+# What generate_key writes: PKCS#8 v1 of an Ed25519 key without attributes, whose DER RFC 8410 fixes to these
+# 16 bytes followed by the 32-byte seed.
+_PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
+_PEM_BEGIN, _PEM_END = b"-----BEGIN PRIVATE KEY-----", b"-----END PRIVATE KEY-----"
+
+
+def load_private_seed(path: str | Path) -> bytes:
+    """The key file's 32-byte Ed25519 seed (its raw private bytes), for secrets derived from the key. The file
+    is checked as load_private_key checks it (InputError); a key in the form generate_key writes is read
+    without cryptography, any other form through load_private_key."""
+    path = Path(path)
+    lines = _read_key_file(path).strip().splitlines()
+    if len(lines) >= 3 and lines[0].strip() == _PEM_BEGIN and lines[-1].strip() == _PEM_END:
+        try:
+            der = base64.b64decode(b"".join(line.strip() for line in lines[1:-1]), validate=True)
+        except (binascii.Error, ValueError):
+            der = b""
+        if len(der) == len(_PKCS8_ED25519) + 32 and der.startswith(_PKCS8_ED25519):
+            return der[len(_PKCS8_ED25519):]
+    from cryptography.hazmat.primitives import serialization
+
+    return load_private_key(path).private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                                serialization.NoEncryption())
+
+
 def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """The raw 32-byte public key in standard base64: what the database stores per office."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
 
 
 def load_public_key(value: str | Ed25519PublicKey) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if isinstance(value, Ed25519PublicKey):
         return value
     try:
@@ -113,6 +158,8 @@ def verify_signature(
     public_key: str | Ed25519PublicKey, number: str, content_hash: str, signature: str
 ) -> bool:
     """True only for a well-formed signature by this key over exactly this number and hash."""
+    from cryptography.exceptions import InvalidSignature
+
     try:
         key = load_public_key(public_key)
         sig = _b64url_decode(signature)

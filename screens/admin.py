@@ -365,7 +365,8 @@ class AdminScreen(SectionScreen):
             return admin.create_user(actor, v["login"], v["full_name"], roles, v["password"], nip=v["nip"])
 
         self._form(tr("New user"), fields, submit, tr("User created."),
-                   note=tr("The NIP is optional; when given it has 18 digits. At least 8 characters of password."))
+                   note=tr("The NIP is optional; when given it has 18 digits. At least 8 characters of password: "
+                           "the user chooses their own at the first login."))
 
     def action_roles(self) -> None:
         u = self._user()

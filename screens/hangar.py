@@ -20,10 +20,10 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
-from screens.examiner import esc, fixed_columns, short_aju
+from screens.examiner import fixed_columns, short_aju
 from screens.preview import PreviewModal
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.text import cells, plain
+from screens.widgets.text import cells, esc, plain
 from screens.widgets.words import coded, day, word
 from workstation.i18n import N_
 

@@ -24,8 +24,10 @@ class LoginScreen(AppAccess, Screen):
     CSS_PATH = "login.tcss"
     # ctrl+j: a line feed — what Enter arrives as when typed ahead before the terminal is in raw mode
     # (the keys typed while the app starts); it does what Enter does
-    BINDINGS = [Binding("enter", "submit", N_("Log in"), id="login.submit", show=False),
-                Binding("ctrl+j", "enter", N_("Log in"), id="login.enter", show=False)]
+    # priority: Enter in the login field moves the focus while the key is handled, so a password typed ahead in
+    # the same burst lands in the password field
+    BINDINGS = [Binding("enter", "enter", N_("Log in"), id="login.submit", show=False, priority=True),
+                Binding("ctrl+j", "enter", N_("Log in"), id="login.enter", show=False, priority=True)]
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
@@ -132,18 +134,15 @@ class LoginScreen(AppAccess, Screen):
         self._focus_first()
         self._message(message or "", error=bool(message))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "login":
-            self.query_one("#password", Input).focus()
-        else:
-            self.action_submit()
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_submit()
 
     def action_enter(self) -> None:
         if self.focused is not None and self.focused.id == "login":
-            self.query_one("#password", Input).focus()
+            self.set_focus(self.query_one("#password", Input))
+        elif self.focused is not None:
+            # after the keys already queued to the field: its value is complete when the submit reads it
+            self.focused.call_later(self.action_submit)
         else:
             self.action_submit()
 

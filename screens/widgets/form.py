@@ -222,7 +222,7 @@ class FormModal(Modal):
         if not isinstance(focused, Input) or focused not in editable:
             raise SkipAction()
         if focused is editable[-1]:
-            self.action_save()
+            focused.call_later(self.action_save)  # after the keys already queued to the field
         else:
             self.set_focus(editable[editable.index(focused) + 1])
 

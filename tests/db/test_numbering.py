@@ -77,13 +77,20 @@ def driver_statements(db) -> Iterator[list[str]]:
     statements: list[str] = []
     traces: dict[int, PgRoundTrips] = {}
 
-    def add(sql: str) -> None:
-        statements.extend(" ".join(part.replace('\\"', "").replace('"', "").split())
-                          for part in sql.split(";") if part.strip())
+    def norm(sql: str) -> str:
+        return " ".join(sql.replace('\\"', "").replace('"', "").split())
+
+    def add(query: str) -> None:
+        statements.extend(norm(part) for part in query.split(";") if part.strip())
+
+    def add_sqlite(sql: str) -> None:
+        # CPython reports a trigger's program (counters has one) as its statement once more
+        if not statements or statements[-1] != norm(sql):
+            statements.append(norm(sql))
 
     def checkout(dbapi_connection, _record, _proxy) -> None:
         if db.backend == "sqlite":
-            dbapi_connection.set_trace_callback(add)
+            dbapi_connection.set_trace_callback(add_sqlite)
         else:
             traces[id(dbapi_connection)] = PgRoundTrips(dbapi_connection).__enter__()
 

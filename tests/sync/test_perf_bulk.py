@@ -216,3 +216,60 @@ def test_an_insert_of_a_row_central_has_is_merged_not_written_twice(central, pus
     with central.db.read() as s:
         rows = s.execute(select(CASES.c.lane).where(CASES.c.id == uuid.UUID(json.loads(first.row_key)[0]))).all()
     assert [r.lane for r in rows] == ["red"]
+
+
+# text that JSON and COPY both escape: quotes, backslashes, tab, newline, other control characters, non-ASCII
+_AWKWARD = _text(12).map(lambda t: 'q"b\\s\tn\nr\r\x01\x7f\u2028é' + t)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(origin=_AWKWARD.map(lambda t: t[:8]), key=_AWKWARD, row=_json)
+def test_the_database_puts_an_entry_together_as_entry_text_does(services, origin, key, row):
+    """db.changes.entry_text_column (json_quote on SQLite, to_json on PostgreSQL) gives entry_text's text."""
+    text_ = canonical_json({"v": row, "k": key})
+    entry = dict(seq=10**12 + 7, change_id=uuid.uuid4(), txn_id=uuid.uuid4(), origin=origin, epoch=3,
+                 table_name=key[:40], row_key=key, op=key[:6], changed=canonical_json([key]), base_seq=5, row=text_,
+                 row_hash=changes.row_digest(text_), created_at=dt.datetime.now(dt.UTC), acked_at=None)
+    db = services.ctx.db
+    with db.write() as s:
+        s.execute(insert(SyncChange), [entry])
+    try:
+        with db.read() as s:
+            got = s.execute(select(changes.entry_text_column(s)).where(SyncChange.seq == entry["seq"])).scalar_one()
+            plain = s.execute(select(*changes.ENTRY_COLUMNS).where(SyncChange.seq == entry["seq"])).one()
+        assert got == changes.entry_text(plain)
+        assert json.loads(got)["key"] == key and json.loads(got)["origin"] == origin
+    finally:
+        with db.write() as s:
+            s.execute(SyncChange.__table__.delete().where(SyncChange.seq == entry["seq"]))
+
+
+def test_rows_are_found_by_keys_a_list_literal_must_quote(services):
+    """any_of on PostgreSQL sends the keys as one array literal: quotes, backslashes, commas, braces, spaces
+    and the word NULL are data in it."""
+    from db.models import Office
+
+    codes = ['A"B', "C\\D", "E,F", "{G}", "NULL", " H "]
+    db = services.ctx.db
+    with db.write() as s:
+        for c in codes:
+            s.add(Office(code=c, name=f"Kantor {c}", address="-", city="-", timezone="Asia/Jakarta"))
+    with db.read() as s:
+        cache = changes.RowCache(s)
+        cache.preload(("offices", canonical_json([c])) for c in [*codes, "NOPE"])
+        assert {k: (v or {}).get("code") for (t, k), v in cache.rows.items()} == {
+            canonical_json([c]): c for c in codes} | {canonical_json(["NOPE"]): None}
+
+
+def test_feed_text_with_escapes_travels_through_copy_unchanged(central, pushed):
+    """The feed's lines are written in COPY's text format by hand: backslashes, tabs and newlines in a row
+    come out of the feed exactly as the unit sent them."""
+    body, _cid = _push_with(pushed, lambda row: row.__setitem__("summary", {"note": "a\\b\tc\nd\re \\n \"q\""}))
+    pushed.transport.push(body)
+    sent = next(c for c in body["changes"] if c["table"] == "cases")
+    with central.db.read() as s:
+        stored = s.execute(select(SyncChange.row, SyncChange.row_key, SyncChange.changed, SyncChange.row_hash)
+                           .where(SyncChange.change_id == uuid.UUID(sent["change_id"]))).one()
+    assert stored.row == canonical_json(sent["row"]) and stored.row_hash == sent["row_hash"]
+    assert stored.row_key == sent["key"] and json.loads(stored.changed) == sorted(sent["row"])
+    assert json.loads(stored.row)["summary"]["note"] == "a\\b\tc\nd\re \\n \"q\""

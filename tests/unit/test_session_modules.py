@@ -12,12 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Not needed on the home screen. cryptography is not listed yet: the status bar's sync figures import
-# workstation.sync.protocol, which imports it at the top (the change is proposed there).
+# workstation.sync.protocol, which imports it at the top (the change is proposed there). The office key is read
+# as a seed (printing.signing.load_private_seed) and needs no cryptography.
 NOT_AT_HOME = (
     # the section screens and what they bring (services, rules, printing)
     "screens.passenger", "screens.hangar", "screens.examiner", "screens.warehouse", "screens.gate",
@@ -63,6 +66,7 @@ asyncio.run(main())
 
 
 def test_a_logged_in_home_screen_holds_no_section_printing_or_help_modules(services, settings, tmp_path):
+    services.issuance.ensure_office_key()  # as every office has one (db upgrade): the MAC of every append
     auth = services.auth
     auth.create_first_admin("admin", "Admin Kantor", PASSWORD)
     auth.create_user(auth.login("admin", PASSWORD), "agus", "Agus Wijaya", ["supervisor"], PASSWORD)
@@ -78,3 +82,48 @@ def test_a_logged_in_home_screen_holds_no_section_printing_or_help_modules(servi
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["home"] == ["HomeScreen", []]
     assert result["opened"] == ["ExaminerScreen", True]  # the lazy import still opens the section
+
+
+# -- the office key read as a seed, without cryptography --------------------------------------------------------
+def test_the_seed_is_the_key_s_raw_private_bytes_and_the_chain_key_the_same(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from db.audit import ChainKey
+    from printing import signing
+    from workstation.bootconfig import read_boot
+
+    zone = read_boot(None).zone
+    for i in range(5):
+        key = signing.generate_key(tmp_path / f"k{i}")
+        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+        assert signing.load_private_seed(tmp_path / f"k{i}") == raw
+        from_seed, from_key = ChainKey(raw, "040300", zone), ChainKey(key, "040300", zone)
+        assert from_seed.mac_secret == from_key.mac_secret
+        assert from_seed.mac("ab" * 32) == from_key.mac("ab" * 32)
+        assert from_seed.public_b64 == from_key.public_b64 == signing.public_key_b64(key)
+        assert raw.hex() not in repr(from_seed)
+    # any other key goes through cryptography: refused with load_private_key's own message
+    from cryptography.hazmat.primitives.asymmetric.ed448 import Ed448PrivateKey
+
+    from workstation.errors import InputError
+
+    path = tmp_path / "ed448"
+    path.write_bytes(Ed448PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    path.chmod(0o600)
+    for load in (signing.load_private_key, signing.load_private_seed):
+        with pytest.raises(InputError, match="not an Ed25519 key"):
+            load(path)
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604])
+def test_the_seed_reader_refuses_a_key_file_others_can_read(tmp_path, mode):
+    from printing import signing
+    from workstation.errors import InputError
+
+    path = tmp_path / "k"
+    signing.generate_key(path)
+    path.chmod(mode)
+    with pytest.raises(InputError, match="too open"):
+        signing.load_private_seed(path)

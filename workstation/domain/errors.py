@@ -306,7 +306,7 @@ TEMPLATES: dict[ErrorCode, str] = {
     ErrorCode.SYNC_UNKNOWN_CONFLICT: "no such sync conflict {value}",
     ErrorCode.UNDRAWABLE_TEXT: "cannot be printed on official documents: no font for {chars}",
     ErrorCode.RECEIPT_UNPRINTABLE: "the receipt printer cannot print {chars}; print the A4 document instead",
-    ErrorCode.PASSWORD_CHANGE_REQUIRED: "your password was reset: choose a new one before you continue",
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: "an administrator set your password: choose your own before you continue",
     ErrorCode.PASSWORD_UNCHANGED: "the new password must differ from the old one",
     ErrorCode.PASSWORDS_DIFFER: "the two passwords differ",
 }

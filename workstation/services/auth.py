@@ -110,7 +110,7 @@ class SessionInfo:
 
 
 def _change_required() -> PermissionDenied:
-    return PermissionDenied("your password was reset: choose a new one before you continue",
+    return PermissionDenied("an administrator set your password: choose your own before you continue",
                             code=ErrorCode.PASSWORD_CHANGE_REQUIRED)
 
 

@@ -87,8 +87,8 @@ class OfficeKeyFile:
         from printing import signing
 
         with self._lock:
-            if self._key is None:
-                self._key = ChainKey(signing.load_private_key(path), self.settings.office.code, self.settings.zone)
+            if self._key is None:  # the seed: no cryptography for the MAC (db.audit.ChainKey)
+                self._key = ChainKey(signing.load_private_seed(path), self.settings.office.code, self.settings.zone)
         return self._key
 
 
@@ -99,12 +99,7 @@ def office_secret(settings: Settings, label: bytes) -> bytes:
     if path.exists():
         from printing import signing
 
-        key = signing.load_private_key(path)
-        from cryptography.hazmat.primitives import serialization
-
-        raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-        return chain.derive_secret(raw, label)
+        return chain.derive_secret(signing.load_private_seed(path), label)
     secret_path = path.with_name(path.name + ".secret")
     if not secret_path.exists():
         secret_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -389,12 +389,14 @@ class CentralSync:
                 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
                 sub = page.subquery()
-                texts, last = s.execute(select(
+                texts, last, count, made = s.execute(select(
                     func.string_agg(sub.c.text, aggregate_order_by(literal(","), sub.c.seq)),
-                    func.max(sub.c.seq))).one()
+                    func.max(sub.c.seq), func.count(), func.count(sub.c.text))).one()
+                if count != made:  # string_agg would skip an entry it could not put together (a NULL column)
+                    raise RuntimeError(f"feed entries after {after} could not be put together")
             else:
-                rows = s.execute(page).all()
-                texts, last = ",".join(r.text for r in rows), (rows[-1].seq if rows else None)
+                found = s.execute(page).all()
+                texts, last = ",".join(r.text for r in found), (found[-1].seq if found else None)
             if last is None:
                 texts, nxt, more = "", after, False
             else:
@@ -667,13 +669,15 @@ def _columns_text(row: dict[str, Any]) -> str:
 
 def _feed_line(e: dict[str, Any]) -> str:
     """A feed entry (FEED_COLUMNS) as a line of COPY's text format. Ids are checked UUID text, numbers checked
-    integers, times aware (UTC text); the texts are escaped."""
+    integers, times aware (UTC text); origin (the pushing unit's code), table (a known table), op (one of
+    three words) and row_hash (hex digits: compared with or made by SHA-256) are checked before and need no
+    escape; the key and the JSON texts are escaped."""
     f = changes.copy_field
     created = _time_text(e["created_at"])
     acked = created if e["acked_at"] is e["created_at"] else _time_text(e["acked_at"])
-    return (f"{int(e['seq'])}\t{e['change_id']}\t{e['txn_id']}\t{f(e['origin'])}\t{int(e['epoch'])}\t"
-            f"{f(e['table_name'])}\t{f(e['row_key'])}\t{f(e['op'])}\t{f(e['changed'])}\t{int(e['base_seq'])}\t"
-            f"{f(e['row'])}\t{f(e['row_hash'])}\t{created}\t{acked}\n")
+    return (f"{int(e['seq'])}\t{e['change_id']}\t{e['txn_id']}\t{e['origin']}\t{int(e['epoch'])}\t"
+            f"{e['table_name']}\t{f(e['row_key'])}\t{e['op']}\t{f(e['changed'])}\t{int(e['base_seq'])}\t"
+            f"{f(e['row'])}\t{e['row_hash']}\t{created}\t{acked}\n")
 
 
 _TIME_TEXT: dict[dt.datetime, str] = {}
