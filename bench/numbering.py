@@ -1,13 +1,14 @@
 """Official numbering against a truly raw driver baseline, with several threads writing at once
 (all commit durably: SQLite WAL with synchronous=FULL; PostgreSQL synchronous_commit on):
 - "number": the numbering mechanism alone — Database.write() (BEGIN IMMEDIATE / advisory lock) and
-  numbering.next_seq (the counter advanced and read by one UPDATE … RETURNING);
+  numbering.next_seq (the counter advanced and read by one UPDATE … RETURNING, run on the driver's cursor);
 - "document": a whole issuance — number, canonical content, SHA-256, Ed25519 signature, document row,
   audit entry — which writes several rows and indexes per commit;
 - "raw": the driver alone, no SQLAlchemy: one connection per thread (psycopg / sqlite3) running
   `UPDATE counters … RETURNING last_value` and COMMIT on a counter row of its own kind.
-Each round runs ours and raw back to back (so a drift of the machine hits both) and the ratio is taken per
-round; medians are printed. On PostgreSQL the round trips per operation are counted from libpq's trace.
+Each round runs ours and raw back to back, in alternating order (so a drift of the machine hits both alike),
+with the same number of threads and the same durable commit, and the ratio is taken per round; medians are
+printed. On PostgreSQL the round trips per operation are counted from libpq's trace.
 Run: python -m bench.numbering [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--threads 1,8]
      [--n 400 --rounds 5]"""
 
@@ -190,8 +191,12 @@ def bench_backend(label: str, url: str, data_dir: Path, n: int, rounds: int, thr
     for threads in thread_counts:
         for what, fn in (("number", number_only), ("document", document)):
             ours_rates, raw_rates, ratios = [], [], []
-            for _ in range(rounds):
-                ours, base = rate(lambda fn=fn: fn, n, threads), rate(raw_make, n, threads)
+            for i in range(rounds):
+                # which goes first alternates, so a drift of the machine within a round favours neither
+                if i % 2:
+                    base, ours = rate(raw_make, n, threads), rate(lambda fn=fn: fn, n, threads)
+                else:
+                    ours, base = rate(lambda fn=fn: fn, n, threads), rate(raw_make, n, threads)
                 ours_rates.append(ours)
                 raw_rates.append(base)
                 ratios.append(ours / base)

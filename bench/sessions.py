@@ -9,6 +9,8 @@ Prints, with medians:
   share of the shared pages: what N sessions really add up to), and the server's own RSS;
 - PostgreSQL connections in use (pg_stat_activity of the scratch schema's database, minus those open before)
   with N sessions logged in, against the most their pools could open.
+The office has its signing key, as every office has (`workstation db upgrade` creates it): each audit append
+(the login's) MACs its row with it. --no-office-key measures an office without one.
 Needs /usr/bin/ssh and tmux. Scratch SQLite in the temp dir, or a scratch schema in the database of --pg.
 Run: python -m bench.sessions [--sessions 20] [--runs 5] [--pg URL]"""
 
@@ -126,8 +128,9 @@ def pg_connections(url: str) -> int:
     return int(n)
 
 
-def setup(url: str, data_dir: Path, keys_dir: Path, n: int) -> list[str]:
-    """Migrate, create N officers with the bench password, one SSH key each; returns the logins."""
+def setup(url: str, data_dir: Path, keys_dir: Path, n: int, *, office_key: bool = True) -> list[str]:
+    """Migrate, create the office key (unless not `office_key`) and N officers with the bench password, one SSH
+    key each; returns the logins."""
     import asyncssh
 
     from workstation.config import load_settings
@@ -138,6 +141,8 @@ def setup(url: str, data_dir: Path, keys_dir: Path, n: int) -> list[str]:
     services = open_services(load_settings(None, database_url=url, data_dir=data_dir))
     auth, keys = services.auth, SshKeyService(services.ctx)
     actor = cli_actor(services.settings)
+    if office_key:
+        services.issuance.ensure_office_key()
     logins = [f"petugas{i:02d}" for i in range(1, n + 1)]
     for login in logins:
         auth.create_user(actor, login, f"Petugas {login[-2:]}", ["officer"], PASSWORD)
@@ -154,6 +159,7 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--runs", type=int, default=5, help="alternating single starts, ssh and local")
     ap.add_argument("--pg", metavar="URL", help="PostgreSQL database for a scratch schema (else SQLite)")
+    ap.add_argument("--no-office-key", action="store_true", help="an office without its signing key file")
     args = ap.parse_args()
     if not (os.path.exists("/usr/bin/ssh") and shutil.which("tmux")):
         raise SystemExit("needs /usr/bin/ssh and tmux")
@@ -168,7 +174,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKSTATION_", "SSH_", "TMUX"))}
         env.update(WORKSTATION_CONFIG=str(config), WORKSTATION_DATABASE_URL=url,
                    WORKSTATION_DATA_DIR=str(root / "data"))
-        logins = setup(url, root / "data", keys_dir, args.sessions)
+        logins = setup(url, root / "data", keys_dir, args.sessions, office_key=not args.no_office_key)
         backend = "postgresql" if args.pg else "sqlite"
         server = subprocess.Popen(
             [sys.executable, "-m", "workstation", "serve-ssh", "--listen", "127.0.0.1:0", "--host-key",
@@ -187,7 +193,8 @@ def main() -> None:
         local = [sys.executable, "-m", "workstation", "tui"]
         status = f"│ {backend} │"
         try:
-            print(f"machine: {machine()}; back end {backend}; {args.sessions} sessions; medians")
+            print(f"machine: {machine()}; back end {backend}; {args.sessions} sessions; office key "
+                  f"{'absent' if args.no_office_key else 'present'}; medians")
             # 1. one at a time, alternating: ssh, local, ssh, local ...
             first: dict[str, list[float]] = {"ssh": [], "local": []}
             ready: dict[str, list[float]] = {"ssh": [], "local": []}

@@ -10,9 +10,9 @@ UPDATE counters … RETURNING` sent as one simple query, then `COMMIT`. The lock
 transaction's first statement: sent in the same query when that statement has no parameters (the simple query
 protocol takes several statements but no parameters; db.numbering renders its counter statement so), in a
 round trip of its own just before it otherwise. Nothing runs before the lock, so serialisation is unchanged.
-The counter statement itself runs on the driver's cursor (`driver_first_row`): it is executed inside the lock
-by every writer in turn, so what the client does between its result and COMMIT limits how many numbers per
-second the whole office gets, and SQLAlchemy's execution and result layers cost ten times the driver there.
+The counter statement itself runs on the driver's cursor (`driver_first_row`): every writer runs it inside the
+lock, so what the client does between its result and COMMIT bounds how many numbers per second the whole office
+gets, and SQLAlchemy's execution and result layers took 150–200 µs there against the driver's 10 µs.
 There is no pre-ping: a pooled connection is checked at checkout by looking whether its socket is readable (an
 idle connection has nothing to say; a server that restarted has sent "terminating connection" and closed it),
 which costs a system call, not a round trip, and replaces it transparently. A connection that dies while in use
@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -74,7 +75,8 @@ def before_commit(session: Session, hook) -> None:
     session.info.setdefault(BEFORE_COMMIT, []).append(hook)
 
 
-def driver_first_row(session: Session, statement: str, parameters: tuple | None = None) -> tuple | None:
+def driver_first_row(session: Session, statement: str,
+                     parameters: tuple[Any, ...] | None = None) -> tuple[Any, ...] | None:
     """The first row of `statement` (a query, or DML with RETURNING: it must return rows) run in the session's
     transaction on the driver's own cursor, past SQLAlchemy's execution and result layers; None when it
     returns no row. For the one statement every writer runs inside the write lock (db.numbering's counter):
@@ -88,7 +90,7 @@ def driver_first_row(session: Session, statement: str, parameters: tuple | None 
     and flagged `connection_invalidated`, so write() reports DatabaseUnavailable). SQLAlchemy's cursor events
     and echo do not see the statement."""
     db, conn = session.info.get(_WRITE_STATE) or (None, session.connection())
-    dbapi_connection = conn.connection.driver_connection
+    dbapi_connection: Any = conn.connection.driver_connection
     cursor = dbapi_connection.cursor()
     try:
         if db is not None and conn in db._lock_pending:
@@ -100,7 +102,8 @@ def driver_first_row(session: Session, statement: str, parameters: tuple | None 
             cursor.execute(statement)
         else:
             cursor.execute(statement, parameters)
-        return cursor.fetchone()
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
     except conn.dialect.loaded_dbapi.Error as exc:
         # What SQLAlchemy does for its own statements: a lost connection is not returned to the pool.
         lost = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)

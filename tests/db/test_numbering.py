@@ -133,6 +133,58 @@ def test_the_counter_is_read_and_advanced_by_one_statement(services, admin):
         assert s.scalar(select(Counter.last_value).where(Counter.doc_type == "BA")) == 3
 
 
+def test_an_error_at_the_counter_statement_is_sqlalchemys_and_the_next_write_works(services):
+    """The counter statement runs on the driver's cursor; its errors still reach callers as SQLAlchemy's
+    (write() and the services catch those), the transaction is rolled back and the connection stays usable."""
+    from sqlalchemy.exc import DBAPIError
+
+    from db import numbering
+    from db.engine import driver_first_row
+
+    key = numbering.CounterKey("040300", "", "ERR", 2026)
+    with services.ctx.db.write() as s:
+        assert numbering.next_seq(s, key) == 1
+    with pytest.raises(DBAPIError) as e, services.ctx.db.write() as s:
+        assert numbering.next_seq(s, key) == 2
+        driver_first_row(s, "SELECT last_value FROM no_such_table")
+    assert not e.value.connection_invalidated and "no_such_table" in str(e.value.orig)
+    with services.ctx.db.write() as s:  # the failed transaction took its number with it
+        assert numbering.next_seq(s, key) == 2
+
+
+@requires_pg
+def test_a_connection_lost_at_the_counter_gives_one_clear_error_then_recovers(services):
+    """The server goes away just before the counter statement (the transaction's first: BEGIN and the lock go
+    with it): DatabaseUnavailable with one line, as for any other statement; the next write reconnects."""
+    import time
+
+    from db import numbering
+    from tests.conftest import pg_admin_engine
+    from workstation.errors import DatabaseUnavailable
+
+    db = services.ctx.db
+    key = numbering.CounterKey("040300", "", "LOST", 2026)
+    with db.write() as s:
+        assert numbering.next_seq(s, key) == 1
+    with pytest.raises(DatabaseUnavailable, match="lost the connection") as e, db.write() as s:
+        pid = s.connection().connection.driver_connection.info.backend_pid  # no round trip: nothing sent yet
+        admin = pg_admin_engine()
+        try:
+            with admin.connect() as c:
+                c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+                for _ in range(100):  # until the server has really let it go
+                    if not c.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).first():
+                        break
+                    time.sleep(0.05)
+        finally:
+            admin.dispose()
+        numbering.next_seq(s, key)
+    assert e.value.field == "database_url"
+    with db.write() as s:
+        assert numbering.next_seq(s, key) == 2
+        assert s.connection().connection.driver_connection.info.backend_pid != pid
+
+
 def test_numbers_reserved_in_one_transaction_follow_each_other(services, admin):
     from db import numbering
 
