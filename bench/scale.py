@@ -155,13 +155,21 @@ def measure(args, sizes: list[int], tmp: Path) -> tuple[dict[str, dict[int, list
     return times, notes
 
 
-def report_process(daily_url: str, size: int, tmp: Path, runs: int = 3) -> dict[str, float]:
+def report_process(daily_url: str, size: int, tmp: Path, data_dir: Path, runs: int = 3) -> dict[str, float]:
     """`workstation report daily` on the size's store as its own process: median wall time (s) and the median of
     each run's peak RSS (MB, the kernel's ru_maxrss of that child: the PDF with its charts included)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSTATION_")}
-    data_dir = tmp / f"cli{size}"
     env.update(WORKSTATION_DATABASE_URL=daily_url, WORKSTATION_DATA_DIR=str(data_dir),
                WORKSTATION_OFFICE__CODE="040300", WORKSTATION_PASSWORD_HASHING="fast")
+    if not data_dir.exists():
+        # a store reused without the data directory it was signed with (an older run's temp dir): forget the
+        # office's keys in this scratch store so that `db upgrade` makes new ones, as on a new installation
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(daily_url)
+        with engine.begin() as c:
+            c.execute(text("UPDATE offices SET signing_public_key = NULL, signing_certificate = NULL"))
+        engine.dispose()
     # the office's signing certificate (the PDF is signed), as an installation has it after `db upgrade`
     subprocess.run([sys.executable, "-m", "workstation", "db", "upgrade"], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -202,7 +210,9 @@ def main(argv=None) -> int:
         for size in sizes:  # the stores exist now (measure built them)
             daily_url = (pg_schema_url(args.pg, f"bench_daily_{size}") if args.pg
                          else _sqlite(args.dir, f"ws-bench-daily-{size}.sqlite")[0])
-            processes[size] = report_process(daily_url, size, Path(tmpdir))
+            # the data directory (the office's signing key) lives beside the store: a reused store keeps its key
+            processes[size] = report_process(daily_url, size, Path(tmpdir),
+                                             Path(args.dir) / f"ws-bench-daily-{size}-{backend}-data")
     small, large = sizes[0], sizes[-1]
     out = {"backend": backend, "sizes": sizes, "operations": {}, "report_daily_process": processes}
     for name, per_size in times.items():
