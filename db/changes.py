@@ -410,10 +410,10 @@ def any_of(session: Session, col, values: list[Any]):
         from sqlalchemy import any_, bindparam
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        # the array as ONE text literal ('{"a","b"}'), not a list: psycopg dumps a list element by element in
-        # Python (a third of a push's look-ups); the server parses the literal and casts it to the column's type
-        # The parameter is untyped, so the server takes it as the column's array type itself and parses it once
-        # when binding (a constant): cast from text instead, the array would be parsed again for every row.
+        # The array as ONE literal ('{"a","b"}'), not a list: psycopg dumps a list element by element in
+        # Python (a third of a push's look-ups). The parameter is untyped, so the server takes it as the
+        # column's array type itself and parses it once when binding; cast from a text parameter instead, the
+        # array is not a constant and is parsed again for every row scanned.
         from sqlalchemy.types import NullType
 
         literal = "{" + ",".join(_array_item(v) for v in values) + "}"

@@ -248,3 +248,11 @@ def test_generated_documents_give_what_the_walk_gives(changes, layout, as_bytes)
             continue  # an earlier change removed or replaced the place
     text = json.dumps(obj, **layout)
     _same(text.encode() if as_bytes else text)
+
+
+@pytest.mark.parametrize("text", ["", " ", "null", "[]", "{}", "1", '"ecd/1"', "{", "}", "[{}]", '{"format": "ecd/1"}',
+                                  "true", "NaN", "\n", "{} {}", "{}" + json.dumps(BASE), json.dumps([BASE])])
+def test_a_text_that_is_not_one_document_gives_what_the_walk_gives(text):
+    got = _same(text)
+    assert got[0] == "error"
+    _same(text.encode())

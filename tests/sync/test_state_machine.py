@@ -104,8 +104,11 @@ def _services(url: str, folder: Path, clock: FakeClock, unit_code: str | None = 
     from workstation.services import Services
     from workstation.services.base import ServiceContext
 
+    # central's office as a configuration file gives it (configured: its online workstation issues documents);
+    # a unit's office comes with its enrolment
+    office = {} if unit_code else {"office": {"code": "040300"}}
     conf = load_settings(None, database_url=url, data_dir=folder / "data", password_hashing="fast",
-                         unit_code=unit_code)
+                         unit_code=unit_code, **office)
     db = Database(conf.effective_database_url)
     return Services(ServiceContext(db=db, settings=conf, clock=clock))
 
