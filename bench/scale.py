@@ -35,9 +35,9 @@ import argparse
 import json
 import logging
 import os
+import random
 import statistics
 import subprocess
-import random
 import sys
 import tempfile
 import time
@@ -155,6 +155,18 @@ def measure(args, sizes: list[int], tmp: Path) -> tuple[dict[str, dict[int, list
     return times, notes
 
 
+LAUNCHER = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(p.pid, 0)
+wall = time.perf_counter() - t0
+code = os.waitstatus_to_exitcode(status)
+print(json.dumps([wall, usage.ru_maxrss]))
+sys.exit(code)
+"""
+
+
 def report_process(daily_url: str, size: int, tmp: Path, data_dir: Path, runs: int = 3) -> dict[str, float]:
     """`workstation report daily` on the size's store as its own process: median wall time (s) and the median of
     each run's peak RSS (MB, the kernel's ru_maxrss of that child: the PDF with its charts included)."""
@@ -176,16 +188,16 @@ def report_process(daily_url: str, size: int, tmp: Path, data_dir: Path, runs: i
     walls, rss = [], []
     for i in range(runs):
         out = tmp / f"daily-{size}-{i}.pdf"
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "workstation", "report", "daily", "--date", DAY.isoformat(),
-                                 "--out", str(out)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - t0)
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        cmd = [sys.executable, "-m", "workstation", "report", "daily", "--date", DAY.isoformat(), "--out", str(out)]
+        # started from a small launcher: a child forked from this (large) process would inherit its RSS as the
+        # high-water mark the kernel reports (ru_maxrss survives exec)
+        proc = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], env=env, capture_output=True, text=True)
         if proc.returncode != 0 or not out.exists():
-            raise SystemExit(f"report daily failed on the {size:,} store (exit {proc.returncode}): {err.strip()}")
-        rss.append(usage.ru_maxrss / 1024)  # KiB on Linux
+            raise SystemExit(f"report daily failed on the {size:,} store (exit {proc.returncode}): "
+                             f"{proc.stderr.strip()}")
+        wall, maxrss_kib = json.loads(proc.stdout.strip().splitlines()[-1])
+        walls.append(wall)
+        rss.append(maxrss_kib / 1024)  # KiB on Linux
     return {"wall_s": round(statistics.median(walls), 3), "peak_rss_mb": round(statistics.median(rss), 1)}
 
 
