@@ -20,13 +20,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from workstation.domain.canonical import canonical_json
+
+if TYPE_CHECKING:  # cryptography (~8 MB a process) is imported where a key is used: not by the status bar's figures
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 DOMAIN = b"WS-SYNC-1"
 BUNDLE_FORMAT = "ws-sync-bundle/1"
@@ -43,6 +42,8 @@ def unb64url(text: str) -> bytes:
 
 
 def public_b64(key: Ed25519PrivateKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
 
@@ -57,6 +58,9 @@ def sign(key: Ed25519PrivateKey, message: bytes) -> str:
 
 
 def verify(public_key_b64: str, message: bytes, signature: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64, validate=True)).verify(
             unb64url(signature), message)
@@ -114,6 +118,9 @@ def key_path(data_dir: Path, unit: str) -> Path:
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     """The unit's Ed25519 key (PEM, PKCS#8), created 0600 on first use."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
