@@ -122,8 +122,8 @@ def test_reads_after_a_write_are_in_a_transaction_again(settings, services):
 
 @requires_pg
 def test_a_failed_commit_raises_sqlalchemys_error_and_keeps_no_number(settings, services):
-    """COMMIT is sent before the session's bookkeeping; when it fails (here a deferred foreign key), the
-    caller still gets SQLAlchemy's IntegrityError, nothing is committed and the number is handed out again."""
+    """When COMMIT fails (here a deferred foreign key), the caller gets SQLAlchemy's IntegrityError, nothing
+    is committed and the number is handed out again."""
     from sqlalchemy.exc import IntegrityError
 
     db, _ = _single_connection(settings.effective_database_url)
