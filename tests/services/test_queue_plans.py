@@ -77,3 +77,29 @@ def test_the_plan_check_sees_a_full_scan_of_the_requests(services):
         s.execute(select(PibRequest.id).where(PibRequest.text == "x")).all()
     problems, _ = _explain(services, seen)
     assert problems and "pib_requests" in problems[0]
+
+
+def test_the_ecd_queue_of_a_flight_day_reads_through_the_arrival_index(services, users):
+    """The counter's queue (bench.scale's "e-CD queue"): the day's declarations, their counts per flight and per
+    lane, all through ix_ecd_declarations_flight (arrival_date, flight); no full scan of the declarations."""
+    import datetime as dt
+
+    day = dt.date(2026, 11, 20)
+    with captured(services.ctx.db.engine) as seen:
+        services.ecd.queue(day, flight="GA881")
+    assert seen, "the queue ran no SQL"
+    problems, text = _explain(services, seen)
+    assert problems == []
+    assert "ix_ecd_declarations_flight" in text
+    if services.ctx.db.backend == "sqlite":
+        assert "SCAN ecd_declarations" not in text
+    else:
+        assert '"Relation Name": "ecd_declarations"' in text and not _seq_scan_on_any(text, "ecd_declarations")
+
+
+def _seq_scan_on_any(text: str, rel: str) -> bool:
+    for line in text.splitlines():
+        plan = json.loads(line)
+        if _seq_scan_on(plan[0]["Plan"], rel):
+            return True
+    return False
