@@ -63,9 +63,11 @@ def ecd_id(n: int) -> str:
     return f"ECD-B{n:07d}"
 
 
-def _rows(today: dt.date, start: int, stop: int, ruleset: tuple[str, str]):
+def _rows(today: dt.date, start: int, stop: int, ruleset: tuple[str, str], *, flight_day: tuple[str, dt.date] | None = None,
+          prefix: str = "B"):
     """Rows of cases, ecd_declarations and ecd_decisions for e-CDs start..stop-1, spread over a year of
-    arrivals (the last day is today) and 40 flights; one in five red."""
+    arrivals (the last day is today) and 40 flights; one in five red. With `flight_day` (flight, day) every row
+    arrives on that flight and day, and the e-CD ids take `prefix` (ECD-<prefix>nnnnnnn)."""
     from uuid_utils.compat import uuid7
 
     rs_id, rs_sha = ruleset
@@ -79,12 +81,14 @@ def _rows(today: dt.date, start: int, stop: int, ruleset: tuple[str, str]):
     no_ex = {"cigarettes": 0, "cigars": 0, "sliced_tobacco_g": 0, "alcohol_l": "0"}
     for n in range(start, stop):
         cid = uuid7()
-        eid = ecd_id(n)
+        eid = f"ECD-{prefix}{n:07d}"
         day = today - dt.timedelta(days=n % DAYS)
         flight = FLIGHTS[(n // DAYS) % len(FLIGHTS)]
+        if flight_day is not None:
+            flight, day = flight_day
         red = n % 5 == 0
-        name = f"Penumpang {n:07d}"
-        passport = f"X{n:08d}"
+        name = f"Penumpang {n:07d}" if prefix == "B" else f"Penumpang {prefix}{n:07d}"
+        passport = f"{'X' if prefix == 'B' else prefix}{n:08d}"
         value = "1200.00" if red else "120.00"
         doc = json.dumps({
             "arrival": {"carrier": flight[:2], "date": day.isoformat(), "flight": flight, "from_port": "SIN",

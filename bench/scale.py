@@ -10,6 +10,7 @@ machine's speed touches them all alike:
   gate release look-up pib.queries.release_for_container(session, number)  — what the gate runs per truck
   PIB desk queue       services.pib.queue(supervisor)                      — the examiners' open PIBs
   e-CD queue           services.ecd.queue(day, flight=…)                   — the counter's queue of one flight
+                                                                              (a probe flight-day of 60 e-CDs)
   scan look-up         services.ecd.find(ecd_id)                           — a scanned e-CD and its decision
 
 and, as a whole process, `workstation report daily --date DAY --out F.pdf` (what an office runs: wall time and
@@ -25,8 +26,8 @@ The stores (built once, reused by later runs unless --fresh):
     report day at every size (300 e-CDs, 30 PIBs opened, 40 PIBs open, 5 SPTNP overdue) — the daily report, the
     gate look-up and the PIB desk queue run on it (the desk queue holds ~75 rows at every size);
   - an e-CD store (bench/ecd.py loader) of `size` e-CDs with their declarations and decisions over 365 days and
-    40 flights — the e-CD queue and the scan look-up run on it (a flight's day holds ~`size`/14,600 e-CDs, so
-    the e-CD queue's result grows with the store: its ratio shows that growth, not the history's cost).
+    40 flights, plus one probe flight-day of 60 e-CDs (the same in every store) — the e-CD queue (of the probe
+    flight) and the scan look-up run on it.
 Nothing here touches a real database."""
 
 from __future__ import annotations
@@ -84,10 +85,38 @@ def stores(args, size: int) -> tuple[str, str, list[str]]:
     if built:
         notes.append(f"{label}: daily-report store built in {built:.0f} s")
     engine, built = be.prepare(ecd_url, size, DAY, args.fresh, label + " (e-CD)")
+    add_probe_flight(engine)
     engine.dispose()
     if built:
         notes.append(f"{label}: e-CD store built in {built:.0f} s")
     return daily_url, ecd_url, notes
+
+
+PROBE_FLIGHT, PROBE_ECDS = "ID7001", 60  # one flight-day holding the same e-CDs in every store
+
+
+def add_probe_flight(engine) -> None:
+    """The e-CD queue's probe: PROBE_ECDS e-CDs on PROBE_FLIGHT on DAY, added once to the e-CD store (the
+    store's own flights hold ~size/14,600 e-CDs a day, a result that grows with the store)."""
+    from sqlalchemy import insert, text
+
+    from db.models import Case
+    from db.models_passenger import EcdDecisionRow, EcdDeclaration
+    from workstation.rules.ruleset import ruleset_for
+
+    with engine.connect() as c:
+        have = c.execute(text("SELECT count(*) FROM ecd_declarations WHERE flight = :f"), {"f": PROBE_FLIGHT}).scalar()
+    if have == PROBE_ECDS:
+        return
+    if have:
+        raise SystemExit(f"the e-CD store holds {have} e-CDs of {PROBE_FLIGHT}, not {PROBE_ECDS}; use --fresh")
+    rs = ruleset_for("ecd", DAY)
+    cases, decls, decisions = be._rows(DAY, 0, PROBE_ECDS, (rs.id, rs.sha256), flight_day=(PROBE_FLIGHT, DAY),
+                                       prefix="P")
+    with engine.begin() as c:
+        c.execute(insert(Case.__table__), cases)
+        c.execute(insert(EcdDeclaration.__table__), decls)
+        c.execute(insert(EcdDecisionRow.__table__), decisions)
 
 
 def operations(daily, ecd, size: int) -> dict[str, Callable[[random.Random], object]]:
@@ -109,9 +138,10 @@ def operations(daily, ecd, size: int) -> dict[str, Callable[[random.Random], obj
     def desk(_rng):
         return daily.pib.queue(actor)
 
-    def ecd_queue(rng):
-        k = rng.randrange(size)
-        return ecd.ecd.queue(DAY - be.dt.timedelta(days=k % be.DAYS), flight=be.FLIGHTS[(k // be.DAYS) % len(be.FLIGHTS)])
+    def ecd_queue(_rng):
+        rows = ecd.ecd.queue(DAY, flight=PROBE_FLIGHT).rows
+        assert len(rows) == PROBE_ECDS, len(rows)  # the same result at every size
+        return rows
 
     def scan(rng):
         found = ecd.ecd.find(be.ecd_id(rng.randrange(size)))
