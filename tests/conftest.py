@@ -37,6 +37,22 @@ def pg_admin_engine():
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
+def terminate_pg_backend(pid: int) -> None:
+    """Kill a PostgreSQL backend (a lost connection) and wait until the server has let it go."""
+    import time
+
+    admin = pg_admin_engine()
+    try:
+        with admin.connect() as c:
+            c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            for _ in range(100):
+                if not c.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).first():
+                    return
+                time.sleep(0.05)
+    finally:
+        admin.dispose()
+
+
 requires_pg = pytest.mark.skipif(BACKEND != "postgresql",
                                  reason="needs PostgreSQL: set WORKSTATION_TEST_DATABASE_URL (.ci/run does)")
 

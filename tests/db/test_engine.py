@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from db import numbering
 from db.engine import OPTIMIZE_EVERY_S, Database, PgRoundTrips, make_engine
-from tests.conftest import BACKEND, pg_admin_engine, requires_pg
+from tests.conftest import BACKEND, requires_pg
 from workstation.errors import ConfigError, DatabaseUnavailable
 
 requires_sqlite = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite statistics")
@@ -143,16 +143,9 @@ def test_a_failed_commit_raises_sqlalchemys_error_and_keeps_no_number(settings, 
 
 
 def _terminate(pid: int) -> None:
-    admin = pg_admin_engine()
-    try:
-        with admin.connect() as c:
-            c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-            for _ in range(100):  # until the server has really let it go
-                if not c.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).first():
-                    return
-                time.sleep(0.05)
-    finally:
-        admin.dispose()
+    from tests.conftest import terminate_pg_backend
+
+    terminate_pg_backend(pid)
 
 
 @requires_pg

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from db.models import Counter, Document
 from printing.content import DocumentContent, Paragraph
-from tests.conftest import BACKEND, requires_pg
+from tests.conftest import BACKEND, requires_pg, terminate_pg_backend
 from tests.db.numbering_worker import issue_many
 from workstation.config import load_settings
 from workstation.domain.codes import Role
@@ -156,10 +156,8 @@ def test_an_error_at_the_counter_statement_is_sqlalchemys_and_the_next_write_wor
 def test_a_connection_lost_at_the_counter_gives_one_clear_error_then_recovers(services):
     """The server goes away just before the counter statement (the transaction's first: BEGIN and the lock go
     with it): DatabaseUnavailable with one line, as for any other statement; the next write reconnects."""
-    import time
 
     from db import numbering
-    from tests.conftest import pg_admin_engine
     from workstation.errors import DatabaseUnavailable
 
     db = services.ctx.db
@@ -168,16 +166,7 @@ def test_a_connection_lost_at_the_counter_gives_one_clear_error_then_recovers(se
         assert numbering.next_seq(s, key) == 1
     with pytest.raises(DatabaseUnavailable, match="lost the connection") as e, db.write() as s:
         pid = s.connection().connection.driver_connection.info.backend_pid  # no round trip: nothing sent yet
-        admin = pg_admin_engine()
-        try:
-            with admin.connect() as c:
-                c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-                for _ in range(100):  # until the server has really let it go
-                    if not c.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).first():
-                        break
-                    time.sleep(0.05)
-        finally:
-            admin.dispose()
+        terminate_pg_backend(pid)
         numbering.next_seq(s, key)
     assert e.value.field == "database_url"
     with db.write() as s:

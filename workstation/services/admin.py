@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from db import audit
-from db.models import ExchangeRate, RuleSetRecord, User, UserSession
+from db.models import ExchangeRate, RuleSetRecord, User
 from workstation import inputs
 from workstation.domain.codes import Role
 from workstation.domain.errors import ErrorCode
@@ -243,12 +243,7 @@ class AdminService:
             user.locked_at = None
             user.failed_logins = 0
             user.must_change_password = True
-            ended = list(s.scalars(select(UserSession).where(UserSession.user_id == user.id,
-                                                               UserSession.ended_at.is_(None))))
-            for sess in ended:
-                sess.ended_at = self.ctx.now()
-                sess.end_reason = "password_reset"
-                sess.ended_by = actor.user_id
+            ended = auth.end_user_sessions(s, user.id, "password_reset", actor.user_id)
             s.flush()
             audit.append(s, actor.audit, "user.password_reset", "user", user.id,
                          {"login": login, "unlocked": was_locked, "sessions_ended": len(ended)},

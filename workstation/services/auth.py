@@ -466,17 +466,24 @@ class AuthService:
                 raise Refusal(f"{login} is already deactivated", code=ErrorCode.ALREADY_INACTIVE,
                               params={"login": login})
             user.active = False
-            ended = list(s.scalars(select(UserSession).where(UserSession.user_id == user.id,
-                                                               UserSession.ended_at.is_(None))))
-            for sess in ended:
-                sess.ended_at = self.ctx.now()
-                sess.end_reason = "deactivated"
-                sess.ended_by = actor.user_id
+            ended = self.end_user_sessions(s, user.id, "deactivated", actor.user_id)
             s.flush()
             audit.append(s, actor.audit, "user.deactivate", "user", user.id,
                          {"login": login, "reason": reason.strip(), "sessions_ended": len(ended)},
                          now=self.ctx.now())
             return _info(user)
+
+    def end_user_sessions(self, s: Session, user_id: uuid.UUID, reason: str,
+                          by: uuid.UUID | None) -> list[UserSession]:
+        """End every open session of a user inside the caller's write (their screens lock at the next
+        heartbeat): a deactivation, a password reset. Returns the sessions ended; the caller audits."""
+        ended = list(s.scalars(select(UserSession).where(UserSession.user_id == user_id,
+                                                         UserSession.ended_at.is_(None))))
+        for sess in ended:
+            sess.ended_at = self.ctx.now()
+            sess.end_reason = reason
+            sess.ended_by = by
+        return ended
 
     # -- sessions (supervisor) ---------------------------------------------------------------------------
     def list_sessions(self, actor: Actor, active_only: bool = True) -> list[SessionInfo]:
