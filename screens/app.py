@@ -233,6 +233,8 @@ class WorkstationApp(App):
     def _services_ready(self) -> None:
         self.settings = self.services.settings  # validated, with the stored office applied
         self.backend_label = self.services.ctx.db.backend
+        for status in self.screen.query("StatusBar"):  # now, not at the next second's tick
+            status.refresh_status()
         self._start_devices()
         login = self._login_screen()
         if login is not None:

@@ -6,6 +6,7 @@ row's client is "ssh:<peer>" (the app's `ssh_user` / `ssh_client`, set by comman
 
 from __future__ import annotations
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
@@ -228,7 +229,9 @@ class FirstRunScreen(AppAccess, Screen):
     first: nothing is issued under the defaults' letterhead (services.office, #12 item 7)."""
 
     CSS_PATH = "login.tcss"
-    BINDINGS = [Binding("ctrl+s,f2", "create", N_("Create"), id="firstrun.create")]
+    # Enter: the next field at once (priority), so what is typed ahead lands there, as in the one form
+    BINDINGS = [Binding("ctrl+s,f2", "create", N_("Create"), id="firstrun.create"),
+                Binding("enter", "next_field", show=False, priority=True, id="firstrun.next")]
     # (id, English label, max length, placeholder): the office, then the administrator
     OFFICE_FIELDS = (("code", N_("Office code (6 digits)"), 6), ("name", N_("Office name"), 200),
                      ("address", N_("Address"), 300), ("city", N_("City"), 100), ("phone", N_("Phone"), 40),
@@ -264,13 +267,16 @@ class FirstRunScreen(AppAccess, Screen):
     def on_mount(self) -> None:
         self.query_one("#fr-office-code", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def action_next_field(self) -> None:
         inputs = list(self.query(Input))
-        i = inputs.index(event.input)
+        focused = self.focused
+        if not isinstance(focused, Input) or focused not in inputs:
+            raise SkipAction()
+        i = inputs.index(focused)
         if i + 1 < len(inputs):
-            inputs[i + 1].focus()
+            self.set_focus(inputs[i + 1])
         else:
-            self.action_create()
+            focused.call_later(self.action_create)  # after the keys already queued to the field
 
     def _error(self, text: str, wid: str | None = None) -> None:
         """Show the refusal and put the cursor in the field it names (`wid`: the Input's id)."""

@@ -120,3 +120,24 @@ async def test_first_run_asks_for_the_office_then_the_administrator(unconfigured
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_first_run_typed_in_one_burst_fills_each_field(unconfigured, clock):
+    """Enter moves to the next field while the key is handled: a burst of keys fills the fields in order."""
+    from textual import events
+
+    from screens.app import WorkstationApp
+
+    services = unconfigured
+    app = WorkstationApp(services.settings, services=services, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, FirstRunScreen)
+        typed = ["050100", "KPPBC Entikong"]
+        for key in [*typed[0], "enter", *typed[1], "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(app, pilot)
+        assert screen.query_one("#fr-office-code", Input).value == "050100"
+        assert screen.query_one("#fr-office-name", Input).value == "KPPBC Entikong"
+        assert app.focused is screen.query_one("#fr-office-address", Input)
