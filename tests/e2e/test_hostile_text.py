@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 
 from screens.documents import DocumentModal
 from screens.widgets.text import assemble, cells, clean, esc, plain
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import login, settle
 
 PASSENGER = "Budi [/] Santoso"
 IMPORTER = "PT [link=http://x]Jahat[/link]"
@@ -50,15 +50,6 @@ def _shown(screen) -> str:
     return "\n".join(parts)
 
 
-async def _login(app, pilot, login: str, password: str) -> None:
-    await settle(app, pilot)
-    app.screen.query_one("#login").value = login
-    app.screen.query_one("#password").value = password
-    app.screen.query_one("#password").focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-
-
 async def test_every_screen_shows_hostile_names_as_text(hostile, make_app):
     from sqlalchemy import select
 
@@ -70,10 +61,10 @@ async def test_every_screen_shows_hostile_names_as_text(hostile, make_app):
     app = make_app()
     async with app.run_test(size=(160, 50)) as pilot:
         # login: a login name that is markup, typed by anyone (its failure is audited and shown to supervisors)
-        await _login(app, pilot, "[/]", "wrong-password")
-        await _login(app, pilot, "[link=http://x]", "wrong-password")
+        await login(app, pilot, "[/]", "wrong-password")
+        await login(app, pilot, "[link=http://x]", "wrong-password")
         assert app.actor is None
-        await _login(app, pilot, "agus", DEMO_PASSWORD)
+        await login(app, pilot, "agus", DEMO_PASSWORD)
         assert app.actor is not None
         assert FULL_NAME in _shown(app.screen)  # home: "Welcome, Agus [/] …"
         expected = {"f3": PASSENGER, "f4": None, "f5": IMPORTER[:14], "f6": OPERATOR, "f7": None,
@@ -103,7 +94,7 @@ async def test_every_screen_shows_hostile_names_as_text(hostile, make_app):
         await settle(app, pilot)
         await pilot.press("f10")
         await settle(app, pilot)
-        await _login(app, pilot, "admin", DEMO_PASSWORD)
+        await login(app, pilot, "admin", DEMO_PASSWORD)
         await pilot.press("f9")
         await settle(app, pilot)
         await pilot.pause()

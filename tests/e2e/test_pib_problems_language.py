@@ -7,7 +7,7 @@ from sqlalchemy import select
 from textual.widgets import Static
 
 from db.models import Case
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import open_section, settle
 from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
 
 
@@ -19,9 +19,7 @@ async def test_a_rejected_pib_shows_its_problems_in_the_ui_language(services, de
     assert problems and all(p.message != p.message_id for p in problems)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await login(app, pilot, "dewi", "demo12345")
-        await pilot.press("f5")
-        await settle(app, pilot)
+        await open_section(app, pilot, "dewi", "f5", "demo12345")
         screen = app.screen
         screen._load_case(case_id)
         await settle(app, pilot)

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from screens.audit import AuditEntryModal
 from screens.supervisor import SupervisorScreen
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import open_section, settle
 from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
 
 # English the Indonesian screens used to show (status words, roles, lanes, states, action names, hints)
@@ -43,9 +43,7 @@ async def _check(app, pilot, where: str) -> str:
 async def test_the_supervisors_screens_speak_indonesian(services, demo, make_app):  # noqa: F811
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus", "demo12345")
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f8", "demo12345")
         screen = app.screen
         assert isinstance(screen, SupervisorScreen)
         for tab in ("tab-sessions", "tab-accounts", "tab-prints", "tab-audit"):
@@ -71,9 +69,7 @@ async def test_the_supervisors_screens_speak_indonesian(services, demo, make_app
 async def test_supervision_lists_take_arrows_and_enter_at_once(services, demo, make_app):  # noqa: F811
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus", "demo12345")
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f8", "demo12345")
         screen = app.screen
         assert isinstance(screen.focused, DataTable) and screen.focused.id == "sessions"
         # v verifies the chain and brings the audit list, with its cursor, forward

@@ -130,13 +130,6 @@ class PasswordChangeActor(Actor):
         raise _change_required()
 
 
-def _own_audit(actor: Actor) -> AuditActor:
-    """The actor as the audit chain records it, also for a PasswordChangeActor: for what a session may always do
-    to itself (change its password, lock, log out)."""
-    return AuditActor(actor.user_id, actor.login, actor.session_id, actor.office_code, actor.unit_code,
-                      frozenset(r.value for r in actor.roles))
-
-
 def _info(u: User) -> UserInfo:
     return UserInfo(u.id, u.login, u.full_name, u.nip, frozenset(Role(r) for r in u.role_codes),
                     u.locked_at is not None, u.active, u.failed_logins)
@@ -310,7 +303,7 @@ class AuthService:
             user.password_hash = new_hash
             user.must_change_password = False
             s.flush()  # the session check below (audit.check_actor) reads the user as it now is
-            audit.append(s, _own_audit(actor), "user.password", "user", user.id, {"forced": forced},
+            audit.append(s, actor.own_audit, "user.password", "user", user.id, {"forced": forced},
                          now=self.ctx.now())
             return self._actor(user, actor.session_id)
 
@@ -374,7 +367,7 @@ class AuthService:
                 data: dict[str, object] = {"login": login, "client": sess.client}
                 if user.must_change_password:
                     data["must_change_password"] = True
-                audit.append(s, _own_audit(actor), "auth.login", "session", sess.id, data, now=self.ctx.now())
+                audit.append(s, actor.own_audit, "auth.login", "session", sess.id, data, now=self.ctx.now())
         if err is not None:
             raise err
         return actor
@@ -387,7 +380,7 @@ class AuthService:
             sess.ended_at = self.ctx.now()
             sess.end_reason = reason
             # check=False: ending one's own session is never refused (a deactivated user still logs out)
-            audit.append(s, _own_audit(actor), "auth.logout", "session", sess.id, {"reason": reason},
+            audit.append(s, actor.own_audit, "auth.logout", "session", sess.id, {"reason": reason},
                          now=self.ctx.now(), check=False)
 
     def lock_screen(self, actor: Actor, reason: str = "manual") -> None:
@@ -402,7 +395,7 @@ class AuthService:
             if sess is None or sess.ended_at is not None:
                 return
             # check=False: locking is never refused (a user whose role was just revoked may still lock)
-            audit.append(s, _own_audit(actor), "auth.lock_screen", "session", sess.id, {"reason": reason},
+            audit.append(s, actor.own_audit, "auth.lock_screen", "session", sess.id, {"reason": reason},
                          now=self.ctx.now(), check=False)
 
     def unlock_screen(self, actor: Actor, password: str) -> bool:
@@ -422,13 +415,13 @@ class AuthService:
             if ok:
                 user.failed_logins = 0
                 sess.last_seen_at = self.ctx.now()
-                audit.append(s, _own_audit(actor), "auth.unlock_screen", "session", sess.id, {},
+                audit.append(s, actor.own_audit, "auth.unlock_screen", "session", sess.id, {},
                              now=self.ctx.now())
                 return True
             if self._fail(s, user, "bad_password_idle_lock"):
                 sess.ended_at = self.ctx.now()
                 sess.end_reason = "locked"
-                audit.append(s, _own_audit(actor), "auth.logout", "session", sess.id, {"reason": "locked"},
+                audit.append(s, actor.own_audit, "auth.logout", "session", sess.id, {"reason": "locked"},
                              now=self.ctx.now(), check=False)
         return False
 
@@ -440,7 +433,7 @@ class AuthService:
             return True
         with self.ctx.db.write() as s:
             try:
-                audit.check_actor(s, _own_audit(actor))
+                audit.check_actor(s, actor.own_audit)
             except (AuthenticationFailed, PermissionDenied):
                 return False
             sess = s.get(UserSession, actor.session_id)

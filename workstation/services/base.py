@@ -46,6 +46,12 @@ class Actor:
     @property
     def audit(self) -> AuditActor:
         """The actor as the audit chain records it; its roles are checked against the database on write."""
+        return self.own_audit
+
+    @property
+    def own_audit(self) -> AuditActor:
+        """The same, for what a session may always do to itself (change its password, lock, log out): a
+        subclass that refuses `audit` (auth.PasswordChangeActor) still records these."""
         return AuditActor(self.user_id, self.login, self.session_id, self.office_code, self.unit_code,
                           frozenset(r.value for r in self.roles))
 
