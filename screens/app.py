@@ -212,6 +212,10 @@ class WorkstationApp(App):
                 self.call_from_thread(self._settings_validated, settings)
             factory = self._services_factory
             if factory is None:
+                if self.full_settings.effective_database_url.startswith("postgresql"):
+                    from workstation.footprint import without_openssl
+
+                    without_openssl("psycopg")  # its import would load OpenSSL (≈4.4 MB per session)
                 from workstation.services import open_services
 
                 factory = open_services

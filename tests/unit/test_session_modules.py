@@ -32,10 +32,15 @@ NOT_AT_HOME = (
     "markdown_it", "textual.widgets._markdown",
     # other commands: migrations, the SSH server, the sync server and client, property tests
     "alembic", "asyncssh", "starlette", "uvicorn", "httpx", "hypothesis", "cryptography",
+    # OpenSSL (workstation/footprint.py): hashlib, asyncio and psycopg would load it at import
+    "ssl", "_ssl", "_hashlib",
 )
 
 CODE = """
-import asyncio, contextlib, json, sys
+import sys
+from workstation.footprint import without_openssl
+without_openssl()  # as `workstation tui` does first
+import asyncio, contextlib, json, hashlib
 from textual.worker import WorkerCancelled
 from workstation.bootconfig import read_boot
 from screens.app import WorkstationApp
@@ -60,7 +65,7 @@ async def main():
         await pilot.press("f5")  # Examination: its screen is imported now
         await settle(app, pilot)
         opened = (type(app.screen).__name__, "screens.examiner" in sys.modules)
-    print(json.dumps({"home": home, "opened": opened}))
+    print(json.dumps({"home": home, "opened": opened, "sha256": hashlib.sha256(b"abc").hexdigest()}))
 
 asyncio.run(main())
 """
@@ -85,6 +90,36 @@ def test_a_logged_in_home_screen_holds_no_section_printing_or_help_modules(servi
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["home"] == ["HomeScreen", []]
     assert result["opened"] == ["ExaminerScreen", True]  # the lazy import still opens the section
+    # CPython's own SHA-256 (FIPS 180-4 test vector "abc") serves where OpenSSL's did
+    assert result["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_the_tui_command_keeps_openssl_out_and_a_later_import_still_loads_it(tmp_path):
+    """`workstation tui` marks OpenSSL absent only while hashlib and asyncio are imported: after its first
+    paint neither OpenSSL module is loaded, hmac and hashlib answer, and `import ssl` works (an HTTPS sync)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    code = f"""
+import json, sys
+from workstation.cli import main
+code = main(["--config", {str(cfg)!r}, "tui", "--headless", "--exit-on", "first-paint"])
+loaded = [m for m in ("ssl", "_ssl", "_hashlib") if m in sys.modules]
+import hmac
+mac = hmac.new(b"k", b"m", "sha256").hexdigest()
+import ssl
+print(json.dumps({{"code": code, "loaded": loaded, "mac": mac, "ssl": ssl.OPENSSL_VERSION_INFO[0]}}))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("WORKSTATION_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg-config"), XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+               PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    import hmac as real_hmac
+
+    assert result == {"code": 0, "loaded": [], "ssl": 3,
+                      "mac": real_hmac.new(b"k", b"m", "sha256").hexdigest()}
 
 
 # -- the office key read as a seed, without cryptography --------------------------------------------------------

@@ -54,6 +54,9 @@ def run_tui(args: argparse.Namespace) -> int:
         overrides = ssh_pool_overrides(getattr(args, "config", None))
         claim_terminal()
     boot = read_boot(getattr(args, "config", None), **overrides)
+    from workstation.footprint import without_openssl
+
+    without_openssl()  # ≈4.4 MB less per session (issue #15): before Textual imports asyncio
     from screens.app import WorkstationApp
 
     app = WorkstationApp(boot, exit_on=getattr(args, "exit_on", None))

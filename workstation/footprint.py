@@ -1,0 +1,43 @@
+"""Memory per TUI process (issue #15: ≤ 80 MB per SSH session). Called first thing by the TUI's command, before
+Textual (and with it asyncio) is imported.
+
+OpenSSL costs a Python process ≈ 4.4 MB resident (libcrypto's own initialisation and the pages it touches),
+and a TUI session loads it only because two standard modules reach for it at import: `hashlib` (for its
+OpenSSL constructors) and asyncio (its optional TLS support, `import ssl` in asyncio.sslproto). The session
+draws a terminal and talks to its database through the driver (libpq has its own TLS): it needs neither.
+A third reaches for it on PostgreSQL: psycopg's libpq
+module imports `ssl` (to set up Python's libcrypto callbacks, which the bundled libpq with its own libcrypto
+does not share). `without_openssl` imports those modules while `_hashlib` and `ssl` are marked absent, so that hashlib takes
+CPython's built-in SHA-2/SHA-1/MD5/BLAKE2 (the same digests) and asyncio's TLS is off in this process; then it
+clears the marks, so a later `import ssl` (an HTTPS sync, cryptography for a signature) loads OpenSSL as usual.
+Not in this process afterwards: `hashlib.pbkdf2_hmac` and `hashlib.scrypt` (OpenSSL-only; nothing of the
+TUI uses them) and TLS on asyncio streams."""
+
+from __future__ import annotations
+
+import sys
+
+# imported under the marks: the modules that bind an OpenSSL object at import (secrets and the rest import
+# hmac and hashlib; uuid and random take hashlib's digests when they need them)
+_UNDER_MARKS = ("hashlib", "hmac", "asyncio")
+_MARKED = ("_hashlib", "ssl")
+
+
+def without_openssl(*also: str) -> bool:
+    """Import hashlib, hmac and asyncio, and the modules named in `also` (e.g. "psycopg"), without OpenSSL
+    (see the module's docstring). Returns False, and does nothing, when OpenSSL's modules are already imported
+    (too late to matter). The marks are process-wide while they are set: call it where no other thread imports."""
+    if any(name in sys.modules for name in _MARKED):
+        return False
+    for name in _MARKED:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import X" raises ImportError: the fallback
+    try:
+        import importlib
+
+        for name in _UNDER_MARKS + also:
+            importlib.import_module(name)
+    finally:
+        for name in _MARKED:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+    return True
