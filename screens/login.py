@@ -204,9 +204,14 @@ class LoginScreen(AppAccess, Screen):
             self.wapp.notify(self.tr("Password changed."))
             self.wapp.logged_in(changed)
 
-        self.app.push_screen(FormModal(self.tr("Choose your password"), fields, submit, id_prefix="newpw-",
-                                       note=self.tr("An administrator set your password. Choose your own "
-                                                    "(at least 8 characters) before you continue.")), done)
+        class NewPasswordForm(FormModal):
+            # F10 logs out here as on every screen of a session (a modal screen takes no key of the app's)
+            BINDINGS = [Binding("f10", "app.logout", N_("Logout"), id="newpw.logout")]
+
+        self.app.push_screen(NewPasswordForm(self.tr("Choose your password"), fields, submit, id_prefix="newpw-",
+                                             note=self.tr("An administrator set your password. Choose your "
+                                                          "own (at least 8 characters) before you continue.")),
+                             done)
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#password", Input).value = ""

@@ -114,3 +114,18 @@ async def test_the_app_holds_the_pending_session_idle_lock_and_exit(users, make_
         assert app.end_session_at_exit("quit") is True
     with services.ctx.db.read() as s:
         assert s.get(UserSession, session_id).end_reason == "quit"
+
+
+async def test_f10_on_the_form_logs_out_as_everywhere(users, make_app, services):
+    """F10 is "Log out" on every screen of a session (the key bar says so); the pending session's form too."""
+    services.admin.reset_password(users[Role.ADMIN], "siti", TEMP)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "siti", TEMP)
+        assert isinstance(app.screen, FormModal)
+        await pilot.press("f10")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen) and app.actor is None
+    with services.ctx.db.read() as s:
+        assert s.scalar(select(UserSession.ended_at).join(User).where(User.login == "siti")) is not None
+    assert _flag(services, "siti")
