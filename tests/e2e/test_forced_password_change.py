@@ -4,6 +4,7 @@ Escape ends the session."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from db.models import User, UserSession
@@ -77,20 +78,25 @@ async def test_the_new_password_is_asked_before_any_section(users, make_app, ser
     assert not _flag(services, "siti")
 
 
-async def test_escape_ends_the_session_and_keeps_the_flag(users, make_app, services):
+@pytest.mark.parametrize(("key", "reason"), [
+    ("escape", "password_not_changed"),  # nothing typed: no confirmation to discard; the login screen says why
+    ("f10", "logout"),  # "Log out" on every screen of a session, this form too (a modal takes no app key)
+])
+async def test_escape_or_f10_ends_the_session_and_keeps_the_flag(users, make_app, services, key, reason):
     services.admin.reset_password(users[Role.ADMIN], "siti", TEMP)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await login(app, pilot, "siti", TEMP)
         assert isinstance(app.screen, FormModal)
         session_id = app.actor.session_id
-        await pilot.press("escape")  # nothing typed: no confirmation to discard
+        await pilot.press(key)
         await settle(app, pilot)
         assert isinstance(app.screen, LoginScreen) and app.actor is None
-        assert str(app.screen.query_one("#login-message").render())  # says why
+        if key == "escape":
+            assert str(app.screen.query_one("#login-message").render())
     with services.ctx.db.read() as s:
         sess = s.get(UserSession, session_id)
-        assert sess.ended_at is not None and sess.end_reason == "password_not_changed"
+        assert sess.ended_at is not None and sess.end_reason == reason
     assert _flag(services, "siti")
 
 
@@ -114,18 +120,3 @@ async def test_the_app_holds_the_pending_session_idle_lock_and_exit(users, make_
         assert app.end_session_at_exit("quit") is True
     with services.ctx.db.read() as s:
         assert s.get(UserSession, session_id).end_reason == "quit"
-
-
-async def test_f10_on_the_form_logs_out_as_everywhere(users, make_app, services):
-    """F10 is "Log out" on every screen of a session (the key bar says so); the pending session's form too."""
-    services.admin.reset_password(users[Role.ADMIN], "siti", TEMP)
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "siti", TEMP)
-        assert isinstance(app.screen, FormModal)
-        await pilot.press("f10")
-        await settle(app, pilot)
-        assert isinstance(app.screen, LoginScreen) and app.actor is None
-    with services.ctx.db.read() as s:
-        assert s.scalar(select(UserSession.ended_at).join(User).where(User.login == "siti")) is not None
-    assert _flag(services, "siti")
