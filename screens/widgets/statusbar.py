@@ -4,9 +4,10 @@ in the office zone), on central the open conflicts, nothing on a standalone offi
 
 The sync figures come from a thread worker every SYNC_POLL_S seconds (`SyncService.panel`: bounded index reads),
 never from the UI thread; they are kept per app, so a status bar on a newly opened screen shows them at once.
-`poll_sync_now(app)` asks for fresh figures at once (the sync screen calls it after a sync). Parts that do not
-fit the width are dropped, least useful first (back end, devices), so the sync panel stays readable at 80
-columns."""
+`poll_sync_now(app)` asks for fresh figures at once (the sync screen calls it after a sync). When the line does
+not fit, the device list becomes counts per health mark ("4●"), then the parts are kept by importance as long
+as they fit (`fit_parts`: a long part is left out, not every shorter part less important than it), so the sync
+panel stays readable at 80 columns and the back end's name is not lost to a long device list."""
 
 from __future__ import annotations
 
@@ -148,8 +149,34 @@ class StatusBar(Static):
         # screen and the sync screen show anyway
         parts = [(9, who), (8, f"{settings.office.code}/{unit}"), (3, str(backend)), (4, f"{dev}: {devices}"),
                  (8.5, sync), (6, f"{now:%H:%M:%S}")]
-        parts = [p for p in parts if p[1]]
         width = self.size.width  # the content area (padding excluded); 0 before the first layout
-        while width and len(parts) > 1 and cell_len(" │ ".join(t for _, t in parts)) > width:
-            parts.remove(min(parts, key=lambda p: p[0]))
-        self.update(plain(" │ ".join(t for _, t in parts)))  # a login, a device name: text, never markup
+        if width and cell_len(" │ ".join(t for _, t in parts if t)) > width:
+            parts[3] = (4, f"{dev}: {compact_devices(devices)}")  # "4●", not every device's name
+        self.update(plain(fit_parts(parts, width)))  # a login, a device name: text, never markup
+
+
+def compact_devices(summary: str) -> str:
+    """The device summary ("counter-qr● gate-1! printer●", DeviceBridge.summary) as counts per health mark,
+    most first: "2● 1!". "-" (no devices) stays "-"."""
+    marks: dict[str, int] = {}
+    for item in summary.split():
+        if len(item) > 1:
+            marks[item[-1]] = marks.get(item[-1], 0) + 1
+    if not marks:
+        return summary
+    return " ".join(f"{n}{mark}" for mark, n in sorted(marks.items(), key=lambda m: -m[1]))
+
+
+def fit_parts(parts: list[tuple[float, str]], width: int) -> str:
+    """The parts' texts joined by " │ " in their order, keeping the most important (highest first number)
+    that fit `width` cells together: a long part is left out, not every part less important than it. Empty
+    texts are left out; width 0 (not laid out yet) keeps everything; the most important part is always kept."""
+    present = [(i, p, t) for i, (p, t) in enumerate(parts) if t]
+    if not width:
+        return " │ ".join(t for _, _, t in present)
+    keep: list[tuple[int, float, str]] = []
+    for item in sorted(present, key=lambda x: -x[1]):
+        trial = sorted([*keep, item])
+        if not keep or cell_len(" │ ".join(t for _, _, t in trial)) <= width:
+            keep = trial
+    return " │ ".join(t for _, _, t in keep)
