@@ -1,17 +1,18 @@
-"""Memory per TUI process (issue #15: ≤ 80 MB per SSH session). Called first thing by the TUI's command, before
-Textual (and with it asyncio) is imported.
+"""Memory per TUI process (issue #15: ≤ 80 MB per SSH session).
 
-OpenSSL costs a Python process ≈ 4.4 MB resident (libcrypto's own initialisation and the pages it touches),
-and a TUI session loads it only because two standard modules reach for it at import: `hashlib` (for its
-OpenSSL constructors) and asyncio (its optional TLS support, `import ssl` in asyncio.sslproto). The session
-draws a terminal and talks to its database through the driver (libpq has its own TLS): it needs neither.
-A third reaches for it on PostgreSQL: psycopg's libpq
-module imports `ssl` (to set up Python's libcrypto callbacks, which the bundled libpq with its own libcrypto
-does not share). `without_openssl` imports those modules while `_hashlib` and `ssl` are marked absent, so that hashlib takes
-CPython's built-in SHA-2/SHA-1/MD5/BLAKE2 (the same digests) and asyncio's TLS is off in this process; then it
-clears the marks, so a later `import ssl` (an HTTPS sync, cryptography for a signature) loads OpenSSL as usual.
-Not in this process afterwards: `hashlib.pbkdf2_hmac` and `hashlib.scrypt` (OpenSSL-only; nothing of the
-TUI uses them) and TLS on asyncio streams."""
+OpenSSL costs a Python process ≈ 4.4 MB resident (libcrypto's own initialisation and the pages it touches).
+A TUI session loads it only because modules reach for it at import: `hashlib` (its OpenSSL constructors),
+asyncio (its optional TLS support: `import ssl` in asyncio.sslproto) and, on PostgreSQL, psycopg's libpq module
+(`import ssl` to set up Python's libcrypto callbacks, which the bundled libpq, with a libcrypto of its own, does
+not share). The session draws a terminal and talks to its database through the driver (libpq has its own TLS):
+it needs none of that. `without_openssl` imports those modules while `_hashlib` and `ssl` are marked absent, so
+hashlib takes CPython's built-in SHA-2/SHA-1/MD5/BLAKE2 (the same digests), asyncio has no TLS in this process
+and psycopg skips its import; then it clears the marks, so a later `import ssl` (an HTTPS sync, cryptography
+signing an anchor) loads OpenSSL as usual. Not in such a process afterwards: `hashlib.pbkdf2_hmac` and
+`hashlib.scrypt` (OpenSSL only; nothing of the TUI uses them) and TLS on asyncio streams. `workstation tui`
+calls it before Textual (and with it asyncio) is imported; the app's database worker calls it for psycopg.
+
+`ensure_bytecode`: see its docstring (serve-ssh, ≈3.5 MB per session)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ _MARKED = ("_hashlib", "ssl")
 def without_openssl(*also: str) -> bool:
     """Import hashlib, hmac and asyncio, and the modules named in `also` (e.g. "psycopg"), without OpenSSL
     (see the module's docstring). Returns False, and does nothing, when OpenSSL's modules are already imported
-    (too late to matter). The marks are process-wide while they are set: call it where no other thread imports."""
+    (too late to matter). The marks are process-wide while they are set, so an `import ssl` in another thread at
+    that instant would fail: call it where no other thread imports (the TUI's command before the app starts;
+    its database worker while the UI thread shows the login screen, which imports nothing more)."""
     if any(name in sys.modules for name in _MARKED):
         return False
     for name in _MARKED:
