@@ -208,6 +208,9 @@ class LoginScreen(AppAccess, Screen):
             # F10 logs out here as on every screen of a session (a modal screen takes no key of the app's)
             BINDINGS = [Binding("f10", "app.logout", N_("Logout"), id="newpw.logout")]
 
+            def hint_text(self) -> str:
+                return self.tr("Ctrl+S save · Enter next field · Esc/F3 cancel · F10 log out")
+
         self.app.push_screen(NewPasswordForm(self.tr("Choose your password"), fields, submit, id_prefix="newpw-",
                                              note=self.tr("An administrator set your password. Choose your "
                                                           "own (at least 8 characters) before you continue.")),

@@ -88,6 +88,8 @@ async def test_escape_or_f10_ends_the_session_and_keeps_the_flag(users, make_app
     async with app.run_test(size=(80, 24)) as pilot:
         await login(app, pilot, "siti", TEMP)
         assert isinstance(app.screen, FormModal)
+        hint = str(app.screen.query_one("#form-hint").render())  # the form says so, in the app's language
+        assert hint == app.tr("Ctrl+S save · Enter next field · Esc/F3 cancel · F10 log out") and "F10" in hint
         session_id = app.actor.session_id
         await pilot.press(key)
         await settle(app, pilot)
