@@ -21,11 +21,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from screens.widgets.bottom import BottomBars
 from workstation.domain.errors import TEMPLATES, ErrorCode
@@ -230,3 +231,17 @@ class Modal(AppAccess, ModalScreen):
 
     def refresh_language(self) -> None:
         pass
+
+
+def enter_to_next_field(screen: Screen, fields: list[Any], submit: Callable[[], object]) -> None:
+    """Enter in a text field of `fields` (a priority binding): the next field at once, or `submit` on the last
+    one after the keys already queued to the field, so what is typed ahead (a scanner, a fast typist, keys
+    arriving in one read) lands in the next field and a submit reads the whole value. Raises SkipAction when
+    the focus is not a text field of `fields` (Enter is then the widget's own: a select opens)."""
+    focused = screen.focused
+    if not isinstance(focused, Input) or focused not in fields:
+        raise SkipAction()
+    if focused is fields[-1]:
+        focused.call_later(submit)
+    else:
+        screen.set_focus(fields[fields.index(focused) + 1])

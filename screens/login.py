@@ -6,14 +6,13 @@ row's client is "ssh:<peer>" (the app's `ssh_user` / `ssh_client`, set by comman
 
 from __future__ import annotations
 
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
-from screens.base import AppAccess
+from screens.base import AppAccess, enter_to_next_field
 from screens.widgets.bottom import BottomBars
 from screens.widgets.text import assemble, plain
 from screens.widgets.words import word
@@ -276,15 +275,7 @@ class FirstRunScreen(AppAccess, Screen):
         self.query_one("#fr-office-code", Input).focus()
 
     def action_next_field(self) -> None:
-        inputs = list(self.query(Input))
-        focused = self.focused
-        if not isinstance(focused, Input) or focused not in inputs:
-            raise SkipAction()
-        i = inputs.index(focused)
-        if i + 1 < len(inputs):
-            self.set_focus(inputs[i + 1])
-        else:
-            focused.call_later(self.action_create)  # after the keys already queued to the field
+        enter_to_next_field(self, list(self.query(Input)), self.action_create)
 
     def _error(self, text: str, wid: str | None = None) -> None:
         """Show the refusal and put the cursor in the field it names (`wid`: the Input's id)."""

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
-from screens.base import Modal
+from screens.base import Modal, enter_to_next_field
 from screens.dialogs import ConfirmModal
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError
@@ -217,14 +216,7 @@ class FormModal(Modal):
     def action_next_field(self) -> None:
         """Enter in a text field: the next field, or submit on the last one. Elsewhere Enter is the widget's own
         (a select opens, a check box toggles)."""
-        editable = list(self.query("Input, Select, Checkbox, SelectionList"))
-        focused = self.focused
-        if not isinstance(focused, Input) or focused not in editable:
-            raise SkipAction()
-        if focused is editable[-1]:
-            focused.call_later(self.action_save)  # after the keys already queued to the field
-        else:
-            self.set_focus(editable[editable.index(focused) + 1])
+        enter_to_next_field(self, list(self.query("Input, Select, Checkbox, SelectionList")), self.action_save)
 
     def action_save(self) -> None:
         if self.busy:  # a second Ctrl+S while the first is saving would do the work twice
