@@ -418,14 +418,17 @@ def any_of(session: Session, col, values: list[Any]):
 
         literal = "{" + ",".join(_array_item(v) for v in values) + "}"
         return col == any_(cast(bindparam(None, literal, type_=NullType()), ARRAY(col.type)))
+    from sqlalchemy import String, bindparam, type_coerce
+
     kind = _kind(col)
     if kind == "uuid":  # compared as stored (32 hex digits), without a UUID object each
-        from sqlalchemy import String, type_coerce
-
-        return type_coerce(col, String).in_(
-            [v.replace("-", "") if _UUID_TEXT.match(v) else uuid.UUID(v).hex for v in values])
+        # one expanding parameter: SQLAlchemy coerces a plain list element by element when the query is built
+        return type_coerce(col, String).in_(bindparam(
+            None, [v.replace("-", "") if _UUID_TEXT.match(v) else uuid.UUID(v).hex for v in values],
+            type_=String(), expanding=True))
     dec = _DECODERS.get(kind)
-    return col.in_([dec(v) for v in values] if dec is not None else list(values))
+    return col.in_(bindparam(None, [dec(v) for v in values] if dec is not None else list(values), type_=col.type,
+                             expanding=True))
 
 
 def _array_item(value: Any) -> str:
@@ -522,8 +525,21 @@ class BadRow(ValueError):
 _ORDER = {t.name: i for i, t in enumerate(metadata.sorted_tables)}  # parents before children (no cycles)
 _DECODERS = {"uuid": uuid.UUID, "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat,
              "decimal": Decimal}
-# what SQLAlchemy's JSON type sends (json.dumps, default separators; None as JSON null): the same stored text
-_JSON_TEXT = json.JSONEncoder().encode
+
+
+def _json_text_encoder() -> Any:
+    """What SQLAlchemy's JSON type sends (json.dumps: default separators, ASCII escapes; None as JSON null) —
+    the same stored text — by the C encoder made once (JSONEncoder.encode makes it again on every call). No
+    circular check: a value parsed from JSON cannot refer to itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder().encode
+    enc = make(None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False,
+               False, True)
+    return lambda value: "".join(enc(value, 0))
+
+
+_JSON_TEXT = _json_text_encoder()
 _ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 

@@ -72,6 +72,34 @@ def make_unit(tmp_path, unit_template, clock):
 
 
 @pytest.fixture
+def enrol(central, make_unit):
+    """enrol("PLB01") -> a unit enrolled at central in process (LocalTransport), its officer (siti) logged in;
+    the rates imported at central before the first (reference data)."""
+    import shutil
+
+    from tests.services.passenger_support import RATES
+    from workstation.domain.codes import Role
+    from workstation.sync.client import LocalTransport
+    from workstation.sync.unit import UnitSync
+
+    central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
+
+    def enrol_unit(code: str):
+        token = central.sync.add_unit(central.users[Role.ADMIN], code, f"Pos Lintas Batas {code}")
+        unit = make_unit(code)
+        unit.transport = LocalTransport(central.sync)
+        unit.sync = UnitSync(unit.ctx)
+        unit.sync.enrol(unit.transport, token, None)
+        # the unit's machine is provisioned with the office's key files, like any office workstation that
+        # issues documents (verification at central then trusts what the unit signs)
+        shutil.copytree(central.ctx.settings.data_dir / "keys", unit.settings.data_dir / "keys", dirs_exist_ok=True)
+        unit.officer = unit.services.auth.login("siti", PASSWORD)
+        return unit
+
+    return enrol_unit
+
+
+@pytest.fixture
 def url(central):
     """Central's sync API over real HTTP: uvicorn on a free local port in a thread (rates imported at central
     first, as an office has them)."""

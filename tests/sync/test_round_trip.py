@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from db.models import Case, Document
 from db.models_sync import SyncChange, SyncConflict, UnitAuditEntry
 from tests.conftest import PASSWORD
-from tests.services.passenger_support import RATES, base_doc, green_doc, text
+from tests.services.passenger_support import base_doc, green_doc, text
 from workstation.domain.codes import Role
 from workstation.errors import Refusal
 from workstation.sync.client import LocalTransport
@@ -24,22 +24,9 @@ def count(db, model, *where):
 
 
 @pytest.fixture
-def enrolled(central, make_unit):
+def enrolled(enrol):
     """Unit PLB01 enrolled at central, with rates imported at central before (reference data)."""
-    admin = central.users[Role.ADMIN]
-    central.services.reference.import_rates(central.users[Role.SUPERVISOR], RATES)
-    token = central.sync.add_unit(admin, "PLB01", "Pos Lintas Batas Entikong")
-    unit = make_unit("PLB01")
-    unit.transport = LocalTransport(central.sync)
-    unit.sync = UnitSync(unit.ctx)
-    unit.sync.enrol(unit.transport, token, None)
-    # the unit's machine is provisioned with the office's key files, like any office workstation that issues
-    # documents (verification at central then trusts what the unit signs)
-    import shutil
-
-    shutil.copytree(central.ctx.settings.data_dir / "keys", unit.settings.data_dir / "keys", dirs_exist_ok=True)
-    unit.officer = unit.services.auth.login("siti", PASSWORD)
-    return unit
+    return enrol("PLB01")
 
 
 def test_enrolment_brings_the_reference_data_and_a_token_works_once(central, enrolled, make_unit):

@@ -22,6 +22,7 @@ import os
 import signal
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -255,12 +256,19 @@ class UnitSync:
         # write transaction per push instead of one per batch. Only answered changes are marked; a process
         # killed before that sends them again and central answers "already applied" (its state says so first).
         acked, audit_seq = 0, None
+        # the next batch is read and put together while central applies this one (read-only here: nothing is
+        # marked until the answers are in); batches still go one at a time, in outbox order
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push")
         try:
+            nxt = ahead.submit(self._batch, me, state, after)
             while True:
-                entries, rows = self._outgoing(me, state, PUSH_BATCH, after)
+                entries, rows, body = nxt.result()
                 if not rows and not entries:
                     break
-                body = _push_text(me, entries, rows)  # push_body's, as text: no row parsed and written again
+                after = rows[-1].seq if rows else after
+                if entries:  # central holds the chain up to the last entry sent once this batch is answered
+                    state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
+                nxt = ahead.submit(self._batch, me, state, after)
                 failpoint("before_send")
                 reply = transport.push(body)
                 failpoint("after_send")
@@ -272,12 +280,15 @@ class UnitSync:
                 conflicts += int(reply.get("conflicts") or 0)
                 if progress:
                     progress("push", pushed, total)
-                after = rows[-1].seq if rows else after
-                if entries:  # central now holds the chain up to the last entry sent (it checked continuity)
-                    state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
         finally:
+            ahead.shutdown(wait=False, cancel_futures=True)
             self._ack(acked, audit_seq=audit_seq)
         return pushed, conflicts
+
+    def _batch(self, me: SyncNode, state: dict[str, Any], after: int) -> tuple[list[dict[str, Any]], list[Any], str]:
+        """The next push batch after outbox position `after`: (audit entries, outbox rows, the body's text)."""
+        entries, rows = self._outgoing(me, state, PUSH_BATCH, after)
+        return entries, rows, _push_text(me, entries, rows)  # no row parsed and written again
 
     def _ack(self, acked_seq: int, *, audit_seq: int | None = None) -> None:
         """Mark what central holds: outbox entries up to `acked_seq`, audit entries up to `audit_seq`."""
@@ -293,22 +304,32 @@ class UnitSync:
     def _pull(self, transport: Transport, me: SyncNode, progress: Progress | None) -> tuple[int, int]:
         pulled = skipped = 0
         cursor = self.node().pull_cursor
-        while True:
-            page = transport.pull(me.epoch, cursor, PULL_PAGE)
-            failpoint("mid_pull")
-            entries = page.get("changes") or []
-            nxt = int(page.get("next") or cursor)
-            with self.db.write() as s:
-                applied, left = apply_feed(s, entries)
-                failpoint("after_apply")
-                s.execute(update(SyncNode).where(SyncNode.id == 1).values(pull_cursor=nxt))
-            pulled += applied
-            skipped += left
-            cursor = nxt
-            if progress:
-                progress("pull", pulled, pulled + (PULL_PAGE if page.get("more") else 0))
-            if not page.get("more"):
-                break
+        # the next page travels while this one is applied: reading the feed changes nothing at central, and
+        # the pages are still applied in order, each with its cursor in one local transaction
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull")
+        try:
+            nxt = ahead.submit(transport.pull, me.epoch, cursor, PULL_PAGE)
+            while True:
+                page = nxt.result()
+                failpoint("mid_pull")
+                entries = page.get("changes") or []
+                after = int(page.get("next") or cursor)
+                more = bool(page.get("more"))
+                if more:
+                    nxt = ahead.submit(transport.pull, me.epoch, after, PULL_PAGE)
+                with self.db.write() as s:
+                    applied, left = apply_feed(s, entries)
+                    failpoint("after_apply")
+                    s.execute(update(SyncNode).where(SyncNode.id == 1).values(pull_cursor=after))
+                pulled += applied
+                skipped += left
+                cursor = after
+                if progress:
+                    progress("pull", pulled, pulled + (PULL_PAGE if more else 0))
+                if not more:
+                    break
+        finally:
+            ahead.shutdown(wait=False, cancel_futures=True)
         return pulled, skipped
 
     # -- bundles -----------------------------------------------------------------------------------------------
@@ -364,12 +385,14 @@ def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
     mine = {(t, k) for t, k in s.execute(select(SyncChange.table_name, SyncChange.row_key)
                                          .where(SyncChange.acked_at.is_(None)))}
     cache = changes.RowCache(s)
-    cache.preload((str(e.get("table")), e["key"]) for e in entries
-                  if e.get("table") in metadata.tables and changes.flow(str(e.get("table"))) != changes.LOCAL
-                  and (e.get("table"), e["key"]) not in mine)
+    # the feed's tables this unit takes (a known table that is not local to central), judged once per name
+    takes = {name: name in metadata.tables and changes.flow(name) != changes.LOCAL
+             for name in {str(e.get("table")) for e in entries}}
+    cache.preload((name, e["key"]) for e in entries
+                  if takes[name := str(e.get("table"))] and (name, e["key"]) not in mine)
     for e in entries:
         name = str(e.get("table"))
-        if name not in metadata.tables or changes.flow(name) == changes.LOCAL:
+        if not takes[name]:
             continue
         tbl = metadata.tables[name]
         key = e["key"]
