@@ -422,10 +422,14 @@ def any_of(session: Session, col, values: list[Any]):
 
     kind = _kind(col)
     if kind == "uuid":  # compared as stored (32 hex digits), without a UUID object each
-        # one expanding parameter: SQLAlchemy coerces a plain list element by element when the query is built
-        return type_coerce(col, String).in_(bindparam(
-            None, [v.replace("-", "") if _UUID_TEXT.match(v) else uuid.UUID(v).hex for v in values],
-            type_=String(), expanding=True))
+        # the keys as ONE JSON array parameter read by SQLite's json_each: the statement's text is the same
+        # whatever the number of keys (compiled once; no list coerced element by element or expanded)
+        from sqlalchemy import func, literal_column
+        from sqlalchemy import select as select_
+
+        keys = json.dumps([v.replace("-", "") if _UUID_TEXT.match(v) else uuid.UUID(v).hex for v in values])
+        return type_coerce(col, String).in_(
+            select_(literal_column("value")).select_from(func.json_each(bindparam(None, keys, type_=String()))))
     dec = _DECODERS.get(kind)
     return col.in_(bindparam(None, [dec(v) for v in values] if dec is not None else list(values), type_=col.type,
                              expanding=True))
