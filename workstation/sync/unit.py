@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from db import audit, changes
 from db.audit import AuditActor
+from db.engine import bulk_page_cache
 from db.models import AuditEntry, Case, User
 from db.models_sync import SyncBundle, SyncChange, SyncNode
 from db.schema import metadata
@@ -318,6 +319,7 @@ class UnitSync:
                 if more:
                     nxt = ahead.submit(transport.pull, me.epoch, after, PULL_PAGE)
                 with self.db.write() as s:
+                    bulk_page_cache(s)
                     applied, left = apply_feed(s, entries)
                     failpoint("after_apply")
                     s.execute(update(SyncNode).where(SyncNode.id == 1).values(pull_cursor=after))
@@ -356,6 +358,7 @@ class UnitSync:
         payload = bundle["payload"]
         digest = hashlib.sha256(protocol.bundle_message(bundle)).hexdigest()
         with self.db.write() as s:
+            bulk_page_cache(s)
             bid = uuid.UUID(str(bundle["bundle_id"]))
             if s.get(SyncBundle, bid) is not None:
                 raise Refusal(code=ErrorCode.SYNC_BUNDLE_REPLAYED, params={"bundle": str(bid)})
