@@ -15,6 +15,7 @@ with SIGKILL, as a power cut would.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import json
@@ -260,6 +261,7 @@ class UnitSync:
         # the next batch is read and put together while central applies this one (read-only here: nothing is
         # marked until the answers are in); batches still go one at a time, in outbox order
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push")
+        gc.freeze()  # see _pull
         try:
             nxt = ahead.submit(self._batch, me, state, after)
             while True:
@@ -282,6 +284,7 @@ class UnitSync:
                 if progress:
                     progress("push", pushed, total)
         finally:
+            gc.unfreeze()
             ahead.shutdown(wait=False, cancel_futures=True)
             self._ack(acked, audit_seq=audit_seq)
         return pushed, conflicts
@@ -308,6 +311,10 @@ class UnitSync:
         # the next page travels while this one is applied: reading the feed changes nothing at central, and
         # the pages are still applied in order, each with its cursor in one local transaction
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull")
+        # the collector's full passes leave alone what existed before (modules, caches, the app's screens):
+        # pages of rows come and go by the thousand and each pass would scan all of it again (100,000 pulled
+        # rows: 15-20 % of the time). Process-wide while the sync runs; undone when it ends.
+        gc.freeze()
         try:
             nxt = ahead.submit(transport.pull, me.epoch, cursor, PULL_PAGE)
             while True:
@@ -331,6 +338,7 @@ class UnitSync:
                 if not more:
                     break
         finally:
+            gc.unfreeze()
             ahead.shutdown(wait=False, cancel_futures=True)
         return pulled, skipped
 
