@@ -273,3 +273,28 @@ def test_feed_text_with_escapes_travels_through_copy_unchanged(central, pushed):
     assert stored.row == canonical_json(sent["row"]) and stored.row_hash == sent["row_hash"]
     assert stored.row_key == sent["key"] and json.loads(stored.changed) == sorted(sent["row"])
     assert json.loads(stored.row)["summary"]["note"] == "a\\b\tc\nd\re \\n \"q\""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(_text(12), max_size=8))
+def test_an_array_literal_reads_back_as_the_values_it_was_made_of(services, values):
+    """db.changes.array_literal escapes the joined text in one pass: PostgreSQL must read back exactly the
+    elements (quotes, backslashes, commas, braces, spaces, the word NULL, empty strings)."""
+    if services.ctx.db.backend != "postgresql":
+        pytest.skip("PostgreSQL's array syntax")
+    with services.ctx.db.read() as s:
+        got = s.execute(text("SELECT CAST(:lit AS text[])"), {"lit": changes.array_literal(values)}).scalar()
+    assert got == values
+
+
+def test_an_array_literal_refuses_nul_and_a_push_key_holding_one_is_a_bad_change(central, pushed):
+    with pytest.raises(ValueError):
+        changes.array_literal(["a", "b\x00c"])
+    assert changes.array_literal([]) == "{}"
+    me = pushed.sync.node()
+    body, _ = pushed.sync.push_body(me, pushed.transport.state(me.epoch))
+    body = json.loads(json.dumps(body))
+    body["changes"][0]["key"] = '["x\x00y"]'
+    with pytest.raises(InputError) as exc:
+        pushed.transport.push(body)
+    assert exc.value.code == "SYNC_BAD_CHANGE" and exc.value.params["change"] == body["changes"][0]["change_id"]

@@ -745,6 +745,8 @@ def _change(raw: Any) -> dict[str, Any]:
             raise ValueError("unknown table or row")
         if not isinstance(raw["changed"], list) or not isinstance(raw["key"], str) or not isinstance(raw["origin"], str):
             raise ValueError("bad fields")
+        if "\x00" in raw["key"]:  # no database text holds NUL
+            raise ValueError("a NUL character in the key")
         text = changes.row_text(raw["row"])
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != raw["row_hash"]:
             raise ValueError("row does not match its hash")
