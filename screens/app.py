@@ -51,6 +51,12 @@ class WorkstationApp(App):
         Binding("f10", "logout", N_("Logout"), id="ws.logout"),
         Binding("f11,ctrl+k", "lock", N_("Lock"), id="ws.lock"),
         Binding("f12", "toggle_language", N_("Language"), id="ws.language"),
+        # Textual's own Tab / Shift+Tab (screen bindings) run after the key has gone to the focused field and
+        # bubbled back, so keys typed ahead of them (a fast typist, keys arriving in one read over SSH) land in
+        # the field being left. As priority bindings the focus moves before the next key is handed on.
+        Binding("tab", "app.focus_next", N_("Focus Next"), show=False, priority=True, id="ws.next"),
+        Binding("shift+tab", "app.focus_previous", N_("Focus Previous"), show=False, priority=True,
+                id="ws.previous"),
     ]
 
     def __init__(self, settings: Settings | BootConfig, *, services: Services | None = None,

@@ -23,14 +23,16 @@ async def test_after_a_failed_login_the_cursor_is_back_in_the_password(users, ma
         assert app.screen.query_one("#password", Input).value == ""
 
 
-async def test_login_and_password_typed_in_one_burst_log_in(users, make_app):
-    """Keys that arrive in one read (tmux, a fast typist): Enter moves to the password before the next key."""
+@pytest.mark.parametrize("between", ["enter", "tab"])
+async def test_login_and_password_typed_in_one_burst_log_in(users, make_app, between):
+    """Keys that arrive in one read (tmux, a fast typist, SSH on a slow link): Enter or Tab moves to the password
+    before the next key is handed on."""
     from textual import events
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        for key in [*"siti", "enter", *PASSWORD, "enter"]:
+        for key in [*"siti", between, *PASSWORD, "enter"]:
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         await settle(app, pilot)
         for _ in range(100):
