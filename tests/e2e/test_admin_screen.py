@@ -200,12 +200,14 @@ async def test_tps_edit_and_field_unit_token_shown_once(users, make_app, service
         await settle(app, pilot)
         assert app.screen.query_one("#units").row_count == 1
         # a table drawn empty first still widens to its new rows (it kept its heading widths once)
-        for _ in range(50):  # a busy machine paints late
+        for _ in range(300):  # a busy machine paints late (CI on PostgreSQL once took more than 5 s)
             await pilot.pause(0.1)
             shown = app.export_screenshot().replace("&#160;", " ")
             if "Mobile unit" in shown and "token diterbitkan" in shown:
                 break
-        assert "Mobile unit" in shown and "token diterbitkan" in shown
+        table = app.screen.query_one("#units")
+        assert "Mobile unit" in shown and "token diterbitkan" in shown, [
+            str(c.label) + f"={c.width}" for c in table.columns.values()]
         await pilot.press("x")
         await pilot.pause()
         await fill(app, pilot, reason="stolen")
