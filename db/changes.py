@@ -442,7 +442,7 @@ def array_literal(values: list[Any]) -> str:
     holding one is refused (ValueError), as the server would refuse it."""
     texts = [v if type(v) is str else str(v) for v in values]
     joined = "\x00".join(texts)
-    if joined.count("\x00") != len(texts) - 1 and texts:
+    if texts and joined.count("\x00") != len(texts) - 1:
         raise ValueError("a NUL character in an array element")
     if "\\" in joined or '"' in joined:
         joined = joined.replace("\\", "\\\\").replace('"', '\\"')
@@ -537,34 +537,28 @@ _DECODERS = {"uuid": uuid.UUID, "datetime": dt.datetime.fromisoformat, "date": d
              "decimal": Decimal}
 
 
-def _json_text_encoder() -> Any:
-    """What SQLAlchemy's JSON type sends (json.dumps: default separators, ASCII escapes; None as JSON null) —
-    the same stored text — by the C encoder made once (JSONEncoder.encode makes it again on every call). No
-    circular check: a value parsed from JSON cannot refer to itself."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return json.JSONEncoder().encode
-    enc = make(None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False,
-               False, True)
-    return lambda value: "".join(enc(value, 0))
-
-
-_JSON_TEXT = _json_text_encoder()
 _ROW_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _row_encoder() -> Any:
-    """JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode's C encoder, made once
-    (JSONEncoder.encode makes it again on every call); None where the C accelerator is missing. No circular
-    check: a row parsed from JSON cannot refer to itself."""
+def _c_encoder(*, item_sep: str, key_sep: str, sort_keys: bool, ascii_only: bool) -> Any:
+    """A JSONEncoder's C encoder made once (JSONEncoder.encode makes it again on every call) as a function of a
+    value → its text; None where the C accelerator is missing. No circular check: a value parsed from JSON
+    cannot refer to itself."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
         return None
-    return make(None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ":", ",", True, False,
-                True)
+    quote = json.encoder.encode_basestring_ascii if ascii_only else json.encoder.encode_basestring
+    enc = make(None, json.JSONEncoder().default, quote, None, key_sep, item_sep, sort_keys, False, True)
+    return lambda value: "".join(enc(value, 0))
 
 
-_ROW_C = _row_encoder()
+# what SQLAlchemy's JSON type sends (json.dumps: default separators, ASCII escapes; None as JSON null): the same
+# stored text
+_JSON_TEXT = (_c_encoder(item_sep=", ", key_sep=": ", sort_keys=False, ascii_only=True)
+              or json.JSONEncoder().encode)
+
+
+_ROW_C = _c_encoder(item_sep=",", key_sep=":", sort_keys=True, ascii_only=False)
 
 
 @dataclass(frozen=True)
@@ -598,7 +592,7 @@ def row_text(row: dict[str, Any]) -> str:
             raise TypeError("float in a row")
         if t is dict or t is list:
             _no_float(v)
-    return "".join(_ROW_C(row, 0)) if _ROW_C is not None else _ROW_TEXT(row)
+    return _ROW_C(row) if _ROW_C is not None else _ROW_TEXT(row)
 
 
 def _no_float(value: Any) -> None:
