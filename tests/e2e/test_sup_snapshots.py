@@ -20,9 +20,16 @@ SIZE = (80, 24)
 
 @pytest.fixture
 def fixed(monkeypatch, demo):  # noqa: F811
+    from screens import approvals, dashboard
     from workstation.services import auth
 
     monkeypatch.setattr(auth, "client_label", lambda: "terminal-1 local")
+    # The screens' own refresh timers (every 5 s) are held back: on a loaded machine a test outlasts 5 s, and a
+    # refresh can land between the last idle pass and the screenshot (the table refilled, its columns not yet
+    # re-measured): the likely cause of one dashboard mismatch in CI that did not recur in 10 loaded runs here.
+    # The dashboard's polling is tested in test_dashboard.py.
+    monkeypatch.setattr(dashboard.DashboardScreen, "_poll", lambda self: None)  # its status names the period
+    monkeypatch.setattr(approvals, "REFRESH_S", 3600.0)
     return demo
 
 
