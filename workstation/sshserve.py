@@ -76,10 +76,12 @@ class ServeOptions:
     child_command: Callable[[str], list[str]] = field(default=lambda login: default_child_command(login))
 
 
-def default_child_command(login: str, config_file: str | None = None) -> list[str]:
-    """The same app as a local start, in SSH mode (`python -m workstation [--config F] tui --ssh-user LOGIN`)."""
+def default_child_command(login: str, config_file: str | None = None, optimize: int = 0) -> list[str]:
+    """The same app as a local start, in SSH mode (`python [-OO] -m workstation [--config F] tui --ssh-user
+    LOGIN`); `optimize` 2 adds -OO (workstation.footprint.prepare_session_bytecode)."""
     config = ["--config", config_file] if config_file else []
-    return [sys.executable, "-m", "workstation", *config, "tui", "--ssh-user", login]
+    flags = ["-" + "O" * optimize] if optimize else []
+    return [sys.executable, *flags, "-m", "workstation", *config, "tui", "--ssh-user", login]
 
 
 def parse_listen(value: str) -> tuple[str, int]:

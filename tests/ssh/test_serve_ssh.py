@@ -58,6 +58,9 @@ def test_login_resize_and_disconnect(services, siti_key, start_server, tmux, tmp
         assert env["SSH_CONNECTION"].startswith("127.0.0.1 ")
 
         assert f"pid {child}" in server.log_text()  # the server's log names the session's process
+        # at -OO (its bytecode prepared by serve-ssh at start: workstation.footprint), and nothing missing
+        assert Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[1] == b"-OO"
+        assert "sessions' processes start at optimisation level 2" in server.log_text()
 
         tmux.keys(PASSWORD, "Enter")  # focus is on the password: the key was the first factor
         tmux.wait_text("siti (petugas loket)")
