@@ -14,6 +14,7 @@ with SIGKILL, as a power cut would.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -22,7 +23,7 @@ import json
 import os
 import signal
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,33 +261,30 @@ class UnitSync:
         acked, audit_seq = 0, None
         # the next batch is read and put together while central applies this one (read-only here: nothing is
         # marked until the answers are in); batches still go one at a time, in outbox order
-        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push")
-        gc.freeze()  # see _pull
-        try:
-            nxt = ahead.submit(self._batch, me, state, after)
-            while True:
-                entries, rows, body = nxt.result()
-                if not rows and not entries:
-                    break
-                after = rows[-1].seq if rows else after
-                if entries:  # central holds the chain up to the last entry sent once this batch is answered
-                    state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
+        with _read_ahead("sync-push") as ahead:
+            try:
                 nxt = ahead.submit(self._batch, me, state, after)
-                failpoint("before_send")
-                reply = transport.push(body)
-                failpoint("after_send")
-                acked = max(acked, int(reply.get("acked_seq") or 0))
-                failpoint("after_reply")
-                if entries:
-                    audit_seq = int(entries[-1]["seq"])
-                pushed += len(rows)
-                conflicts += int(reply.get("conflicts") or 0)
-                if progress:
-                    progress("push", pushed, total)
-        finally:
-            gc.unfreeze()
-            ahead.shutdown(wait=False, cancel_futures=True)
-            self._ack(acked, audit_seq=audit_seq)
+                while True:
+                    entries, rows, body = nxt.result()
+                    if not rows and not entries:
+                        break
+                    after = rows[-1].seq if rows else after
+                    if entries:  # central holds the chain up to the last entry sent once this batch is answered
+                        state = {**state, "audit_seq": int(entries[-1]["seq"]), "audit_hash": entries[-1]["row_hash"]}
+                    nxt = ahead.submit(self._batch, me, state, after)
+                    failpoint("before_send")
+                    reply = transport.push(body)
+                    failpoint("after_send")
+                    acked = max(acked, int(reply.get("acked_seq") or 0))
+                    failpoint("after_reply")
+                    if entries:
+                        audit_seq = int(entries[-1]["seq"])
+                    pushed += len(rows)
+                    conflicts += int(reply.get("conflicts") or 0)
+                    if progress:
+                        progress("push", pushed, total)
+            finally:
+                self._ack(acked, audit_seq=audit_seq)
         return pushed, conflicts
 
     def _batch(self, me: SyncNode, state: dict[str, Any], after: int) -> tuple[list[dict[str, Any]], list[Any], str]:
@@ -310,12 +308,7 @@ class UnitSync:
         cursor = self.node().pull_cursor
         # the next page travels while this one is applied: reading the feed changes nothing at central, and
         # the pages are still applied in order, each with its cursor in one local transaction
-        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull")
-        # the collector's full passes leave alone what existed before (modules, caches, the app's screens):
-        # pages of rows come and go by the thousand and each pass would scan all of it again (100,000 pulled
-        # rows: 15-20 % of the time). Process-wide while the sync runs; undone when it ends.
-        gc.freeze()
-        try:
+        with _read_ahead("sync-pull") as ahead:
             nxt = ahead.submit(transport.pull, me.epoch, cursor, PULL_PAGE)
             while True:
                 page = nxt.result()
@@ -337,9 +330,6 @@ class UnitSync:
                     progress("pull", pulled, pulled + (PULL_PAGE if more else 0))
                 if not more:
                     break
-        finally:
-            gc.unfreeze()
-            ahead.shutdown(wait=False, cancel_futures=True)
         return pulled, skipped
 
     # -- bundles -----------------------------------------------------------------------------------------------
@@ -385,6 +375,22 @@ class UnitSync:
         pending = self._pending_count()
         self._record(f"bundle: pulled {applied}, pending {pending}")
         return SyncSummary(0, applied, 0, pending, skipped)
+
+
+@contextlib.contextmanager
+def _read_ahead(name: str) -> Iterator[ThreadPoolExecutor]:
+    """One thread that reads the next batch or page while this one is applied, and the collector's full passes
+    leaving alone what existed before (modules, caches, the app's screens): pages of rows come and go by the
+    thousand and each pass would scan all of it again (100,000 pulled rows: 15-20 % of the time). The freeze is
+    process-wide while the sync runs; both end with it, whatever way (what is read ahead and not used is
+    dropped: nothing there writes)."""
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+    gc.freeze()
+    try:
+        yield ahead
+    finally:
+        gc.unfreeze()
+        ahead.shutdown(wait=False, cancel_futures=True)
 
 
 def apply_feed(s: Session, entries: list[dict[str, Any]]) -> tuple[int, int]:
