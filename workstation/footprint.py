@@ -143,7 +143,10 @@ def prepare_session_bytecode(timeout: float = 600.0) -> tuple[int, list[str]]:
     return (SESSION_OPTIMIZE if not failed else 0), list(failed)
 
 
-if __name__ == "__main__":  # the warm-up process of prepare_session_bytecode
+if __name__ == "__main__":  # the warm-up process of prepare_session_bytecode; an owner may run it by hand
     import json as _json
 
-    print(_json.dumps(warm_session_bytecode()))
+    _missing = warm_session_bytecode()
+    sys.stderr.write(f"could not write the bytecode of {len(_missing)} files: {', '.join(_missing[:5])}\n"
+                     if _missing else "bytecode for the sessions' level written\n")
+    print(_json.dumps(_missing))  # the last line: what prepare_session_bytecode reads

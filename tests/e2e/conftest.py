@@ -1,12 +1,45 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
+import html
+import pickle
+import re
 import time
 
 import pytest
 from textual.worker import WorkerCancelled
 
 from tests.conftest import PASSWORD
+
+_SVG_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', re.S)
+
+
+def svg_lines(svg: str) -> list[str]:
+    """The screen's rows as plain text, read back from a Textual SVG screenshot (its text runs by position)."""
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for x, y, run in _SVG_TEXT.findall(svg):
+        rows.setdefault(float(y), []).append((float(x), html.unescape(run).replace("\xa0", " ")))
+    return ["".join(t for _, t in sorted(runs)).rstrip() for _, runs in sorted(rows.items())]
+
+
+@pytest.fixture
+def snap_compare(snap_compare, request):
+    """The plugin's snapshot comparison; on a mismatch the rows that differ are printed as text as well, since
+    CI keeps only the log, not the plugin's HTML report."""
+    from pytest_textual_snapshot import node_to_report_path
+
+    def compare(*args, **kw) -> bool:
+        same = snap_compare(*args, **kw)
+        if not same:
+            data = pickle.loads(node_to_report_path(request.node).read_bytes())
+            expected, actual = str(data[1]), str(data[2])
+            print("snapshot rows, expected → actual:")
+            print("\n".join(difflib.unified_diff(svg_lines(expected), svg_lines(actual), "expected", "actual",
+                                                 lineterm="", n=1)))
+        return same
+
+    return compare
 
 
 @pytest.fixture
