@@ -179,7 +179,7 @@ def check_actor(session: Session, actor: AuditActor) -> None:
     if row is None or row.ended_at is not None or row.user_id != actor.user_id:
         raise AuthenticationFailed("this session was ended; log in again", code=ErrorCode.SESSION_ENDED)
     if not row.active:
-        raise AuthenticationFailed("this account is disabled", code=ErrorCode.INACTIVE)
+        raise AuthenticationFailed("this account is disabled", code=ErrorCode.INACTIVE, params={"login": actor.login})
     if row.locked_at is not None:
         raise AccountLocked("this account is locked; a supervisor must unlock it", code=ErrorCode.LOCKED)
     if row.held != len(actor.roles):

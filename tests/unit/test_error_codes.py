@@ -81,3 +81,52 @@ def test_templates_render_with_their_parameters():
 def test_every_template_names_only_known_codes_and_codes_equal_their_values():
     assert all(isinstance(k, ErrorCode) for k in TEMPLATES)
     assert all(c.name == c.value for c in ErrorCode)
+
+
+PO = ROOT / "workstation/locale/id/LC_MESSAGES/workstation.po"
+
+
+def _fields(template: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_code_has_a_template_or_is_said_in_its_raiser_s_words():
+    from workstation.domain.errors import RAISERS_WORDS
+
+    assert sorted(c.name for c in ErrorCode if c not in TEMPLATES and c not in RAISERS_WORDS) == []
+    assert sorted(c.name for c in RAISERS_WORDS if c in TEMPLATES) == []
+
+
+def test_every_template_is_said_in_indonesian_with_the_same_parameters():
+    """The catalogue translates each template (gettext would otherwise hand back the English) and keeps its
+    parameters: a translation naming another one could not be filled, and the screen would show English."""
+    from babel.messages.pofile import read_po
+
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    missing, other_fields = [], []
+    for code, template in TEMPLATES.items():
+        entry = catalog.get(template)
+        if entry is None or not entry.string:
+            missing.append(code.name)
+        elif _fields(entry.string) != _fields(template):
+            other_fields.append(code.name)
+    assert missing == [] and other_fields == []
+
+
+def test_a_refusal_reaches_an_indonesian_screen_in_indonesian_and_an_english_one_in_its_raiser_s_words():
+    from screens.base import error_text
+    from workstation.i18n import Translator
+    from workstation.services.issuance import OfficeKeyMissing
+
+    refusal = OfficeKeyMissing("no PAdES key at /srv/keys/office.pades.pem; restore it from backup",
+                               code=ErrorCode.KEY_MISSING)
+    assert error_text(refusal, Translator("id")).startswith("kunci atau sertifikat tanda tangan kantor tidak ada")
+    assert error_text(refusal, Translator("en")) == str(refusal)  # the path the raiser named
+    field = InputError("must not be negative", code=ErrorCode.NEGATIVE, field="amount_idr")
+    assert error_text(field, Translator("id")) == "amount_idr: tidak boleh negatif"
+    stale = Refusal("x changed", code=ErrorCode.VERSION_CONFLICT, params={"reference": "PIB 1", "who": "siti"})
+    assert error_text(stale, Translator("id")) == ("PIB 1 telah diubah oleh siti sejak Anda membukanya; muat ulang "
+                                                   "dan ulangi")

@@ -191,7 +191,9 @@ class ApprovalService:
         """The requester as an actor now: active, unlocked, with the roles the database holds today."""
         user = s.get(User, row.requested_by)
         if user is None or not user.active or user.locked_at is not None:
-            raise Refusal(code=ErrorCode.INACTIVE)
+            login = user.login if user is not None else str(row.requested_by)
+            raise Refusal(f"the requester's account {login} is disabled or locked", code=ErrorCode.INACTIVE,
+                          params={"login": login})
         roles = frozenset(Role(r) for r in user.role_codes)
         return Actor(user.id, user.login, user.full_name, roles, None, user.office_code,
                      self.ctx.settings.unit_code, user.nip)

@@ -347,7 +347,7 @@ class AuthService:
             elif not user.active:
                 audit.append(s, self._anon(login), "auth.failure", "user", user.id,
                              {"login": login, "reason": "inactive"}, now=self.ctx.now())
-                err = AuthenticationFailed("this account is disabled", code=ErrorCode.INACTIVE)
+                err = AuthenticationFailed("this account is disabled", code=ErrorCode.INACTIVE, params={"login": login})
             elif user.locked_at is not None:
                 audit.append(s, self._anon(login), "auth.failure", "user", user.id,
                              {"login": login, "reason": "locked"}, now=self.ctx.now())
