@@ -52,7 +52,8 @@ async def test_request_approval_gate_out_gate_in(services, users, make_app, tmp_
         await pilot.press("s")
         await settle(app, pilot)
         assert isinstance(app.screen, PlpRequestModal)  # no preview
-        assert any("another officer must decide it" in n.message for n in app._notifications)
+        # in the screen's language (Indonesian by default): the separation-of-duties refusal
+        assert any("orang yang sama tidak boleh melakukan kedua langkah" in n.message for n in app._notifications)
         assert services.plp.get(app.screen.case_id).case.state == "SUBMITTED"
         # agus decides it
         await pilot.press("escape")
