@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -184,7 +183,7 @@ class AuditScreen(SectionScreen):
                           on_result=lambda r: self._show(r, append=before_seq is not None), on_error=self._failed)
 
     def _failed(self, exc: Exception) -> None:
-        self.query_one("#audit-state", Static).update(Text(self.error_text(exc), style="bold red"))
+        self.line_error(self.query_one("#audit-state", Static), exc)
 
     def _show(self, result: tuple[Any, list[Any], list[Any]], *, append: bool) -> None:
         flt, rows, anchors = result

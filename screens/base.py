@@ -168,6 +168,16 @@ class AppAccess:
     def show_error(self, exc: Exception) -> None:
         self.wapp.notify(self.error_text(exc), severity="error", timeout=8)
 
+    def line_error(self, line: Static, exc: Exception) -> None:
+        """An error in a one-line state field (red); when it is longer than the field, also in full as a
+        notification (which wraps): a cut message must not be all the user gets."""
+        from rich.text import Text
+
+        text = self.error_text(exc)
+        line.update(Text(text, style="bold red"))
+        if Text(text).cell_len > max(line.content_size.width, 1):
+            self.show_error(exc)
+
 
 def retitle_columns(table: DataTable, labels: list[str] | tuple[str, ...], tr: Callable[..., str]) -> None:
     """Give a DataTable's columns, in order, the translation of `labels` (English N_() sources)."""

@@ -76,7 +76,7 @@ class ReportScreen(SectionScreen):
         try:
             day = parse_day(event.value, "day")
         except Exception as exc:
-            self.query_one("#report-state", Static).update(Text(self.error_text(exc), style="bold red"))
+            self.line_error(self.query_one("#report-state", Static), exc)
             return
         self.load(day)
         self.query_one("#report-body", VerticalScroll).focus()
@@ -92,7 +92,7 @@ class ReportScreen(SectionScreen):
         self.call_service(read, group="report-load", on_result=self._show, on_error=self._failed)
 
     def _failed(self, exc: Exception) -> None:
-        self.query_one("#report-state", Static).update(Text(self.error_text(exc), style="bold red"))
+        self.line_error(self.query_one("#report-state", Static), exc)
 
     def action_shift_day(self, days: int) -> None:
         day = (self.day or self.services.ctx.today()) + dt.timedelta(days=days)

@@ -92,3 +92,27 @@ async def test_choose_a_day_see_it_and_print_it(services, demo, make_app):  # no
         assert str(out) in str(screen.query_one("#report-state", Static).render())
     (entry,) = services.audit.search(sup, AuditFilter(action="report.daily"), limit=5)
     assert entry.entity_id == today.isoformat() and str(out) in entry.payload
+
+
+async def test_a_print_that_fails_is_said_whole_in_the_screen_s_language(services, demo, make_app):  # noqa: F811
+    """The bar beside the day has room for the start of a message only; the whole refusal comes as a
+    notification, in Indonesian (here: the office's PAdES key file is missing)."""
+    from printing import pades
+
+    key = pades.pades_key_path(services.settings.effective_key_file)
+    key.rename(key.with_name(key.name + ".away"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(app, pilot, "agus", "demo12345")
+        await pilot.press("f8")
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        await pilot.press("p")
+        await settle(app, pilot)
+        whole = ("kunci atau sertifikat tanda tangan kantor tidak ada: pulihkan berkas kunci dari cadangan atau "
+                 "jalankan `workstation db upgrade`")
+        assert "kunci atau sertifikat" in str(app.screen.query_one("#report-state", Static).render())
+        assert any(n.message == whole and n.severity == "error" for n in app._notifications)
+    assert not (services.settings.data_dir / "reports").exists() or not any(
+        (services.settings.data_dir / "reports").iterdir())  # nothing printed
