@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from textual.widgets import Input, Static
 
 from screens.report import ReportScreen
-from tests.e2e.conftest import login, settle
+from tests.e2e.conftest import login, open_section, settle
 from tests.services.test_dashboard import demo  # noqa: F401  (the fixture)
 from workstation.services.audit import AuditFilter
 
@@ -103,9 +103,7 @@ async def test_a_print_that_fails_is_said_whole_in_the_screen_s_language(service
     key.rename(key.with_name(key.name + ".away"))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(app, pilot, "agus", "demo12345")
-        await pilot.press("f8")
-        await settle(app, pilot)
+        await open_section(app, pilot, "agus", "f8", "demo12345")
         await pilot.press("l")
         await settle(app, pilot)
         await pilot.press("p")
