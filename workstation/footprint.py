@@ -73,7 +73,7 @@ def ensure_bytecode(packages: tuple[str, ...] = APP_PACKAGES, optimize: int | tu
 
 
 # -OO for the sessions' processes: a module's docstrings are a third of its code objects' size (and asserts go
-# too; ours only narrow types for mypy). Measured on PostgreSQL: 87.5 → 81.7 MB per session (bench/sessions).
+# too; ours only narrow types for mypy). 20 sessions on PostgreSQL: 87.2 → 81.8 MB each (bench/README.md).
 SESSION_OPTIMIZE = 2
 # what a session imports, beyond what these pull in, is compiled with the packages it comes from
 SESSION_IMPORTS = ("workstation.cli", "workstation.commands.tui", "screens.app", "screens.home",
@@ -91,8 +91,8 @@ def warm_session_bytecode(imports: tuple[str, ...] = SESSION_IMPORTS, optimize: 
     """Import what a session imports and write the bytecode of optimisation level `optimize` (2: `-OO`) for
     every module that brought in, and for the whole library packages they belong to (their later imports);
     the application's packages are compiled whole. Runs in a process started with that level
-    (`prepare_session_bytecode`). Returns the module files whose bytecode could not be written (a directory
-    the account cannot write): a session would compile them from source each time."""
+    (`prepare_session_bytecode`). Returns the module files (and application packages) whose bytecode could
+    not be written (a directory the account cannot write): a session would compile them from source each time."""
     import compileall
     import importlib
     import importlib.machinery
@@ -119,7 +119,7 @@ def warm_session_bytecode(imports: tuple[str, ...] = SESSION_IMPORTS, optimize: 
                 break
     for place in sorted(packages):
         compileall.compile_dir(place, quiet=2, optimize=optimize, workers=1)  # a file that fails is not imported
-    failed += [name for name in ensure_bytecode(optimize=(0, optimize))]
+    failed += ensure_bytecode(optimize=(0, optimize))  # an application package that could not be written
     return failed
 
 
