@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import types
 
 from workstation.demo import risk as D
 from workstation.services.base import cli_actor
@@ -10,8 +11,14 @@ from workstation.services.reference import demo_rates_csv
 from workstation.services.risk import risk_service
 
 
-def test_demo_gives_hit_rates_per_profile_and_a_random_baseline(services):
+def test_demo_gives_hit_rates_per_profile_and_a_random_baseline(services, monkeypatch):
     from workstation.demo import DEMO_PASSWORD, DEMO_USERS
+    from workstation.services.risk import profiles
+
+    # which past e-CDs the random draw picks follows the rate's seed, fresh from `secrets` on each import: with
+    # some seeds no profile's lift over the random baseline came out above 1 (a CI run failed so). The figures
+    # are checked on one fixed seed, given to the profiles module alone; the draw has its own tests.
+    monkeypatch.setattr(profiles, "secrets", types.SimpleNamespace(token_hex=lambda n: "5a" * n))
 
     auth = services.auth
     login, name, _, nip = DEMO_USERS[0]
