@@ -75,6 +75,13 @@ def ensure_bytecode(packages: tuple[str, ...] = APP_PACKAGES, optimize: int | tu
 # -OO for the sessions' processes: a module's docstrings are a third of its code objects' size (and asserts go
 # too; ours only narrow types for mypy). 20 sessions on PostgreSQL: 87.2 → 81.8 MB each (bench/README.md).
 SESSION_OPTIMIZE = 2
+
+
+def optimize_flags(level: int) -> list[str]:
+    """The interpreter's flags for an optimisation level: [] for 0, ["-O"] for 1, ["-OO"] for 2."""
+    return ["-" + "O" * level] if level else []
+
+
 # what a session imports, beyond what these pull in, is compiled with the packages it comes from
 SESSION_IMPORTS = ("workstation.cli", "workstation.commands.tui", "screens.app", "screens.home",
                    "workstation.services", "sqlalchemy.dialects.sqlite.pysqlite", "sqlalchemy.dialects.postgresql.psycopg",
@@ -131,9 +138,8 @@ def prepare_session_bytecode(timeout: float = 600.0) -> tuple[int, list[str]]:
     import json
     import subprocess
 
-    flag = "-" + "O" * SESSION_OPTIMIZE
     try:
-        done = subprocess.run([sys.executable, flag, "-m", "workstation.footprint"], capture_output=True,
+        done = subprocess.run([sys.executable, *optimize_flags(SESSION_OPTIMIZE), "-m", "workstation.footprint"], capture_output=True,
                               text=True, timeout=timeout, check=False)
         failed = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):

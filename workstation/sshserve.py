@@ -43,6 +43,7 @@ from typing import Any
 
 import asyncssh
 
+from workstation.footprint import optimize_flags
 from workstation.services import Services
 from workstation.services.sshkeys import KeyOwner, SshKeyService
 
@@ -80,8 +81,7 @@ def default_child_command(login: str, config_file: str | None = None, optimize: 
     """The same app as a local start, in SSH mode (`python [-OO] -m workstation [--config F] tui --ssh-user
     LOGIN`); `optimize` 2 adds -OO (workstation.footprint.prepare_session_bytecode)."""
     config = ["--config", config_file] if config_file else []
-    flags = ["-" + "O" * optimize] if optimize else []
-    return [sys.executable, *flags, "-m", "workstation", *config, "tui", "--ssh-user", login]
+    return [sys.executable, *optimize_flags(optimize), "-m", "workstation", *config, "tui", "--ssh-user", login]
 
 
 def parse_listen(value: str) -> tuple[str, int]:

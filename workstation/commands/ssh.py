@@ -46,7 +46,9 @@ def serve_ssh(args) -> int:
     from workstation.footprint import ensure_bytecode, prepare_session_bytecode
 
     log = logging.getLogger(__name__)
-    failed = ensure_bytecode()  # each session's process then loads bytecode, not source (≈3.5 MB less)
+    # each session's process then loads bytecode, not source (≈3.5 MB less); done here too, not only by the
+    # warm-up below, because the warm-up is another process that may fail or time out
+    failed = ensure_bytecode()
     if failed:
         log.warning("could not write bytecode for %s (read-only install?): each session compiles them; run "
                     "`python -m compileall` on the installed packages as their owner", ", ".join(failed))
