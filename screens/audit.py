@@ -22,7 +22,7 @@ from workstation.i18n import N_
 PAGE = 200
 ACTION_WIDTH, SUBJECT_WIDTH = 22, 24  # the list's action and subject columns (80 columns in all)
 FIELDS = (("user", N_("User"), 10), ("case", N_("Case"), 18), ("document", N_("Document"), 20),
-          ("action", N_("Action"), 16), ("from", N_("From"), 10), ("to", N_("To"), 10))
+          ("action", N_("Action"), 16), ("from", N_("From"), 11), ("to", N_("To"), 11))  # a date and the cursor
 
 
 # What an entry is about, when the service names no case, document or user (English source words).

@@ -96,6 +96,15 @@ async def test_audit_viewer_filters_detail_anchors_and_verify(services, demo, ma
         assert "from" in state and "DD-MM-YYYY" in state
         assert not [n for n in app._notifications if n.severity == "error"]  # it fits its line: said once
 
+        # a whole day typed is seen whole, the cursor after it included (a 10-cell field showed "1-12-2026")
+        for name in ("from", "to"):
+            field = screen.query_one(f"#f-{name}", Input)
+            field.value = ""
+            field.focus()
+            await pilot.press(*"31-12-2026")
+            await pilot.pause()
+            assert field.scroll_offset.x == 0 and field.content_region.width >= len("31-12-2026") + 1
+
         # anchors tab lists the anchor made above
         anchors = screen.query_one("#audit-anchors", DataTable)
         assert anchors.row_count == len(services.audit.anchors(sup)) >= 1
