@@ -45,21 +45,29 @@ def _cli(args, env, timeout=120):
 
 @pytest.fixture
 def server(central):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "workstation.cli", "sync-server", "--listen", f"127.0.0.1:{port}"],
-                            env=_env(central.ctx.settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
+    # a free port is found by binding it and letting it go; another test's process may take it meanwhile, and
+    # then a health answer would come from that one while ours failed to bind: checked, and tried anew
+    for _attempt in range(3):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "workstation.cli", "sync-server", "--listen",
+                                 f"127.0.0.1:{port}"], env=_env(central.ctx.settings), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        time.sleep(0.2)  # (a process that lost the port exits just after the other one answered)
+        if proc.poll() is None and time.monotonic() < deadline:
+            break
         proc.kill()
+        proc.wait(10)
+    else:
         pytest.fail(f"sync-server did not start: {proc.stderr.read().decode()[:500] if proc.stderr else ''}")
     yield url
     proc.terminate()

@@ -87,6 +87,28 @@ def test_the_next_batch_is_put_together_while_central_applies_this_one(central, 
     assert _count(central.db, Case) == 4
 
 
+def test_a_unit_takes_pages_as_large_as_central_gives(central, enrol, monkeypatch):
+    """Each page is one local transaction with its look-ups and commit, so the unit asks for as many entries as
+    central allows (fewer, larger pages: bench/README "sync"). Central's limit is made small here."""
+    from workstation.sync import central as central_module
+
+    a, b = enrol("PLB01"), enrol("PLB02")
+    _cases(a, 3)
+    a.sync.sync(a.transport)
+    monkeypatch.setattr(central_module, "PULL_LIMIT", 4)
+    sizes: list[int] = []
+
+    class Counting(LocalTransport):
+        def pull(self, epoch, after, limit):
+            page = super().pull(epoch, after, limit)
+            sizes.append(len(page["changes"]))
+            return page
+
+    b.sync.sync(Counting(central.sync, "PLB02"))
+    assert len(sizes) >= 3 and all(n == 4 for n in sizes[:-1]) and sizes[-1] <= 4, sizes
+    assert _count(b.db, Case) == 3
+
+
 def test_the_next_feed_page_travels_while_this_one_is_applied(central, enrol, monkeypatch):
     a, b = enrol("PLB01"), enrol("PLB02")
     _cases(a, 3)

@@ -45,7 +45,10 @@ from workstation.services.base import Actor, ServiceContext, require_role
 
 TOKEN_DAYS = 14
 MAX_BILLING_SLOTS = 99  # e-CD billing codes: workstation.services.ecd.settlement.billing_code
-PULL_LIMIT = 1000
+# the most feed entries one pull page holds: each page is one local transaction at the unit (its look-ups, one
+# insert per table, the commit's fsync), so fewer, larger pages pull faster (100,000 changes: 5.6 → 4.0 s with
+# 5,000 instead of 1,000, bench/README "sync"); ≈ 350 KiB gzipped, ≈ 11 s at 256 kbit/s
+PULL_LIMIT = 5000
 STAGES: dict[str, list[str]] = {CaseKind.ECD.value: [s.value for s in EcdState],
                                 CaseKind.PIB.value: [s.value for s in PibState],
                                 CaseKind.PLP.value: [s.value for s in PlpState]}

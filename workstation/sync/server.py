@@ -26,7 +26,7 @@ from starlette.routing import Route
 from workstation.domain.errors import ErrorCode
 from workstation.errors import InputError, Refusal, WorkstationError
 from workstation.sync import protocol
-from workstation.sync.central import CentralSync
+from workstation.sync.central import PULL_LIMIT, CentralSync
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def build_app(central: CentralSync, *, clock=time.time) -> Starlette:
         def go(body: bytes) -> str:
             unit = authenticate(request, body)
             return central.pull_text(unit, _qint(request, "epoch"), _qint(request, "after"),
-                                _qint(request, "limit", 1000))
+                                _qint(request, "limit", PULL_LIMIT))
         return await run(request, go)
 
     async def health(_request: Request) -> JSONResponse:

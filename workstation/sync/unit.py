@@ -46,7 +46,7 @@ from workstation.sync import protocol
 
 PUSH_BATCH = 500
 AUDIT_BATCH = 2000
-PULL_PAGE = 1000
+PULL_PAGE = 5000  # as many as central gives (central.PULL_LIMIT)
 FAILPOINTS = ("before_send", "after_send", "after_reply", "mid_pull", "after_apply")
 
 
