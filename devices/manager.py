@@ -645,10 +645,10 @@ class DeviceManager:
         `reason` is carried to the result and the audit (e.g. the container released, "refused")."""
         spec = self._specs.get(name)
         if spec is None:
-            raise InputError(f"unknown device {name!r}", field="device", code=ErrorCode.UNKNOWN,
+            raise InputError(template="unknown device {device!r}", field="device", code=ErrorCode.UNKNOWN,
                              params={"device": name})
         if spec.kind != "barrier":
-            raise InputError(f"{name} is not a barrier", field="device", code=ErrorCode.INVALID_VALUE,
+            raise InputError(template="{device} is not a barrier", field="device", code=ErrorCode.INVALID_VALUE,
                              params={"device": name})
         if command not in COMMANDS:
             raise InputError(f"barrier command must be one of {', '.join(COMMANDS)}", field="command",

@@ -29,8 +29,9 @@ class PrinterError(WorkstationError):
     exit_code = 2
 
     def __init__(self, message: str | None = None, *, field: str | None = None,
-                 code: ErrorCode | str | None = ErrorCode.PRINT_FAILED, params: dict[str, Any] | None = None):
-        super().__init__(message, field=field, code=code, params=params)
+                 code: ErrorCode | str | None = ErrorCode.PRINT_FAILED, params: dict[str, Any] | None = None,
+                 template: str | None = None):
+        super().__init__(message, field=field, code=code, params=params, template=template)
 
 
 # lpadmin's rule for printer names: printable, no space, tab, '/', '\\', '?', quotes or '#', at most 127.
@@ -72,7 +73,8 @@ def write_file(data: bytes, path: str | Path, *, replace: bool = True) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     except OSError as exc:
-        raise InputError(f"cannot write here: {exc.strerror}", field=str(path), code=ErrorCode.INVALID_VALUE) from None
+        raise InputError(template="cannot write here: {reason}", field=str(path), code=ErrorCode.INVALID_VALUE,
+                         params={"reason": exc.strerror}) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -91,7 +93,8 @@ def write_file(data: bytes, path: str | Path, *, replace: bool = True) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise InputError(f"cannot write file: {exc.strerror}", field=str(path), code=ErrorCode.INVALID_VALUE) from None
+        raise InputError(template="cannot write file: {reason}", field=str(path), code=ErrorCode.INVALID_VALUE,
+                         params={"reason": exc.strerror}) from None
     return path
 
 
@@ -120,7 +123,8 @@ def lp_argv(
     argv += ["-d", queue, "-t", _clean_title(title), "-n", str(copies)]
     for key, value in (options or {}).items():
         if not _OPTION_KEY_RE.match(key) or not str(value).isprintable() or " " in str(value):
-            raise InputError(f"bad printer option {key!r}", field="printer_options", code=ErrorCode.INVALID_VALUE)
+            raise InputError(template="bad printer option {option!r}", field="printer_options",
+                             code=ErrorCode.INVALID_VALUE, params={"option": key})
         argv += ["-o", f"{key}={value}"]
     return argv
 
@@ -142,11 +146,14 @@ def send_to_cups(
     try:
         proc = subprocess.run(argv, input=pdf, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError:
-        raise PrinterError(f"{lp!r} not found: install the CUPS client (cups-client)", field="printer") from None
+        raise PrinterError(template="{command!r} not found: install the CUPS client (cups-client)", field="printer",
+                           params={"command": lp}) from None
     except subprocess.TimeoutExpired:
-        raise PrinterError(f"lp did not answer within {timeout:g} s", field=f"printer {queue}") from None
+        raise PrinterError(template="lp did not answer within {seconds:g} s", field=f"printer {queue}",
+                           params={"seconds": timeout}) from None
     except OSError as exc:
-        raise PrinterError(f"cannot run {lp!r}: {exc.strerror}", field="printer") from None
+        raise PrinterError(template="cannot run {command!r}: {reason}", field="printer",
+                           params={"command": lp, "reason": exc.strerror}) from None
     out = proc.stdout.decode("utf-8", "replace")
     err = proc.stderr.decode("utf-8", "replace").strip()
     if proc.returncode != 0:
@@ -201,7 +208,8 @@ def print_receipt(
         if cut:
             printer.cut()
     except (EscposError, OSError, *serial_errors) as exc:
-        raise PrinterError(f"receipt printer failed: {exc}".splitlines()[0], field="receipt_printer") from None
+        raise PrinterError(template="receipt printer failed: {reason}", field="receipt_printer",
+                           params={"reason": (str(exc).splitlines() or [""])[0]}) from None
 
 
 def open_serial_printer(device: str, *, baudrate: int = 9600, timeout: float = 2.0, profile: str | None = None):
@@ -214,5 +222,6 @@ def open_serial_printer(device: str, *, baudrate: int = 9600, timeout: float = 2
     try:
         printer.open()
     except (EscposError, OSError) as exc:
-        raise PrinterError(f"cannot open receipt printer: {str(exc).splitlines()[0]}", field=device) from None
+        raise PrinterError(template="cannot open receipt printer: {reason}", field=device,
+                           params={"reason": str(exc).splitlines()[0]}) from None
     return printer

@@ -77,8 +77,8 @@ def _write_new_file(path: Path, data: bytes) -> None:
         raise InputError("key file already exists; refusing to overwrite it", field=str(path),
                          code=ErrorCode.KEY_INVALID) from None
     except OSError as exc:
-        raise InputError(f"cannot create key file: {exc.strerror}", field=str(path),
-                         code=ErrorCode.KEY_INVALID) from None
+        raise InputError(template="cannot create key file: {reason}", field=str(path),
+                         code=ErrorCode.KEY_INVALID, params={"reason": exc.strerror}) from None
     try:
         os.fchmod(fd, 0o600)  # os.open's mode passes through the umask
         os.write(fd, data)
@@ -106,11 +106,11 @@ def load_key(path: str | Path) -> ec.EllipticCurvePrivateKey:
     except FileNotFoundError:
         raise InputError("key file not found (created at set-up)", field=str(path), code=ErrorCode.KEY_MISSING) from None
     except OSError as exc:
-        raise InputError(f"cannot read key file: {exc.strerror}", field=str(path),
-                         code=ErrorCode.KEY_INVALID) from None
+        raise InputError(template="cannot read key file: {reason}", field=str(path),
+                         code=ErrorCode.KEY_INVALID, params={"reason": exc.strerror}) from None
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise InputError(f"key file permissions {stat.S_IMODE(st.st_mode):04o} are too open; use 0600",
-                         field=str(path), code=ErrorCode.KEY_INVALID)
+        raise InputError(template="key file permissions {mode:04o} are too open; use 0600",
+                         field=str(path), code=ErrorCode.KEY_INVALID, params={"mode": stat.S_IMODE(st.st_mode)})
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):

@@ -44,24 +44,33 @@ _tickets = itertools.count(1)  # one sequence for the process: a ticket is never
 
 
 def error_text(exc: BaseException, tr: Callable[..., str]) -> str:
-    """What the user reads for an error. A WorkstationError whose code has a catalogue template that the
-    current language translates is said from that template and the error's params (`field: text`); otherwise
-    the raiser's English message. Anything else is an unexpected error (translated frame, raw detail)."""
+    """What the user reads for an error (`field: text` when it names a field). A WorkstationError is said from,
+    in order, its code's catalogue template, the raiser's own `template`, or its constant message, each filled
+    with the error's params and only when the current language translates it; otherwise the raiser's English
+    (`str(exc)`). Anything else is an unexpected error (translated frame, raw detail). Never raises."""
     if not isinstance(exc, WorkstationError):
         return tr("Unexpected error: {err}", err=exc)
     try:
-        template = TEMPLATES.get(ErrorCode(exc.code)) if exc.code else None
+        catalogued = TEMPLATES.get(ErrorCode(exc.code)) if exc.code else None
     except ValueError:
-        template = None
-    if template is not None:
-        translated = tr(template)
-        if translated != template:  # only when this language has it; English keeps the raiser's words
-            try:
-                text = translated.format(**exc.params)
-            except (KeyError, IndexError, ValueError):
-                text = None
-            if text is not None:
-                return f"{exc.field}: {text}" if exc.field else text
+        catalogued = None
+    own = getattr(exc, "template", None)
+    params = exc.params
+    reason = params.get("reason")
+    if isinstance(reason, str) and reason:  # a reason is our words or the system's ("file not found"): said too
+        params = {**params, "reason": tr(reason)}
+    # the constant message is a msgid only when no template built it; "" would fetch the catalogue's header
+    for source, fill in ((catalogued, True), (own, True), (None if own else exc.message, False)):
+        if not source:
+            continue
+        translated = tr(source)
+        if translated == source:  # this language lacks it: English keeps the raiser's words
+            continue
+        try:
+            text = translated.format(**params) if fill else translated
+        except (KeyError, IndexError, ValueError):
+            continue
+        return f"{exc.field}: {text}" if exc.field else text
     return str(exc)
 
 

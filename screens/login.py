@@ -16,7 +16,6 @@ from screens.base import AppAccess, enter_to_next_field
 from screens.widgets.bottom import BottomBars
 from screens.widgets.text import assemble, plain
 from screens.widgets.words import word
-from workstation.errors import WorkstationError
 from workstation.i18n import N_
 
 
@@ -225,8 +224,8 @@ class LoginScreen(AppAccess, Screen):
             text = self.tr("This account is disabled.")
         elif code in ("BAD_CREDENTIALS", "INACTIVE"):
             text = self.tr("Wrong login or password.")
-        else:
-            text = str(exc)
+        else:  # e.g. a login with spaces around it: the raiser's words, in the user's language
+            text = self.error_text(exc)
         self._message(text, error=True)
 
 
@@ -323,7 +322,3 @@ class FirstRunScreen(AppAccess, Screen):
     def _created(self, login: str) -> None:
         self.wapp.settings = self.services.settings  # the office as entered (letterhead, zone, status bar)
         self.dismiss(login)
-
-
-def error_text(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, WorkstationError) else f"{type(exc).__name__}: {exc}"

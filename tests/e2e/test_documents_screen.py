@@ -110,6 +110,7 @@ async def test_a_jammed_printer_leaves_the_screen_and_other_writes_free(services
         assert isinstance(app.screen, DocumentModal)
         release.set()
         await settle(app, pilot)
-        assert any("kept in the print queue" in n for n in notes)
+        # said in Indonesian (the raiser's template); the printer's own words stay as the spooler wrote them
+        assert any("lp did not answer within 30 s; pekerjaan cetak tetap disimpan di antrean cetak" in n for n in notes)
         [job] = services.documents.failed_jobs()
         assert job.number == doc.number and job.target == "kantor-a4"

@@ -72,8 +72,8 @@ def serve_ssh(args) -> int:
     except ValueError as exc:  # the host key file
         raise InputError(str(exc), code=ErrorCode.INVALID_VALUE, field="--host-key") from None
     except OSError as exc:  # the address is taken, not ours
-        raise InputError(f"cannot listen on {listen}: {exc.strerror or exc}", code=ErrorCode.INVALID_VALUE,
-                         field="--listen") from None
+        raise InputError(template="cannot listen on {address}: {reason}", code=ErrorCode.INVALID_VALUE,
+                         field="--listen", params={"address": listen, "reason": exc.strerror or exc}) from None
     finally:
         services.ctx.db.dispose()
     return 0

@@ -357,7 +357,8 @@ TEMPLATES: dict[ErrorCode, str] = {
 
 # Codes whose raisers' words differ too much for one template (each says what is wrong in its own English),
 # or that screens say in their own words (the login screen for BAD_CREDENTIALS). A new code goes in TEMPLATES
-# or here (tests/unit/test_error_codes.py).
+# or here (tests/unit/test_error_codes.py). Their raisers' constant messages and `template=`s are msgids too:
+# the test checks that Indonesian has each one.
 RAISERS_WORDS: frozenset[ErrorCode] = frozenset({
     ErrorCode.ALREADY_SET_UP, ErrorCode.BAD_CREDENTIALS, ErrorCode.CASH_BELOW_THRESHOLD, ErrorCode.DEVICE_UNAVAILABLE,
     ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_VALUE, ErrorCode.KEY_INVALID, ErrorCode.LHP_REASON_REQUIRED,
@@ -390,15 +391,25 @@ def render(code: ErrorCode | str | None, params: dict[str, object] | None, fallb
 class WorkstationError(Exception):
     """`code` is from the catalogue above, `params` fill its template (a screen translates the template and
     fills it; `field` is always a parameter). `message` is the English text; when it is omitted the template
-    renders it."""
+    renders it.
+
+    `template` is the raiser's own English template (a gettext msgid) for a code without a catalogue template
+    (RAISERS_WORDS): when `message` is omitted it is `template.format(**params)`, and a screen says the
+    template in the user's language with the same params."""
 
     exit_code = 2
 
     def __init__(self, message: str | None = None, *, field: str | None = None, code: ErrorCode | str | None = None,
-                 params: dict[str, Any] | None = None):
+                 params: dict[str, Any] | None = None, template: str | None = None):
         self.code = code
         self.field = field
+        self.template = template
         self.params: dict[str, Any] = {**(params or {}), **({"field": field} if field else {})}
+        if message is None and template is not None:
+            try:
+                message = template.format(**self.params)
+            except (KeyError, IndexError, ValueError):  # a raiser's slip must not hide the error it raises
+                message = template
         self.message = message if message is not None else render(code, self.params, str(code or "error"))
         super().__init__(self.message)
 

@@ -288,8 +288,9 @@ def _allowances(fig: EcdFigures, ruleset: RuleSet) -> dict[str, Decimal | None]:
         out[t.value] = value.quantize(exp)
         if out[t.value] != value:
             raise InputError(
-                f"has more decimals than rounding.usd_places ({fig.rounding.usd_places})",
+                template="has more decimals than rounding.usd_places ({places})",
                 code=ErrorCode.RULESET_INVALID, field=f"{ruleset.path.name}:allowance.usd.{t.value}",
+                params={"places": fig.rounding.usd_places},
             )
     return out
 
@@ -301,8 +302,9 @@ def compile_rules(ruleset: RuleSet) -> EcdRules:
     if hit is not None:
         return hit
     if ruleset.kind != KIND:
-        raise InputError(f"rule set {ruleset.id!r} is of kind {ruleset.kind!r}, not {KIND!r}",
-                         code=ErrorCode.RULESET_INVALID, field="ruleset")
+        raise InputError(template="rule set {ruleset!r} is of kind {kind!r}, not {expected!r}",
+                         code=ErrorCode.RULESET_INVALID, field="ruleset",
+                         params={"ruleset": ruleset.id, "kind": ruleset.kind, "expected": KIND})
     fig = ruleset.parse(EcdFigures)
     ex = fig.excise
     limits: dict[str, ExciseLimits] = {}
@@ -427,7 +429,8 @@ def _rate(rates: RateTable, currency: str, day: dt.date, path: str) -> Decimal:
     try:
         return rates.rate(currency, day)
     except InputError as exc:
-        raise InputError(exc.message, code=exc.code, field=path, params=exc.params) from None
+        raise InputError(exc.message, code=exc.code, field=path, params=exc.params,
+                         template=exc.template) from None
 
 
 def local_date(moment: dt.datetime, port: str, rules: RuleSet | EcdRules) -> dt.date:
@@ -508,7 +511,8 @@ def _goods_usd(goods: Sequence[GoodsLike], day: dt.date, rates: RateTable, r: Ec
             i = first_other
             usd += idr / rates.rate("USD", day)
     except InputError as exc:
-        raise InputError(exc.message, code=exc.code, field=f"goods[{i}].currency", params=exc.params) from None
+        raise InputError(exc.message, code=exc.code, field=f"goods[{i}].currency", params=exc.params,
+                         template=exc.template) from None
     return usd.quantize(r.usd_exp, rounding=r.usd_mode)
 
 
@@ -637,7 +641,8 @@ def _cash_idr(cash: Iterable[Any], day: dt.date, rates: RateTable, r: EcdRules) 
             if not c.bearer_instrument or r.count_bearer_instruments:
                 total += in_idr
     except InputError as exc:
-        raise InputError(exc.message, code=exc.code, field=f"cash[{i}].currency", params=exc.params) from None
+        raise InputError(exc.message, code=exc.code, field=f"cash[{i}].currency", params=exc.params,
+                         template=exc.template) from None
     return total
 
 
@@ -696,7 +701,8 @@ def _checked_reasons(extra: Iterable[str]) -> list[str]:
     out = []
     for code in extra:
         if not isinstance(code, str) or not _REASON_RE.fullmatch(code):
-            raise InputError(f"not a reason code: {code!r}", code=ErrorCode.INVALID_VALUE, field="extra_reasons")
+            raise InputError(template="not a reason code: {value!r}", code=ErrorCode.INVALID_VALUE,
+                             field="extra_reasons", params={"value": code})
         out.append(str(code))
     return out
 

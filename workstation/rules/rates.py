@@ -77,8 +77,9 @@ class RateTable:
             for (a, la), (b, lb) in pairwise(items):
                 if a.valid_to is None or a.valid_to >= b.valid_from:
                     raise InputError(
-                        f"{cur} periods overlap ({la} and {lb})",
+                        template="{currency} periods overlap ({first} and {second})",
                         code=ErrorCode.INVALID_VALUE, field=f"{source}:{lb}:valid_from",
+                        params={"currency": cur, "first": la, "second": lb},
                     )
             by_currency[cur] = ([r.valid_from for r, _ in items], [r for r, _ in items])
         self._rows = tuple(rows)

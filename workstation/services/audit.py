@@ -407,7 +407,7 @@ class AuditService:
         with self.ctx.db.read() as s:
             e = s.get(AuditEntry, seq)
             if e is None:
-                raise NotFound(f"no audit entry {seq}", field="seq", code=ErrorCode.UNKNOWN,
+                raise NotFound(template="no audit entry {value}", field="seq", code=ErrorCode.UNKNOWN,
                                params={"value": seq})
             return AuditEntryDetail(_rows(s, [e])[0], str(e.session_id) if e.session_id else None, e.office_code,
                                     e.unit_code, e.prev_hash, e.row_hash, e.row_mac)

@@ -154,8 +154,8 @@ class DocumentsService:
         except PrinterError as exc:  # the printer's fault, not the document's: the job is kept (not for files)
             if kind == "file":
                 raise
-            raise PrinterError(f"{exc.message}; the job is kept in the print queue", field=exc.field,
-                               code=ErrorCode.PRINT_QUEUED, params=exc.params) from None
+            raise PrinterError(template="{reason}; the job is kept in the print queue", field=exc.field,
+                               code=ErrorCode.PRINT_QUEUED, params={**exc.params, "reason": exc.message}) from None
         assert outcome is not None  # only a retry of a job another session took returns None
         return outcome
 

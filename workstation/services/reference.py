@@ -66,9 +66,11 @@ class ReferenceService:
                 elif old.rate_idr == row.rate_idr and old.valid_to == row.valid_to:
                     unchanged += 1
                 else:
-                    raise InputError(f"{row.currency} from {row.valid_from} is stored with rate {old.rate_idr} "
-                                     f"to {old.valid_to}; refusing to change it", code=ErrorCode.INVALID_VALUE,
-                                     field=f"{label}:{where}")
+                    raise InputError(template="{currency} from {valid_from} is stored with rate {rate} to "
+                                     "{valid_to}; refusing to change it", code=ErrorCode.INVALID_VALUE,
+                                     field=f"{label}:{where}",
+                                     params={"currency": row.currency, "valid_from": row.valid_from,
+                                             "rate": old.rate_idr, "valid_to": old.valid_to})
             # the merged table must still have no overlapping periods
             RateTable([*(RateRow(r.currency, r.rate_idr, r.valid_from, r.valid_to) for r in stored.values()),
                        *(r for r, _ in added)],

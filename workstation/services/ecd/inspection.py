@@ -107,14 +107,14 @@ class InspectionMixin(EcdBase):
         elif isinstance(item_no, bool) or not isinstance(item_no, int) or item_no < 1:
             raise InputError("a line number from 1", field="item", code=ErrorCode.INVALID_VALUE)
         elif item_no <= declared and status == UNDECLARED:
-            raise InputError(f"line {item_no} is declared: FOUND or NOT_FOUND", field="status",
-                             code=ErrorCode.INVALID_VALUE)
+            raise InputError(template="line {item} is declared: FOUND or NOT_FOUND", field="status",
+                             code=ErrorCode.INVALID_VALUE, params={"item": item_no})
         elif item_no > declared and item_no not in current:
-            raise InputError(f"no line {item_no} (the e-CD has {declared})", field="item",
-                             code=ErrorCode.INVALID_VALUE)
+            raise InputError(template="no line {item} (the e-CD has {declared})", field="item",
+                             code=ErrorCode.INVALID_VALUE, params={"item": item_no, "declared": declared})
         elif item_no > declared and status != UNDECLARED:
-            raise InputError(f"item {item_no} was not declared: UNDECLARED", field="status",
-                             code=ErrorCode.INVALID_VALUE)
+            raise InputError(template="item {item} was not declared: UNDECLARED", field="status",
+                             code=ErrorCode.INVALID_VALUE, params={"item": item_no})
         base = doc.goods[item_no - 1] if item_no <= declared else None
         prev = current.get(item_no)
         ref = prev if prev is not None and prev.status != NOT_FOUND else base
@@ -170,8 +170,8 @@ class InspectionMixin(EcdBase):
         """Hand goods over to QUARANTINE or ENFORCEMENT (P2) with numbered hand-over minutes."""
         code = str(code or "").strip().upper()
         if code in OWN_STEP:
-            raise InputError(f"{code} has its own step ({OWN_STEP[Referral(code)]})", field="code",
-                             code=ErrorCode.INVALID_VALUE)
+            raise InputError(template="{value} has its own step ({step})", field="code",
+                             code=ErrorCode.INVALID_VALUE, params={"value": code, "step": OWN_STEP[Referral(code)]})
         code = inputs.choice(code, "code", (Referral.QUARANTINE.value, Referral.ENFORCEMENT.value))
         handed = _handed_items(items)
         return self._handover(actor, case_id, version, code, FLOW["ecd.refer"], receiver=receiver,
@@ -216,9 +216,10 @@ class InspectionMixin(EcdBase):
         rates = self._rates()
         total = cash_total_idr(lines, decl.arrival_date, rates, rules)  # a currency without a rate names its line
         if total < rules.cash_threshold_idr:
-            raise Refusal(f"Rp{int(total):,} is below the Rp{int(rules.cash_threshold_idr):,} threshold of "
-                          f"{rules.id}: no cash procedure", code=ErrorCode.CASH_BELOW_THRESHOLD,
-                          params={"total_idr": int(total), "threshold_idr": int(rules.cash_threshold_idr)})
+            raise Refusal(template="Rp{total_idr:,} is below the Rp{threshold_idr:,} threshold of {ruleset}: no "
+                          "cash procedure", code=ErrorCode.CASH_BELOW_THRESHOLD,
+                          params={"total_idr": int(total), "threshold_idr": int(rules.cash_threshold_idr),
+                                  "ruleset": rules.id})
         declared_total = cash_total_idr(doc.cash, decl.arrival_date, rates, rules) if doc.cash else Decimal(0)
         declared = declared_total >= rules.cash_threshold_idr
         # counted above what was declared: the rule set's undeclared-cash rule applies to the difference

@@ -155,8 +155,8 @@ class SettlementMixin(EcdBase):
             def apply(case: Case) -> dict[str, Any]:
                 bill = self._billing(s, case.id)
                 if bill is None or bill.code != code:
-                    raise InputError(f"not the billing of this case ({bill.code if bill else 'none'})",
-                                     field="billing_code", code=ErrorCode.INVALID_VALUE)
+                    raise InputError(template="not the billing of this case ({value})", field="billing_code",
+                                     code=ErrorCode.INVALID_VALUE, params={"value": bill.code if bill else "none"})
                 if amount != bill.amount_idr:
                     raise InputError(f"the billing is Rp{bill.amount_idr:,}; Rp{amount:,} does not settle it",
                                      field="amount_idr", code=ErrorCode.PAYMENT_MISMATCH,
@@ -198,8 +198,8 @@ class SettlementMixin(EcdBase):
                 current = self._view(s, case, decl)
                 blockers = current.release_blockers()
                 if blockers:
-                    raise Refusal("cannot release yet: " + "; ".join(blockers), code=ErrorCode.RELEASE_BLOCKED,
-                                  params={"blockers": blockers})
+                    raise Refusal(template="cannot release yet: {reasons}", code=ErrorCode.RELEASE_BLOCKED,
+                                  params={"blockers": blockers, "reasons": "; ".join(blockers)})
                 d = current.decision
                 pay = current.payment
                 handovers = [f"{r.code}: {r.document_number}" for r in current.referrals]

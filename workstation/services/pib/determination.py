@@ -222,10 +222,12 @@ class DeterminationMixin(PibBase):
             # An SPPB on a mismatch LHP, or LHP goods left out of the determination, is the examiner's call
             # and needs their written reason (stored with the determination and in the audit entry).
             if not note and mismatch and (result.outcome == Outcome.SPPB or left_out):
-                why = (f"undeclared goods (item {', '.join(map(str, left_out))}) are not determined" if left_out
-                       else "the LHP found a mismatch")
-                raise Refusal(f"{why}: write the reason in the note", code=ErrorCode.LHP_REASON_REQUIRED,
-                              field="note", params={"items": left_out})
+                if left_out:
+                    raise Refusal(template="undeclared goods (item {seqs}) are not determined: write the reason in "
+                                  "the note", code=ErrorCode.LHP_REASON_REQUIRED, field="note",
+                                  params={"items": left_out, "seqs": ", ".join(map(str, left_out))})
+                raise Refusal("the LHP found a mismatch: write the reason in the note",
+                              code=ErrorCode.LHP_REASON_REQUIRED, field="note", params={"items": left_out})
             issued: list[str] = []
             billing: list[str] = []
 
