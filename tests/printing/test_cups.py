@@ -99,7 +99,7 @@ def cups():
             AccessLog {root}/log/access_log
             ErrorLog {root}/log/error_log
             PageLog {root}/log/page_log
-            Printcap
+            Printcap {root}/state/printcap
             """
         )
     )

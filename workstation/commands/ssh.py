@@ -73,7 +73,7 @@ def serve_ssh(args) -> int:
         raise InputError(str(exc), code=ErrorCode.INVALID_VALUE, field="--host-key") from None
     except OSError as exc:  # the address is taken, not ours
         raise InputError(template="cannot listen on {address}: {reason}", code=ErrorCode.INVALID_VALUE,
-                         field="--listen", params={"address": listen, "reason": exc.strerror or exc}) from None
+                         field="--listen", params={"address": listen, "reason": str(exc.strerror or exc)}) from None
     finally:
         services.ctx.db.dispose()
     return 0
