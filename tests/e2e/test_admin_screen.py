@@ -206,8 +206,10 @@ async def test_tps_edit_and_field_unit_token_shown_once(users, make_app, service
             if "Mobile unit" in shown and "token diterbitkan" in shown:
                 break
         table = app.screen.query_one("#units")
-        assert "Mobile unit" in shown and "token diterbitkan" in shown, [
-            str(c.label) + f"={c.width}" for c in table.columns.values()]
+        assert "Mobile unit" in shown and "token diterbitkan" in shown, (  # what to look at if it fails again
+            app.screen.query_one("#admin-tabs").active, [str(c) for c in table.get_row_at(0)],
+            [f"{c.label}={c.content_width}" for c in table.columns.values()], table.size, table.display,
+            [type(s).__name__ for s in app.screen_stack])
         await pilot.press("x")
         await pilot.pause()
         await fill(app, pilot, reason="stolen")
