@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.table import fill
 from screens.widgets.text import cells, plain
 from screens.widgets.words import day, word
 from workstation.domain.codes import Role
@@ -229,17 +230,16 @@ class AdminScreen(SectionScreen):
         manager = getattr(bridge, "manager", None)
         health = manager.health() if manager is not None else {}
         specs = getattr(bridge, "specs", None) or []
-        t = self.query_one("#devices", DataTable)
-        t.clear(columns=True)
-        t.add_columns(*self.column_labels["devices"])
+        rows = []
         for spec in specs:
             h = health.get(spec.name)
             state = (tr(DEVICE_STATES[h.state]) if h.state in DEVICE_STATES else word(tr, "device", h.state)) if h \
                 else tr("not started")
-            t.add_row(*cells(spec.name, getattr(spec, "kind", "-"), str(getattr(spec, "port", None) or "-")[:20],
-                             state, h.since.astimezone(zone).strftime("%d-%m %H:%M") if h else "-",
-                             (h.last_error or "-")[:30] if h else "-"),
-                      key=spec.name)
+            rows.append((spec.name, cells(spec.name, getattr(spec, "kind", "-"),
+                                          str(getattr(spec, "port", None) or "-")[:20], state,
+                                          h.since.astimezone(zone).strftime("%d-%m %H:%M") if h else "-",
+                                          (h.last_error or "-")[:30] if h else "-")))
+        fill(self.query_one("#devices", DataTable), self.column_labels["devices"], rows)
 
     def on_device_event_message(self, message) -> None:
         from devices.events import DeviceHealthChanged
@@ -306,15 +306,8 @@ class AdminScreen(SectionScreen):
             line = self.tr(keys) + (" · " + self.tr("filter: {term}", term=term) if term else "")
             self.query_one(f"#{tab}-keys", Static).update(plain(line))
         for table_id, items in rows.items():
-            t = self.query_one(f"#{table_id}", DataTable)
-            cursor = t.cursor_row
             # columns again too: a table already drawn keeps its columns as wide as they were (Textual 8)
-            t.clear(columns=True)
-            t.add_columns(*self.column_labels[table_id])
-            for key, row in items:
-                t.add_row(*row, key=key)
-            if t.row_count:
-                t.move_cursor(row=min(cursor, t.row_count - 1))
+            fill(self.query_one(f"#{table_id}", DataTable), self.column_labels[table_id], items)
 
 
     def _unit_state(self, u) -> str:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static
 
 from screens.base import Modal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.table import fill
 from screens.widgets.text import cells, plain
 from screens.widgets.words import day
 from workstation.i18n import N_
@@ -55,13 +56,10 @@ class SshKeysModal(Modal):
     def _show(self, rows) -> None:
         tr = self.tr
         t = self.query_one("#keys", DataTable)
-        # columns again too: a table already drawn keeps its columns as wide as they were (Textual 8)
-        t.clear(columns=True)
-        t.add_columns(tr("Fingerprint"), tr("Kind"), tr("Comment"), tr("Added"), tr("State"))
-        for k in rows:
-            state = self.tr("removed") if k.revoked_at else self.tr("active")
-            t.add_row(*cells(k.fingerprint[7:27] + "…", k.algorithm.removeprefix("ssh-")[:10], k.comment[:16],
-                             day(k.added_at), state), key=k.fingerprint)
+        fill(t, (tr("Fingerprint"), tr("Kind"), tr("Comment"), tr("Added"), tr("State")),
+             [(k.fingerprint, cells(k.fingerprint[7:27] + "…", k.algorithm.removeprefix("ssh-")[:10], k.comment[:16],
+                                    day(k.added_at), tr("removed") if k.revoked_at else tr("active")))
+              for k in rows])
         t.focus()
 
     def action_add(self) -> None:
