@@ -12,11 +12,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.table import fill
+from screens.widgets.table import DataTable, fill
 from screens.widgets.text import cells, plain
 from screens.widgets.words import day, word
 from workstation.domain.codes import Role

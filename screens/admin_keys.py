@@ -6,11 +6,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from screens.base import Modal
 from screens.widgets.form import FormField, FormModal
-from screens.widgets.table import fill
+from screens.widgets.table import DataTable, fill
 from screens.widgets.text import cells, plain
 from screens.widgets.words import day
 from workstation.i18n import N_

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import cells
 from workstation.domain.codes import Role
 from workstation.i18n import N_

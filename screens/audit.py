@@ -13,9 +13,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from screens.base import Modal, SectionScreen
+from screens.widgets.table import DataTable
 from screens.widgets.text import assemble, cells, plain
 from workstation.i18n import N_
 

@@ -26,9 +26,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from screens.widgets.bottom import BottomBars
+from screens.widgets.table import DataTable
 from workstation.domain.errors import TEMPLATES, ErrorCode
 from workstation.errors import WorkstationError
 from workstation.i18n import N_

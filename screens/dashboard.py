@@ -14,9 +14,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from screens.base import Modal, SectionScreen
+from screens.widgets.table import DataTable
 from screens.widgets.text import assemble, cells, plain
 from screens.widgets.words import WORDS, word
 from workstation.i18n import N_

@@ -15,11 +15,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, Static, TabbedContent, TabPane
 
 from screens.base import Modal, SectionScreen
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import cells, esc, plain
 from screens.widgets.words import coded, day, word
 from workstation.domain.codes import Role

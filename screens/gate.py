@@ -17,10 +17,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from screens.base import SectionScreen, retitle_columns
 from screens.dialogs import PromptModal, SupervisorConfirmModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import assemble, cells
 from screens.widgets.words import word
 from workstation.domain.codes import Role

@@ -16,13 +16,14 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
 from screens.examiner import fixed_columns, short_aju
 from screens.preview import PreviewModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import cells, esc, plain
 from screens.widgets.words import coded, day, word
 from workstation.i18n import N_

@@ -23,11 +23,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, Static, TabbedContent, TabPane, Tabs
 
 from screens.base import Modal, SectionScreen, retitle_columns, retitle_tabs
 from screens.dialogs import PromptModal, SupervisorConfirmModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import cells
 from screens.widgets.words import coded, day, word
 from workstation.domain.errors import ErrorCode

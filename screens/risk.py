@@ -11,10 +11,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Label, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Label, Sparkline, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import assemble, cells, plain
 from screens.widgets.words import day
 from workstation.i18n import N_

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import ProgressBar, Static, TabbedContent, TabPane
 
 from screens.base import SectionScreen
 from screens.dialogs import PromptModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import cells
 from screens.widgets.words import word
 from workstation.i18n import N_

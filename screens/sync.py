@@ -16,11 +16,12 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from screens.base import Modal, SectionScreen
 from screens.widgets.form import FormField, FormModal
 from screens.widgets.statusbar import poll_sync_now
+from screens.widgets.table import DataTable
 from screens.widgets.text import assemble, cells, plain
 from workstation.domain.codes import Role
 from workstation.i18n import N_

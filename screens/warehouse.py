@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import (
     Checkbox,
-    DataTable,
     Input,
     Label,
     Select,
@@ -28,6 +27,7 @@ from textual.widgets import (
 from screens.base import Modal, SectionScreen, retitle_columns, retitle_tabs
 from screens.dialogs import PromptModal
 from screens.widgets.form import FormField, FormModal
+from screens.widgets.table import DataTable
 from screens.widgets.text import assemble, cells, esc, plain
 from screens.widgets.words import coded, day
 from workstation.i18n import N_

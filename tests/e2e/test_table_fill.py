@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable
-
-from screens.widgets.table import MAX_WIDTH, fill
+from screens.widgets.table import MAX_WIDTH, DataTable, cell_width, fill
 
 
 class _TableApp(App):
@@ -42,3 +40,24 @@ async def test_the_cursor_stays_on_its_row_number():
         assert table.cursor_row == 3
         fill(table, ("Baris",), rows[:2])
         assert table.cursor_row == 1
+
+
+async def test_a_new_row_widens_its_columns_when_added():
+    app = _TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("Kode", "Nama", "Jumlah", "Nilai")
+        await pilot.pause()
+        table.add_row(Text("PTK1"), "[b]Mobile[/b] unit", 1234567, 2.5)
+        # no pause: what a paint right now would use (the table's own measuring comes at its next idle)
+        widths = [c.content_width for c in table.columns.values()]
+        assert widths == [4, 11, 7, 5]
+        await pilot.pause()
+        assert [c.content_width for c in table.columns.values()] == widths  # the table's own measure agrees
+
+
+def test_cell_width_as_the_table_shows_cells():
+    assert cell_width(Text("a\nabcd")) == 4  # the widest line
+    assert cell_width("[bold]x[/bold]") == 1 and cell_width("[unclosed") == 9
+    assert cell_width(1.0) == 4 and cell_width(-12) == 3 and cell_width("日本") == 4
+    assert cell_width(object()) is None
