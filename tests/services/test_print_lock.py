@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from pypdf import PdfReader
@@ -42,9 +43,15 @@ class HungPrinter:
             raise PrinterError(self.fail_with, field=f"printer {queue}")
         return f"{queue}-{n}"
 
-    def wait_entered(self, n: int = 1) -> None:
+    def wait_entered(self, n: int = 1, runs: tuple[Run, ...] = ()) -> None:
+        """Wait until n prints hang at the printer; a run that failed on its way is reported at once. Rendering
+        and signing three PDFs at once took more than 20 s in CI while other suites ran, so this waits longer."""
         for _ in range(n):
-            assert self.entered.acquire(timeout=WAIT), "the print never reached the printer"
+            deadline = time.monotonic() + 5 * WAIT
+            while not self.entered.acquire(timeout=0.2):
+                failed = [r.error for r in runs if r.error is not None]
+                assert not failed, f"a print failed before it reached the printer: {failed!r}"
+                assert time.monotonic() < deadline, "the print never reached the printer"
 
 
 class Run(threading.Thread):
@@ -106,7 +113,7 @@ def test_a_hung_printer_does_not_block_another_sessions_write(services, users, i
     examiner = users[Role.EXAMINER]
     job = Run(services.documents.print_document, examiner, issued.number, printer="kantor-a4")
     job.start()
-    printer.wait_entered()  # the print is now hanging inside the printer
+    printer.wait_entered(runs=(job,))  # the print is now hanging inside the printer
     write = Run(other_session.issuance.issue, users[Role.OFFICER], "SPPB", _sppb(other_session, "Budi"))
     write.start()
     write.join(WAIT)
@@ -128,7 +135,7 @@ def test_concurrent_prints_get_unique_gapless_copy_numbers(services, users, issu
             for svc in (services, other_session, services)]
     for r in runs:
         r.start()
-    printer.wait_entered(3)  # all three hang at the printer at once: numbers were fixed before
+    printer.wait_entered(3, tuple(runs))  # all three hang at the printer at once: numbers were fixed before
     printer.release.set()
     for r in runs:
         r.join(WAIT)
