@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
+
 from screens.widgets.table import MAX_WIDTH, DataTable, cell_width, fill
 
 
